@@ -1,0 +1,167 @@
+//! The command line: one subcommand a front-end, all over the same engine.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context};
+use clap::{Args, Parser, Subcommand};
+
+use crate::chat;
+use crate::conversation::walk;
+use crate::graph;
+use crate::script::{load_dir, LoadError, Script};
+
+/// Enough for any real script; a cap so a pathological one cannot run forever.
+const MAX_WALKED_PATHS: usize = 100_000;
+
+#[derive(Debug, Parser)]
+#[command(name = "backup-help-bot", version, about)]
+/// A Discord support bot that walks a person through fixing an iPhone that won't back up to
+/// iCloud, one check at a time.
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Walk through the script in this terminal, exactly as a person would in Discord.
+    /// Type a choice's number or words; works with piped input too.
+    Chat(Locale),
+    /// Validate every script and print a summary; on problems, list them all and exit 1.
+    Check {
+        #[command(flatten)]
+        dir: Responses,
+        /// Print the validated scripts as JSON, keyed by locale, instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a script as a Mermaid flowchart.
+    Graph(Locale),
+}
+
+#[derive(Debug, Args)]
+pub struct Responses {
+    /// The folder holding the scripts, one <locale>.ron file per locale.
+    #[arg(long, value_name = "DIR", default_value = "responses")]
+    pub responses: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct Locale {
+    #[command(flatten)]
+    pub dir: Responses,
+    /// Which script to use, by locale (the file name without .ron).
+    #[arg(long, default_value = "en")]
+    pub locale: String,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Chat(locale) => {
+            let script = one_script(&locale)?;
+            let stdin = io::stdin().lock();
+            chat::run(&script, stdin, io::stdout().lock()).context("terminal walkthrough")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { dir, json } => check(&dir.responses, json),
+        Command::Graph(locale) => {
+            let script = one_script(&locale)?;
+            print!("{}", graph::mermaid(&script));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn one_script(locale: &Locale) -> anyhow::Result<Script> {
+    let scripts = load_dir(&locale.dir.responses)?;
+    let known: Vec<String> = scripts.iter().map(|s| s.locale.clone()).collect();
+    scripts
+        .into_iter()
+        .find(|s| s.locale == locale.locale)
+        .ok_or_else(|| {
+            anyhow!(
+                "no script for locale \"{}\" in {}; found: {}",
+                locale.locale,
+                locale.dir.responses.display(),
+                known.join(", ")
+            )
+        })
+}
+
+fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let scripts = match load_dir(dir) {
+        Ok(scripts) => scripts,
+        Err(LoadError::Invalid(problems)) => {
+            eprintln!("{} problem(s) in {}:", problems.len(), dir.display());
+            for problem in &problems {
+                eprintln!("  {problem}");
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(other) => {
+            eprintln!("error: {other}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let mut out = io::stdout().lock();
+    let mut failed = false;
+    let mut by_locale = BTreeMap::new();
+    for script in &scripts {
+        let walk = walk::walk_all(script, MAX_WALKED_PATHS);
+        if !walk.stuck.is_empty() || walk.truncated {
+            failed = true;
+            for answers in &walk.stuck {
+                let path: Vec<String> = answers
+                    .iter()
+                    .map(|(step, choice)| format!("{step}#{}", choice + 1))
+                    .collect();
+                eprintln!(
+                    "  {}.ron: the answers {} lead back to a step already on the path; \
+                     gotos must not go round in circles",
+                    script.locale,
+                    path.join(" → ")
+                );
+            }
+            if walk.truncated {
+                eprintln!(
+                    "  {}.ron: more than {MAX_WALKED_PATHS} paths",
+                    script.locale
+                );
+            }
+            continue;
+        }
+        if json {
+            by_locale.insert(script.locale.as_str(), script);
+            continue;
+        }
+        writeln!(
+            out,
+            "{locale}: \"{name}\" ({id}, {hash})\n  {steps} steps, {choices} choices, \
+             {endings} endings, {checks} checks\n  {paths} paths from the start to an ending, \
+             the longest {longest} answers",
+            locale = script.locale,
+            name = script.name,
+            id = script.id,
+            hash = script.hash,
+            steps = script.steps.len(),
+            choices = script.choice_count(),
+            endings = script.endings.len(),
+            checks = script.checks.len(),
+            paths = walk.paths.len(),
+            longest = walk.longest(),
+        )?;
+    }
+    if failed {
+        return Ok(ExitCode::FAILURE);
+    }
+    if json {
+        serde_json::to_writer_pretty(&mut out, &by_locale)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "OK: {} script(s) in {}", scripts.len(), dir.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

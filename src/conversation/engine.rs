@@ -1,0 +1,265 @@
+//! The transition function.
+
+use std::time::Duration;
+
+use super::{
+    Answer, Cause, CloseReason, Input, OwnerId, Phase, Rejection, Reply, ScriptRef, Session,
+    Timestamp, Via,
+};
+use crate::matcher::{understand, Understood};
+use crate::script::{EndingId, EndingKind, Script, StepId, Target};
+
+/// When a quiet session is warned and then closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdlePolicy {
+    pub warn_after: Duration,
+    pub close_after: Duration,
+}
+
+impl Default for IdlePolicy {
+    fn default() -> Self {
+        IdlePolicy {
+            warn_after: Duration::from_secs(20 * 60),
+            close_after: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// A script plus the rules around it: everything a transition needs besides the session.
+#[derive(Debug, Clone, Copy)]
+pub struct Engine<'a> {
+    pub script: &'a Script,
+    pub idle: IdlePolicy,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(script: &'a Script, idle: IdlePolicy) -> Self {
+        Engine { script, idle }
+    }
+
+    /// A session for `owner`, not started yet; `Input::Start` shows the first step.
+    pub fn new_session(&self, owner: OwnerId, now: Timestamp) -> Session {
+        Session {
+            owner,
+            script: ScriptRef {
+                id: self.script.id.clone(),
+                hash: self.script.hash,
+            },
+            phase: Phase::NotStarted,
+            history: Vec::new(),
+            version: 0,
+            created_at: now,
+            last_activity: now,
+            idle_warned: false,
+        }
+    }
+
+    /// When the next idle warning or close falls due, if the session is waiting for an answer.
+    pub fn idle_due(&self, session: &Session) -> Option<Timestamp> {
+        session.current_step()?;
+        let after = if session.idle_warned {
+            self.idle.close_after
+        } else {
+            self.idle.warn_after.min(self.idle.close_after)
+        };
+        Some(session.last_activity.plus(after))
+    }
+
+    /// Applies one input. Rejections, re-asks and quiet ticks leave `session` untouched.
+    pub fn apply(&self, session: &mut Session, input: Input, now: Timestamp) -> Reply {
+        if input == Input::Tick {
+            return self.tick(session, now);
+        }
+        let current = match &session.phase {
+            Phase::NotStarted if input == Input::Start => {
+                let start = self.script.start.clone();
+                session.phase = Phase::At(start.clone());
+                touch(session, now);
+                return Reply::Show {
+                    step: start,
+                    cause: Cause::Started,
+                };
+            }
+            Phase::NotStarted => return Reply::Rejected(Rejection::NotStarted),
+            Phase::At(step) => step.clone(),
+            Phase::Resolved(_) | Phase::HandedOff(_) | Phase::Closed(_) => {
+                return Reply::Rejected(Rejection::Ended)
+            }
+        };
+        let Some(step) = self.script.step(&current) else {
+            return match input {
+                Input::StartOver => self.start_over(session, now),
+                _ => Reply::Rejected(Rejection::StepMissing { step: current }),
+            };
+        };
+        let stale = |named: &Option<StepId>| named.as_ref().is_some_and(|s| *s != current);
+        match input {
+            Input::Start => Reply::Show {
+                step: current,
+                cause: Cause::Resumed,
+            },
+            Input::Choose { step: named, .. } if named != current => {
+                Reply::Rejected(Rejection::Stale { current })
+            }
+            Input::Choose { choice, .. } if choice >= step.choices.len() => {
+                Reply::Rejected(Rejection::NoSuchChoice)
+            }
+            Input::Choose { choice, .. } => self.answer(session, current, choice, Via::Button, now),
+            Input::Back { step: named } | Input::TalkToHuman { step: named } if stale(&named) => {
+                Reply::Rejected(Rejection::Stale { current })
+            }
+            Input::Back { .. } => self.back(session, now),
+            Input::TalkToHuman { .. } => self.hand_off(session, current, Cause::AskedForHuman, now),
+            Input::StartOver => self.start_over(session, now),
+            Input::Text(text) => match understand(&text, step, &self.script.commands) {
+                Understood::Choice(choice) => self.answer(session, current, choice, Via::Text, now),
+                Understood::Back => self.back(session, now),
+                Understood::StartOver => self.start_over(session, now),
+                Understood::Human => self.hand_off(session, current, Cause::AskedForHuman, now),
+                Understood::NotUnderstood { candidates } => Reply::ReAsk {
+                    step: current,
+                    candidates,
+                },
+            },
+            Input::Tick => Reply::Nothing, // handled above
+        }
+    }
+
+    fn answer(
+        &self,
+        session: &mut Session,
+        current: StepId,
+        choice: usize,
+        via: Via,
+        now: Timestamp,
+    ) -> Reply {
+        let goto = self
+            .script
+            .step(&current)
+            .and_then(|step| step.choices.get(choice))
+            .map(|c| c.goto.clone());
+        let Some(goto) = goto else {
+            return Reply::Rejected(Rejection::NoSuchChoice);
+        };
+        let answer = Answer {
+            step: current.clone(),
+            choice,
+            via,
+            at: now,
+        };
+        session.history.push(answer.clone());
+        let cause = Cause::Answered(answer);
+        match self.resolve(&goto, &session.history) {
+            Target::Step(next) => {
+                session.phase = Phase::At(next.clone());
+                touch(session, now);
+                Reply::Show { step: next, cause }
+            }
+            Target::End(ending) => self.end(session, ending, current, cause, now),
+            // `resolve` never returns NextCheck; end safely rather than loop if it ever did.
+            Target::NextCheck => {
+                let handoff = self.script.handoff.clone();
+                self.end(session, handoff, current, cause, now)
+            }
+        }
+    }
+
+    /// Resolves "next" to the first check not answered on the current path.
+    fn resolve(&self, goto: &Target, history: &[Answer]) -> Target {
+        if *goto != Target::NextCheck {
+            return goto.clone();
+        }
+        let seen = |check: &StepId| history.iter().any(|a| a.step == *check);
+        match self.script.checks.iter().find(|check| !seen(check)) {
+            Some(check) => Target::Step(check.clone()),
+            None => match &self.script.after_checks {
+                Target::NextCheck => Target::End(self.script.handoff.clone()),
+                other => other.clone(),
+            },
+        }
+    }
+
+    fn end(
+        &self,
+        session: &mut Session,
+        ending: EndingId,
+        stopped_at: StepId,
+        cause: Cause,
+        now: Timestamp,
+    ) -> Reply {
+        let kind = self.script.ending(&ending).map(|e| e.kind);
+        touch(session, now);
+        if kind == Some(EndingKind::Resolved) {
+            session.phase = Phase::Resolved(ending.clone());
+            return Reply::Resolved { ending, cause };
+        }
+        session.phase = Phase::HandedOff(ending.clone());
+        Reply::HandedOff {
+            ending,
+            cause,
+            summary: session.history.clone(),
+            stopped_at,
+        }
+    }
+
+    fn hand_off(
+        &self,
+        session: &mut Session,
+        current: StepId,
+        cause: Cause,
+        now: Timestamp,
+    ) -> Reply {
+        let handoff = self.script.handoff.clone();
+        self.end(session, handoff, current, cause, now)
+    }
+
+    fn back(&self, session: &mut Session, now: Timestamp) -> Reply {
+        let Some(last) = session.history.pop() else {
+            return Reply::Rejected(Rejection::NothingToGoBackTo);
+        };
+        session.phase = Phase::At(last.step.clone());
+        touch(session, now);
+        Reply::Show {
+            step: last.step,
+            cause: Cause::WentBack,
+        }
+    }
+
+    fn start_over(&self, session: &mut Session, now: Timestamp) -> Reply {
+        let start = self.script.start.clone();
+        session.history.clear();
+        session.phase = Phase::At(start.clone());
+        touch(session, now);
+        Reply::Show {
+            step: start,
+            cause: Cause::StartedOver,
+        }
+    }
+
+    fn tick(&self, session: &mut Session, now: Timestamp) -> Reply {
+        let Some(step) = session.current_step().cloned() else {
+            return Reply::Nothing;
+        };
+        let quiet = now.since(session.last_activity);
+        if quiet >= self.idle.close_after {
+            session.phase = Phase::Closed(CloseReason::Idle);
+            session.version += 1;
+            Reply::Closed {
+                reason: CloseReason::Idle,
+            }
+        } else if quiet >= self.idle.warn_after && !session.idle_warned {
+            session.idle_warned = true;
+            session.version += 1;
+            Reply::IdleWarning { step }
+        } else {
+            Reply::Nothing
+        }
+    }
+}
+
+/// Records a move by the person: a new version, and the idle clock starts again.
+fn touch(session: &mut Session, now: Timestamp) {
+    session.version += 1;
+    session.last_activity = now;
+    session.idle_warned = false;
+}

@@ -1,0 +1,216 @@
+//! The conversation: one person's walk through the script, as a pure state machine.
+//!
+//! [`Engine::apply`] takes a [`Session`], an [`Input`] and the time, changes the session and
+//! returns a [`Reply`] for the adapter to render. Nothing here talks to Discord, a database
+//! or the clock: time comes in as `now`, and effects go out as values. That is what lets the
+//! terminal, the Discord bot and the tests drive exactly the same walk.
+//!
+//! Two promises the adapters build on:
+//! - an input that is rejected (stale, after the end, not understood) leaves the session
+//!   exactly as it was, version included;
+//! - every change increments [`Session::version`], so a store can save with
+//!   compare-and-swap and let the loser of a race be told "already answered".
+
+mod engine;
+pub mod walk;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::script::{EndingId, ScriptHash, StepId};
+
+pub use engine::{Engine, IdlePolicy};
+
+/// Milliseconds since the Unix epoch. The adapters read the clock; the core only compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn plus(self, duration: Duration) -> Timestamp {
+        let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        Timestamp(self.0.saturating_add(millis))
+    }
+
+    /// Time from `earlier` to `self`; zero if `earlier` is later.
+    pub fn since(self, earlier: Timestamp) -> Duration {
+        let millis = self.0.saturating_sub(earlier.0).max(0);
+        Duration::from_millis(u64::try_from(millis).unwrap_or(0))
+    }
+}
+
+/// The person a session belongs to (their Discord user id; 0 in the terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OwnerId(pub u64);
+
+/// Which script, and which version of its file, a session was started with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScriptRef {
+    pub id: String,
+    pub hash: ScriptHash,
+}
+
+/// Where a session is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    /// Created, first step not shown yet.
+    NotStarted,
+    /// Showing this step and waiting for an answer.
+    At(StepId),
+    Resolved(EndingId),
+    HandedOff(EndingId),
+    Closed(CloseReason),
+}
+
+impl Phase {
+    /// Still waiting for the person (not ended in any way).
+    pub fn is_open(&self) -> bool {
+        matches!(self, Phase::NotStarted | Phase::At(_))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CloseReason {
+    /// No answer for the configured idle time.
+    Idle,
+}
+
+/// How an answer was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Via {
+    Button,
+    Text,
+}
+
+/// One answer: which choice of which step, how and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub step: StepId,
+    /// Index into the step's choices.
+    pub choice: usize,
+    pub via: Via,
+    pub at: Timestamp,
+}
+
+/// One person's walk through one script.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub owner: OwnerId,
+    pub script: ScriptRef,
+    pub phase: Phase,
+    /// Every answer on the way to the current step, oldest first. Back removes the last one,
+    /// so this is also the path the person is on; "next" skips the checks listed here.
+    pub history: Vec<Answer>,
+    /// Incremented on every change; stores save with compare-and-swap on it.
+    pub version: u64,
+    pub created_at: Timestamp,
+    /// The person's last move (start, answer, back, start over); idle time counts from here.
+    pub last_activity: Timestamp,
+    /// The idle warning for the current quiet spell has been sent.
+    pub idle_warned: bool,
+}
+
+impl Session {
+    /// The step being shown, if the session is at one.
+    pub fn current_step(&self) -> Option<&StepId> {
+        match &self.phase {
+            Phase::At(step) => Some(step),
+            _ => None,
+        }
+    }
+}
+
+/// Something the person (or the clock) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// `/backup-help` or opening the terminal walkthrough.
+    Start,
+    /// A choice button, naming the step it was shown under.
+    Choose {
+        step: StepId,
+        choice: usize,
+    },
+    /// Text typed in the thread or the terminal.
+    Text(String),
+    /// The Back button (naming its step) or typed "back" (`None`).
+    Back {
+        step: Option<StepId>,
+    },
+    StartOver,
+    /// The "Talk to a human" button (naming its step) or typed "human" (`None`).
+    TalkToHuman {
+        step: Option<StepId>,
+    },
+    /// Time passed; checks the idle warning and close.
+    Tick,
+}
+
+/// Why a step is (re)shown or an ending reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    Started,
+    /// `Start` while a step is already open: shown again, nothing changed.
+    Resumed,
+    Answered(Answer),
+    WentBack,
+    StartedOver,
+    AskedForHuman,
+}
+
+/// What the adapter should show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Show {
+        step: StepId,
+        cause: Cause,
+    },
+    Resolved {
+        ending: EndingId,
+        cause: Cause,
+    },
+    HandedOff {
+        ending: EndingId,
+        cause: Cause,
+        /// Every answer given, in order, for the support team.
+        summary: Vec<Answer>,
+        /// The step the person was looking at when the hand-off happened.
+        stopped_at: StepId,
+    },
+    /// Typed text was not understood: ask again, listing the choices. Nothing changed.
+    ReAsk {
+        step: StepId,
+        /// The choices the text could have meant, when it was ambiguous.
+        candidates: Vec<usize>,
+    },
+    /// The input does not apply. Nothing changed.
+    Rejected(Rejection),
+    IdleWarning {
+        step: StepId,
+    },
+    Closed {
+        reason: CloseReason,
+    },
+    /// A tick with nothing due.
+    Nothing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// An answer to a step that is no longer the current one.
+    Stale {
+        current: StepId,
+    },
+    /// The walk has already ended.
+    Ended,
+    NotStarted,
+    /// A choice number the step does not have (a tampered button).
+    NoSuchChoice,
+    /// Back at the first step.
+    NothingToGoBackTo,
+    /// The session is at a step the script no longer has; only Start over helps.
+    StepMissing {
+        step: StepId,
+    },
+}

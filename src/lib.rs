@@ -1,0 +1,23 @@
+//! backup-help-bot: a Discord support bot that walks a person, one check at a time, through
+//! fixing an iPhone that won't back up to iCloud.
+//!
+//! # Layout
+//!
+//! Dependencies point down only; the two bottom layers are pure (no I/O, no clock).
+//!
+//! - `main.rs` / [`cli`]: the command line, one subcommand a front-end.
+//! - [`chat`]: the terminal front-end, the same walk as the Discord thread.
+//! - [`graph`]: the script as a Mermaid flowchart.
+//! - [`view`]: what a step renders into, shared by the validator and every front-end.
+//! - [`conversation`]: **the core**, a pure state machine
+//!   `Engine::apply(&mut session, input, now) -> Reply`.
+//! - [`matcher`]: understanding typed answers.
+//! - [`script`]: the script model, loaded and validated from `responses/<locale>.ron`.
+
+pub mod chat;
+pub mod cli;
+pub mod conversation;
+pub mod graph;
+pub mod matcher;
+pub mod script;
+pub mod view;

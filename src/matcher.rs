@@ -1,0 +1,208 @@
+//! Understanding a typed answer: "2", "Still failing", "nope", "stil failing", "human".
+//!
+//! Text is normalised (case, accents, punctuation) and then compared in three tiers, each
+//! tried only when the one before found nothing:
+//! 1. the whole text is a choice's number, label, word, yes/no word, or a command;
+//! 2. the text contains such a phrase as whole words ("yes it worked!"), unless a negation
+//!    stands right before it ("not fixed"), and a longer phrase covering a shorter one wins;
+//! 3. the whole text is one small typo away from a phrase of five or more letters.
+//!
+//! A tier that points at two different answers is ambiguous, and nothing is guessed.
+
+use strsim::osa_distance;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::script::{Commands, Step};
+
+/// Longer input is not an answer to a multiple-choice question; cut work off early.
+const MAX_INPUT_CHARS: usize = 500;
+const MAX_NORMALISED_CHARS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Understood {
+    /// The index of the chosen choice.
+    Choice(usize),
+    Back,
+    StartOver,
+    Human,
+    /// Nothing matched, or more than one answer did (their choice indices, if any).
+    NotUnderstood {
+        candidates: Vec<usize>,
+    },
+}
+
+/// Lower case, accents and apostrophes removed, every other non-alphanumeric run turned into
+/// one space, trimmed. "Didn't WORK!" → "didnt work".
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_INPUT_CHARS));
+    let mut pending_space = false;
+    for ch in text.chars().take(MAX_INPUT_CHARS).nfkd() {
+        if is_combining_mark(ch) || matches!(ch, '\'' | '’' | '‘' | '`') {
+            continue;
+        }
+        if ch.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(ch.to_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// What a candidate phrase would mean if it matched.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Meaning {
+    Choice(usize),
+    Back,
+    StartOver,
+    Human,
+}
+
+/// Works out which answer `text` gives to `step`.
+pub(crate) fn understand(text: &str, step: &Step, commands: &Commands) -> Understood {
+    let input = normalize(text);
+    if input.is_empty() || input.chars().count() > MAX_NORMALISED_CHARS {
+        return not_understood(Vec::new());
+    }
+    if input.bytes().all(|b| b.is_ascii_digit()) {
+        return match input.parse::<usize>() {
+            Ok(n) if (1..=step.choices.len()).contains(&n) => Understood::Choice(n - 1),
+            _ => not_understood(Vec::new()),
+        };
+    }
+    let candidates = candidates(step, commands);
+    let exact: Vec<Meaning> = candidates
+        .iter()
+        .filter(|(phrase, _, _)| *phrase == input)
+        .map(|&(_, meaning, _)| meaning)
+        .collect();
+    if let Some(result) = decide(exact) {
+        return result;
+    }
+    if let Some(result) = decide(contained(&input, &candidates, &commands.negations)) {
+        return result;
+    }
+    let near = candidates
+        .iter()
+        .filter(|(phrase, _, _)| {
+            let budget = typo_budget(phrase.chars().count());
+            budget > 0 && osa_distance(phrase, &input) <= budget
+        })
+        .map(|&(_, meaning, _)| meaning)
+        .collect();
+    decide(near).unwrap_or_else(|| not_understood(Vec::new()))
+}
+
+fn not_understood(candidates: Vec<usize>) -> Understood {
+    Understood::NotUnderstood { candidates }
+}
+
+/// One meaning → that answer; several → ambiguous; none → try the next tier.
+fn decide(mut found: Vec<Meaning>) -> Option<Understood> {
+    found.sort();
+    found.dedup();
+    match found.as_slice() {
+        [] => None,
+        [only] => Some(match *only {
+            Meaning::Choice(i) => Understood::Choice(i),
+            Meaning::Back => Understood::Back,
+            Meaning::StartOver => Understood::StartOver,
+            Meaning::Human => Understood::Human,
+        }),
+        many => Some(not_understood(
+            many.iter()
+                .filter_map(|m| match m {
+                    Meaning::Choice(i) => Some(*i),
+                    _ => None,
+                })
+                .collect(),
+        )),
+    }
+}
+
+/// Every phrase this step answers to: (phrase, meaning, may it match inside a sentence).
+fn candidates<'a>(step: &'a Step, commands: &'a Commands) -> Vec<(&'a str, Meaning, bool)> {
+    let mut out = Vec::new();
+    for (i, choice) in step.choices.iter().enumerate() {
+        out.extend(
+            choice
+                .phrases
+                .iter()
+                .map(|p| (p.as_str(), Meaning::Choice(i), true)),
+        );
+    }
+    // "back" must stand alone: "I can back up now" is not a request to go back.
+    out.extend(
+        commands
+            .back
+            .iter()
+            .map(|p| (p.as_str(), Meaning::Back, false)),
+    );
+    out.extend(
+        commands
+            .start_over
+            .iter()
+            .map(|p| (p.as_str(), Meaning::StartOver, false)),
+    );
+    out.extend(
+        commands
+            .human
+            .iter()
+            .map(|p| (p.as_str(), Meaning::Human, true)),
+    );
+    out
+}
+
+/// Tier 2: phrases found inside the text as whole words, longest first, skipping any that
+/// overlap a longer one already taken or that follow a negation.
+fn contained(
+    input: &str,
+    candidates: &[(&str, Meaning, bool)],
+    negations: &[String],
+) -> Vec<Meaning> {
+    let words: Vec<&str> = input.split(' ').collect();
+    let mut hits: Vec<(usize, usize, Meaning)> = Vec::new(); // (start word, word count, meaning)
+    for &(phrase, meaning, inside) in candidates {
+        if !inside || phrase.is_empty() {
+            continue;
+        }
+        let needle: Vec<&str> = phrase.split(' ').collect();
+        if needle.len() >= words.len() {
+            continue; // equal length was tier 1
+        }
+        for start in 0..=(words.len() - needle.len()) {
+            if words[start..start + needle.len()] == needle[..] {
+                let negated = start > 0 && negations.iter().any(|n| n == words[start - 1]);
+                if !negated {
+                    hits.push((start, needle.len(), meaning));
+                }
+            }
+        }
+    }
+    hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut taken: Vec<(usize, usize)> = Vec::new();
+    let mut found = Vec::new();
+    for (start, count, meaning) in hits {
+        let end = start + count;
+        if taken.iter().any(|&(s, e)| start < e && s < end) {
+            continue;
+        }
+        taken.push((start, end));
+        found.push(meaning);
+    }
+    found
+}
+
+/// How many typos a phrase of this length tolerates: none under five letters.
+fn typo_budget(chars: usize) -> usize {
+    match chars {
+        0..=4 => 0,
+        5..=9 => 1,
+        _ => 2,
+    }
+}

@@ -1,0 +1,240 @@
+//! Reading `responses/*.ron`: parse, validate, build.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use ron::extensions::Extensions;
+
+use super::raw::{RawChoice, RawScript};
+use super::{
+    validate, Choice, Commands, Ending, EndingId, Link, Meaning, Script, ScriptHash, Step, StepId,
+    Target, NEXT_CHECK,
+};
+use crate::matcher::normalize;
+
+/// One thing wrong with a script file, with the place it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    /// 1-based line, where the problem can be pinned to one.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// What part of the script: `step "wifi", choice 2 "Still failing"`.
+    pub place: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        if !self.place.is_empty() {
+            write!(f, ": {}", self.place)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no script found in {0}: expected one or more <locale>.ron files there")]
+    NoScripts(PathBuf),
+    #[error("{} problem(s) in the script:\n{}", .0.len(), list(.0))]
+    Invalid(Vec<Problem>),
+}
+
+fn list(problems: &[Problem]) -> String {
+    let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+    lines.join("\n")
+}
+
+/// Loads every `*.ron` file in `dir`, one script per locale, sorted by locale. Problems from
+/// all files are reported together.
+pub fn load_dir(dir: &Path) -> Result<Vec<Script>, LoadError> {
+    let io = |source| LoadError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "ron"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(LoadError::NoScripts(dir.to_path_buf()));
+    }
+    let mut scripts = Vec::new();
+    let mut problems = Vec::new();
+    for file in &files {
+        match load_file(file) {
+            Ok(script) => scripts.push(script),
+            Err(LoadError::Invalid(mut found)) => problems.append(&mut found),
+            Err(other) => return Err(other),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(LoadError::Invalid(problems));
+    }
+    Ok(scripts)
+}
+
+/// Loads one script file.
+pub fn load_file(path: &Path) -> Result<Script, LoadError> {
+    let source = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let locale = path.file_stem().and_then(|s| s.to_str());
+    load_str(&source, &path.display().to_string(), locale)
+}
+
+/// Parses and validates script text. `file` names it in messages; `expected_locale` is the
+/// locale its file name promises, if any.
+pub fn load_str(
+    source: &str,
+    file: &str,
+    expected_locale: Option<&str>,
+) -> Result<Script, LoadError> {
+    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
+    let raw: RawScript = options.from_str(source).map_err(|err| {
+        LoadError::Invalid(vec![Problem {
+            file: file.to_string(),
+            line: Some(err.span.start.line),
+            column: Some(err.span.start.col),
+            place: String::new(),
+            message: describe_syntax_error(&err.code),
+        }])
+    })?;
+    let problems = validate::validate(&raw, source, file, expected_locale);
+    if !problems.is_empty() {
+        return Err(LoadError::Invalid(problems));
+    }
+    Ok(build(raw, ScriptHash::of(source.as_bytes())))
+}
+
+fn describe_syntax_error(code: &ron::Error) -> String {
+    match code {
+        ron::Error::NoSuchStructField {
+            expected, found, ..
+        } => format!(
+            "unknown key `{found}`; expected one of: {}",
+            expected.join(", ")
+        ),
+        ron::Error::MissingStructField { field, outer } => match outer {
+            Some(outer) => format!("`{outer}` is missing the key `{field}`"),
+            None => format!("missing the key `{field}`"),
+        },
+        other => format!("{other}"),
+    }
+}
+
+/// Turns a validated raw script into the model. Only called when validation found nothing,
+/// so every id it looks up exists.
+fn build(raw: RawScript, hash: ScriptHash) -> Script {
+    let words = &raw.words;
+    let normalise_all = |list: &[String]| list.iter().map(|w| normalize(w)).collect::<Vec<_>>();
+    let commands = Commands {
+        back: normalise_all(&words.back),
+        start_over: normalise_all(&words.start_over),
+        human: normalise_all(&words.human),
+        negations: normalise_all(&words.negations),
+    };
+    let yes = normalise_all(&words.yes);
+    let no = normalise_all(&words.no);
+    let target = |goto: &str| -> Target {
+        if goto == NEXT_CHECK {
+            Target::NextCheck
+        } else if raw.steps.iter().any(|s| s.id == goto) {
+            Target::Step(StepId::new(goto))
+        } else {
+            Target::End(EndingId(goto.to_string()))
+        }
+    };
+    let choice = |c: &RawChoice| {
+        let mut phrases = vec![normalize(&c.label)];
+        phrases.extend(c.words.iter().map(|w| normalize(w)));
+        match c.means {
+            Some(Meaning::Yes) => phrases.extend(yes.iter().cloned()),
+            Some(Meaning::No) => phrases.extend(no.iter().cloned()),
+            None => {}
+        }
+        phrases.retain(|p| !p.is_empty());
+        Choice {
+            label: c.label.clone(),
+            words: c.words.clone(),
+            means: c.means,
+            goto: target(&c.goto),
+            phrases,
+        }
+    };
+    let steps: Vec<Step> = raw
+        .steps
+        .iter()
+        .map(|s| Step {
+            id: StepId::new(&s.id),
+            title: s.title.clone(),
+            explanation: s.explanation.clone(),
+            instructions: s.instructions.clone(),
+            question: s.question.clone(),
+            choices: s.choices.iter().map(choice).collect(),
+            links: s
+                .links
+                .iter()
+                .map(|l| Link {
+                    label: l.label.clone(),
+                    url: l.url.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    let endings: Vec<Ending> = raw
+        .endings
+        .iter()
+        .map(|e| Ending {
+            id: EndingId(e.id.clone()),
+            kind: e.kind,
+            title: e.title.clone(),
+            text: e.text.clone(),
+        })
+        .collect();
+    let step_index: HashMap<StepId, usize> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.clone(), i))
+        .collect();
+    let ending_index = endings
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.0.clone(), i))
+        .collect();
+    Script {
+        after_checks: target(&raw.after_checks),
+        id: raw.id,
+        locale: raw.locale,
+        name: raw.name,
+        hash,
+        start: StepId::new(raw.start),
+        checks: raw.checks.into_iter().map(StepId::new).collect(),
+        handoff: EndingId(raw.handoff),
+        steps,
+        endings,
+        messages: raw.messages,
+        words: raw.words,
+        commands,
+        step_index,
+        ending_index,
+    }
+}

@@ -1,0 +1,179 @@
+//! The troubleshooting script: what each step says and where each answer leads.
+//!
+//! A [`Script`] is only ever built by [`load`] from a `responses/<locale>.ron` file, after the
+//! validator has accepted it, so the rest of the program can rely on every `goto` landing on a
+//! real step or ending and on every text fitting Discord's limits.
+
+mod load;
+pub mod raw;
+mod validate;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::Serialize;
+
+pub use load::{load_dir, load_file, load_str, LoadError, Problem};
+pub use raw::{EndingKind, Meaning, RawMessages as Messages, RawWords as Words};
+
+/// The goto keyword for "the first check the person has not seen yet".
+pub const NEXT_CHECK: &str = "next";
+
+/// The id of a step, as written in the script and stored with sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct StepId(String);
+
+impl StepId {
+    pub fn new(id: impl Into<String>) -> Self {
+        StepId(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StepId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The id of an ending ("fixed", "handoff").
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct EndingId(String);
+
+impl EndingId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EndingId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where an answer leads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Target {
+    Step(StepId),
+    End(EndingId),
+    /// The first entry of [`Script::checks`] not yet seen, else [`Script::after_checks`].
+    NextCheck,
+}
+
+/// A stable fingerprint of the script file's bytes (64-bit FNV-1a), stored with each session
+/// so that a changed script can be noticed. Not a security measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct ScriptHash(pub u64);
+
+impl ScriptHash {
+    pub fn of(bytes: &[u8]) -> Self {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        ScriptHash(hash)
+    }
+}
+
+impl fmt::Display for ScriptHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Choice {
+    pub label: String,
+    pub words: Vec<String>,
+    pub means: Option<Meaning>,
+    pub goto: Target,
+    /// The label, words and yes/no words, normalised once at load time for the matcher.
+    #[serde(skip)]
+    pub(crate) phrases: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Step {
+    pub id: StepId,
+    pub title: String,
+    pub explanation: String,
+    pub instructions: Vec<String>,
+    pub question: String,
+    pub choices: Vec<Choice>,
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Ending {
+    pub id: EndingId,
+    pub kind: EndingKind,
+    pub title: String,
+    pub text: String,
+}
+
+/// The normalised command words of a locale, prepared once for the matcher.
+#[derive(Debug, Default)]
+pub(crate) struct Commands {
+    pub back: Vec<String>,
+    pub start_over: Vec<String>,
+    pub human: Vec<String>,
+    pub negations: Vec<String>,
+}
+
+/// A validated troubleshooting script for one locale.
+#[derive(Debug, Serialize)]
+pub struct Script {
+    pub id: String,
+    pub locale: String,
+    pub name: String,
+    pub hash: ScriptHash,
+    pub start: StepId,
+    pub checks: Vec<StepId>,
+    pub after_checks: Target,
+    pub handoff: EndingId,
+    pub steps: Vec<Step>,
+    pub endings: Vec<Ending>,
+    pub messages: Messages,
+    pub words: Words,
+    #[serde(skip)]
+    pub(crate) commands: Commands,
+    #[serde(skip)]
+    step_index: HashMap<StepId, usize>,
+    #[serde(skip)]
+    ending_index: HashMap<String, usize>,
+}
+
+impl Script {
+    pub fn step(&self, id: &StepId) -> Option<&Step> {
+        self.step_index.get(id).map(|&i| &self.steps[i])
+    }
+
+    pub fn ending(&self, id: &EndingId) -> Option<&Ending> {
+        self.ending_index
+            .get(id.as_str())
+            .map(|&i| &self.endings[i])
+    }
+
+    pub fn start_step(&self) -> &Step {
+        // The validator guarantees that `start` names a step; `steps` is never empty then.
+        self.step(&self.start).unwrap_or(&self.steps[0])
+    }
+
+    pub fn choice_count(&self) -> usize {
+        self.steps.iter().map(|s| s.choices.len()).sum()
+    }
+}

@@ -1,0 +1,130 @@
+//! The script exactly as support staff write it in `responses/<locale>.ron`.
+//!
+//! These structs only describe the file's shape; nothing here is checked beyond what serde
+//! can see. [`super::load`] turns them into a validated [`super::Script`]. Every struct denies
+//! unknown fields, so a misspelt key is reported with its line and column instead of being
+//! silently ignored.
+
+use serde::Deserialize;
+
+/// A whole `responses/<locale>.ron` file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Script")]
+pub struct RawScript {
+    /// Stable name of the walkthrough, the same in every locale (stored with each session).
+    pub id: String,
+    /// The locale this file is written in; must match the file name (`en` for `en.ron`).
+    pub locale: String,
+    /// Human name of the walkthrough, shown in the terminal and in thread names.
+    pub name: String,
+    /// Id of the first step.
+    pub start: String,
+    /// The checks in the order they are tried. `goto: "next"` goes to the first of these the
+    /// person has not seen yet, so an opening question can jump ahead without skipping any.
+    pub checks: Vec<String>,
+    /// Where `goto: "next"` leads once every check has been seen.
+    pub after_checks: String,
+    /// The hand-off ending used by the "Talk to a human" button.
+    pub handoff: String,
+    pub steps: Vec<RawStep>,
+    pub endings: Vec<RawEnding>,
+    /// Button labels and short bot messages, so a locale file translates everything.
+    pub messages: RawMessages,
+    /// Words the typed-answer matcher understands beyond each choice's own words.
+    pub words: RawWords,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub id: String,
+    pub title: String,
+    pub explanation: String,
+    #[serde(default)]
+    pub instructions: Vec<String>,
+    pub question: String,
+    pub choices: Vec<RawChoice>,
+    #[serde(default)]
+    pub links: Vec<RawLink>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChoice {
+    pub label: String,
+    /// Other words a person might type for this choice.
+    #[serde(default)]
+    pub words: Vec<String>,
+    /// `Yes` or `No`: the choice also answers to the locale's yes/no words.
+    #[serde(default)]
+    pub means: Option<Meaning>,
+    /// A step id, an ending id, or `"next"` (the next check not yet seen).
+    pub goto: String,
+}
+
+/// What a choice means in yes/no terms, so "yep" or "nope" can pick it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum Meaning {
+    Yes,
+    No,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLink {
+    pub label: String,
+    pub url: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnding {
+    pub id: String,
+    pub kind: EndingKind,
+    pub title: String,
+    pub text: String,
+}
+
+/// How a walkthrough ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum EndingKind {
+    /// The backup works again; the thread can be closed.
+    Resolved,
+    /// A person from the support team takes over; the summary is posted.
+    HandOff,
+}
+
+/// Everything the bot says that is not part of a step. `{owner}` in `not_yours` is replaced
+/// by the person's name.
+#[derive(Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMessages {
+    pub back: String,
+    pub start_over: String,
+    pub talk_to_human: String,
+    pub not_understood: String,
+    pub already_answered: String,
+    pub not_yours: String,
+    pub idle_warning: String,
+    pub idle_closed: String,
+    pub summary_heading: String,
+    pub typing_hint: String,
+}
+
+/// Words a person may type anywhere in the walkthrough.
+#[derive(Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWords {
+    /// Pick the choice marked `means: Yes` ("yep", "it worked").
+    pub yes: Vec<String>,
+    /// Pick the choice marked `means: No` ("nope", "still broken").
+    pub no: Vec<String>,
+    /// Go back one step; only when typed on their own.
+    pub back: Vec<String>,
+    /// Start from the first step; only when typed on their own.
+    pub start_over: Vec<String>,
+    /// Ask for a person; also understood inside a sentence ("can I talk to a human?").
+    pub human: Vec<String>,
+    /// Words that turn the phrase after them around ("not fixed"), so it is not taken as yes.
+    pub negations: Vec<String>,
+}

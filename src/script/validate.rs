@@ -1,0 +1,420 @@
+//! Every rule a script must satisfy, checked all at once so an author sees the whole list.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::raw::{EndingKind, Meaning, RawChoice, RawScript, RawStep};
+use super::{Problem, NEXT_CHECK};
+use crate::matcher::normalize;
+use crate::view::{self, limits};
+
+const MAX_ID_LEN: usize = 40;
+const MIN_CHOICES: usize = 2;
+const MAX_CHOICES: usize = 5;
+
+struct Checker<'a> {
+    file: &'a str,
+    source: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, line: Option<usize>, place: String, message: String) {
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            line,
+            column: None,
+            place,
+            message,
+        });
+    }
+
+    /// The line of `id: "<id>"`, the best place to send an author to.
+    fn line_of_id(&self, id: &str) -> Option<usize> {
+        let quoted = format!("\"{id}\"");
+        self.source
+            .lines()
+            .position(|line| line.contains("id:") && line.contains(&quoted))
+            .map(|i| i + 1)
+    }
+
+    /// The line of the `n`-th `label:` after a step's id line, for choice problems.
+    fn line_of_choice(&self, step_id: &str, n: usize) -> Option<usize> {
+        let start = self.line_of_id(step_id)?;
+        self.source
+            .lines()
+            .enumerate()
+            .skip(start)
+            .filter(|(_, line)| {
+                line.trim_start().starts_with("(label:") || line.contains(" label:")
+            })
+            .nth(n)
+            .map(|(i, _)| i + 1)
+    }
+
+    fn text(&mut self, line: Option<usize>, place: &str, field: &str, text: &str, max: usize) {
+        if text.trim().is_empty() {
+            self.report(line, place.to_string(), format!("`{field}` is empty"));
+        } else if view::len(text) > max {
+            let n = view::len(text);
+            let msg = format!("`{field}` is {n} characters; Discord allows at most {max}");
+            self.report(line, place.to_string(), msg);
+        }
+    }
+}
+
+/// Checks a parsed script. `source` is the file text, used only to find line numbers.
+pub fn validate(
+    raw: &RawScript,
+    source: &str,
+    file: &str,
+    expected_locale: Option<&str>,
+) -> Vec<Problem> {
+    let mut c = Checker {
+        file,
+        source,
+        problems: Vec::new(),
+    };
+    check_header(&mut c, raw, expected_locale);
+    let ids = check_ids(&mut c, raw);
+    for step in &raw.steps {
+        check_step(&mut c, raw, step, &ids);
+    }
+    for ending in &raw.endings {
+        let line = c.line_of_id(&ending.id);
+        let place = format!("ending \"{}\"", ending.id);
+        c.text(line, &place, "title", &ending.title, limits::EMBED_TITLE);
+        c.text(
+            line,
+            &place,
+            "text",
+            &ending.text,
+            limits::EMBED_DESCRIPTION,
+        );
+    }
+    check_messages(&mut c, raw);
+    check_graph(&mut c, raw, &ids);
+    c.problems
+}
+
+/// What each id names, for resolving gotos.
+#[derive(Clone, Copy, PartialEq)]
+enum Named {
+    Step,
+    Ending(EndingKind),
+}
+
+fn check_header(c: &mut Checker, raw: &RawScript, expected_locale: Option<&str>) {
+    c.text(Some(1), "script", "id", &raw.id, MAX_ID_LEN);
+    c.text(Some(1), "script", "name", &raw.name, limits::EMBED_TITLE);
+    if let Some(expected) = expected_locale {
+        if raw.locale != expected {
+            let msg = format!(
+                "`locale` is \"{}\" but the file is named for \"{expected}\"",
+                raw.locale
+            );
+            c.report(None, "script".into(), msg);
+        }
+    }
+}
+
+fn check_ids(c: &mut Checker, raw: &RawScript) -> HashMap<String, Named> {
+    let mut ids: HashMap<String, Named> = HashMap::new();
+    let all = raw.steps.iter().map(|s| (&s.id, Named::Step, "step"));
+    let endings = raw
+        .endings
+        .iter()
+        .map(|e| (&e.id, Named::Ending(e.kind), "ending"));
+    for (id, named, what) in all.chain(endings) {
+        let line = c.line_of_id(id);
+        let place = format!("{what} \"{id}\"");
+        let well_formed = !id.is_empty()
+            && id.len() <= MAX_ID_LEN
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !well_formed {
+            let msg = format!("ids must be 1 to {MAX_ID_LEN} of a-z, 0-9 and '-'");
+            c.report(line, place.clone(), msg);
+        }
+        if id == NEXT_CHECK {
+            let msg = format!("\"{NEXT_CHECK}\" is reserved for `goto: \"next\"`");
+            c.report(line, place.clone(), msg);
+        }
+        if ids.insert(id.clone(), named).is_some() {
+            c.report(line, place, "this id is used twice".into());
+        }
+    }
+    if ids.get(&raw.start) != Some(&Named::Step) {
+        let msg = format!("`start` names \"{}\", which is not a step", raw.start);
+        c.report(None, "script".into(), msg);
+    }
+    if ids.get(&raw.handoff) != Some(&Named::Ending(EndingKind::HandOff)) {
+        let msg = format!(
+            "`handoff` names \"{}\", which is not an ending of kind HandOff",
+            raw.handoff
+        );
+        c.report(None, "script".into(), msg);
+    }
+    if !ids.contains_key(&raw.after_checks) {
+        let msg = format!(
+            "`after_checks` names \"{}\", which is neither a step nor an ending",
+            raw.after_checks
+        );
+        c.report(None, "script".into(), msg);
+    }
+    let mut seen = HashSet::new();
+    for check in &raw.checks {
+        if ids.get(check) != Some(&Named::Step) {
+            let msg = format!("`checks` lists \"{check}\", which is not a step");
+            c.report(None, "script".into(), msg);
+        } else if !seen.insert(check) {
+            c.report(
+                None,
+                "script".into(),
+                format!("`checks` lists \"{check}\" twice"),
+            );
+        }
+    }
+    ids
+}
+
+fn check_step(c: &mut Checker, raw: &RawScript, step: &RawStep, ids: &HashMap<String, Named>) {
+    let line = c.line_of_id(&step.id);
+    let place = format!("step \"{}\"", step.id);
+    c.text(line, &place, "title", &step.title, limits::EMBED_TITLE);
+    c.text(line, &place, "explanation", &step.explanation, usize::MAX);
+    c.text(line, &place, "question", &step.question, usize::MAX);
+    for (i, item) in step.instructions.iter().enumerate() {
+        c.text(
+            line,
+            &place,
+            &format!("instructions[{}]", i + 1),
+            item,
+            usize::MAX,
+        );
+    }
+    let description = view::description(&step.explanation, &step.instructions, &step.question);
+    let (desc_len, title_len) = (view::len(&description), view::len(&step.title));
+    if desc_len > limits::EMBED_DESCRIPTION {
+        let msg = format!(
+            "explanation, instructions and question render to {desc_len} characters; \
+             an embed description allows {}",
+            limits::EMBED_DESCRIPTION
+        );
+        c.report(line, place.clone(), msg);
+    } else if desc_len + title_len > limits::EMBED_TOTAL {
+        let msg = format!(
+            "the step renders to {} characters; an embed allows {} in all",
+            desc_len + title_len,
+            limits::EMBED_TOTAL
+        );
+        c.report(line, place.clone(), msg);
+    }
+    let n = step.choices.len();
+    if !(MIN_CHOICES..=MAX_CHOICES).contains(&n) {
+        let msg = format!("has {n} choices; a step needs {MIN_CHOICES} to {MAX_CHOICES}");
+        c.report(line, place.clone(), msg);
+    }
+    let rows = view::rows_needed(n, step.links.len());
+    if rows > limits::ACTION_ROWS {
+        let msg = format!(
+            "choices, links and the Back / Start over / Talk to a human row need {rows} rows \
+             of buttons; a message holds {}",
+            limits::ACTION_ROWS
+        );
+        c.report(line, place.clone(), msg);
+    }
+    for (i, link) in step.links.iter().enumerate() {
+        let link_place = format!("{place}, link {}", i + 1);
+        c.text(
+            line,
+            &link_place,
+            "label",
+            &link.label,
+            limits::BUTTON_LABEL,
+        );
+        let url_ok = (link.url.starts_with("https://") || link.url.starts_with("http://"))
+            && !link.url.contains(char::is_whitespace)
+            && link.url.len() <= limits::LINK_URL;
+        if !url_ok {
+            let msg = format!("`url` \"{}\" is not an http(s) address", link.url);
+            c.report(line, link_place, msg);
+        }
+    }
+    check_choices(c, raw, step, ids);
+}
+
+fn check_choices(c: &mut Checker, raw: &RawScript, step: &RawStep, ids: &HashMap<String, Named>) {
+    let commands: HashSet<String> = [&raw.words.back, &raw.words.start_over, &raw.words.human]
+        .into_iter()
+        .flatten()
+        .map(|w| normalize(w))
+        .collect();
+    // Each normalised phrase and the choice that first claimed it.
+    let mut claimed: HashMap<String, usize> = HashMap::new();
+    for (i, choice) in step.choices.iter().enumerate() {
+        let line = c.line_of_choice(&step.id, i);
+        let place = format!(
+            "step \"{}\", choice {} \"{}\"",
+            step.id,
+            i + 1,
+            choice.label
+        );
+        c.text(line, &place, "label", &choice.label, limits::BUTTON_LABEL);
+        if choice.goto != NEXT_CHECK && !ids.contains_key(&choice.goto) {
+            let msg = format!(
+                "`goto` names \"{}\", which is neither a step, an ending nor \"{NEXT_CHECK}\"",
+                choice.goto
+            );
+            c.report(line, place.clone(), msg);
+        }
+        for (phrase, what) in phrases(raw, choice) {
+            if phrase.is_empty() {
+                c.report(
+                    line,
+                    place.clone(),
+                    format!("{what} has no letters or digits"),
+                );
+                continue;
+            }
+            if commands.contains(&phrase) {
+                let msg = format!("{what} \"{phrase}\" is also a back / start over / human word");
+                c.report(line, place.clone(), msg);
+            }
+            if let Some(&other) = claimed.get(&phrase) {
+                if other != i {
+                    let msg = format!(
+                        "{what} \"{phrase}\" is also an answer to choice {} of this step",
+                        other + 1
+                    );
+                    c.report(line, place.clone(), msg);
+                }
+            } else {
+                claimed.insert(phrase, i);
+            }
+        }
+    }
+}
+
+/// The normalised phrases a choice answers to, with what each one is, for messages.
+fn phrases(raw: &RawScript, choice: &RawChoice) -> Vec<(String, &'static str)> {
+    let mut out = vec![(normalize(&choice.label), "the label")];
+    out.extend(choice.words.iter().map(|w| (normalize(w), "the word")));
+    let family = match choice.means {
+        Some(Meaning::Yes) => &raw.words.yes,
+        Some(Meaning::No) => &raw.words.no,
+        None => return out,
+    };
+    out.extend(family.iter().map(|w| (normalize(w), "the yes/no word")));
+    out
+}
+
+fn check_messages(c: &mut Checker, raw: &RawScript) {
+    let m = &raw.messages;
+    for (field, text) in [
+        ("back", &m.back),
+        ("start_over", &m.start_over),
+        ("talk_to_human", &m.talk_to_human),
+    ] {
+        c.text(None, "messages", field, text, limits::BUTTON_LABEL);
+    }
+    for (field, text) in [
+        ("not_understood", &m.not_understood),
+        ("already_answered", &m.already_answered),
+        ("not_yours", &m.not_yours),
+        ("idle_warning", &m.idle_warning),
+        ("idle_closed", &m.idle_closed),
+        ("summary_heading", &m.summary_heading),
+        ("typing_hint", &m.typing_hint),
+    ] {
+        c.text(None, "messages", field, text, limits::MESSAGE_CONTENT / 2);
+    }
+    if !m.not_yours.contains("{owner}") {
+        let msg = "`not_yours` must contain {owner}, where the person's name goes".into();
+        c.report(None, "messages".into(), msg);
+    }
+    let w = &raw.words;
+    for (field, list) in [
+        ("yes", &w.yes),
+        ("no", &w.no),
+        ("back", &w.back),
+        ("start_over", &w.start_over),
+        ("human", &w.human),
+    ] {
+        if list.iter().all(|word| normalize(word).is_empty()) {
+            let msg = format!("`{field}` needs at least one word with letters or digits");
+            c.report(None, "words".into(), msg);
+        }
+    }
+}
+
+/// Reachability: every step reachable from `start`, and an ending reachable from every step.
+fn check_graph(c: &mut Checker, raw: &RawScript, ids: &HashMap<String, Named>) {
+    let known = |id: &String| ids.contains_key(id);
+    // "next" can lead to any check, or to `after_checks` once all are seen.
+    let next: Vec<&String> = raw
+        .checks
+        .iter()
+        .chain(std::iter::once(&raw.after_checks))
+        .filter(|id| known(id))
+        .collect();
+    let mut edges: HashMap<&String, Vec<&String>> = HashMap::new();
+    for step in &raw.steps {
+        let out = edges.entry(&step.id).or_default();
+        for choice in &step.choices {
+            if choice.goto == NEXT_CHECK {
+                out.extend(next.iter().copied());
+            } else if known(&choice.goto) {
+                out.push(&choice.goto);
+            }
+        }
+    }
+    let reached = reachable(std::iter::once(&raw.start), |id| {
+        edges.get(id).cloned().unwrap_or_default()
+    });
+    for step in &raw.steps {
+        if !reached.contains(&step.id) {
+            let line = c.line_of_id(&step.id);
+            let msg = "cannot be reached from the start".into();
+            c.report(line, format!("step \"{}\"", step.id), msg);
+        }
+    }
+    for ending in &raw.endings {
+        let used_by_button = ending.id == raw.handoff;
+        if !reached.contains(&ending.id) && !used_by_button {
+            let line = c.line_of_id(&ending.id);
+            let msg = "no answer leads here".into();
+            c.report(line, format!("ending \"{}\"", ending.id), msg);
+        }
+    }
+    // Walk the edges backwards from every ending.
+    let mut reverse: HashMap<&String, Vec<&String>> = HashMap::new();
+    for (from, tos) in &edges {
+        for to in tos {
+            reverse.entry(to).or_default().push(from);
+        }
+    }
+    let endings = raw.endings.iter().map(|e| &e.id);
+    let can_end = reachable(endings, |id| reverse.get(id).cloned().unwrap_or_default());
+    for step in &raw.steps {
+        if reached.contains(&step.id) && !can_end.contains(&step.id) {
+            let line = c.line_of_id(&step.id);
+            let msg = "no ending can be reached from here (the answers go round in a circle)";
+            c.report(line, format!("step \"{}\"", step.id), msg.into());
+        }
+    }
+}
+
+fn reachable<'a>(
+    from: impl Iterator<Item = &'a String>,
+    next: impl Fn(&'a String) -> Vec<&'a String>,
+) -> HashSet<&'a String> {
+    let mut seen: HashSet<&String> = HashSet::new();
+    let mut queue: VecDeque<&String> = from.collect();
+    while let Some(id) = queue.pop_front() {
+        if seen.insert(id) {
+            queue.extend(next(id));
+        }
+    }
+    seen
+}
