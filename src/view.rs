@@ -18,6 +18,12 @@ pub mod limits {
     /// Back, Start over and Talk to a human share one row under every step.
     pub const NAV_ROWS: usize = 1;
     pub const LINK_URL: usize = 512;
+    /// The script's name, shown as the embed footer, is held to the title limit.
+    pub const FOOTER: usize = EMBED_TITLE;
+
+    // A step's embed is its title, description and footer, each checked on its own. Together
+    // they stay inside Discord's total for an embed, so the total needs no check of its own.
+    const _: () = assert!(EMBED_TITLE + EMBED_DESCRIPTION + FOOTER <= EMBED_TOTAL);
 }
 
 /// Length as Discord counts it (characters, not bytes).

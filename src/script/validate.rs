@@ -194,19 +194,12 @@ fn check_step(c: &mut Checker, raw: &RawScript, step: &RawStep, ids: &HashMap<St
         );
     }
     let description = view::description(&step.explanation, &step.instructions, &step.question);
-    let (desc_len, title_len) = (view::len(&description), view::len(&step.title));
+    let desc_len = view::len(&description);
     if desc_len > limits::EMBED_DESCRIPTION {
         let msg = format!(
             "explanation, instructions and question render to {desc_len} characters; \
              an embed description allows {}",
             limits::EMBED_DESCRIPTION
-        );
-        c.report(line, place.clone(), msg);
-    } else if desc_len + title_len > limits::EMBED_TOTAL {
-        let msg = format!(
-            "the step renders to {} characters; an embed allows {} in all",
-            desc_len + title_len,
-            limits::EMBED_TOTAL
         );
         c.report(line, place.clone(), msg);
     }
