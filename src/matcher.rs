@@ -13,7 +13,7 @@ use strsim::osa_distance;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::script::{Commands, Step};
+use crate::script::{Commands, Script, Step};
 
 /// Longer input is not an answer to a multiple-choice question; cut work off early.
 const MAX_INPUT_CHARS: usize = 500;
@@ -63,8 +63,9 @@ enum Meaning {
     Human,
 }
 
-/// Works out which answer `text` gives to `step`.
-pub(crate) fn understand(text: &str, step: &Step, commands: &Commands) -> Understood {
+/// Works out which answer `text` gives to `step` of `script`.
+pub fn understand(text: &str, step: &Step, script: &Script) -> Understood {
+    let commands = &script.commands;
     let input = normalize(text);
     if input.is_empty() || input.chars().count() > MAX_NORMALISED_CHARS {
         return not_understood(Vec::new());

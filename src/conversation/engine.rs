@@ -111,7 +111,7 @@ impl<'a> Engine<'a> {
             Input::Back { .. } => self.back(session, now),
             Input::TalkToHuman { .. } => self.hand_off(session, current, Cause::AskedForHuman, now),
             Input::StartOver => self.start_over(session, now),
-            Input::Text(text) => match understand(&text, step, &self.script.commands) {
+            Input::Text(text) => match understand(&text, step, self.script) {
                 Understood::Choice(choice) => self.answer(session, current, choice, Via::Text, now),
                 Understood::Back => self.back(session, now),
                 Understood::StartOver => self.start_over(session, now),

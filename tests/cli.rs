@@ -1,0 +1,192 @@
+//! The built binary: `check`, `chat` with piped input, `graph`, `--help`.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
+}
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = bin()
+        .args(args)
+        .current_dir(common::root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin accepts the answers");
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn check_accepts_the_shipped_script() {
+    let out = run(&["check"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("18 steps") || stdout.contains("steps,"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("longest"), "{stdout}");
+    assert!(stdout.contains("OK: 1 script(s)"), "{stdout}");
+}
+
+#[test]
+fn check_rejects_each_broken_fixture_with_exit_1() {
+    for (name, from, to, words) in common::broken_fixtures() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::write(dir.path().join("en.ron"), common::variant(from, &to)).unwrap();
+        let path = dir.path().to_str().unwrap();
+        let out = run(&["check", "--responses", path], "");
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", text(&out.stdout));
+        let stderr = text(&out.stderr);
+        assert!(words.iter().all(|w| stderr.contains(w)), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn check_rejects_a_goto_cycle_that_the_graph_rules_allow() {
+    // second-old → second-new → (fixed | second-old): an ending is reachable, but a walk
+    // can go round in circles.
+    let mut source = common::mini_source();
+    for step in ["second-new", "second-old"] {
+        let other = if step == "second-new" {
+            "second-old"
+        } else {
+            "second-new"
+        };
+        let at = source.find(&format!(r#"id: "{step}""#)).unwrap();
+        let (head, tail) = source.split_at(at);
+        let tail = tail.replacen(r#"goto: "next""#, &format!(r#"goto: "{other}""#), 1);
+        source = format!("{head}{tail}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("en.ron"), source).unwrap();
+    let out = run(&["check", "--responses", dir.path().to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("round in circles"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn check_json_prints_the_validated_script() {
+    let out = run(&["check", "--json"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(json["en"]["id"], "icloud-backup");
+    assert_eq!(json["en"]["steps"][0]["id"], "opening");
+    assert_eq!(json["en"]["checks"].as_array().map(Vec::len), Some(10));
+}
+
+#[test]
+fn check_reports_a_missing_directory() {
+    let out = run(&["check", "--responses", "no/such/dir"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no/such/dir"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn chat_with_piped_answers_reaches_the_hand_off() {
+    // "2" at every step: Still failing, the second branch, and finally "hand me over".
+    let answers = "2\n".repeat(40);
+    let out = run(&["chat"], &answers);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let script = common::english();
+    let handoff = script.ending(&script.handoff).unwrap();
+    assert!(stdout.contains(&handoff.title), "{stdout}");
+    assert!(
+        stdout.contains(&script.messages.summary_heading),
+        "{stdout}"
+    );
+    for check in &script.checks {
+        let title = &script.step(check).unwrap().title;
+        assert!(stdout.contains(title.as_str()), "{title} not shown");
+    }
+}
+
+#[test]
+fn chat_understands_typed_words_and_ends_resolved() {
+    let out = run(&["chat"], "not sure\nyep\n");
+    assert!(out.status.success());
+    let script = common::english();
+    let fixed = &script
+        .endings
+        .iter()
+        .find(|e| e.id.as_str() == "fixed")
+        .unwrap()
+        .title;
+    assert!(
+        text(&out.stdout).contains(fixed.as_str()),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn chat_ends_cleanly_at_end_of_input() {
+    let out = run(&["chat"], "gibberish\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&common::english().messages.not_understood),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn chat_names_an_unknown_locale() {
+    let out = run(&["chat", "--locale", "xx"], "");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("\"xx\""),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn graph_prints_a_mermaid_flowchart_with_every_step() {
+    let out = run(&["graph"], "");
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("flowchart TD\n"));
+    for step in &common::english().steps {
+        let node = format!("s_{}[", step.id.as_str().replace('-', "_"));
+        assert!(stdout.contains(&node), "{node} missing");
+    }
+    // "next" from the first check is drawn, dotted, to the second.
+    assert!(
+        stdout.contains("s_backup_switch -.->|\"Still failing\"| s_wifi"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["chat", "check", "graph"] {
+        let out = run(&[sub, "--help"], "");
+        assert!(out.status.success(), "{sub}");
+        assert!(text(&out.stdout).contains("--responses"), "{sub}");
+    }
+}

@@ -1,0 +1,141 @@
+//! Typed answers against the shipped English script.
+
+mod common;
+
+use backup_help_bot::matcher::{normalize, understand, Understood};
+use backup_help_bot::script::{Script, StepId};
+
+fn at(script: &Script, step: &str, text: &str) -> Understood {
+    let step = script
+        .step(&StepId::new(step))
+        .unwrap_or_else(|| panic!("no step {step}"));
+    understand(text, step, script)
+}
+
+#[test]
+fn normalisation_folds_case_accents_apostrophes_and_punctuation() {
+    assert_eq!(normalize("  Didn't WORK!!  "), "didnt work");
+    assert_eq!(normalize("Ça   marché — “oui”"), "ca marche oui");
+    assert_eq!(normalize("é"), "e"); // precomposed
+    assert_eq!(normalize("e\u{301}"), "e"); // combining accent
+    assert_eq!(normalize("👍\u{0}\u{7}"), "");
+}
+
+#[test]
+fn check_answers() {
+    let script = common::english();
+    use Understood::*;
+    let fixed = Choice(0);
+    let failing = Choice(1);
+    let cases: &[(&str, Understood)] = &[
+        ("1", fixed.clone()),
+        ("2", failing.clone()),
+        (" 2. ", failing.clone()),
+        ("Still failing", failing.clone()),
+        ("STILL FAILING", failing.clone()),
+        ("still failing", failing.clone()),
+        ("stil failing", failing.clone()), // a typo
+        ("still faling", failing.clone()), // another
+        ("yep", fixed.clone()),
+        ("Yes!", fixed.clone()),
+        ("yes it worked :)", fixed.clone()),
+        ("it worked", fixed.clone()),
+        ("Fixed, it backs up now", fixed.clone()),
+        ("nope", failing.clone()),
+        ("No.", failing.clone()),
+        ("still broken", failing.clone()),
+        ("it's still broken", failing.clone()),
+        ("didn't work", failing.clone()),
+        ("nope, still broken", failing.clone()),
+        ("not fixed", failing.clone()),
+        ("it is not fixed", failing.clone()),
+        ("back", Back),
+        ("Go back", Back),
+        ("start over", StartOver),
+        ("human", Human),
+        ("can I talk to a human please", Human),
+        ("agent", Human),
+    ];
+    let mut wrong = Vec::new();
+    for (text, want) in cases {
+        let got = at(&script, "wifi", text);
+        if got != *want {
+            wrong.push(format!("{text:?}: got {got:?}, want {want:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn unclear_answers_are_not_guessed() {
+    let script = common::english();
+    let unclear = [
+        "",
+        "   ",
+        "3", // wifi has two choices
+        "0",
+        "99999999999999999999999999",
+        "purple",
+        "fix", // too short for a typo guess
+        "yes but still broken",
+        "I can back up now?? or not",
+        "back up", // "back" only counts alone
+        "🙂",
+        "\u{0}\u{1b}[31m",
+    ];
+    for text in unclear {
+        let got = at(&script, "wifi", text);
+        assert!(
+            matches!(got, Understood::NotUnderstood { .. }),
+            "{text:?} → {got:?}"
+        );
+    }
+    let both = at(&script, "wifi", "yes but still broken");
+    assert_eq!(
+        both,
+        Understood::NotUnderstood {
+            candidates: vec![0, 1]
+        }
+    );
+}
+
+#[test]
+fn branch_answers_use_their_own_words() {
+    let script = common::english();
+    assert_eq!(at(&script, "restart", "face id"), Understood::Choice(0));
+    assert_eq!(
+        at(&script, "restart", "Face ID, no Home button"),
+        Understood::Choice(0)
+    );
+    assert_eq!(
+        at(&script, "restart", "I have an iPhone X"),
+        Understood::Choice(0)
+    );
+    assert_eq!(
+        at(&script, "storage", "it's nearly full"),
+        Understood::Choice(1)
+    );
+    assert_eq!(at(&script, "storage", "plenty"), Understood::Choice(0));
+    assert_eq!(at(&script, "opening", "idk"), Understood::Choice(3));
+    assert_eq!(
+        at(&script, "opening", "it says not enough storage"),
+        Understood::Choice(0)
+    );
+}
+
+#[test]
+fn huge_and_hostile_input_is_handled() {
+    let script = common::english();
+    let big = "still failing ".repeat(8_000); // ~110 kB
+    assert!(matches!(
+        at(&script, "wifi", &big),
+        Understood::NotUnderstood { .. }
+    ));
+    let controls: String = (0u8..32).map(char::from).collect();
+    assert!(matches!(
+        at(&script, "wifi", &controls),
+        Understood::NotUnderstood { .. }
+    ));
+    let zalgo = "n\u{336}\u{337}o\u{338}\u{334}";
+    assert_eq!(at(&script, "wifi", zalgo), Understood::Choice(1));
+}

@@ -1,0 +1,118 @@
+//! Each validator rule, and RON syntax errors, on broken copies of the valid fixture.
+
+mod common;
+
+use backup_help_bot::script::{load_str, LoadError, Problem};
+
+fn problems(source: &str) -> Vec<Problem> {
+    match load_str(source, "fixture.ron", Some("en")) {
+        Ok(_) => Vec::new(),
+        Err(LoadError::Invalid(problems)) => problems,
+        Err(other) => panic!("unexpected error: {other}"),
+    }
+}
+
+#[test]
+fn the_valid_fixture_is_valid() {
+    assert_eq!(problems(&common::mini_source()), Vec::new());
+}
+
+#[test]
+fn each_rule_names_the_problem_and_the_place() {
+    let mut wrong = Vec::new();
+    for (name, from, to, words) in common::broken_fixtures() {
+        let found = problems(&common::variant(from, &to));
+        let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
+        let hit = shown
+            .iter()
+            .any(|line| words.iter().all(|w| line.contains(w)));
+        if !hit {
+            wrong.push(format!(
+                "{name}: no problem mentions all of {words:?}; got {shown:?}"
+            ));
+        }
+        // Every problem names the file.
+        assert!(
+            shown.iter().all(|l| l.starts_with("fixture.ron")),
+            "{name}: {shown:?}"
+        );
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn step_problems_point_at_the_line_of_the_step() {
+    let (_, from, to, _) = common::broken_fixtures()
+        .into_iter()
+        .find(|f| f.0 == "empty-text")
+        .unwrap();
+    let source = common::variant(from, &to);
+    let line = source
+        .lines()
+        .position(|l| l.contains(r#"id: "second-old""#))
+        .unwrap()
+        + 1;
+    let found = problems(&source);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].line, Some(line));
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let source = common::variant(r#"title: "Older phones""#, r#"title: """#)
+        .replacen(r#"goto: "second-new""#, r#"goto: "nowhere""#, 1)
+        .replacen(r#"url: "https://example.com/help""#, r#"url: "ftp://x""#, 1);
+    let found = problems(&source);
+    assert!(found.len() >= 3, "{found:?}");
+}
+
+#[test]
+fn syntax_error_reports_line_and_column() {
+    // Drop the comma after `locale: "en"` (line 4 of the fixture).
+    let source = common::variant(r#"locale: "en","#, r#"locale: "en""#);
+    let found = problems(&source);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let line = source
+        .lines()
+        .position(|l| l.contains(r#"name: "Mini"#))
+        .unwrap()
+        + 1;
+    assert_eq!(
+        (found[0].line, found[0].column),
+        (Some(line), Some(5)),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[0].message.to_lowercase().contains("comma"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
+fn unknown_and_missing_keys_say_what_was_expected() {
+    let source = common::variant(
+        "explanation: \"Hold one button.\"",
+        "explanaton: \"Hold one button.\"",
+    );
+    let found = problems(&source);
+    let text = found[0].to_string();
+    assert!(
+        text.contains("unknown key `explanaton`") && text.contains("explanation"),
+        "{text}"
+    );
+    let line = source
+        .lines()
+        .position(|l| l.contains("explanaton"))
+        .unwrap()
+        + 1;
+    assert_eq!(found[0].line, Some(line));
+}
+
+#[test]
+fn the_english_script_is_valid_and_fits_discord() {
+    let script = common::english();
+    assert_eq!(script.locale, "en");
+    assert_eq!(script.checks.len(), 10);
+}
