@@ -1,1 +1,94 @@
-fn main() {}
+//! The engine's speed targets: one transition ≤ 5 µs; loading + validating the script ≤ 5 ms.
+//!
+//! Run: `cargo bench --bench engine`. Figures go to BENCHMARKS.md.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+
+use backup_help_bot::conversation::{Engine, IdlePolicy, Input, OwnerId, Session, Timestamp};
+use backup_help_bot::script::{load_dir, load_str, Script, StepId};
+
+fn english() -> (String, Script) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses/en.ron");
+    let source = std::fs::read_to_string(&path).expect("responses/en.ron is readable");
+    let script = load_str(&source, "en.ron", Some("en")).expect("responses/en.ron is valid");
+    (source, script)
+}
+
+/// A session five answers into the walk, at the "storage" check.
+fn mid_walk(engine: &Engine) -> Session {
+    let now = Timestamp(0);
+    let mut session = engine.new_session(OwnerId(1), now);
+    engine.apply(&mut session, Input::Start, now);
+    for _ in 0..4 {
+        let step = session.current_step().cloned().expect("an open step");
+        engine.apply(&mut session, Input::Choose { step, choice: 1 }, now);
+    }
+    session
+}
+
+fn transitions(c: &mut Criterion) {
+    let (_, script) = english();
+    let engine = Engine::new(&script, IdlePolicy::default());
+    let session = mid_walk(&engine);
+    let step = session
+        .current_step()
+        .cloned()
+        .unwrap_or_else(|| StepId::new("?"));
+    let mut group = c.benchmark_group("transition");
+    group.bench_function("button", |b| {
+        b.iter_batched_ref(
+            || session.clone(),
+            |s| {
+                let input = Input::Choose {
+                    step: step.clone(),
+                    choice: 0,
+                };
+                black_box(engine.apply(s, input, Timestamp(1)))
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("typed_with_typo", |b| {
+        b.iter_batched_ref(
+            || session.clone(),
+            |s| black_box(engine.apply(s, Input::Text("stil failing".into()), Timestamp(1))),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("typed_gibberish_reask", |b| {
+        b.iter_batched_ref(
+            || session.clone(),
+            |s| {
+                let text = "my phone is being weird today, no idea".to_string();
+                black_box(engine.apply(s, Input::Text(text), Timestamp(1)))
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+fn loading(c: &mut Criterion) {
+    let (source, _) = english();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let mut group = c.benchmark_group("script");
+    group.bench_function("parse_validate_build", |b| {
+        b.iter(|| black_box(load_str(&source, "en.ron", Some("en")).is_ok()))
+    });
+    group.bench_function("load_dir_from_disk", |b| {
+        b.iter(|| black_box(load_dir(&dir).is_ok()))
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(3));
+    targets = transitions, loading
+}
+criterion_main!(benches);

@@ -88,11 +88,16 @@ pub fn understand(text: &str, step: &Step, script: &Script) -> Understood {
     if let Some(result) = decide(contained(&input, &candidates, &commands.negations)) {
         return result;
     }
+    let input_len = input.chars().count();
     let near = candidates
         .iter()
         .filter(|(phrase, _, _)| {
-            let budget = typo_budget(phrase.chars().count());
-            budget > 0 && osa_distance(phrase, &input) <= budget
+            let len = phrase.chars().count();
+            let budget = typo_budget(len);
+            // The edit distance is at least the difference in length: skip the hopeless.
+            budget > 0
+                && len.abs_diff(input_len) <= budget
+                && osa_distance(phrase, &input) <= budget
         })
         .map(|&(_, meaning, _)| meaning)
         .collect();
@@ -160,36 +165,35 @@ fn candidates<'a>(step: &'a Step, commands: &'a Commands) -> Vec<(&'a str, Meani
 }
 
 /// Tier 2: phrases found inside the text as whole words, longest first, skipping any that
-/// overlap a longer one already taken or that follow a negation.
+/// overlap a longer one already taken or that follow a negation. Works on byte offsets into
+/// the normalised text (single spaces between words), without allocating per phrase.
 fn contained(
     input: &str,
     candidates: &[(&str, Meaning, bool)],
     negations: &[String],
 ) -> Vec<Meaning> {
-    let words: Vec<&str> = input.split(' ').collect();
-    let mut hits: Vec<(usize, usize, Meaning)> = Vec::new(); // (start word, word count, meaning)
+    let mut hits: Vec<(usize, usize, Meaning)> = Vec::new(); // (start, end, meaning)
     for &(phrase, meaning, inside) in candidates {
-        if !inside || phrase.is_empty() {
-            continue;
+        if !inside || phrase.is_empty() || phrase.len() >= input.len() {
+            continue; // the same length is tier 1's business
         }
-        let needle: Vec<&str> = phrase.split(' ').collect();
-        if needle.len() >= words.len() {
-            continue; // equal length was tier 1
-        }
-        for start in 0..=(words.len() - needle.len()) {
-            if words[start..start + needle.len()] == needle[..] {
-                let negated = start > 0 && negations.iter().any(|n| n == words[start - 1]);
-                if !negated {
-                    hits.push((start, needle.len(), meaning));
-                }
+        for (start, _) in input.match_indices(phrase) {
+            let end = start + phrase.len();
+            let starts_word = start == 0 || input.as_bytes()[start - 1] == b' ';
+            let ends_word = end == input.len() || input.as_bytes()[end] == b' ';
+            if !starts_word || !ends_word {
+                continue;
+            }
+            let previous = input[..start].trim_end().rsplit(' ').next().unwrap_or("");
+            if !negations.iter().any(|n| n == previous) {
+                hits.push((start, end, meaning));
             }
         }
     }
-    hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    hits.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
     let mut taken: Vec<(usize, usize)> = Vec::new();
     let mut found = Vec::new();
-    for (start, count, meaning) in hits {
-        let end = start + count;
+    for (start, end, meaning) in hits {
         if taken.iter().any(|&(s, e)| start < e && s < end) {
             continue;
         }

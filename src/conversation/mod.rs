@@ -10,6 +10,30 @@
 //!   exactly as it was, version included;
 //! - every change increments [`Session::version`], so a store can save with
 //!   compare-and-swap and let the loser of a race be told "already answered".
+//!
+//! ```
+//! use backup_help_bot::conversation::{Engine, IdlePolicy, Input, OwnerId, Reply, Timestamp};
+//! use backup_help_bot::script::{load_file, StepId};
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron");
+//! let script = load_file(path.as_ref()).expect("the shipped script is valid");
+//! let engine = Engine::new(&script, IdlePolicy::default());
+//! let now = Timestamp(0);
+//!
+//! let mut session = engine.new_session(OwnerId(42), now);
+//! let first = engine.apply(&mut session, Input::Start, now);
+//! assert!(matches!(first, Reply::Show { ref step, .. } if *step == script.start));
+//!
+//! // Typed text goes through the same matcher as in Discord: "not sure" → the next check.
+//! engine.apply(&mut session, Input::Text("not sure".into()), now);
+//! assert_eq!(session.current_step(), Some(&StepId::new("backup-switch")));
+//!
+//! // A click on the opening question's old message is stale and changes nothing.
+//! let before = session.clone();
+//! let stale = Input::Choose { step: script.start.clone(), choice: 0 };
+//! assert!(matches!(engine.apply(&mut session, stale, now), Reply::Rejected(_)));
+//! assert_eq!(session, before);
+//! ```
 
 mod engine;
 pub mod walk;
