@@ -6,6 +6,7 @@
 
 mod load;
 pub mod raw;
+mod reach;
 mod validate;
 
 use std::collections::HashMap;

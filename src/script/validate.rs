@@ -1,6 +1,6 @@
 //! Every rule a script must satisfy, checked all at once so an author sees the whole list.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use super::raw::{EndingKind, Meaning, RawChoice, RawScript, RawStep};
 use super::{Problem, NEXT_CHECK};
@@ -11,14 +11,14 @@ const MAX_ID_LEN: usize = 40;
 const MIN_CHOICES: usize = 2;
 const MAX_CHOICES: usize = 5;
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     file: &'a str,
     source: &'a str,
     problems: Vec<Problem>,
 }
 
 impl Checker<'_> {
-    fn report(&mut self, line: Option<usize>, place: String, message: String) {
+    pub(super) fn report(&mut self, line: Option<usize>, place: String, message: String) {
         self.problems.push(Problem {
             file: self.file.to_string(),
             line,
@@ -29,7 +29,7 @@ impl Checker<'_> {
     }
 
     /// The line of `id: "<id>"`, the best place to send an author to.
-    fn line_of_id(&self, id: &str) -> Option<usize> {
+    pub(super) fn line_of_id(&self, id: &str) -> Option<usize> {
         let quoted = format!("\"{id}\"");
         self.source
             .lines()
@@ -92,13 +92,13 @@ pub fn validate(
         );
     }
     check_messages(&mut c, raw);
-    check_graph(&mut c, raw, &ids);
+    super::reach::check_graph(&mut c, raw, &ids);
     c.problems
 }
 
 /// What each id names, for resolving gotos.
 #[derive(Clone, Copy, PartialEq)]
-enum Named {
+pub(super) enum Named {
     Step,
     Ending(EndingKind),
 }
@@ -339,75 +339,4 @@ fn check_messages(c: &mut Checker, raw: &RawScript) {
             c.report(None, "words".into(), msg);
         }
     }
-}
-
-/// Reachability: every step reachable from `start`, and an ending reachable from every step.
-fn check_graph(c: &mut Checker, raw: &RawScript, ids: &HashMap<String, Named>) {
-    let known = |id: &String| ids.contains_key(id);
-    // "next" can lead to any check, or to `after_checks` once all are seen.
-    let next: Vec<&String> = raw
-        .checks
-        .iter()
-        .chain(std::iter::once(&raw.after_checks))
-        .filter(|id| known(id))
-        .collect();
-    let mut edges: HashMap<&String, Vec<&String>> = HashMap::new();
-    for step in &raw.steps {
-        let out = edges.entry(&step.id).or_default();
-        for choice in &step.choices {
-            if choice.goto == NEXT_CHECK {
-                out.extend(next.iter().copied());
-            } else if known(&choice.goto) {
-                out.push(&choice.goto);
-            }
-        }
-    }
-    let reached = reachable(std::iter::once(&raw.start), |id| {
-        edges.get(id).cloned().unwrap_or_default()
-    });
-    for step in &raw.steps {
-        if !reached.contains(&step.id) {
-            let line = c.line_of_id(&step.id);
-            let msg = "cannot be reached from the start".into();
-            c.report(line, format!("step \"{}\"", step.id), msg);
-        }
-    }
-    for ending in &raw.endings {
-        let used_by_button = ending.id == raw.handoff;
-        if !reached.contains(&ending.id) && !used_by_button {
-            let line = c.line_of_id(&ending.id);
-            let msg = "no answer leads here".into();
-            c.report(line, format!("ending \"{}\"", ending.id), msg);
-        }
-    }
-    // Walk the edges backwards from every ending.
-    let mut reverse: HashMap<&String, Vec<&String>> = HashMap::new();
-    for (from, tos) in &edges {
-        for to in tos {
-            reverse.entry(to).or_default().push(from);
-        }
-    }
-    let endings = raw.endings.iter().map(|e| &e.id);
-    let can_end = reachable(endings, |id| reverse.get(id).cloned().unwrap_or_default());
-    for step in &raw.steps {
-        if reached.contains(&step.id) && !can_end.contains(&step.id) {
-            let line = c.line_of_id(&step.id);
-            let msg = "no ending can be reached from here (the answers go round in a circle)";
-            c.report(line, format!("step \"{}\"", step.id), msg.into());
-        }
-    }
-}
-
-fn reachable<'a>(
-    from: impl Iterator<Item = &'a String>,
-    next: impl Fn(&'a String) -> Vec<&'a String>,
-) -> HashSet<&'a String> {
-    let mut seen: HashSet<&String> = HashSet::new();
-    let mut queue: VecDeque<&String> = from.collect();
-    while let Some(id) = queue.pop_front() {
-        if seen.insert(id) {
-            queue.extend(next(id));
-        }
-    }
-    seen
 }

@@ -1,0 +1,80 @@
+//! The validator's graph rules: every step reachable from the start, and an ending
+//! reachable from every step. `goto: "next"` counts as an arrow to every check and to
+//! `after_checks`, which over-approximates where it can lead and so never hides a problem.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::raw::RawScript;
+use super::validate::{Checker, Named};
+use super::NEXT_CHECK;
+
+/// Reachability: every step reachable from `start`, and an ending reachable from every step.
+pub(super) fn check_graph(c: &mut Checker, raw: &RawScript, ids: &HashMap<String, Named>) {
+    let known = |id: &String| ids.contains_key(id);
+    // "next" can lead to any check, or to `after_checks` once all are seen.
+    let next: Vec<&String> = raw
+        .checks
+        .iter()
+        .chain(std::iter::once(&raw.after_checks))
+        .filter(|id| known(id))
+        .collect();
+    let mut edges: HashMap<&String, Vec<&String>> = HashMap::new();
+    for step in &raw.steps {
+        let out = edges.entry(&step.id).or_default();
+        for choice in &step.choices {
+            if choice.goto == NEXT_CHECK {
+                out.extend(next.iter().copied());
+            } else if known(&choice.goto) {
+                out.push(&choice.goto);
+            }
+        }
+    }
+    let reached = reachable(std::iter::once(&raw.start), |id| {
+        edges.get(id).cloned().unwrap_or_default()
+    });
+    for step in &raw.steps {
+        if !reached.contains(&step.id) {
+            let line = c.line_of_id(&step.id);
+            let msg = "cannot be reached from the start".into();
+            c.report(line, format!("step \"{}\"", step.id), msg);
+        }
+    }
+    for ending in &raw.endings {
+        let used_by_button = ending.id == raw.handoff;
+        if !reached.contains(&ending.id) && !used_by_button {
+            let line = c.line_of_id(&ending.id);
+            let msg = "no answer leads here".into();
+            c.report(line, format!("ending \"{}\"", ending.id), msg);
+        }
+    }
+    // Walk the edges backwards from every ending.
+    let mut reverse: HashMap<&String, Vec<&String>> = HashMap::new();
+    for (from, tos) in &edges {
+        for to in tos {
+            reverse.entry(to).or_default().push(from);
+        }
+    }
+    let endings = raw.endings.iter().map(|e| &e.id);
+    let can_end = reachable(endings, |id| reverse.get(id).cloned().unwrap_or_default());
+    for step in &raw.steps {
+        if reached.contains(&step.id) && !can_end.contains(&step.id) {
+            let line = c.line_of_id(&step.id);
+            let msg = "no ending can be reached from here (the answers go round in a circle)";
+            c.report(line, format!("step \"{}\"", step.id), msg.into());
+        }
+    }
+}
+
+fn reachable<'a>(
+    from: impl Iterator<Item = &'a String>,
+    next: impl Fn(&'a String) -> Vec<&'a String>,
+) -> HashSet<&'a String> {
+    let mut seen: HashSet<&String> = HashSet::new();
+    let mut queue: VecDeque<&String> = from.collect();
+    while let Some(id) = queue.pop_front() {
+        if seen.insert(id) {
+            queue.extend(next(id));
+        }
+    }
+    seen
+}
