@@ -7,6 +7,7 @@
 //!
 //! - `main.rs` / [`cli`]: the command line, one subcommand a front-end.
 //! - [`chat`]: the terminal front-end, the same walk as the Discord thread.
+//! - [`config`]: the operator's `config.ron`, and the token from the environment.
 //! - [`graph`]: the script as a Mermaid flowchart.
 //! - [`view`]: what a step renders into, shared by the validator and every front-end.
 //! - [`conversation`]: **the core**, a pure state machine
@@ -16,6 +17,7 @@
 
 pub mod chat;
 pub mod cli;
+pub mod config;
 pub mod conversation;
 pub mod graph;
 pub mod matcher;

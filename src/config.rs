@@ -1,0 +1,250 @@
+//! The operator's config file (`config.ron`) and the secrets from the environment.
+//!
+//! Loaded and checked once at start-up into typed values. Unknown keys and bad values are
+//! errors naming the file, line and column, and what was expected. The bot token never
+//! comes from a file and never appears in `Debug` output or a log line.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ron::extensions::Extensions;
+use serde::{Deserialize, Deserializer};
+
+/// The environment variable holding the bot token.
+pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Config")]
+pub struct Config {
+    #[serde(default)]
+    pub discord: DiscordConfig,
+    /// The folder with the scripts, `<locale>.ron`; relative to the working directory.
+    #[serde(default = "defaults::responses")]
+    pub responses: PathBuf,
+    /// The script used when a person's Discord locale has none of its own.
+    #[serde(default = "defaults::locale")]
+    pub default_locale: String,
+    /// Quiet time before a walkthrough is nudged.
+    #[serde(default = "defaults::idle_warning")]
+    pub idle_warning: HumanDuration,
+    /// Quiet time before a walkthrough is closed and its thread archived.
+    #[serde(default = "defaults::idle_close")]
+    pub idle_close: HumanDuration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordConfig {
+    /// Send REST calls and gateway discovery here instead of Discord (a shared REST proxy,
+    /// or a test server), as `http://host:port`.
+    #[serde(default)]
+    pub api_url: Option<String>,
+    /// Guilds to register `/backup-help` in instantly; empty = globally.
+    #[serde(default)]
+    pub guilds: Vec<u64>,
+    /// The role pinged when a walkthrough is handed to a person.
+    #[serde(default)]
+    pub support_role: Option<u64>,
+    /// Members of these roles may answer on someone else's behalf.
+    #[serde(default)]
+    pub staff_roles: Vec<u64>,
+    #[serde(default)]
+    pub thread: ThreadKind,
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            api_url: None,
+            guilds: Vec::new(),
+            support_role: None,
+            staff_roles: Vec::new(),
+            thread: ThreadKind::Private,
+        }
+    }
+}
+
+/// The kind of thread a walkthrough runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum ThreadKind {
+    /// Only the person, the bot and moderators see it.
+    #[default]
+    Private,
+    Public,
+}
+
+mod defaults {
+    use super::HumanDuration;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    pub fn responses() -> PathBuf {
+        PathBuf::from("responses")
+    }
+    pub fn locale() -> String {
+        "en".to_string()
+    }
+    pub fn idle_warning() -> HumanDuration {
+        HumanDuration(Duration::from_secs(20 * 60))
+    }
+    pub fn idle_close() -> HumanDuration {
+        HumanDuration(Duration::from_secs(30 * 60))
+    }
+}
+
+/// A duration written for people: "20m", "1h 30m", "45s".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanDuration(pub Duration);
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        humantime::parse_duration(&text)
+            .map(HumanDuration)
+            .map_err(|err| {
+                serde::de::Error::custom(format!(
+                    "\"{text}\" is not a duration ({err}); write e.g. \"20m\", \"1h 30m\", \"45s\""
+                ))
+            })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}:{column}: {message}")]
+    Syntax {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}:{line}: {message}")]
+    Invalid {
+        file: String,
+        line: usize,
+        message: String,
+    },
+    #[error(
+        "the bot token is missing: set the environment variable {TOKEN_ENV} to the token from \
+         the Discord Developer Portal (Bot → Reset Token)"
+    )]
+    MissingToken,
+}
+
+impl Config {
+    /// Reads and checks a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let source = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&source, &path.display().to_string())
+    }
+
+    /// Parses config text; `file` names it in errors.
+    pub fn parse(source: &str, file: &str) -> Result<Config, ConfigError> {
+        let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
+        let config: Config = options
+            .from_str(source)
+            .map_err(|err| ConfigError::Syntax {
+                file: file.to_string(),
+                line: err.span.start.line,
+                column: err.span.start.col,
+                message: err.code.to_string(),
+            })?;
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            file: file.to_string(),
+            line: line_of_key(source, key),
+            message,
+        };
+        if config.idle_warning.0 >= config.idle_close.0 {
+            let msg = "`idle_warning` must be shorter than `idle_close`".to_string();
+            return Err(invalid("idle_warning", msg));
+        }
+        if config.idle_warning.0.is_zero() {
+            return Err(invalid(
+                "idle_warning",
+                "`idle_warning` must be above zero".into(),
+            ));
+        }
+        if let Some(url) = &config.discord.api_url {
+            let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+            if !scheme_ok || url.trim_end_matches('/').contains(char::is_whitespace) {
+                let msg = format!("`api_url` \"{url}\" must be an http:// or https:// address");
+                return Err(invalid("api_url", msg));
+            }
+        }
+        Ok(config)
+    }
+}
+
+/// The line where `key:` is written, or 1 when the key was left to its default.
+fn line_of_key(source: &str, key: &str) -> usize {
+    let needle = format!("{key}:");
+    source
+        .lines()
+        .position(|line| line.trim_start().starts_with(&needle))
+        .map_or(1, |i| i + 1)
+}
+
+/// The bot token. Its `Debug` and `Display` never show it.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    /// Reads the token from `DISCORD_TOKEN`; missing or blank is an error.
+    pub fn from_env() -> Result<Token, ConfigError> {
+        Token::from_value(std::env::var(TOKEN_ENV).ok())
+    }
+
+    pub fn from_value(value: Option<String>) -> Result<Token, ConfigError> {
+        match value {
+            Some(token) if !token.trim().is_empty() => Ok(Token(token.trim().to_string())),
+            _ => Err(ConfigError::MissingToken),
+        }
+    }
+
+    /// The secret itself, for the one place that sends it to Discord.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_never_prints() {
+        let token = Token::from_value(Some("  secret.token.value ".into())).unwrap();
+        assert_eq!(token.expose(), "secret.token.value");
+        assert!(!format!("{token:?}").contains("secret"));
+        assert!(matches!(
+            Token::from_value(Some("  ".into())),
+            Err(ConfigError::MissingToken)
+        ));
+        assert!(matches!(
+            Token::from_value(None),
+            Err(ConfigError::MissingToken)
+        ));
+    }
+
+    #[test]
+    fn key_lines_are_found_or_default_to_the_first() {
+        assert_eq!(line_of_key("(\n  idle_close: \"1m\",\n)", "idle_close"), 2);
+        assert_eq!(line_of_key("()", "idle_close"), 1);
+    }
+}

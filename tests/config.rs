@@ -1,0 +1,108 @@
+//! The config file: the example as shipped, defaults, and every kind of bad value.
+
+use std::time::Duration;
+
+use backup_help_bot::config::{Config, ConfigError, ThreadKind};
+
+fn example() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.ron");
+    std::fs::read_to_string(path).expect("config.example.ron is readable")
+}
+
+fn error(source: &str) -> String {
+    match Config::parse(source, "config.ron") {
+        Ok(config) => panic!("accepted: {config:?}"),
+        Err(err) => err.to_string(),
+    }
+}
+
+#[test]
+fn the_example_loads_with_the_documented_defaults() {
+    let config = Config::parse(&example(), "config.example.ron").expect("the example is valid");
+    assert_eq!(
+        config,
+        Config::parse("Config()", "empty").expect("all keys have defaults")
+    );
+    assert_eq!(config.discord.api_url, None);
+    assert_eq!(config.discord.thread, ThreadKind::Private);
+    assert_eq!(config.idle_warning.0, Duration::from_secs(20 * 60));
+    assert_eq!(config.idle_close.0, Duration::from_secs(30 * 60));
+    assert_eq!(config.responses.to_str(), Some("responses"));
+}
+
+#[test]
+fn values_are_read() {
+    let source = r#"Config(
+        discord: (api_url: "http://127.0.0.1:9", guilds: [1, 2], support_role: 3,
+                  staff_roles: [4], thread: Public),
+        idle_warning: "1m 30s", idle_close: "2m")"#;
+    let config = Config::parse(source, "c").expect("valid");
+    assert_eq!(
+        config.discord.api_url.as_deref(),
+        Some("http://127.0.0.1:9")
+    );
+    assert_eq!(config.discord.guilds, [1, 2]);
+    assert_eq!(config.discord.support_role, Some(3));
+    assert_eq!(config.discord.thread, ThreadKind::Public);
+    assert_eq!(config.idle_warning.0, Duration::from_secs(90));
+}
+
+#[test]
+fn an_unknown_key_names_file_line_column_and_the_expected_keys() {
+    let source = example().replacen("idle_close:", "idle_closed:", 1);
+    let line = source
+        .lines()
+        .position(|l| l.contains("idle_closed:"))
+        .unwrap()
+        + 1;
+    let text = error(&source);
+    assert!(text.starts_with(&format!("config.ron:{line}:")), "{text}");
+    assert!(
+        text.contains("idle_closed") && text.contains("idle_close"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_bad_duration_says_how_to_write_one() {
+    let source = example().replacen(r#"idle_warning: "20m""#, r#"idle_warning: "twenty""#, 1);
+    let line = source.lines().position(|l| l.contains("twenty")).unwrap() + 1;
+    let text = error(&source);
+    assert!(text.starts_with(&format!("config.ron:{line}:")), "{text}");
+    assert!(
+        text.contains("\"twenty\" is not a duration") && text.contains("20m"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_values_are_errors_with_their_line() {
+    let cases = [
+        ("thread: Private", "thread: Secret", "Secret"),
+        ("guilds: []", "guilds: [\"abc\"]", "guilds"),
+        ("api_url: None", "api_url: \"ftp://x\"", "api_url"),
+        (
+            r#"idle_close: "30m""#,
+            r#"idle_close: "10m""#,
+            "shorter than `idle_close`",
+        ),
+    ];
+    for (from, to, word) in cases {
+        let source = example().replacen(from, to, 1);
+        let text = error(&source);
+        assert!(text.starts_with("config.ron:"), "{to}: {text}");
+        assert!(
+            text.contains(word) || text.contains("Expected"),
+            "{to}: {text}"
+        );
+        let line: usize = text.split(':').nth(1).and_then(|n| n.parse().ok()).unwrap();
+        assert!(line > 1, "{to}: line {line} in {text}");
+    }
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let err = Config::load("no/such/config.ron".as_ref()).unwrap_err();
+    assert!(matches!(err, ConfigError::Read { .. }));
+    assert!(err.to_string().contains("no/such/config.ron"));
+}
