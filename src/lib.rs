@@ -8,6 +8,7 @@
 //! - `main.rs` / [`cli`]: the command line, one subcommand a front-end.
 //! - [`chat`]: the terminal front-end, the same walk as the Discord thread.
 //! - [`config`]: the operator's `config.ron`, and the token from the environment.
+//! - [`discord`]: the Discord front-end (custom_id codec so far).
 //! - [`graph`]: the script as a Mermaid flowchart.
 //! - [`view`]: what a step renders into, shared by the validator and every front-end.
 //! - [`conversation`]: **the core**, a pure state machine
@@ -19,6 +20,7 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod conversation;
+pub mod discord;
 pub mod graph;
 pub mod matcher;
 pub mod script;
