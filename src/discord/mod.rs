@@ -1,3 +1,5 @@
-//! The Discord front-end. So far: the custom_id codec every button goes through.
+//! The Discord front-end. So far: the custom_id codec every button goes through, and the
+//! rendering of steps into messages.
 
 pub mod custom_id;
+pub mod render;

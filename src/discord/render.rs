@@ -1,0 +1,221 @@
+//! Turning steps into Discord messages: one embed, the choices as buttons, link buttons,
+//! and the Back / Start over / Talk to a human row.
+//!
+//! Only builders are made here, no requests, so the JSON serenity will send can be checked
+//! in unit tests. Every message sets `allowed_mentions` explicitly: text from a script or a
+//! person can never ping anyone.
+
+use serenity::all::{
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
+    CreateEmbedFooter, CreateMessage,
+};
+
+use super::custom_id::Action;
+use crate::script::{Script, Step};
+use crate::view::{self, limits};
+
+/// The blue of the step embeds.
+const STEP_COLOUR: u32 = 0x0a84ff;
+
+/// No pings at all: no @everyone, no roles, no users.
+pub fn no_mentions() -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
+}
+
+/// The embed for a step.
+pub fn step_embed(script: &Script, step: &Step) -> CreateEmbed {
+    CreateEmbed::new()
+        .title(&step.title)
+        .description(view::step_description(step))
+        .footer(CreateEmbedFooter::new(&script.name))
+        .colour(STEP_COLOUR)
+}
+
+/// The message that shows a step, ready to send into the thread.
+pub fn step_message(script: &Script, step: &Step) -> CreateMessage {
+    CreateMessage::new()
+        .embed(step_embed(script, step))
+        .components(step_rows(script, step, None))
+        .allowed_mentions(no_mentions())
+}
+
+/// The button rows under a step. With `answered`, every button is disabled and the chosen
+/// choice (if it was one) is shown in green: what the answered message is updated to.
+pub fn step_rows(script: &Script, step: &Step, answered: Option<Answered>) -> Vec<CreateActionRow> {
+    let disabled = answered.is_some();
+    let chosen = match answered {
+        Some(Answered::Choice(i)) => Some(i),
+        _ => None,
+    };
+    let choices: Vec<CreateButton> = step
+        .choices
+        .iter()
+        .enumerate()
+        .map(|(i, choice)| {
+            let action = Action::Choose {
+                step: step.id.clone(),
+                choice: i,
+            };
+            let style = match chosen {
+                Some(c) if c == i => ButtonStyle::Success,
+                Some(_) => ButtonStyle::Secondary,
+                None => ButtonStyle::Primary,
+            };
+            CreateButton::new(action.encode())
+                .label(&choice.label)
+                .style(style)
+                .disabled(disabled)
+        })
+        .collect();
+    let links: Vec<CreateButton> = step
+        .links
+        .iter()
+        .map(|link| CreateButton::new_link(&link.url).label(&link.label))
+        .collect();
+    let m = &script.messages;
+    let nav = vec![
+        nav_button(
+            Action::Back {
+                step: step.id.clone(),
+            },
+            &m.back,
+            disabled,
+        ),
+        nav_button(Action::StartOver, &m.start_over, disabled),
+        nav_button(
+            Action::Human {
+                step: step.id.clone(),
+            },
+            &m.talk_to_human,
+            disabled,
+        ),
+    ];
+    let mut rows = Vec::new();
+    for group in [choices, links, nav] {
+        for chunk in group.chunks(limits::BUTTONS_PER_ROW) {
+            rows.push(CreateActionRow::Buttons(chunk.to_vec()));
+        }
+    }
+    rows
+}
+
+/// How an answered message is marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// This choice was picked (by button or typed).
+    Choice(usize),
+    /// Moved on another way: Back, Start over, a hand-off.
+    Other,
+}
+
+fn nav_button(action: Action, label: &str, disabled: bool) -> CreateButton {
+    CreateButton::new(action.encode())
+        .label(label)
+        .style(ButtonStyle::Secondary)
+        .disabled(disabled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn english() -> Script {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron");
+        crate::script::load_file(path.as_ref()).expect("the shipped script is valid")
+    }
+
+    fn json<T: serde::Serialize>(value: &T) -> Value {
+        serde_json::to_value(value).expect("builders serialise")
+    }
+
+    fn buttons(message: &Value) -> Vec<&Value> {
+        let rows = message["components"].as_array().expect("components");
+        rows.iter()
+            .flat_map(|row| row["components"].as_array().expect("buttons").iter())
+            .collect()
+    }
+
+    #[test]
+    fn every_step_renders_within_discords_limits() {
+        let script = english();
+        for step in &script.steps {
+            let message = json(&step_message(&script, step));
+            let rows = message["components"].as_array().unwrap();
+            assert!(rows.len() <= limits::ACTION_ROWS, "{}", step.id);
+            for row in rows {
+                assert_eq!(row["type"], 1);
+                let count = row["components"].as_array().unwrap().len();
+                assert!(
+                    (1..=limits::BUTTONS_PER_ROW).contains(&count),
+                    "{}",
+                    step.id
+                );
+            }
+            for button in buttons(&message) {
+                let label = button["label"].as_str().unwrap();
+                assert!(view::len(label) <= limits::BUTTON_LABEL, "{label}");
+                if let Some(id) = button["custom_id"].as_str() {
+                    assert!(id.len() <= super::super::custom_id::MAX_LEN);
+                    assert!(Action::decode(id).is_ok(), "{id}");
+                } else {
+                    assert_eq!(button["style"], 5, "only link buttons lack a custom_id");
+                }
+            }
+            let embed = &message["embeds"][0];
+            assert_eq!(embed["title"], step.title.as_str());
+            let description = embed["description"].as_str().unwrap();
+            assert!(view::len(description) <= limits::EMBED_DESCRIPTION);
+        }
+    }
+
+    #[test]
+    fn a_step_message_pings_nobody() {
+        let script = english();
+        let message = json(&step_message(&script, script.start_step()));
+        let mentions = &message["allowed_mentions"];
+        assert_eq!(mentions["parse"], Value::Array(vec![]));
+        assert_eq!(mentions["users"], Value::Array(vec![]));
+        assert_eq!(mentions["roles"], Value::Array(vec![]));
+    }
+
+    #[test]
+    fn choices_then_links_then_navigation() {
+        let script = english();
+        let step = script
+            .step(&crate::script::StepId::new("system-status"))
+            .unwrap();
+        let message = json(&step_message(&script, step));
+        let ids: Vec<Option<&str>> = buttons(&message)
+            .iter()
+            .map(|b| b["custom_id"].as_str())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                Some("bh1:c:system-status:0"),
+                Some("bh1:c:system-status:1"),
+                None, // the System Status link
+                Some("bh1:b:system-status"),
+                Some("bh1:s"),
+                Some("bh1:h:system-status"),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_answered_step_disables_everything_and_marks_the_choice() {
+        let script = english();
+        let step = script.step(&crate::script::StepId::new("wifi")).unwrap();
+        let rows = json(&step_rows(&script, step, Some(Answered::Choice(1))));
+        let all: Vec<&Value> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["components"].as_array().unwrap().iter())
+            .collect();
+        assert!(all.iter().all(|b| b["disabled"] == true));
+        assert_eq!(all[1]["style"], 3, "the chosen button is green (Success)");
+        assert_eq!(all[0]["style"], 2, "the other choice is grey (Secondary)");
+    }
+}
