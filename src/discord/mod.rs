@@ -2,4 +2,5 @@
 //! rendering of steps into messages.
 
 pub mod custom_id;
+pub mod opening;
 pub mod render;
