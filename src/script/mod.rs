@@ -47,6 +47,10 @@ impl fmt::Display for StepId {
 pub struct EndingId(String);
 
 impl EndingId {
+    pub fn new(id: impl Into<String>) -> Self {
+        EndingId(id.into())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
