@@ -1,7 +1,356 @@
 //! A loopback Discord for backup-help-bot's tests and benchmarks.
 //!
-//! So far: [`spec::Spec`], which checks request bodies against Discord's own OpenAPI
-//! description (vendored in `spec/` with its MIT license). The REST and gateway server that
-//! uses it comes next.
+//! [`FakeDiscord::start`] serves Discord's REST API v10 and Gateway v10 on `127.0.0.1:0`,
+//! with a small model of one guild (a support channel, members, threads, messages, slash
+//! commands and interactions). It speaks to the real serenity client and rejects what Discord
+//! would reject: every request body is checked against Discord's own OpenAPI spec (vendored
+//! in `spec/` with its MIT license) and its documented limits, every interaction must get
+//! exactly one first response within 3 seconds, and every request must carry the bot token.
+//! Anything wrong is recorded, and [`FakeDiscord::problems`] lists it for the test to assert.
+//!
+//! # Layout
+//! - `world`: the guild model and the records. `payloads`: the JSON the fake sends.
+//! - `rest`: the checks every request goes through; `routes` and `callbacks`: the endpoints.
+//! - `gateway`: the WebSocket side. `spec`: OpenAPI validation.
 
+mod callbacks;
+mod gateway;
+pub mod payloads;
+mod rest;
+mod routes;
 pub mod spec;
+pub mod world;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+use tokio::sync::broadcast;
+
+pub use gateway::{Control, MESSAGE_CONTENT};
+pub use routes::DEADLINE_SECS;
+use world::{Channel, Fault, Interaction, Message, User, World, APP_ID, DM_CHANNEL, GUILD_ID};
+
+/// How the fake behaves.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The bot token it expects, without the `Bot ` prefix.
+    pub token: String,
+    /// Short, so serenity's first heartbeat comes quickly in tests.
+    pub heartbeat_interval_ms: u64,
+    /// Whether the Message Content intent is enabled "in the Developer Portal"; when not,
+    /// an IDENTIFY asking for it is closed with 4014.
+    pub message_content_allowed: bool,
+    /// The bot's permissions in the channel, sent as `app_permissions` with interactions.
+    pub app_permissions: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            token: "fake.bot.token".to_string(),
+            heartbeat_interval_ms: 1500,
+            message_content_allowed: true,
+            app_permissions: 0x7_ffff_ffff_ffff,
+        }
+    }
+}
+
+/// State shared by the REST handlers and the gateway sessions.
+pub struct Shared {
+    world: Mutex<World>,
+    spec: spec::Spec,
+    options: Options,
+    addr: SocketAddr,
+    events: broadcast::Sender<(String, Value)>,
+    control: broadcast::Sender<Control>,
+}
+
+impl Shared {
+    /// The world, even if a panicking test thread poisoned the lock.
+    fn lock(&self) -> MutexGuard<'_, World> {
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn gateway_url(&self) -> String {
+        format!("ws://{}/gateway", self.addr)
+    }
+
+    /// Sends an event to every identified gateway session.
+    fn emit(&self, event: &str, data: Value) {
+        // No receiver yet is fine: nobody is connected.
+        let _ = self.events.send((event.to_string(), data));
+    }
+}
+
+pub struct FakeDiscord {
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeDiscord {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl FakeDiscord {
+    /// Starts the fake on a free loopback port.
+    pub async fn start(options: Options) -> std::io::Result<FakeDiscord> {
+        let spec = spec::Spec::load().map_err(std::io::Error::other)?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            world: Mutex::new(World::new()),
+            spec,
+            options,
+            addr,
+            events: broadcast::channel(1024).0,
+            control: broadcast::channel(16).0,
+        });
+        let app = Router::new()
+            .route("/gateway", get(gateway::upgrade))
+            .fallback(rest::handle)
+            .with_state(shared.clone());
+        let server = tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, app).await {
+                tracing::error!(target: "fake_discord", "server stopped: {err}");
+            }
+        });
+        Ok(FakeDiscord { shared, server })
+    }
+
+    /// The base URL to give the bot (`api_url`), e.g. `http://127.0.0.1:40123`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.shared.addr)
+    }
+
+    pub fn token(&self) -> &str {
+        &self.shared.options.token
+    }
+
+    /// Reads the world.
+    pub fn world<R>(&self, read: impl FnOnce(&World) -> R) -> R {
+        read(&self.shared.lock())
+    }
+
+    /// Waits, polling every 10 ms, until `done` holds; `Err` names what never happened.
+    pub async fn wait_until(
+        &self,
+        what: &str,
+        timeout: Duration,
+        done: impl Fn(&World) -> bool,
+    ) -> Result<(), String> {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if done(&self.shared.lock()) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Err(format!("timed out after {timeout:?} waiting for {what}"))
+    }
+
+    /// Adds a guild member (announced to the bot with GUILD_MEMBER_ADD is not needed: the
+    /// bot learns members from interactions and messages).
+    pub fn add_member(&self, id: u64, name: &str, roles: &[u64]) {
+        let user = User {
+            id,
+            name: name.to_string(),
+            bot: false,
+            roles: roles.to_vec(),
+        };
+        self.shared.lock().users.insert(id, user);
+    }
+
+    /// Adds a DM channel with `user`, for using the command outside a guild.
+    pub fn add_dm(&self, user: u64) -> u64 {
+        let mut world = self.shared.lock();
+        let id = world.id();
+        let channel = Channel {
+            id,
+            kind: DM_CHANNEL,
+            name: String::new(),
+            parent: None,
+            owner: Some(user),
+            archived: false,
+            invitable: false,
+            members: vec![user, APP_ID],
+        };
+        world.channels.insert(id, channel);
+        id
+    }
+
+    /// Archives a thread as a moderator would (the bot is told by THREAD_UPDATE).
+    pub fn archive(&self, thread: u64) {
+        let json = {
+            let mut world = self.shared.lock();
+            let Some(channel) = world.channels.get_mut(&thread) else {
+                return;
+            };
+            channel.archived = true;
+            payloads::channel(channel)
+        };
+        self.shared.emit("THREAD_UPDATE", json);
+    }
+
+    /// `user` runs a slash command in `channel`; returns the interaction id.
+    pub fn slash_command(&self, user: u64, channel: u64, name: &str) -> u64 {
+        let data = json!({"id": "900", "name": name, "type": 1});
+        self.interact(2, user, channel, None, data)
+    }
+
+    /// `user` clicks the button `custom_id` on `message`; returns the interaction id.
+    pub fn click(&self, user: u64, message: u64, custom_id: &str) -> u64 {
+        let channel = self.world(|w| w.messages.get(&message).map_or(0, |m| m.channel));
+        let data = json!({"custom_id": custom_id, "component_type": 2});
+        self.interact(3, user, channel, Some(message), data)
+    }
+
+    fn interact(
+        &self,
+        kind: u8,
+        user: u64,
+        channel: u64,
+        message: Option<u64>,
+        data: Value,
+    ) -> u64 {
+        let mut world = self.shared.lock();
+        let id = world.id();
+        let token = format!("interaction-token-{id}");
+        let channel_kind = world.channels.get(&channel).map_or(0, |c| c.kind);
+        let mut payload = json!({
+            "id": id.to_string(),
+            "application_id": APP_ID.to_string(),
+            "type": kind,
+            "data": data,
+            "channel_id": channel.to_string(),
+            "channel": {"id": channel.to_string(), "type": channel_kind},
+            "token": token,
+            "version": 1,
+            "locale": "en-US",
+            "entitlements": [],
+            "attachment_size_limit": 8_388_608,
+            "app_permissions": self.shared.options.app_permissions.to_string(),
+            "authorizing_integration_owners": {},
+        });
+        let person = world.users.get(&user).cloned();
+        if channel_kind == DM_CHANNEL {
+            payload["user"] = person.as_ref().map(payloads::user).unwrap_or(Value::Null);
+        } else {
+            payload["guild_id"] = json!(GUILD_ID.to_string());
+            payload["guild_locale"] = json!("en-US");
+            payload["member"] = person.as_ref().map(payloads::member).unwrap_or(Value::Null);
+        }
+        if let Some(message) = message.and_then(|m| world.messages.get(&m)) {
+            payload["message"] = payloads::message(&world, message);
+        }
+        world.interactions.insert(
+            id,
+            Interaction {
+                id,
+                token,
+                kind,
+                user,
+                channel,
+                message,
+                created: Instant::now(),
+                callbacks: Vec::new(),
+                original: None,
+            },
+        );
+        drop(world);
+        self.shared.emit("INTERACTION_CREATE", payload);
+        id
+    }
+
+    /// `user` types `content` in `channel`; returns the message id.
+    pub fn type_message(&self, user: u64, channel: u64, content: &str) -> u64 {
+        let mut world = self.shared.lock();
+        let message = Message {
+            id: world.id(),
+            channel,
+            author: user,
+            content: content.to_string(),
+            embeds: json!([]),
+            components: json!([]),
+            flags: 0,
+            pings: rest::pings(content, None),
+        };
+        let mut payload = payloads::message(&world, &message);
+        if let Some(person) = world.users.get(&user) {
+            let mut member = payloads::member(person);
+            if let Some(m) = member.as_object_mut() {
+                m.remove("user");
+            }
+            payload["member"] = member;
+        }
+        world.messages.insert(message.id, message.clone());
+        drop(world);
+        self.shared.emit("MESSAGE_CREATE", payload);
+        message.id
+    }
+
+    /// Makes the next matching REST request fail with `status` and a Discord error body
+    /// (`retry_after` is added for 429).
+    pub fn fail_next(
+        &self,
+        method: &str,
+        path_contains: &str,
+        status: u16,
+        code: u64,
+        message: &str,
+    ) {
+        let mut body = json!({"code": code, "message": message});
+        if status == 429 {
+            body["retry_after"] = json!(0.05);
+            body["global"] = json!(false);
+        }
+        self.shared.lock().faults.push(Fault {
+            method: method.to_string(),
+            path_contains: path_contains.to_string(),
+            status,
+            body,
+        });
+    }
+
+    /// A copy of every event sent from now on, as the gateway sessions get them.
+    pub fn events(&self) -> broadcast::Receiver<(String, Value)> {
+        self.shared.events.subscribe()
+    }
+
+    /// Closes every gateway session with `code`.
+    pub fn close_gateway(&self, code: u16) {
+        let _ = self.shared.control.send(Control::Close(code));
+    }
+
+    /// Everything Discord would have rejected or a test rule forbids: schema and limit
+    /// violations, unknown routes, and interactions not answered exactly once within 3 s.
+    pub fn problems(&self) -> Vec<String> {
+        let world = self.shared.lock();
+        let mut out = world.violations.clone();
+        out.extend(
+            world
+                .unknown_routes
+                .iter()
+                .map(|r| format!("unknown route: {r}")),
+        );
+        for i in world.interactions.values() {
+            match i.callbacks.as_slice() {
+                [] if i.created.elapsed().as_secs_f64() > DEADLINE_SECS => {
+                    out.push(format!("interaction {} was never answered", i.id));
+                }
+                [(_, secs), ..] if *secs > DEADLINE_SECS => {
+                    out.push(format!("interaction {} answered after {secs:.2} s", i.id));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}

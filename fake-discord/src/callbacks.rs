@@ -1,0 +1,154 @@
+//! Interaction responses: the one callback each interaction gets within 3 seconds, and the
+//! webhook edits and follow-ups that may come after it.
+
+use serde_json::Value;
+
+use crate::payloads;
+use crate::rest::{check_limits, check_schema, Answer};
+use crate::routes::{apply_edit, store_message, Request, DEADLINE_SECS};
+use crate::world::World;
+use crate::Shared;
+
+const COMPONENT: u8 = 3;
+
+pub fn callback(shared: &Shared, world: &mut World, r: &Request, id: u64, token: &str) -> Answer {
+    let Some(b) = r.body else {
+        world.violation(format!("{}: no JSON body", r.what()));
+        return Answer::error(400, 50035, "Invalid Form Body");
+    };
+    let Some(interaction) = world.interactions.get(&id).filter(|i| i.token == token) else {
+        world.violation(format!("{}: unknown interaction", r.what()));
+        return Answer::error(404, 10062, "Unknown interaction");
+    };
+    let elapsed = interaction.created.elapsed().as_secs_f64();
+    let kind = b["type"].as_u64().unwrap_or(0);
+    let (component, channel, clicked) = (
+        interaction.kind == COMPONENT,
+        interaction.channel,
+        interaction.message,
+    );
+    let answered_before = !interaction.callbacks.is_empty();
+    if let Some(i) = world.interactions.get_mut(&id) {
+        i.callbacks.push((kind, elapsed));
+    }
+    if answered_before {
+        world.violation(format!(
+            "{}: a second response to one interaction",
+            r.what()
+        ));
+        return Answer::error(400, 40060, "Interaction has already been acknowledged.");
+    }
+    if elapsed > DEADLINE_SECS {
+        world.violation(format!("{}: first response after {elapsed:.2} s", r.what()));
+        return Answer::error(404, 10062, "Unknown interaction");
+    }
+    let schema = match kind {
+        4 | 5 => "CreateMessageInteractionCallbackRequest",
+        6 | 7 if component => "UpdateMessageInteractionCallbackRequest",
+        _ => {
+            world.violation(format!(
+                "{}: callback type {kind} not allowed here",
+                r.what()
+            ));
+            return Answer::error(400, 50035, "Invalid Form Body");
+        }
+    };
+    let data = b.get("data").cloned().unwrap_or(Value::Null);
+    let valid = check_schema(shared, world, &r.what(), schema, b);
+    if !(valid && check_limits(world, &r.what(), &data, kind == 4)) {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    }
+    match kind {
+        4 => {
+            let message = store_message(shared, world, channel, &data);
+            if let Some(i) = world.interactions.get_mut(&id) {
+                i.original = Some(message.id);
+            }
+        }
+        7 => {
+            if let Some(message) = clicked.and_then(|m| world.messages.get_mut(&m)) {
+                apply_edit(message, &data);
+            }
+        }
+        _ => {}
+    }
+    Answer::empty()
+}
+
+fn by_token(world: &mut World, r: &Request, token: &str) -> Option<u64> {
+    let found = world
+        .interactions
+        .values()
+        .find(|i| i.token == token)
+        .map(|i| (i.id, i.callbacks.is_empty()));
+    match found {
+        Some((_, true)) => {
+            world.violation(format!(
+                "{}: webhook used before the interaction was answered",
+                r.what()
+            ));
+            None
+        }
+        Some((id, false)) => Some(id),
+        None => {
+            world.violation(format!("{}: unknown interaction token", r.what()));
+            None
+        }
+    }
+}
+
+pub fn edit_original(shared: &Shared, world: &mut World, r: &Request, token: &str) -> Answer {
+    let Some(id) = by_token(world, r, token) else {
+        return Answer::error(404, 10015, "Unknown Webhook");
+    };
+    let Some(b) = r.body else {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    };
+    let valid = check_schema(
+        shared,
+        world,
+        &r.what(),
+        "IncomingWebhookUpdateRequestPartial",
+        b,
+    );
+    if !(valid && check_limits(world, &r.what(), b, true)) {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    }
+    let (channel, original) = match world.interactions.get(&id) {
+        Some(i) => (i.channel, i.original),
+        None => return Answer::error(404, 10015, "Unknown Webhook"),
+    };
+    let message = match original.and_then(|m| world.messages.get_mut(&m)) {
+        Some(message) => {
+            apply_edit(message, b);
+            message.clone()
+        }
+        None => {
+            // The deferred ephemeral reply becomes a message now.
+            let mut data = b.clone();
+            data["flags"] = Value::from(64);
+            let message = store_message(shared, world, channel, &data);
+            if let Some(i) = world.interactions.get_mut(&id) {
+                i.original = Some(message.id);
+            }
+            message
+        }
+    };
+    Answer::json(200, payloads::message(world, &message))
+}
+
+pub fn follow_up(shared: &Shared, world: &mut World, r: &Request, token: &str) -> Answer {
+    let Some(id) = by_token(world, r, token) else {
+        return Answer::error(404, 10015, "Unknown Webhook");
+    };
+    let Some(b) = r.body else {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    };
+    let valid = check_schema(shared, world, &r.what(), "IncomingWebhookRequestPartial", b);
+    if !(valid && check_limits(world, &r.what(), b, true)) {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    }
+    let channel = world.interactions.get(&id).map_or(0, |i| i.channel);
+    let message = store_message(shared, world, channel, b);
+    Answer::json(200, payloads::message(world, &message))
+}

@@ -1,0 +1,174 @@
+//! The JSON the fake sends: gateway events and REST responses, shaped as Discord's.
+//!
+//! Serenity silently drops an event whose payload does not deserialize, so the crate's tests
+//! deserialize each of these into serenity's own model types.
+
+use serde_json::{json, Value};
+
+use crate::world::{Channel, Message, User, World, APP_ID, GUILD_ID, OWNER_ID};
+
+const TIMESTAMP: &str = "2026-11-25T10:00:00.000000+00:00";
+/// Every permission, as Discord writes permission sets: a decimal string.
+pub const ALL_PERMISSIONS: &str = "2251799813685247";
+
+pub fn user(u: &User) -> Value {
+    json!({
+        "id": u.id.to_string(),
+        "username": u.name,
+        "global_name": u.name,
+        "discriminator": "0",
+        "avatar": null,
+        "bot": u.bot,
+    })
+}
+
+pub fn member(u: &User) -> Value {
+    json!({
+        "user": user(u),
+        "roles": u.roles.iter().map(u64::to_string).collect::<Vec<_>>(),
+        "joined_at": TIMESTAMP,
+        "deaf": false,
+        "mute": false,
+        "flags": 0,
+        "permissions": ALL_PERMISSIONS,
+    })
+}
+
+pub fn channel(c: &Channel) -> Value {
+    let mut value = json!({
+        "id": c.id.to_string(),
+        "type": c.kind,
+        "name": c.name,
+        "guild_id": GUILD_ID.to_string(),
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": false,
+    });
+    if let Some(parent) = c.parent {
+        value["parent_id"] = json!(parent.to_string());
+    }
+    if let Some(owner) = c.owner {
+        value["owner_id"] = json!(owner.to_string());
+    }
+    if c.is_thread() {
+        value["thread_metadata"] = json!({
+            "archived": c.archived,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": TIMESTAMP,
+            "locked": false,
+            "invitable": c.invitable,
+        });
+        value["member_count"] = json!(c.members.len());
+        value["message_count"] = json!(0);
+    }
+    value
+}
+
+pub fn message(world: &World, m: &Message) -> Value {
+    let author = world.users.get(&m.author).map(user).unwrap_or(Value::Null);
+    let mut value = json!({
+        "id": m.id.to_string(),
+        "channel_id": m.channel.to_string(),
+        "author": author,
+        "content": m.content,
+        "timestamp": TIMESTAMP,
+        "edited_timestamp": null,
+        "tts": false,
+        "mention_everyone": m.pings.iter().any(|p| p == "everyone"),
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": m.embeds,
+        "components": m.components,
+        "pinned": false,
+        "type": 0,
+        "flags": m.flags,
+    });
+    if world
+        .channels
+        .get(&m.channel)
+        .is_some_and(|c| c.kind != crate::world::DM_CHANNEL)
+    {
+        value["guild_id"] = json!(GUILD_ID.to_string());
+    }
+    value
+}
+
+pub fn hello(heartbeat_interval_ms: u64) -> Value {
+    json!({"op": 10, "d": {"heartbeat_interval": heartbeat_interval_ms}, "s": null, "t": null})
+}
+
+pub fn dispatch(event: &str, seq: u64, data: Value) -> Value {
+    json!({"op": 0, "t": event, "s": seq, "d": data})
+}
+
+pub fn ready(world: &World, session_id: &str, gateway_url: &str) -> Value {
+    let bot = world.users.get(&APP_ID).map(user).unwrap_or(Value::Null);
+    json!({
+        "v": 10,
+        "user": bot,
+        "guilds": [{"id": GUILD_ID.to_string(), "unavailable": true}],
+        "session_id": session_id,
+        "resume_gateway_url": gateway_url,
+        "application": {"id": APP_ID.to_string(), "flags": 0},
+        "private_channels": [],
+    })
+}
+
+pub fn guild_create(world: &World) -> Value {
+    let channels: Vec<Value> = world
+        .channels
+        .values()
+        .filter(|c| c.kind == crate::world::TEXT_CHANNEL)
+        .map(channel)
+        .collect();
+    let threads: Vec<Value> = world
+        .channels
+        .values()
+        .filter(|c| c.is_thread())
+        .map(channel)
+        .collect();
+    let members: Vec<Value> = world.users.values().map(member).collect();
+    json!({
+        "id": GUILD_ID.to_string(),
+        "name": "Support server",
+        "icon": null,
+        "owner_id": OWNER_ID.to_string(),
+        "afk_timeout": 300,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "system_channel_flags": 0,
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "nsfw_level": 0,
+        "premium_progress_bar_enabled": false,
+        "features": [],
+        "emojis": [],
+        "stickers": [],
+        "roles": [{
+            "id": GUILD_ID.to_string(),
+            "name": "@everyone",
+            "color": 0,
+            "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+            "hoist": false,
+            "position": 0,
+            "permissions": ALL_PERMISSIONS,
+            "managed": false,
+            "mentionable": false,
+            "flags": 0,
+        }],
+        "joined_at": TIMESTAMP,
+        "large": false,
+        "unavailable": false,
+        "member_count": members.len(),
+        "voice_states": [],
+        "members": members,
+        "channels": channels,
+        "threads": threads,
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+    })
+}

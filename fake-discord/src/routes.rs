@@ -1,0 +1,270 @@
+//! The REST endpoints the bot uses, each with Discord's rules for it.
+
+use serde_json::{json, Value};
+
+use crate::payloads;
+use crate::rest::{check_limits, check_schema, pings, Answer};
+use crate::world::{Channel, Message, World, APP_ID, PRIVATE_THREAD, PUBLIC_THREAD, TEXT_CHANNEL};
+use crate::Shared;
+
+/// Discord's first-response deadline for an interaction.
+pub const DEADLINE_SECS: f64 = 3.0;
+const EPHEMERAL: u64 = 64;
+
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub segments: &'a [&'a str],
+    pub body: Option<&'a Value>,
+}
+
+impl Request<'_> {
+    pub fn what(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+pub fn route(shared: &Shared, world: &mut World, r: &Request) -> Option<Answer> {
+    let id = |s: &str| s.parse::<u64>().ok();
+    let answer = match (r.method, r.segments) {
+        ("GET", ["gateway"]) => Answer::json(200, json!({"url": shared.gateway_url()})),
+        ("GET", ["gateway", "bot"]) => Answer::json(
+            200,
+            json!({"url": shared.gateway_url(), "shards": 1, "session_start_limit":
+                {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}),
+        ),
+        ("PUT", ["applications", app, "commands"]) => commands(shared, world, r, app, None),
+        ("PUT", ["applications", app, "guilds", guild, "commands"]) => {
+            commands(shared, world, r, app, id(guild))
+        }
+        ("POST", ["interactions", interaction, token, "callback"]) => {
+            crate::callbacks::callback(shared, world, r, id(interaction)?, token)
+        }
+        ("PATCH", ["webhooks", _, token, "messages", "@original"]) => {
+            crate::callbacks::edit_original(shared, world, r, token)
+        }
+        ("POST", ["webhooks", _, token]) => crate::callbacks::follow_up(shared, world, r, token),
+        ("POST", ["channels", channel, "threads"]) => create_thread(shared, world, r, id(channel)?),
+        ("PUT", ["channels", channel, "thread-members", user]) => {
+            add_thread_member(world, r, id(channel)?, id(user)?)
+        }
+        ("POST", ["channels", channel, "messages"]) => {
+            create_message(shared, world, r, id(channel)?)
+        }
+        ("PATCH", ["channels", channel, "messages", message]) => {
+            edit_message(shared, world, r, id(channel)?, id(message)?)
+        }
+        ("PATCH", ["channels", channel]) => edit_channel(shared, world, r, id(channel)?),
+        ("GET", ["channels", channel]) => match world.channels.get(&id(channel)?) {
+            Some(c) => Answer::json(200, payloads::channel(c)),
+            None => Answer::error(404, 10003, "Unknown Channel"),
+        },
+        _ => return None,
+    };
+    Some(answer)
+}
+
+fn body<'a>(world: &mut World, r: &'a Request) -> Option<&'a Value> {
+    if r.body.is_none() {
+        world.violation(format!("{}: no JSON body", r.what()));
+    }
+    r.body
+}
+
+fn commands(
+    shared: &Shared,
+    world: &mut World,
+    r: &Request,
+    app: &str,
+    guild: Option<u64>,
+) -> Answer {
+    if app != APP_ID.to_string() {
+        world.violation(format!("{}: unknown application {app}", r.what()));
+        return Answer::error(404, 10002, "Unknown Application");
+    }
+    let Some(list) = body(world, r).and_then(Value::as_array) else {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    };
+    let mut out = Vec::new();
+    for command in list {
+        check_schema(
+            shared,
+            world,
+            &r.what(),
+            "ApplicationCommandUpdateRequest",
+            command,
+        );
+        let mut registered = json!({
+            "id": world.id().to_string(),
+            "type": command.get("type").cloned().unwrap_or(json!(1)),
+            "application_id": APP_ID.to_string(),
+            "name": command["name"],
+            "description": command.get("description").cloned().unwrap_or(json!("")),
+            "version": "1",
+        });
+        if let Some(guild) = guild {
+            registered["guild_id"] = json!(guild.to_string());
+        }
+        out.push(registered);
+    }
+    world.commands.insert(guild, Value::Array(out.clone()));
+    Answer::json(200, Value::Array(out))
+}
+
+fn create_thread(shared: &Shared, world: &mut World, r: &Request, parent: u64) -> Answer {
+    let Some(b) = body(world, r) else {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    };
+    if !check_schema(
+        shared,
+        world,
+        &r.what(),
+        "CreateTextThreadWithoutMessageRequest",
+        b,
+    ) {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    }
+    if world.channels.get(&parent).map(|c| c.kind) != Some(TEXT_CHANNEL) {
+        world.violation(format!(
+            "{}: threads can only be made in a text channel",
+            r.what()
+        ));
+        return Answer::error(400, 50024, "Cannot execute action on this channel type");
+    }
+    let kind = match b["type"].as_u64() {
+        Some(k) if k == u64::from(PRIVATE_THREAD) || k == u64::from(PUBLIC_THREAD) => k as u8,
+        _ => {
+            world.violation(format!("{}: thread `type` not set to 11 or 12", r.what()));
+            PUBLIC_THREAD
+        }
+    };
+    let thread = Channel {
+        id: world.id(),
+        kind,
+        name: b["name"].as_str().unwrap_or_default().to_string(),
+        parent: Some(parent),
+        owner: Some(APP_ID),
+        archived: false,
+        invitable: b["invitable"].as_bool().unwrap_or(true),
+        members: vec![APP_ID],
+    };
+    let json = payloads::channel(&thread);
+    world.channels.insert(thread.id, thread);
+    shared.emit("THREAD_CREATE", json.clone());
+    Answer::json(201, json)
+}
+
+fn add_thread_member(world: &mut World, r: &Request, thread: u64, user: u64) -> Answer {
+    if !world.users.contains_key(&user) {
+        world.violation(format!("{}: unknown user", r.what()));
+        return Answer::error(404, 10013, "Unknown User");
+    }
+    match world.channels.get_mut(&thread) {
+        Some(c) if c.is_thread() => {
+            if !c.members.contains(&user) {
+                c.members.push(user);
+            }
+            Answer::empty()
+        }
+        _ => {
+            world.violation(format!("{}: not a thread", r.what()));
+            Answer::error(404, 10003, "Unknown Channel")
+        }
+    }
+}
+
+/// Stores a message the bot sends (into a channel, or as an interaction response).
+pub fn store_message(shared: &Shared, world: &mut World, channel: u64, b: &Value) -> Message {
+    let content = b["content"].as_str().unwrap_or_default().to_string();
+    let message = Message {
+        id: world.id(),
+        channel,
+        author: APP_ID,
+        pings: pings(&content, b.get("allowed_mentions")),
+        content,
+        embeds: b.get("embeds").cloned().unwrap_or(json!([])),
+        components: b.get("components").cloned().unwrap_or(json!([])),
+        flags: b["flags"].as_u64().unwrap_or(0),
+    };
+    world.messages.insert(message.id, message.clone());
+    if message.flags & EPHEMERAL == 0 {
+        shared.emit("MESSAGE_CREATE", payloads::message(world, &message));
+    }
+    message
+}
+
+fn create_message(shared: &Shared, world: &mut World, r: &Request, channel: u64) -> Answer {
+    let Some(b) = body(world, r) else {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    };
+    let valid = check_schema(shared, world, &r.what(), "MessageCreateRequest", b);
+    if !(check_limits(world, &r.what(), b, true) && valid) {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    }
+    match world.channels.get(&channel) {
+        None => return Answer::error(404, 10003, "Unknown Channel"),
+        Some(c) if c.archived => {
+            world.violation(format!("{}: posting in an archived thread", r.what()));
+            return Answer::error(400, 50083, "Thread is archived");
+        }
+        Some(_) => {}
+    }
+    let message = store_message(shared, world, channel, b);
+    Answer::json(200, payloads::message(world, &message))
+}
+
+fn edit_message(shared: &Shared, world: &mut World, r: &Request, channel: u64, id: u64) -> Answer {
+    let Some(b) = body(world, r) else {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    };
+    let valid = check_schema(shared, world, &r.what(), "MessageEditRequestPartial", b);
+    if !(check_limits(world, &r.what(), b, true) && valid) {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    }
+    let Some(message) = world.messages.get_mut(&id).filter(|m| m.channel == channel) else {
+        return Answer::error(404, 10008, "Unknown Message");
+    };
+    if message.author != APP_ID {
+        return Answer::error(403, 50005, "Cannot edit a message authored by another user");
+    }
+    apply_edit(message, b);
+    let message = message.clone();
+    Answer::json(200, payloads::message(world, &message))
+}
+
+/// Applies the fields an edit sets.
+pub fn apply_edit(message: &mut Message, b: &Value) {
+    if let Some(content) = b.get("content").and_then(Value::as_str) {
+        message.content = content.to_string();
+        message.pings = pings(content, b.get("allowed_mentions"));
+    }
+    if let Some(embeds) = b.get("embeds") {
+        message.embeds = embeds.clone();
+    }
+    if let Some(components) = b.get("components") {
+        message.components = components.clone();
+    }
+}
+
+fn edit_channel(shared: &Shared, world: &mut World, r: &Request, id: u64) -> Answer {
+    let Some(b) = body(world, r) else {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    };
+    let is_thread = world.channels.get(&id).is_some_and(Channel::is_thread);
+    if !is_thread {
+        world.violation(format!("{}: the bot only edits threads", r.what()));
+        return Answer::error(404, 10003, "Unknown Channel");
+    }
+    if !check_schema(shared, world, &r.what(), "UpdateThreadRequestPartial", b) {
+        return Answer::error(400, 50035, "Invalid Form Body");
+    }
+    let Some(thread) = world.channels.get_mut(&id) else {
+        return Answer::error(404, 10003, "Unknown Channel");
+    };
+    if let Some(archived) = b["archived"].as_bool() {
+        thread.archived = archived;
+    }
+    let json = payloads::channel(thread);
+    shared.emit("THREAD_UPDATE", json.clone());
+    Answer::json(200, json)
+}

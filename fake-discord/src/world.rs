@@ -1,0 +1,180 @@
+//! The fake's small model of one Discord guild, and everything it recorded.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde_json::Value;
+
+/// The application id, which is also the bot's user id.
+pub const APP_ID: u64 = 1000;
+pub const GUILD_ID: u64 = 2000;
+/// The text channel where people run `/backup-help`.
+pub const SUPPORT_CHANNEL: u64 = 2001;
+/// The guild owner, a plain member.
+pub const OWNER_ID: u64 = 3000;
+
+pub const TEXT_CHANNEL: u8 = 0;
+pub const DM_CHANNEL: u8 = 1;
+pub const PUBLIC_THREAD: u8 = 11;
+pub const PRIVATE_THREAD: u8 = 12;
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: u64,
+    pub name: String,
+    pub bot: bool,
+    pub roles: Vec<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub id: u64,
+    pub kind: u8,
+    pub name: String,
+    pub parent: Option<u64>,
+    pub owner: Option<u64>,
+    pub archived: bool,
+    pub invitable: bool,
+    /// Thread members.
+    pub members: Vec<u64>,
+}
+
+impl Channel {
+    pub fn is_thread(&self) -> bool {
+        matches!(self.kind, PUBLIC_THREAD | PRIVATE_THREAD)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: u64,
+    pub channel: u64,
+    pub author: u64,
+    pub content: String,
+    pub embeds: Value,
+    pub components: Value,
+    pub flags: u64,
+    /// Who this message actually notified: "everyone", "user:<id>", "role:<id>".
+    pub pings: Vec<String>,
+}
+
+/// Which response an interaction got, and when.
+#[derive(Debug, Clone)]
+pub struct Interaction {
+    pub id: u64,
+    pub token: String,
+    pub kind: u8,
+    pub user: u64,
+    pub channel: u64,
+    /// The clicked message, for component interactions.
+    pub message: Option<u64>,
+    pub created: Instant,
+    /// (callback type, seconds after creation) of every callback, accepted or not.
+    pub callbacks: Vec<(u64, f64)>,
+    /// The message created by a type-4 callback or the edit of a type-5 one.
+    pub original: Option<u64>,
+}
+
+/// One REST request as it arrived.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub body: Option<Value>,
+    pub status: u16,
+}
+
+/// A fault to inject into the next REST request that matches.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub method: String,
+    /// Matches when the request path contains this.
+    pub path_contains: String,
+    pub status: u16,
+    pub body: Value,
+}
+
+#[derive(Debug, Default)]
+pub struct World {
+    pub users: BTreeMap<u64, User>,
+    pub channels: BTreeMap<u64, Channel>,
+    pub messages: BTreeMap<u64, Message>,
+    /// The last bulk overwrite, per guild (None = global).
+    pub commands: BTreeMap<Option<u64>, Value>,
+    pub interactions: BTreeMap<u64, Interaction>,
+    pub requests: Vec<Recorded>,
+    /// Anything Discord would have rejected, or that breaks a rule of the tests.
+    pub violations: Vec<String>,
+    pub unknown_routes: Vec<String>,
+    pub faults: Vec<Fault>,
+    /// IDENTIFY payloads received, in order.
+    pub identifies: Vec<Value>,
+    pub resumes: usize,
+    /// Gateway sessions that got READY.
+    pub ready_count: usize,
+    next_id: u64,
+}
+
+impl World {
+    pub fn new() -> World {
+        let mut world = World {
+            next_id: 10_000,
+            ..World::default()
+        };
+        for (id, name, bot) in [
+            (APP_ID, "backup-help-bot", true),
+            (OWNER_ID, "owner", false),
+        ] {
+            let user = User {
+                id,
+                name: name.into(),
+                bot,
+                roles: Vec::new(),
+            };
+            world.users.insert(id, user);
+        }
+        world.channels.insert(
+            SUPPORT_CHANNEL,
+            Channel {
+                id: SUPPORT_CHANNEL,
+                kind: TEXT_CHANNEL,
+                name: "support".into(),
+                parent: None,
+                owner: None,
+                archived: false,
+                invitable: true,
+                members: Vec::new(),
+            },
+        );
+        world
+    }
+
+    /// A fresh snowflake.
+    pub fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn violation(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        tracing::warn!(target: "fake_discord", "violation: {text}");
+        self.violations.push(text);
+    }
+
+    /// The first queued fault matching this request, removed from the queue.
+    pub fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
+        let at = self
+            .faults
+            .iter()
+            .position(|f| f.method == method && path.contains(&f.path_contains))?;
+        Some(self.faults.remove(at))
+    }
+
+    /// Messages in a channel, oldest first.
+    pub fn messages_in(&self, channel: u64) -> Vec<&Message> {
+        self.messages
+            .values()
+            .filter(|m| m.channel == channel)
+            .collect()
+    }
+}

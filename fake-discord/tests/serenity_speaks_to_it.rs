@@ -1,0 +1,209 @@
+//! The fake against the real serenity client: every payload it emits must deserialize into
+//! serenity's model types (serenity silently drops one that does not), and serenity's REST
+//! calls must be answered as Discord would.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use serenity::all::{
+    ChannelId, ChannelType, CreateAllowedMentions, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateMessage, CreateThread, EditThread, GuildChannel,
+    GuildId, Http, HttpBuilder, Interaction, Message as SMessage, Ready, UserId,
+};
+
+use fake_discord::world::{GUILD_ID, SUPPORT_CHANNEL};
+use fake_discord::{payloads, FakeDiscord, Options};
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn fake() -> FakeDiscord {
+    FakeDiscord::start(Options::default())
+        .await
+        .expect("the fake starts")
+}
+
+fn http(fake: &FakeDiscord) -> Arc<Http> {
+    let http = HttpBuilder::new(fake.token())
+        .proxy(fake.url())
+        .ratelimiter_disabled(true)
+        .application_id(fake_discord::world::APP_ID.into())
+        .build();
+    Arc::new(http)
+}
+
+#[tokio::test]
+async fn every_emitted_payload_deserializes_into_serenitys_types() {
+    let fake = fake().await;
+    fake.add_member(5000, "Ada", &[]);
+    let thread_json = fake.world(|w| {
+        let mut thread = w.channels[&SUPPORT_CHANNEL].clone();
+        thread.kind = 12;
+        thread.parent = Some(SUPPORT_CHANNEL);
+        payloads::channel(&thread)
+    });
+    serde_json::from_value::<GuildChannel>(thread_json).expect("a thread");
+    let ready = fake.world(|w| payloads::ready(w, "s", "ws://x/gateway"));
+    serde_json::from_value::<Ready>(ready).expect("READY");
+    let guild = fake.world(payloads::guild_create);
+    serde_json::from_value::<serenity::all::Guild>(guild).expect("GUILD_CREATE");
+
+    // Interactions and messages go through the event stream; catch them there.
+    let mut events = subscribe(&fake);
+    let typed = fake.type_message(5000, SUPPORT_CHANNEL, "hello");
+    fake.slash_command(5000, SUPPORT_CHANNEL, "backup-help");
+    fake.click(5000, typed, "bh1:s");
+    let dm = fake.add_dm(5000);
+    fake.slash_command(5000, dm, "backup-help");
+    let mut seen = 0;
+    while let Ok((name, data)) = events.try_recv() {
+        match name.as_str() {
+            "MESSAGE_CREATE" => {
+                drop(serde_json::from_value::<SMessage>(data).expect("MESSAGE_CREATE"))
+            }
+            "INTERACTION_CREATE" => {
+                let interaction = serde_json::from_value::<Interaction>(data.clone());
+                assert!(interaction.is_ok(), "{interaction:?}\n{data:#}");
+            }
+            other => panic!("unexpected {other}"),
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 4);
+}
+
+fn subscribe(fake: &FakeDiscord) -> tokio::sync::broadcast::Receiver<(String, Value)> {
+    fake.events()
+}
+
+#[tokio::test]
+async fn serenitys_rest_calls_are_answered_and_checked() {
+    let fake = fake().await;
+    fake.add_member(5000, "Ada", &[]);
+    let http = http(&fake);
+    let gateway = http.get_gateway().await.expect("GET /gateway");
+    assert!(
+        gateway.url.starts_with("ws://127.0.0.1:"),
+        "{}",
+        gateway.url
+    );
+
+    let thread = ChannelId::new(SUPPORT_CHANNEL)
+        .create_thread(
+            &http,
+            CreateThread::new("Backup help: Ada")
+                .kind(ChannelType::PrivateThread)
+                .invitable(false),
+        )
+        .await
+        .expect("thread created");
+    assert_eq!(thread.guild_id, GuildId::new(GUILD_ID));
+    thread
+        .id
+        .add_thread_member(&http, UserId::new(5000))
+        .await
+        .expect("member added");
+    let message = thread
+        .id
+        .send_message(
+            &http,
+            CreateMessage::new()
+                .content("hi @everyone")
+                .allowed_mentions(CreateAllowedMentions::new()),
+        )
+        .await
+        .expect("message sent");
+    assert_eq!(message.content, "hi @everyone");
+    thread
+        .id
+        .edit_thread(&http, EditThread::new().archived(true))
+        .await
+        .expect("archived");
+    // Posting in an archived thread is refused, as Discord does.
+    let refused = thread
+        .id
+        .send_message(
+            &http,
+            CreateMessage::new()
+                .content("x")
+                .allowed_mentions(CreateAllowedMentions::new()),
+        )
+        .await;
+    assert!(refused.is_err());
+    let problems = fake.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("archived thread"));
+    let pings = fake.world(|w| w.messages[&message.id.get()].pings.clone());
+    assert!(
+        pings.is_empty(),
+        "allowed_mentions with nothing allowed pings nobody: {pings:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_message_without_allowed_mentions_or_over_the_limit_is_a_violation() {
+    let fake = fake().await;
+    let http = http(&fake);
+    let channel = ChannelId::new(SUPPORT_CHANNEL);
+    channel
+        .send_message(&http, CreateMessage::new().content("@everyone hi"))
+        .await
+        .expect("sent");
+    let pings = fake.world(|w| w.messages.values().last().map(|m| m.pings.clone()));
+    assert_eq!(pings, Some(vec!["everyone".to_string()]));
+    let problems = fake.problems();
+    assert!(
+        problems.iter().any(|p| p.contains("allowed_mentions")),
+        "{problems:?}"
+    );
+}
+
+#[tokio::test]
+async fn interactions_must_be_answered_once_within_the_deadline() {
+    let fake = fake().await;
+    fake.add_member(5000, "Ada", &[]);
+    let http = http(&fake);
+    let id = fake.slash_command(5000, SUPPORT_CHANNEL, "backup-help");
+    let token = fake.world(|w| w.interactions[&id].token.clone());
+    let defer =
+        CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true));
+    let interaction = serenity::all::InteractionId::new(id);
+    http.create_interaction_response(interaction, &token, &defer, Vec::new())
+        .await
+        .expect("first answer");
+    assert!(fake.problems().is_empty(), "{:?}", fake.problems());
+    let second = http
+        .create_interaction_response(interaction, &token, &defer, Vec::new())
+        .await;
+    assert!(second.is_err(), "a second answer is refused (40060)");
+    assert!(fake
+        .problems()
+        .iter()
+        .any(|p| p.contains("second response")));
+}
+
+#[tokio::test]
+async fn faults_are_injected_once_and_unknown_routes_recorded() {
+    let fake = fake().await;
+    let http = http(&fake);
+    fake.fail_next("POST", "/messages", 500, 0, "Internal Server Error");
+    let send = || {
+        ChannelId::new(SUPPORT_CHANNEL).send_message(
+            &http,
+            CreateMessage::new()
+                .content("x")
+                .allowed_mentions(CreateAllowedMentions::new()),
+        )
+    };
+    assert!(send().await.is_err(), "the fault applies");
+    assert!(send().await.is_ok(), "once only");
+    let unknown = http.get_guild_roles(GuildId::new(GUILD_ID)).await;
+    assert!(unknown.is_err());
+    assert!(fake
+        .problems()
+        .iter()
+        .any(|p| p.starts_with("unknown route: GET")));
+    fake.wait_until("nothing", WAIT, |_| true)
+        .await
+        .expect("immediate");
+}
