@@ -9,6 +9,7 @@ use anyhow::{anyhow, Context};
 use clap::{Args, Parser, Subcommand};
 
 use crate::chat;
+use crate::config::{Config, Token};
 use crate::conversation::walk;
 use crate::graph;
 use crate::script::{load_dir, LoadError, Script};
@@ -40,6 +41,12 @@ pub enum Command {
     },
     /// Print a script as a Mermaid flowchart.
     Graph(Locale),
+    /// Run the Discord bot. The token comes from the environment variable DISCORD_TOKEN.
+    Run {
+        /// The config file (see config.example.ron).
+        #[arg(long, value_name = "FILE", default_value = "config.ron")]
+        config: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -67,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { dir, json } => check(&dir.responses, json),
+        Command::Run { config } => run_bot(&config),
         Command::Graph(locale) => {
             let script = one_script(&locale)?;
             print!("{}", graph::mermaid(&script));
@@ -164,4 +172,59 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
         writeln!(out, "OK: {} script(s) in {}", scripts.len(), dir.display())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Exit code for a missing token, distinct from other failures so scripts can tell.
+const EXIT_NO_TOKEN: u8 = 2;
+
+fn run_bot(config_path: &Path) -> anyhow::Result<ExitCode> {
+    let token = match Token::from_env() {
+        Ok(token) => token,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(ExitCode::from(EXIT_NO_TOKEN));
+        }
+    };
+    let config = Config::load(config_path)?;
+    let scripts = load_dir(&config.responses)
+        .with_context(|| format!("loading the scripts in {}", config.responses.display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(crate::discord::run(
+        config,
+        token,
+        scripts,
+        shutdown_signal(),
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {err}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!("cannot listen for SIGTERM: {err}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received"),
+        _ = terminate => tracing::info!("SIGTERM received"),
+    }
 }

@@ -81,6 +81,10 @@ impl Shared {
         format!("ws://{}/gateway", self.addr)
     }
 
+    fn app_permissions(&self) -> u64 {
+        self.options.app_permissions
+    }
+
     /// Sends an event to every identified gateway session.
     fn emit(&self, event: &str, data: Value) {
         // No receiver yet is fine: nobody is connected.

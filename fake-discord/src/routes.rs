@@ -131,6 +131,20 @@ fn create_thread(shared: &Shared, world: &mut World, r: &Request, parent: u64) -
         ));
         return Answer::error(400, 50024, "Cannot execute action on this channel type");
     }
+    const ADMINISTRATOR: u64 = 1 << 3;
+    let needed = if b["type"].as_u64() == Some(u64::from(PRIVATE_THREAD)) {
+        1 << 36
+    } else {
+        1 << 35
+    };
+    let have = shared.app_permissions();
+    if have & ADMINISTRATOR == 0 && have & needed == 0 {
+        world.violation(format!(
+            "{}: the bot lacks the permission to create this thread",
+            r.what()
+        ));
+        return Answer::error(403, 50013, "Missing Permissions");
+    }
     let kind = match b["type"].as_u64() {
         Some(k) if k == u64::from(PRIVATE_THREAD) || k == u64::from(PUBLIC_THREAD) => k as u8,
         _ => {

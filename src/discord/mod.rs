@@ -1,8 +1,21 @@
-//! The Discord front-end. So far, the pieces that need no connection: the custom_id codec
-//! every button goes through, the rendering of steps into messages, the checks made before a
-//! thread is opened, and the plan of effects for each engine reply.
+//! The Discord front-end: a thin serenity adapter around the engine.
+//!
+//! - `bot`: the client (with the buttons-only fallback when Message Content is refused), the
+//!   idle ticker, and shutdown.
+//! - `handler`: the gateway events; `commands` (`/backup-help`) and `components` (clicks).
+//! - `effects`: what to do for each engine reply, decided without Discord; `act` does it.
+//! - `render`: steps as embeds and buttons; `custom_id`: the one button-id codec.
+//! - `opening`: permission and thread-name decisions; `sessions`: open walkthroughs.
 
+mod act;
+mod bot;
+mod commands;
+mod components;
 pub mod custom_id;
 pub mod effects;
+mod handler;
 pub mod opening;
 pub mod render;
+mod sessions;
+
+pub use bot::{now, run, Bot};

@@ -94,8 +94,8 @@ pub enum EndingKind {
     HandOff,
 }
 
-/// Everything the bot says that is not part of a step. `{owner}` in `not_yours` is replaced
-/// by the person's name.
+/// Everything the bot says that is not part of a step. Placeholders: `{owner}` (the person a
+/// walkthrough belongs to), `{thread}` (a link to the thread), `{permissions}` (a list).
 #[derive(Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMessages {
@@ -109,6 +109,18 @@ pub struct RawMessages {
     pub idle_closed: String,
     pub summary_heading: String,
     pub typing_hint: String,
+    /// Reply to `/backup-help` used in a DM or inside a thread.
+    pub use_in_channel: String,
+    /// The bot lacks permissions to open a thread here; `{permissions}` lists them.
+    pub missing_permissions: String,
+    /// Reply to `/backup-help` once the thread is open; `{thread}` links it.
+    pub thread_opened: String,
+    /// Reply to `/backup-help` when the person already has a walkthrough; `{thread}` links it.
+    pub already_open: String,
+    /// The step a walkthrough was on is no longer in the script.
+    pub step_gone: String,
+    /// A button the bot cannot make sense of (tampered, or from an old version).
+    pub unknown_button: String,
 }
 
 /// Words a person may type anywhere in the walkthrough.

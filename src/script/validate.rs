@@ -319,12 +319,29 @@ fn check_messages(c: &mut Checker, raw: &RawScript) {
         ("idle_closed", &m.idle_closed),
         ("summary_heading", &m.summary_heading),
         ("typing_hint", &m.typing_hint),
+        ("use_in_channel", &m.use_in_channel),
+        ("missing_permissions", &m.missing_permissions),
+        ("thread_opened", &m.thread_opened),
+        ("already_open", &m.already_open),
+        ("step_gone", &m.step_gone),
+        ("unknown_button", &m.unknown_button),
     ] {
         c.text(None, "messages", field, text, limits::MESSAGE_CONTENT / 2);
     }
-    if !m.not_yours.contains("{owner}") {
-        let msg = "`not_yours` must contain {owner}, where the person's name goes".into();
-        c.report(None, "messages".into(), msg);
+    for (field, text, placeholder) in [
+        ("not_yours", &m.not_yours, "{owner}"),
+        (
+            "missing_permissions",
+            &m.missing_permissions,
+            "{permissions}",
+        ),
+        ("thread_opened", &m.thread_opened, "{thread}"),
+        ("already_open", &m.already_open, "{thread}"),
+    ] {
+        if !text.contains(placeholder) {
+            let msg = format!("`{field}` must contain {placeholder}, where it is filled in");
+            c.report(None, "messages".into(), msg);
+        }
     }
     let w = &raw.words;
     for (field, list) in [

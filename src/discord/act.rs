@@ -1,0 +1,241 @@
+//! Carrying out a plan of effects in Discord, in order.
+
+use serenity::all::{
+    ChannelId, ComponentInteraction, CreateAllowedMentions, CreateEmbed, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateMessage, EditMessage, EditThread, Http, RoleId,
+};
+use tracing::{info, warn};
+
+use super::effects::{Effect, Notice};
+use super::render::{self, no_mentions, step_rows};
+use super::sessions::Entry;
+use super::Bot;
+use crate::script::Script;
+use crate::view;
+
+/// Discord's "thread is archived" error.
+const THREAD_ARCHIVED: isize = 50083;
+
+/// Runs `effects` for the walkthrough `entry`. `click` is the interaction that caused them,
+/// if any: the first effect answers it.
+pub async fn carry_out(
+    bot: &Bot,
+    http: &Http,
+    entry: &Entry,
+    effects: Vec<Effect>,
+    click: Option<&ComponentInteraction>,
+) {
+    let script = bot.script(&entry.locale);
+    for effect in effects {
+        if let Err(err) = one(bot, http, script, entry, &effect, click).await {
+            warn!(?effect, thread = %entry.thread, "could not carry out an effect: {err}");
+        }
+    }
+}
+
+async fn one(
+    bot: &Bot,
+    http: &Http,
+    script: &Script,
+    entry: &Entry,
+    effect: &Effect,
+    click: Option<&ComponentInteraction>,
+) -> serenity::Result<()> {
+    let thread = entry.thread;
+    match effect {
+        Effect::UpdateClicked { step, answered } => {
+            let rows = match script.step(step) {
+                Some(step) => step_rows(script, step, Some(*answered)),
+                None => Vec::new(),
+            };
+            let update = CreateInteractionResponseMessage::new().components(rows);
+            if let Some(click) = click {
+                click
+                    .create_response(http, CreateInteractionResponse::UpdateMessage(update))
+                    .await?;
+            }
+        }
+        Effect::Ephemeral(notice) => {
+            if let Some(click) = click {
+                ephemeral(http, click, notice_text(script, *notice)).await?;
+            }
+        }
+        Effect::DisableShown { step, answered } => {
+            if let (Some(message), Some(step)) = (entry.step_message, script.step(step)) {
+                let rows = step_rows(script, step, Some(*answered));
+                thread
+                    .edit_message(http, message, EditMessage::new().components(rows))
+                    .await?;
+            }
+        }
+        Effect::PostStep(step) => {
+            if let Some(step) = script.step(step) {
+                let sent = post(bot, http, thread, render::step_message(script, step)).await?;
+                bot.sessions.set_step_message(thread, sent);
+            }
+        }
+        Effect::PostReAsk { step, candidates } => {
+            let Some(step) = script.step(step) else {
+                return Ok(());
+            };
+            let mut text = script.messages.not_understood.clone();
+            for (i, choice) in step.choices.iter().enumerate() {
+                if candidates.is_empty() || candidates.contains(&i) {
+                    text.push_str(&format!("\n{}. {}", i + 1, choice.label));
+                }
+            }
+            post(bot, http, thread, plain(text)).await?;
+        }
+        Effect::PostResolved(ending) => {
+            if let Some(ending) = script.ending(ending) {
+                let embed = CreateEmbed::new()
+                    .title(&ending.title)
+                    .description(&ending.text);
+                post(bot, http, thread, message_with(embed)).await?;
+            }
+        }
+        Effect::PostHandOff { ending } => {
+            post(bot, http, thread, hand_off(bot, script, entry, ending)).await?;
+        }
+        Effect::PostIdleWarning => {
+            post(
+                bot,
+                http,
+                thread,
+                plain(script.messages.idle_warning.clone()),
+            )
+            .await?;
+        }
+        Effect::PostIdleClosed => {
+            post(
+                bot,
+                http,
+                thread,
+                plain(script.messages.idle_closed.clone()),
+            )
+            .await?;
+        }
+        Effect::PostNotice(notice) => {
+            post(bot, http, thread, plain(notice_text(script, *notice))).await?;
+        }
+        Effect::ArchiveThread => {
+            thread
+                .edit_thread(http, EditThread::new().archived(true))
+                .await?;
+            bot.set_archived(thread, true);
+            info!(%thread, "thread archived");
+        }
+    }
+    Ok(())
+}
+
+fn notice_text(script: &Script, notice: Notice) -> String {
+    match notice {
+        Notice::AlreadyAnswered => script.messages.already_answered.clone(),
+        Notice::StepGone => script.messages.step_gone.clone(),
+    }
+}
+
+/// An ephemeral answer to a click, pinging nobody.
+pub async fn ephemeral(
+    http: &Http,
+    click: &ComponentInteraction,
+    text: String,
+) -> serenity::Result<()> {
+    let message = CreateInteractionResponseMessage::new()
+        .content(text)
+        .ephemeral(true)
+        .allowed_mentions(no_mentions());
+    click
+        .create_response(http, CreateInteractionResponse::Message(message))
+        .await
+}
+
+fn plain(text: String) -> CreateMessage {
+    CreateMessage::new()
+        .content(text)
+        .allowed_mentions(no_mentions())
+}
+
+fn message_with(embed: CreateEmbed) -> CreateMessage {
+    CreateMessage::new()
+        .embed(embed)
+        .allowed_mentions(no_mentions())
+}
+
+/// The hand-off: the ending's text, the summary of every answer, and a ping of the support
+/// role, which is the only mention the message allows.
+fn hand_off(
+    bot: &Bot,
+    script: &Script,
+    entry: &Entry,
+    ending: &crate::script::EndingId,
+) -> CreateMessage {
+    let (title, text) = script
+        .ending(ending)
+        .map_or((String::new(), String::new()), |e| {
+            (e.title.clone(), e.text.clone())
+        });
+    let mut summary = String::new();
+    for line in view::summary_lines(script, &entry.session.history) {
+        summary.push_str(&format!("• {line}\n"));
+    }
+    if summary.is_empty() {
+        summary.push('-');
+    }
+    let summary: String = summary.chars().take(1024).collect();
+    let embed = CreateEmbed::new().title(title).description(text).field(
+        &script.messages.summary_heading,
+        summary,
+        false,
+    );
+    let mut message = CreateMessage::new().embed(embed);
+    let owner = format!("<@{}>", entry.session.owner.0);
+    match bot.config.discord.support_role {
+        Some(role) => {
+            let mentions = CreateAllowedMentions::new().roles([RoleId::new(role)]);
+            message = message
+                .content(format!("<@&{role}> {owner}"))
+                .allowed_mentions(mentions);
+        }
+        None => message = message.allowed_mentions(no_mentions()),
+    }
+    message
+}
+
+/// Posts into a thread, unarchiving it first if someone archived it.
+async fn post(
+    bot: &Bot,
+    http: &Http,
+    thread: ChannelId,
+    message: CreateMessage,
+) -> serenity::Result<serenity::all::MessageId> {
+    if bot.is_archived(thread) {
+        unarchive(bot, http, thread).await?;
+    }
+    match thread.send_message(http, message.clone()).await {
+        Ok(sent) => Ok(sent.id),
+        // Archived without us hearing of it: unarchive and try once more.
+        Err(serenity::Error::Http(err)) if discord_code(&err) == Some(THREAD_ARCHIVED) => {
+            unarchive(bot, http, thread).await?;
+            Ok(thread.send_message(http, message).await?.id)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+async fn unarchive(bot: &Bot, http: &Http, thread: ChannelId) -> serenity::Result<()> {
+    thread
+        .edit_thread(http, EditThread::new().archived(false))
+        .await?;
+    bot.set_archived(thread, false);
+    info!(%thread, "thread unarchived before posting");
+    Ok(())
+}
+
+fn discord_code(err: &serenity::http::HttpError) -> Option<isize> {
+    match err {
+        serenity::http::HttpError::UnsuccessfulRequest(response) => Some(response.error.code),
+        _ => None,
+    }
+}

@@ -1,0 +1,123 @@
+//! The gateway events the bot listens to, each handed to its own function.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use serenity::all::{
+    Command, Context, CreateCommand, EventHandler, GuildChannel, GuildId, Interaction, Message,
+    Ready,
+};
+use serenity::async_trait;
+use tracing::{info, info_span, warn, Instrument};
+
+use super::effects::{plan, Origin};
+use super::{act, commands, components, Bot};
+use crate::conversation::{Input, OwnerId};
+
+pub struct Handler {
+    bot: Arc<Bot>,
+}
+
+impl Handler {
+    pub fn new(bot: Arc<Bot>) -> Self {
+        Handler { bot }
+    }
+}
+
+/// The one slash command.
+pub const COMMAND: &str = "backup-help";
+
+fn command() -> CreateCommand {
+    CreateCommand::new(COMMAND)
+        .description("Step-by-step help when your iPhone won't back up to iCloud")
+}
+
+#[async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+        // Bulk overwrite: registering is idempotent, however often the bot restarts.
+        let guilds = &self.bot.config.discord.guilds;
+        if guilds.is_empty() {
+            match Command::set_global_commands(&ctx.http, vec![command()]).await {
+                Ok(_) => info!("/{COMMAND} registered globally (may take up to an hour to show)"),
+                Err(err) => warn!("could not register /{COMMAND} globally: {err}"),
+            }
+        }
+        for guild in guilds {
+            let guild = GuildId::new((*guild).max(1));
+            match guild.set_commands(&ctx.http, vec![command()]).await {
+                Ok(_) => info!(%guild, "/{COMMAND} registered"),
+                Err(err) => warn!(%guild, "could not register /{COMMAND}: {err}"),
+            }
+        }
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        match interaction {
+            Interaction::Command(command) if command.data.name == COMMAND => {
+                let span =
+                    info_span!("command", guild = ?command.guild_id, user = %command.user.id);
+                commands::backup_help(&self.bot, &ctx.http, &command)
+                    .instrument(span)
+                    .await;
+            }
+            Interaction::Component(click) => {
+                let span = info_span!("click", guild = ?click.guild_id, user = %click.user.id,
+                    custom_id = %click.data.custom_id);
+                components::click(&self.bot, &ctx.http, &click)
+                    .instrument(span)
+                    .await;
+            }
+            _ => {}
+        }
+    }
+
+    async fn message(&self, ctx: Context, message: Message) {
+        if message.author.bot || !self.bot.typed_answers.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(entry) = self.bot.sessions.by_thread(message.channel_id) else {
+            return;
+        };
+        // Only the person's own words move their walkthrough; staff may chat freely.
+        if entry.session.owner != OwnerId(message.author.id.get()) || message.content.is_empty() {
+            return;
+        }
+        let span = info_span!("typed", guild = ?message.guild_id, user = %message.author.id,
+            step = ?entry.session.current_step().map(|s| s.to_string()));
+        async {
+            let bot = &self.bot;
+            let input = Input::Text(message.content.clone());
+            let applied = bot
+                .sessions
+                .apply(message.channel_id, input, super::now(), |l| {
+                    Some(bot.engine(l))
+                });
+            let Some(applied) = applied else { return };
+            info!(reply = ?short(&applied.reply), "typed answer");
+            let effects = plan(&applied.reply, Origin::Typed, applied.shown_before.as_ref());
+            act::carry_out(bot, &ctx.http, &applied.entry, effects, None).await;
+        }
+        .instrument(span)
+        .await;
+    }
+
+    async fn thread_update(&self, _ctx: Context, _old: Option<GuildChannel>, new: GuildChannel) {
+        let archived = new.thread_metadata.is_some_and(|m| m.archived);
+        self.bot.set_archived(new.id, archived);
+    }
+}
+
+/// A reply without its summary, for log lines.
+pub fn short(reply: &crate::conversation::Reply) -> String {
+    use crate::conversation::Reply;
+    match reply {
+        Reply::HandedOff {
+            ending, summary, ..
+        } => {
+            format!("HandedOff({ending}, {} answers)", summary.len())
+        }
+        other => format!("{other:?}"),
+    }
+}

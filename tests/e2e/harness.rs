@@ -1,0 +1,289 @@
+//! Starts a fake Discord and the real bot against it, and drives a person through it.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use backup_help_bot::config::{Config, Token};
+use backup_help_bot::script::load_dir;
+use fake_discord::world::{World, APP_ID, GUILD_ID, SUPPORT_CHANNEL};
+use fake_discord::{FakeDiscord, Options};
+
+pub const PERSON: u64 = 5000;
+pub const STAFF: u64 = 5001;
+pub const STRANGER: u64 = 5002;
+pub const STAFF_ROLE: u64 = 2100;
+pub const SUPPORT_ROLE: u64 = 2200;
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Every log line of the process (serenity's included), to prove the token is never in one.
+fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = Capture(buffer.clone());
+        let show = std::env::var_os("TEST_LOG").is_some();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_writer(move || Tee(writer.clone(), show))
+            .try_init();
+        buffer
+    })
+}
+
+#[derive(Clone)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+struct Tee(Capture, bool);
+
+impl Write for Tee {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut buffer) = self.0 .0.lock() {
+            buffer.extend_from_slice(bytes);
+        }
+        if self.1 {
+            std::io::stderr().write_all(bytes)?;
+        }
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub struct Harness {
+    pub fake: FakeDiscord,
+    stop: Option<oneshot::Sender<()>>,
+    bot: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// Config keys to add, e.g. `idle_warning: "1s"`.
+pub async fn start(extra_config: &str, options: Options) -> Harness {
+    logs();
+    let fake = FakeDiscord::start(options).await.expect("the fake starts");
+    fake.add_member(PERSON, "Ada", &[]);
+    fake.add_member(STAFF, "Sam from support", &[STAFF_ROLE]);
+    fake.add_member(STRANGER, "Mallory", &[]);
+    let root = env!("CARGO_MANIFEST_DIR");
+    let source = format!(
+        r#"Config(
+            discord: (api_url: Some("{url}"), guilds: [{GUILD_ID}], support_role: Some({SUPPORT_ROLE}),
+                      staff_roles: [{STAFF_ROLE}], thread: Private),
+            responses: "{root}/responses",
+            {extra_config}
+        )"#,
+        url = fake.url()
+    );
+    let config = Config::parse(&source, "test-config.ron").expect("the test config is valid");
+    let scripts = load_dir(&config.responses).expect("the scripts load");
+    let token = Token::from_value(Some(fake.token().to_string())).expect("a token");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let bot = tokio::spawn(backup_help_bot::discord::run(
+        config,
+        token,
+        scripts,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let harness = Harness {
+        fake,
+        stop: Some(stop),
+        bot,
+    };
+    harness
+        .wait("the bot to connect and register /backup-help", |w| {
+            w.ready_count >= 1 && w.commands.contains_key(&Some(GUILD_ID))
+        })
+        .await;
+    harness
+}
+
+impl Harness {
+    pub async fn wait(&self, what: &str, done: impl Fn(&World) -> bool) {
+        if let Err(err) = self.fake.wait_until(what, WAIT, done).await {
+            panic!("{err}\nproblems: {:?}", self.fake.problems());
+        }
+    }
+
+    /// `user` runs /backup-help in the support channel; returns the interaction id.
+    pub fn command(&self, user: u64) -> u64 {
+        self.fake
+            .slash_command(user, SUPPORT_CHANNEL, "backup-help")
+    }
+
+    /// Runs /backup-help and waits for the thread with its first step; returns the thread.
+    pub async fn open(&self, user: u64) -> u64 {
+        let interaction = self.command(user);
+        self.wait("the reply to /backup-help to be edited", |w| {
+            w.interactions[&interaction].original.is_some()
+        })
+        .await;
+        let thread = self.fake.world(|w| {
+            w.channels
+                .values()
+                .filter(|c| c.is_thread() && c.members.contains(&user))
+                .map(|c| c.id)
+                .max()
+        });
+        let thread = thread.expect("a thread with the person in it");
+        self.wait("the first step", |w| {
+            self.step_message_in(w, thread).is_some()
+        })
+        .await;
+        thread
+    }
+
+    /// The latest bot message in `thread` that has live (enabled) buttons.
+    pub fn step_message_in(&self, world: &World, thread: u64) -> Option<u64> {
+        world
+            .messages_in(thread)
+            .into_iter()
+            .rev()
+            .find(|m| m.author == APP_ID && !buttons(&m.components).is_empty())
+            .filter(|m| {
+                buttons(&m.components)
+                    .iter()
+                    .any(|b| b["disabled"] == false)
+            })
+            .map(|m| m.id)
+    }
+
+    pub fn step_title(&self, thread: u64) -> String {
+        self.fake.world(|w| {
+            let id = self.step_message_in(w, thread).expect("a live step");
+            w.messages[&id].embeds[0]["title"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+    }
+
+    /// The custom_id of the button labelled `label` on the live step.
+    pub fn button(&self, thread: u64, label: &str) -> (u64, String) {
+        self.fake.world(|w| {
+            let id = self.step_message_in(w, thread).expect("a live step");
+            let found = buttons(&w.messages[&id].components)
+                .into_iter()
+                .find(|b| b["label"] == label)
+                .and_then(|b| b["custom_id"].as_str().map(str::to_string));
+            (
+                id,
+                found.unwrap_or_else(|| panic!("no button {label:?} on the live step")),
+            )
+        })
+    }
+
+    /// Clicks `label` on the live step as `user`, and waits for the click to be answered and
+    /// the bot to post what follows.
+    pub async fn click(&self, user: u64, thread: u64, label: &str) -> u64 {
+        let before = self.bot_messages(thread);
+        let (message, custom_id) = self.button(thread, label);
+        let interaction = self.fake.click(user, message, &custom_id);
+        self.wait(&format!("the click on {label:?} to be answered"), |w| {
+            !w.interactions[&interaction].callbacks.is_empty()
+        })
+        .await;
+        self.wait("the next bot message", |w| count_bot(w, thread) > before)
+            .await;
+        interaction
+    }
+
+    /// Types `text` as `user` and waits for the bot to answer in the thread.
+    pub async fn type_text(&self, user: u64, thread: u64, text: &str) {
+        let before = self.bot_messages(thread);
+        self.fake.type_message(user, thread, text);
+        self.wait(&format!("an answer to {text:?}"), |w| {
+            count_bot(w, thread) > before
+        })
+        .await;
+    }
+
+    pub fn bot_messages(&self, thread: u64) -> usize {
+        self.fake.world(|w| count_bot(w, thread))
+    }
+
+    /// The last bot message in `thread`: (content, embed title, pings).
+    pub fn last_bot_message(&self, thread: u64) -> (String, String, Vec<String>, Value) {
+        self.fake.world(|w| {
+            let m = w
+                .messages_in(thread)
+                .into_iter()
+                .rev()
+                .find(|m| m.author == APP_ID)
+                .expect("a bot message");
+            let title = m.embeds[0]["title"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            (m.content.clone(), title, m.pings.clone(), m.embeds.clone())
+        })
+    }
+
+    /// The ephemeral reply to an interaction.
+    pub async fn ephemeral_reply(&self, interaction: u64) -> String {
+        self.wait("an ephemeral reply", |w| {
+            w.interactions[&interaction].original.is_some()
+        })
+        .await;
+        self.fake.world(|w| {
+            let message = &w.messages[&w.interactions[&interaction].original.unwrap_or(0)];
+            assert_eq!(message.flags & 64, 64, "the reply is ephemeral");
+            message.content.clone()
+        })
+    }
+
+    /// Stops the bot and asserts what every test must: no request Discord would reject, no
+    /// unknown route, every interaction answered once within 3 s, no pings but the support
+    /// role's, and the token in no log line.
+    pub async fn finish(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let stopped = tokio::time::timeout(Duration::from_secs(10), &mut self.bot).await;
+        assert!(stopped.is_ok(), "the bot did not stop within 10 s");
+        let problems = self.fake.problems();
+        assert!(
+            problems.is_empty(),
+            "the fake saw problems:\n{}",
+            problems.join("\n")
+        );
+        let pings: Vec<String> = self.fake.world(|w| {
+            w.messages
+                .values()
+                .filter(|m| m.author == APP_ID)
+                .flat_map(|m| m.pings.clone())
+                .filter(|p| *p != format!("role:{SUPPORT_ROLE}"))
+                .collect()
+        });
+        assert!(pings.is_empty(), "the bot pinged {pings:?}");
+        let logs = logs()
+            .lock()
+            .map(|l| String::from_utf8_lossy(&l).into_owned())
+            .unwrap_or_default();
+        assert!(!logs.is_empty(), "no logs were captured");
+        assert!(
+            !logs.contains(self.fake.token()),
+            "a log line contains the token"
+        );
+    }
+}
+
+pub fn buttons(components: &Value) -> Vec<&Value> {
+    components
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().into_iter().flatten())
+        .collect()
+}
+
+fn count_bot(world: &World, thread: u64) -> usize {
+    world
+        .messages_in(thread)
+        .iter()
+        .filter(|m| m.author == APP_ID)
+        .count()
+}

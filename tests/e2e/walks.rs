@@ -1,0 +1,90 @@
+//! Whole walks: to "Fixed" and to the hand-off.
+
+use fake_discord::Options;
+
+use crate::harness::{start, PERSON, SUPPORT_ROLE};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_walks_to_fixed_by_buttons_and_typing() {
+    let h = start("", Options::default()).await;
+    let thread = h.open(PERSON).await;
+    assert!(
+        h.step_title(thread).contains("backing up"),
+        "{}",
+        h.step_title(thread)
+    );
+    h.click(PERSON, thread, "Not sure").await;
+    assert_eq!(h.step_title(thread), "Is iCloud Backup switched on?");
+    h.type_text(PERSON, thread, "still failing").await;
+    assert_eq!(h.step_title(thread), "Check the Wi-Fi connection");
+    h.click(PERSON, thread, "Still failing").await;
+    h.type_text(PERSON, thread, "yep").await;
+    let (_, title, _, _) = h.last_bot_message(thread);
+    assert!(title.contains("backing up again"), "{title}");
+    h.wait("the thread to be archived", |w| {
+        w.channels[&thread].archived
+    })
+    .await;
+    // The answered messages show what was chosen, with every button disabled.
+    let disabled = h.fake.world(|w| {
+        w.messages_in(thread)
+            .iter()
+            .flat_map(|m| crate::harness::buttons(&m.components))
+            .all(|b| b["disabled"] == true || b["style"] == 5)
+    });
+    assert!(disabled, "an answered step still has live buttons");
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_who_tries_everything_is_handed_off_with_a_summary() {
+    let h = start("", Options::default()).await;
+    let thread = h.open(PERSON).await;
+    h.click(PERSON, thread, "Not sure").await;
+    // "2" moves on at every step: still failing, or the second branch.
+    for _ in 0..20 {
+        let archived_or_ended = h.fake.world(|w| h.step_message_in(w, thread).is_none());
+        if archived_or_ended {
+            break;
+        }
+        h.type_text(PERSON, thread, "2").await;
+    }
+    let (content, title, pings, embeds) = h.last_bot_message(thread);
+    assert!(title.contains("support team"), "{title}");
+    assert_eq!(
+        pings,
+        [format!("role:{SUPPORT_ROLE}")],
+        "only the support role is pinged"
+    );
+    assert!(
+        content.contains(&format!("<@&{SUPPORT_ROLE}>")),
+        "{content}"
+    );
+    let summary = embeds[0]["fields"][0]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    for check in [
+        "switched on",
+        "Wi-Fi",
+        "charger",
+        "iCloud",
+        "Apple's end",
+        "Sign out",
+        "Restart",
+        "Reset",
+        "Update",
+        "computer",
+    ] {
+        assert!(
+            summary.contains(check),
+            "the summary lacks {check:?}:\n{summary}"
+        );
+    }
+    assert!(summary.contains("Still failing"), "{summary}");
+    assert!(
+        !h.fake.world(|w| w.channels[&thread].archived),
+        "the thread stays open for staff"
+    );
+    h.finish().await;
+}
