@@ -191,6 +191,24 @@ impl Harness {
         interaction
     }
 
+    /// Clicks the `n`-th choice button (0-based) of the live step, whatever its label.
+    pub async fn click_nth(&self, user: u64, thread: u64, n: usize) -> u64 {
+        let label = self.fake.world(|w| {
+            let id = self.step_message_in(w, thread).expect("a live step");
+            let choices: Vec<String> = buttons(&w.messages[&id].components)
+                .into_iter()
+                .filter(|b| {
+                    b["custom_id"]
+                        .as_str()
+                        .is_some_and(|c| c.starts_with("bh1:c:"))
+                })
+                .filter_map(|b| b["label"].as_str().map(str::to_string))
+                .collect();
+            choices[n].clone()
+        });
+        self.click(user, thread, &label).await
+    }
+
     /// Types `text` as `user` and waits for the bot to answer in the thread.
     pub async fn type_text(&self, user: u64, thread: u64, text: &str) {
         let before = self.bot_messages(thread);

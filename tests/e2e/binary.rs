@@ -1,0 +1,103 @@
+//! The built binary: a missing token, and a clean shutdown on SIGTERM mid-conversation.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fake_discord::world::GUILD_ID;
+use fake_discord::{FakeDiscord, Options};
+
+use crate::harness::{PERSON, WAIT};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
+}
+
+#[test]
+fn run_without_a_token_says_so_in_one_line_and_exits_2() {
+    let out = bin()
+        .args(["run", "--config", "config.example.ron"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("DISCORD_TOKEN"), "{stderr}");
+    let blank = bin()
+        .args(["run"])
+        .env("DISCORD_TOKEN", "   ")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(blank.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_conversation_exits_0_within_5_seconds() {
+    let fake = FakeDiscord::start(Options::default())
+        .await
+        .expect("the fake starts");
+    fake.add_member(PERSON, "Ada", &[]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let config = dir.path().join("config.ron");
+    let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
+    let source = format!(
+        r#"Config(discord: (api_url: Some("{}"), guilds: [{GUILD_ID}]), responses: "{responses}")"#,
+        fake.url()
+    );
+    std::fs::write(&config, source).expect("config written");
+    let mut child = bin()
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("DISCORD_TOKEN", fake.token())
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the bot starts");
+    let ready = fake
+        .wait_until("the bot to connect", WAIT, |w| {
+            w.commands.contains_key(&Some(GUILD_ID))
+        })
+        .await;
+    if let Err(err) = ready {
+        let _ = child.kill();
+        panic!("{err}");
+    }
+    // Mid-conversation: a walkthrough is open.
+    let interaction =
+        fake.slash_command(PERSON, fake_discord::world::SUPPORT_CHANNEL, "backup-help");
+    fake.wait_until("the thread", WAIT, |w| {
+        w.interactions[&interaction].original.is_some()
+    })
+    .await
+    .expect("the walkthrough opens");
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(term.success());
+    let sent = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the bot can be waited for") {
+            break status;
+        }
+        if sent.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!("still running 5 s after SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(status.code(), Some(0), "exit status after SIGTERM");
+    let mut logs = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = stderr.read_to_string(&mut logs);
+    }
+    assert!(logs.contains("SIGTERM received"), "{logs}");
+    assert!(
+        !logs.contains(fake.token()),
+        "a log line contains the token"
+    );
+    assert!(fake.problems().is_empty(), "{:?}", fake.problems());
+}
