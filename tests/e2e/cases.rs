@@ -188,7 +188,10 @@ async fn a_thread_archived_by_a_moderator_is_unarchived_before_posting() {
     let h = start("", Options::default()).await;
     let thread = h.open(PERSON).await;
     h.fake.archive(thread);
-    tokio::time::sleep(Duration::from_millis(200)).await; // THREAD_UPDATE reaches the bot
+    // Give THREAD_UPDATE time to reach the bot (nothing observable marks it). Were the post to
+    // come first, the bot would still recover (unarchive and retry on 50083), but the fake
+    // records the refused post, and this test is about the clean path.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     h.type_text(PERSON, thread, "not sure").await;
     assert!(!h.fake.world(|w| w.channels[&thread].archived));
     assert_eq!(h.step_title(thread), "Is iCloud Backup switched on?");
