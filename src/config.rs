@@ -31,6 +31,27 @@ pub struct Config {
     /// Quiet time before a walkthrough is closed and its thread archived.
     #[serde(default = "defaults::idle_close")]
     pub idle_close: HumanDuration,
+    /// Where walkthroughs are kept.
+    #[serde(default)]
+    pub storage: Storage,
+}
+
+/// The database behind the walkthroughs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub enum Storage {
+    /// One file, created with its folder if missing; for a single bot process.
+    Sqlite { path: PathBuf },
+    /// A PostgreSQL server whose URL is in the named environment variable; for several
+    /// processes (shards) sharing one database.
+    Postgres { url_env: String },
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Storage::Sqlite {
+            path: PathBuf::from("data/backup-help.db"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

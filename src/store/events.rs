@@ -1,0 +1,148 @@
+//! The append-only history behind `backup-help-bot stats`, and how replies become events.
+
+use crate::conversation::{Cause, Reply, Timestamp};
+use crate::script::StepId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Started,
+    StepShown,
+    Answered,
+    /// The backup works again; `step` is where.
+    Fixed,
+    HandedOff,
+    IdleClosed,
+    StartedOver,
+}
+
+impl EventKind {
+    const ALL: [(EventKind, &'static str); 7] = [
+        (EventKind::Started, "started"),
+        (EventKind::StepShown, "step_shown"),
+        (EventKind::Answered, "answered"),
+        (EventKind::Fixed, "fixed"),
+        (EventKind::HandedOff, "handed_off"),
+        (EventKind::IdleClosed, "idle_closed"),
+        (EventKind::StartedOver, "started_over"),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(kind, _)| *kind == self)
+            .map_or("unknown", |(_, name)| name)
+    }
+
+    pub fn parse(text: &str) -> Option<EventKind> {
+        Self::ALL
+            .iter()
+            .find(|(_, name)| *name == text)
+            .map(|(kind, _)| *kind)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub at: Timestamp,
+    pub guild: u64,
+    pub thread: u64,
+    pub owner: u64,
+    pub kind: EventKind,
+    /// The step the event is about, where there is one.
+    pub step: Option<String>,
+}
+
+/// What a reply means for the history: (kind, step) pairs, in order. `shown_before` is the
+/// step the session was at before the input.
+pub fn kinds_for(reply: &Reply, shown_before: Option<&StepId>) -> Vec<(EventKind, Option<StepId>)> {
+    let mut out = Vec::new();
+    let answered = |out: &mut Vec<_>, cause: &Cause| {
+        if let Cause::Answered(answer) = cause {
+            out.push((EventKind::Answered, Some(answer.step.clone())));
+        }
+    };
+    match reply {
+        Reply::Show { step, cause } => {
+            match cause {
+                Cause::Started => out.push((EventKind::Started, None)),
+                Cause::StartedOver => out.push((EventKind::StartedOver, None)),
+                Cause::Resumed => return out,
+                other => answered(&mut out, other),
+            }
+            out.push((EventKind::StepShown, Some(step.clone())));
+        }
+        Reply::Resolved { cause, .. } => {
+            answered(&mut out, cause);
+            out.push((EventKind::Fixed, shown_before.cloned()));
+        }
+        Reply::HandedOff {
+            cause, stopped_at, ..
+        } => {
+            answered(&mut out, cause);
+            out.push((EventKind::HandedOff, Some(stopped_at.clone())));
+        }
+        Reply::Closed { .. } => out.push((EventKind::IdleClosed, shown_before.cloned())),
+        Reply::ReAsk { .. } | Reply::Rejected(_) | Reply::IdleWarning { .. } | Reply::Nothing => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::{Answer, CloseReason, Via};
+    use crate::script::EndingId;
+
+    fn id(s: &str) -> StepId {
+        StepId::new(s)
+    }
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for (kind, name) in EventKind::ALL {
+            assert_eq!(EventKind::parse(name), Some(kind));
+            assert_eq!(kind.as_str(), name);
+        }
+        assert_eq!(EventKind::parse("nope"), None);
+    }
+
+    #[test]
+    fn replies_become_the_history_they_imply() {
+        let answer = Answer {
+            step: id("wifi"),
+            choice: 0,
+            via: Via::Button,
+            at: Timestamp(0),
+        };
+        let started = Reply::Show {
+            step: id("opening"),
+            cause: Cause::Started,
+        };
+        assert_eq!(
+            kinds_for(&started, None),
+            [
+                (EventKind::Started, None),
+                (EventKind::StepShown, Some(id("opening")))
+            ]
+        );
+        let fixed = Reply::Resolved {
+            ending: EndingId::new("fixed"),
+            cause: Cause::Answered(answer),
+        };
+        assert_eq!(
+            kinds_for(&fixed, Some(&id("wifi"))),
+            [
+                (EventKind::Answered, Some(id("wifi"))),
+                (EventKind::Fixed, Some(id("wifi")))
+            ]
+        );
+        let closed = Reply::Closed {
+            reason: CloseReason::Idle,
+        };
+        assert_eq!(
+            kinds_for(&closed, Some(&id("power"))),
+            [(EventKind::IdleClosed, Some(id("power")))]
+        );
+        assert!(kinds_for(&Reply::Nothing, None).is_empty());
+    }
+}

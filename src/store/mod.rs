@@ -1,0 +1,81 @@
+//! Where walkthroughs live between events: SQLite by default, PostgreSQL for several
+//! processes. Both go through one implementation ([`sql::SqlStore`], sqlx's `Any` driver
+//! with runtime queries), so one contract test suite proves both.
+//!
+//! Exactly-once is the database's job, not a lock's: [`SessionStore::save`] is a
+//! compare-and-swap on the session's version, and a partial unique index allows one open
+//! walkthrough per person per guild, across every process sharing the database.
+
+pub mod events;
+mod sql;
+
+use std::sync::Arc;
+
+use serenity::async_trait;
+
+use crate::config::Storage;
+use crate::conversation::{Session, Timestamp};
+
+pub use events::{Event, EventKind};
+
+/// A walkthrough and where it lives in Discord.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub thread: u64,
+    pub guild: u64,
+    /// The locale of the script it runs.
+    pub locale: String,
+    /// The latest step message, whose buttons are live.
+    pub step_message: Option<u64>,
+    /// When the next idle warning or close falls due; `None` when not waiting.
+    pub idle_due: Option<Timestamp>,
+    pub session: Session,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else saved first (another click, a typed answer, another process).
+    #[error("the walkthrough changed in the meantime")]
+    Conflict,
+    /// The person already has an open walkthrough in this guild.
+    #[error("an open walkthrough exists for this person in this guild")]
+    AlreadyOpen,
+    #[error("the environment variable {0} is not set; it must hold the PostgreSQL URL")]
+    MissingUrl(String),
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("a stored walkthrough cannot be read: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The operations the bot needs; implemented once for SQLite and PostgreSQL.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Adds a new walkthrough; [`StoreError::AlreadyOpen`] if the person has one.
+    async fn insert(&self, record: &Record) -> Result<(), StoreError>;
+    async fn by_thread(&self, thread: u64) -> Result<Option<Record>, StoreError>;
+    /// The person's open walkthrough in a guild.
+    async fn open_for(&self, guild: u64, owner: u64) -> Result<Option<Record>, StoreError>;
+    /// Saves `record` if the stored version is still `expected_version`; else
+    /// [`StoreError::Conflict`] and nothing is written.
+    async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError>;
+    /// Records the message now showing the current step (not a change of the session).
+    async fn set_step_message(&self, thread: u64, message: u64) -> Result<(), StoreError>;
+    /// Open walkthroughs whose idle warning or close is due at `now`, oldest first.
+    async fn due(&self, now: Timestamp, limit: u32) -> Result<Vec<Record>, StoreError>;
+    async fn append(&self, event: &Event) -> Result<(), StoreError>;
+    async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError>;
+}
+
+/// Opens (and migrates) the configured store.
+pub async fn open(storage: &Storage) -> Result<Arc<dyn SessionStore>, StoreError> {
+    Ok(Arc::new(sql::SqlStore::open(storage).await?))
+}

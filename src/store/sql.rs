@@ -1,0 +1,224 @@
+//! The one SQL implementation of [`SessionStore`], for SQLite and PostgreSQL alike.
+//!
+//! Queries use `$1` placeholders, which both databases accept; ids are stored as BIGINT
+//! (Discord snowflakes fit in 63 bits). The migrations differ only in the events id column.
+
+use std::time::Duration;
+
+use serenity::async_trait;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+
+use super::{Event, EventKind, Record, SessionStore, StoreError};
+use crate::config::Storage;
+use crate::conversation::{Session, Timestamp};
+
+pub struct SqlStore {
+    pool: AnyPool,
+}
+
+/// Ids in and out of BIGINT columns. Snowflakes are below 2^63, so nothing is lost.
+fn db(id: u64) -> i64 {
+    id as i64
+}
+
+fn id(value: i64) -> u64 {
+    value as u64
+}
+
+const COLUMNS: &str = "thread_id, guild_id, locale, step_message_id, idle_due_at, session";
+
+impl SqlStore {
+    pub async fn open(storage: &Storage) -> Result<SqlStore, StoreError> {
+        sqlx::any::install_default_drivers();
+        match storage {
+            Storage::Sqlite { path } => {
+                if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
+                        path: folder.display().to_string(),
+                        source,
+                    })?;
+                }
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                let pool = AnyPoolOptions::new()
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // Wait for a writer instead of failing at once.
+                            conn.execute("PRAGMA busy_timeout = 5000").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?;
+                // WAL: readers never wait for the writer. It is a property of the file.
+                pool.execute("PRAGMA journal_mode = WAL").await?;
+                sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+                Ok(SqlStore { pool })
+            }
+            Storage::Postgres { url_env } => {
+                let url = std::env::var(url_env)
+                    .ok()
+                    .filter(|u| !u.trim().is_empty())
+                    .ok_or_else(|| StoreError::MissingUrl(url_env.clone()))?;
+                let pool = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect(&url)
+                    .await?;
+                sqlx::migrate!("migrations/postgres").run(&pool).await?;
+                Ok(SqlStore { pool })
+            }
+        }
+    }
+}
+
+fn record(row: &AnyRow) -> Result<Record, StoreError> {
+    let json: String = row.try_get("session")?;
+    let session: Session =
+        serde_json::from_str(&json).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    Ok(Record {
+        thread: id(row.try_get("thread_id")?),
+        guild: id(row.try_get("guild_id")?),
+        locale: row.try_get("locale")?,
+        step_message: row.try_get::<Option<i64>, _>("step_message_id")?.map(id),
+        idle_due: row.try_get::<Option<i64>, _>("idle_due_at")?.map(Timestamp),
+        session,
+    })
+}
+
+fn session_json(record: &Record) -> Result<String, StoreError> {
+    serde_json::to_string(&record.session).map_err(|err| StoreError::Corrupt(err.to_string()))
+}
+
+#[async_trait]
+impl SessionStore for SqlStore {
+    async fn insert(&self, r: &Record) -> Result<(), StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO sessions (thread_id, guild_id, owner_id, locale, step_message_id, \
+             is_open, version, idle_due_at, session) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(db(r.thread))
+        .bind(db(r.guild))
+        .bind(db(r.session.owner.0))
+        .bind(r.locale.clone())
+        .bind(r.step_message.map(db))
+        .bind(r.session.phase.is_open())
+        .bind(db(r.session.version))
+        .bind(r.idle_due.map(|t| t.0))
+        .bind(session_json(r)?)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
+                Err(StoreError::AlreadyOpen)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    async fn by_thread(&self, thread: u64) -> Result<Option<Record>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM sessions WHERE thread_id = $1");
+        let row = sqlx::query(&sql)
+            .bind(db(thread))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(record).transpose()
+    }
+
+    async fn open_for(&self, guild: u64, owner: u64) -> Result<Option<Record>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM sessions WHERE guild_id = $1 AND owner_id = $2 AND is_open"
+        );
+        let row = sqlx::query(&sql)
+            .bind(db(guild))
+            .bind(db(owner))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(record).transpose()
+    }
+
+    async fn save(&self, r: &Record, expected_version: u64) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4, \
+             step_message_id = $5 WHERE thread_id = $6 AND version = $7",
+        )
+        .bind(r.session.phase.is_open())
+        .bind(db(r.session.version))
+        .bind(r.idle_due.map(|t| t.0))
+        .bind(session_json(r)?)
+        .bind(r.step_message.map(db))
+        .bind(db(r.thread))
+        .bind(db(expected_version))
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
+    }
+
+    async fn set_step_message(&self, thread: u64, message: u64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET step_message_id = $1 WHERE thread_id = $2")
+            .bind(db(message))
+            .bind(db(thread))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn due(&self, now: Timestamp, limit: u32) -> Result<Vec<Record>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM sessions WHERE idle_due_at IS NOT NULL AND idle_due_at <= $1 \
+             ORDER BY idle_due_at LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(now.0)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(record).collect()
+    }
+
+    async fn append(&self, e: &Event) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO events (at, guild_id, thread_id, owner_id, kind, step) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(e.at.0)
+        .bind(db(e.guild))
+        .bind(db(e.thread))
+        .bind(db(e.owner))
+        .bind(e.kind.as_str().to_string())
+        .bind(e.step.clone())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, guild_id, thread_id, owner_id, kind, step FROM events \
+             WHERE at >= $1 ORDER BY id",
+        )
+        .bind(since.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                Ok(Event {
+                    at: Timestamp(row.try_get("at")?),
+                    guild: id(row.try_get("guild_id")?),
+                    thread: id(row.try_get("thread_id")?),
+                    owner: id(row.try_get("owner_id")?),
+                    kind: EventKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("event kind {kind:?}")))?,
+                    step: row.try_get("step")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,219 @@
+//! One contract, run against every backend: SQLite always, PostgreSQL when DATABASE_URL is
+//! set (CI sets it; locally the PostgreSQL half says why it skips).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use backup_help_bot::config::Storage;
+use backup_help_bot::conversation::{Input, OwnerId, Timestamp};
+use backup_help_bot::store::{self, Event, EventKind, Record, SessionStore, StoreError};
+
+/// Ids unique to this run, so tests can share one PostgreSQL database.
+fn base() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    (nanos % 1_000_000_000_000) * 1000
+        + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * 100
+}
+
+fn record(thread: u64, guild: u64, owner: u64) -> Record {
+    let script = common::english();
+    let engine = common::engine(&script);
+    let mut session = engine.new_session(OwnerId(owner), common::T0);
+    engine.apply(&mut session, Input::Start, common::T0);
+    Record {
+        thread,
+        guild,
+        locale: "en".into(),
+        step_message: None,
+        idle_due: engine.idle_due(&session),
+        session,
+    }
+}
+
+async fn contract(store: Arc<dyn SessionStore>) {
+    let b = base();
+    let (guild, owner) = (b + 1, b + 2);
+
+    // Insert and read back, by thread and by owner.
+    let first = record(b + 10, guild, owner);
+    store.insert(&first).await.expect("insert");
+    assert_eq!(
+        store.by_thread(b + 10).await.expect("read"),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store.open_for(guild, owner).await.expect("read"),
+        Some(first.clone())
+    );
+    assert_eq!(store.by_thread(b + 99).await.expect("read"), None);
+
+    // One open walkthrough per person per guild, enforced by the database.
+    let second = record(b + 11, guild, owner);
+    assert!(matches!(
+        store.insert(&second).await,
+        Err(StoreError::AlreadyOpen)
+    ));
+    let elsewhere = record(b + 12, guild + 1, owner);
+    store
+        .insert(&elsewhere)
+        .await
+        .expect("another guild is fine");
+
+    // Compare-and-swap: of two changes from the same version, only the first lands.
+    let script = common::english();
+    let engine = common::engine(&script);
+    let (mut a, mut c) = (first.clone(), first.clone());
+    engine.apply(&mut a.session, Input::Text("not sure".into()), common::T0);
+    engine.apply(&mut c.session, Input::Text("storage".into()), common::T0);
+    store
+        .save(&a, first.session.version)
+        .await
+        .expect("the first save wins");
+    assert!(matches!(
+        store.save(&c, first.session.version).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        store
+            .by_thread(b + 10)
+            .await
+            .expect("read")
+            .map(|r| r.session),
+        Some(a.session.clone())
+    );
+
+    // Once ended, the person may open a new one.
+    let mut ended = a.clone();
+    engine.apply(
+        &mut ended.session,
+        Input::TalkToHuman { step: None },
+        common::T0,
+    );
+    ended.idle_due = None;
+    store.save(&ended, a.session.version).await.expect("ended");
+    assert_eq!(store.open_for(guild, owner).await.expect("read"), None);
+    store
+        .insert(&second)
+        .await
+        .expect("a new walkthrough after the last ended");
+
+    // The step message is recorded without touching the version.
+    store
+        .set_step_message(b + 11, 777)
+        .await
+        .expect("step message");
+    let stored = store
+        .by_thread(b + 11)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(
+        (stored.step_message, stored.session.version),
+        (Some(777), second.session.version)
+    );
+
+    // Due for an idle warning or close: only those whose time has come, oldest first.
+    let mut late = record(b + 20, guild + 2, owner);
+    late.idle_due = Some(Timestamp(1_000));
+    let mut later = record(b + 21, guild + 3, owner);
+    later.idle_due = Some(Timestamp(2_000));
+    let mut future = record(b + 22, guild + 4, owner);
+    future.idle_due = Some(Timestamp(i64::MAX / 2));
+    for r in [&later, &future, &late] {
+        store.insert(r).await.expect("insert");
+    }
+    let due: Vec<u64> = store
+        .due(Timestamp(5_000), 100)
+        .await
+        .expect("due")
+        .iter()
+        .map(|r| r.thread)
+        .collect();
+    let ours: Vec<u64> = due
+        .into_iter()
+        .filter(|t| (b + 20..b + 23).contains(t))
+        .collect();
+    assert_eq!(ours, [b + 20, b + 21]);
+
+    // Events: appended, and read back from a time on.
+    let at = |ms| Timestamp(1_900_000_000_000 + (b as i64 % 1_000_000) * 10 + ms);
+    for (ms, kind, step) in [
+        (1, EventKind::Started, None),
+        (2, EventKind::StepShown, Some("opening")),
+        (3, EventKind::Fixed, Some("wifi")),
+    ] {
+        let event = Event {
+            at: at(ms),
+            guild,
+            thread: b + 10,
+            owner,
+            kind,
+            step: step.map(str::to_string),
+        };
+        store.append(&event).await.expect("append");
+    }
+    let since: Vec<EventKind> = store
+        .events_since(at(2))
+        .await
+        .expect("events")
+        .into_iter()
+        .filter(|e| e.thread == b + 10)
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(since, [EventKind::StepShown, EventKind::Fixed]);
+}
+
+#[tokio::test]
+async fn sqlite_keeps_the_contract_and_migrates_idempotently() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let storage = Storage::Sqlite {
+        path: dir.path().join("nested/folder/backup-help.db"),
+    };
+    let store = store::open(&storage)
+        .await
+        .expect("an empty database is created and migrated");
+    contract(store).await;
+    // Opening again runs the migrations on an already-migrated database.
+    let again = store::open(&storage)
+        .await
+        .expect("an already-migrated database opens");
+    assert!(again.by_thread(1).await.is_ok());
+}
+
+#[tokio::test]
+async fn postgres_keeps_the_contract_and_migrates_idempotently() {
+    if std::env::var("DATABASE_URL").map_or(true, |u| u.is_empty()) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set DATABASE_URL for PostgreSQL"
+        );
+        eprintln!("skipped: DATABASE_URL is not set, so the PostgreSQL contract cannot run here");
+        return;
+    }
+    let storage = Storage::Postgres {
+        url_env: "DATABASE_URL".into(),
+    };
+    let store = store::open(&storage).await.expect("PostgreSQL is migrated");
+    contract(store).await;
+    let again = store::open(&storage)
+        .await
+        .expect("an already-migrated database opens");
+    assert!(again.by_thread(1).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_missing_database_url_is_named() {
+    let storage = Storage::Postgres {
+        url_env: "NO_SUCH_DATABASE_URL_VARIABLE".into(),
+    };
+    let err = store::open(&storage).await.err().expect("an error");
+    assert!(
+        err.to_string().contains("NO_SUCH_DATABASE_URL_VARIABLE"),
+        "{err}"
+    );
+}
