@@ -8,28 +8,40 @@ use tracing::{info, warn};
 
 use super::effects::{Effect, Notice};
 use super::render::{self, no_mentions, step_rows};
-use super::sessions::Entry;
+use super::sessions::{step_message, thread as thread_of};
 use super::Bot;
 use crate::script::Script;
+use crate::store::Record;
 use crate::view;
 
 /// Discord's "thread is archived" error.
 const THREAD_ARCHIVED: isize = 50083;
 
-/// Runs `effects` for the walkthrough `entry`. `click` is the interaction that caused them,
+/// Runs `effects` for the walkthrough `record`. `click` is the interaction that caused them,
 /// if any: the first effect answers it.
 pub async fn carry_out(
     bot: &Bot,
     http: &Http,
-    entry: &Entry,
+    record: &Record,
     effects: Vec<Effect>,
     click: Option<&ComponentInteraction>,
 ) {
-    let script = bot.script(&entry.locale);
+    let script = bot.script(&record.locale);
     for effect in effects {
-        if let Err(err) = one(bot, http, script, entry, &effect, click).await {
-            warn!(?effect, thread = %entry.thread, "could not carry out an effect: {err}");
+        if let Err(err) = one(bot, http, script, record, &effect, click).await {
+            warn!(
+                ?effect,
+                thread = record.thread,
+                "could not carry out an effect: {err}"
+            );
         }
+    }
+}
+
+/// Posts a plain notice in a thread (pinging nobody), logging a failure.
+pub async fn notify(bot: &Bot, http: &Http, thread: ChannelId, text: String) {
+    if let Err(err) = post(bot, http, thread, plain(text)).await {
+        warn!(%thread, "could not post a notice: {err}");
     }
 }
 
@@ -37,11 +49,11 @@ async fn one(
     bot: &Bot,
     http: &Http,
     script: &Script,
-    entry: &Entry,
+    record: &Record,
     effect: &Effect,
     click: Option<&ComponentInteraction>,
 ) -> serenity::Result<()> {
-    let thread = entry.thread;
+    let thread = thread_of(record);
     match effect {
         Effect::UpdateClicked { step, answered } => {
             let rows = match script.step(step) {
@@ -61,7 +73,7 @@ async fn one(
             }
         }
         Effect::DisableShown { step, answered } => {
-            if let (Some(message), Some(step)) = (entry.step_message, script.step(step)) {
+            if let (Some(message), Some(step)) = (step_message(record), script.step(step)) {
                 let rows = step_rows(script, step, Some(*answered));
                 thread
                     .edit_message(http, message, EditMessage::new().components(rows))
@@ -71,7 +83,14 @@ async fn one(
         Effect::PostStep(step) => {
             if let Some(step) = script.step(step) {
                 let sent = post(bot, http, thread, render::step_message(script, step)).await?;
-                bot.sessions.set_step_message(thread, sent);
+                if let Err(err) = bot
+                    .sessions
+                    .store
+                    .set_step_message(record.thread, sent.get())
+                    .await
+                {
+                    warn!(%thread, "could not record the step message: {err}");
+                }
             }
         }
         Effect::PostReAsk { step, candidates } => {
@@ -95,7 +114,7 @@ async fn one(
             }
         }
         Effect::PostHandOff { ending } => {
-            post(bot, http, thread, hand_off(bot, script, entry, ending)).await?;
+            post(bot, http, thread, hand_off(bot, script, record, ending)).await?;
         }
         Effect::PostIdleWarning => {
             post(
@@ -168,7 +187,7 @@ fn message_with(embed: CreateEmbed) -> CreateMessage {
 fn hand_off(
     bot: &Bot,
     script: &Script,
-    entry: &Entry,
+    record: &Record,
     ending: &crate::script::EndingId,
 ) -> CreateMessage {
     let (title, text) = script
@@ -177,7 +196,7 @@ fn hand_off(
             (e.title.clone(), e.text.clone())
         });
     let mut summary = String::new();
-    for line in view::summary_lines(script, &entry.session.history) {
+    for line in view::summary_lines(script, &record.session.history) {
         summary.push_str(&format!("• {line}\n"));
     }
     if summary.is_empty() {
@@ -190,7 +209,7 @@ fn hand_off(
         false,
     );
     let mut message = CreateMessage::new().embed(embed);
-    let owner = format!("<@{}>", entry.session.owner.0);
+    let owner = format!("<@{}>", record.session.owner.0);
     match bot.config.discord.support_role {
         Some(role) => {
             let mentions = CreateAllowedMentions::new().roles([RoleId::new(role)]);

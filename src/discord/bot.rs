@@ -16,6 +16,7 @@ use super::sessions::Sessions;
 use crate::config::{Config, Token};
 use crate::conversation::{Engine, IdlePolicy, Input, Timestamp};
 use crate::script::Script;
+use crate::store::{SessionStore, StoreError};
 
 /// What every handler shares: the config, the scripts and the open walkthroughs.
 pub struct Bot {
@@ -31,7 +32,7 @@ pub struct Bot {
 
 impl Bot {
     /// `scripts` must not be empty (`load_dir` never returns an empty list).
-    pub fn new(config: Config, scripts: Vec<Script>) -> Bot {
+    pub fn new(config: Config, scripts: Vec<Script>, store: Arc<dyn SessionStore>) -> Bot {
         let idle = IdlePolicy {
             warn_after: config.idle_warning.0,
             close_after: config.idle_close.0,
@@ -40,7 +41,7 @@ impl Bot {
             config,
             scripts,
             idle,
-            sessions: Sessions::default(),
+            sessions: Sessions { store },
             archived: Mutex::new(HashSet::new()),
             typed_answers: AtomicBool::new(true),
         }
@@ -101,7 +102,9 @@ pub async fn run(
     scripts: Vec<Script>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let bot = Arc::new(Bot::new(config, scripts));
+    let store = crate::store::open(&config.storage).await?;
+    info!(storage = ?config.storage, "walkthroughs are stored");
+    let bot = Arc::new(Bot::new(config, scripts, store));
     let mut intents =
         GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::MESSAGE_CONTENT;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -159,7 +162,8 @@ pub async fn run(
     }
 }
 
-/// Checks every open walkthrough for idle warnings and closes, a few times per warning span.
+/// Checks the store for walkthroughs due an idle warning or close, a few times per warning
+/// span. Due times are stored, so after a restart they are picked up where they were.
 async fn idle_ticker(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let every =
         (bot.idle.warn_after / 8).clamp(Duration::from_millis(100), Duration::from_secs(30));
@@ -169,15 +173,27 @@ async fn idle_ticker(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watc
             _ = interval.tick() => {}
             _ = stop.changed() => return,
         }
-        for thread in bot.sessions.open_threads() {
+        let due = match bot.sessions.store.due(now(), 100).await {
+            Ok(due) => due,
+            Err(err) => {
+                warn!("cannot look for idle walkthroughs: {err}");
+                continue;
+            }
+        };
+        for record in due {
             let applied = bot
                 .sessions
-                .apply(thread, Input::Tick, now(), |l| Some(bot.engine(l)));
-            let Some(applied) = applied else { continue };
-            let effects = plan(&applied.reply, Origin::Timer, None);
-            if !effects.is_empty() {
-                info!(%thread, reply = ?applied.reply, "idle");
-                super::act::carry_out(&bot, &http, &applied.entry, effects, None).await;
+                .apply(record.thread, Input::Tick, now(), |l| bot.engine(l))
+                .await;
+            match applied {
+                Ok(Some(applied)) => {
+                    let effects = plan(&applied.reply, Origin::Timer, None);
+                    info!(thread = record.thread, reply = ?applied.reply, "idle");
+                    super::act::carry_out(&bot, &http, &applied.record, effects, None).await;
+                }
+                // Someone answered meanwhile: nothing is idle any more.
+                Ok(None) | Err(StoreError::Conflict) => {}
+                Err(err) => warn!(thread = record.thread, "idle check failed: {err}"),
             }
         }
     }

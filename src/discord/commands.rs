@@ -3,7 +3,7 @@
 use serenity::all::{
     AutoArchiveDuration, ButtonStyle, ChannelType, CommandInteraction, CreateActionRow,
     CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage, CreateThread,
-    EditInteractionResponse, Http,
+    EditInteractionResponse, EditThread, Http,
 };
 use tracing::{info, warn};
 
@@ -11,10 +11,11 @@ use super::custom_id::Action;
 use super::effects::{plan, Origin};
 use super::opening::{missing_permissions, thread_name};
 use super::render::no_mentions;
-use super::sessions::Entry;
 use super::{act, Bot};
 use crate::config::ThreadKind;
 use crate::conversation::{Input, OwnerId};
+use crate::script::Script;
+use crate::store::{Record, StoreError};
 
 pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
     let script = bot.script(&command.locale);
@@ -46,20 +47,21 @@ pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
             .content(text)
             .allowed_mentions(no_mentions())
     };
-    if let Some(entry) = bot.sessions.open_for(guild, command.user.id) {
-        info!(thread = %entry.thread, "already has a walkthrough");
-        let start_over = CreateButton::new(Action::StartOver.encode())
-            .label(&script.messages.start_over)
-            .style(ButtonStyle::Secondary);
-        let text = script
-            .messages
-            .already_open
-            .replace("{thread}", &format!("<#{}>", entry.thread));
-        let reply = edit(text).components(vec![CreateActionRow::Buttons(vec![start_over])]);
-        if let Err(err) = command.edit_response(http, reply).await {
-            warn!("could not answer: {err}");
+    match bot
+        .sessions
+        .store
+        .open_for(guild.get(), command.user.id.get())
+        .await
+    {
+        Ok(Some(record)) => return already_open(http, command, script, record.thread).await,
+        Ok(None) => {}
+        Err(err) => {
+            warn!("cannot look up walkthroughs: {err}");
+            let _ = command
+                .edit_response(http, edit(script.messages.try_again.clone()))
+                .await;
+            return;
         }
-        return;
     }
     let kind = bot.config.discord.thread;
     if let Some(have) = command.app_permissions {
@@ -77,26 +79,65 @@ pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
         }
     }
     match open(bot, http, command, guild).await {
-        Ok(entry) => {
+        Ok(Opened::New(thread)) => {
             let text = script
                 .messages
                 .thread_opened
-                .replace("{thread}", &format!("<#{}>", entry.thread));
+                .replace("{thread}", &format!("<#{thread}>"));
             if let Err(err) = command.edit_response(http, edit(text)).await {
                 warn!("could not answer: {err}");
             }
         }
-        Err(err) => warn!("could not open a walkthrough: {err}"),
+        Ok(Opened::Existing(thread)) => already_open(http, command, script, thread).await,
+        Err(err) => {
+            warn!("could not open a walkthrough: {err}");
+            let _ = command
+                .edit_response(http, edit(script.messages.try_again.clone()))
+                .await;
+        }
     }
 }
 
-/// Creates the thread, adds the person, starts the session and posts the first step.
+/// The reply for someone who has a walkthrough open: a link, and a Start over button.
+async fn already_open(http: &Http, command: &CommandInteraction, script: &Script, thread: u64) {
+    info!(thread, "already has a walkthrough");
+    let start_over = CreateButton::new(Action::StartOver.encode())
+        .label(&script.messages.start_over)
+        .style(ButtonStyle::Secondary);
+    let text = script
+        .messages
+        .already_open
+        .replace("{thread}", &format!("<#{thread}>"));
+    let reply = EditInteractionResponse::new()
+        .content(text)
+        .allowed_mentions(no_mentions())
+        .components(vec![CreateActionRow::Buttons(vec![start_over])]);
+    if let Err(err) = command.edit_response(http, reply).await {
+        warn!("could not answer: {err}");
+    }
+}
+
+enum Opened {
+    New(u64),
+    /// Another /backup-help by the same person won a race; its thread.
+    Existing(u64),
+}
+
+#[derive(Debug, thiserror::Error)]
+enum OpenError {
+    #[error("Discord: {0}")]
+    Discord(#[from] serenity::Error),
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Creates the thread, adds the person, stores the walkthrough and posts the first step.
 async fn open(
     bot: &Bot,
     http: &Http,
     command: &CommandInteraction,
     guild: serenity::all::GuildId,
-) -> serenity::Result<Entry> {
+) -> Result<Opened, OpenError> {
     let person = command
         .user
         .global_name
@@ -107,8 +148,7 @@ async fn open(
         ThreadKind::Public => ChannelType::PublicThread,
     };
     let script = bot.script(&command.locale);
-    let name = thread_name(&script.name, person);
-    let mut builder = CreateThread::new(name)
+    let mut builder = CreateThread::new(thread_name(&script.name, person))
         .kind(kind)
         .auto_archive_duration(AutoArchiveDuration::OneDay);
     if kind == ChannelType::PrivateThread {
@@ -116,18 +156,45 @@ async fn open(
     }
     let thread = command.channel_id.create_thread(http, builder).await?;
     thread.id.add_thread_member(http, command.user.id).await?;
-    info!(thread = %thread.id, "walkthrough opened");
     let engine = bot.engine(&command.locale);
-    let mut session = engine.new_session(OwnerId(command.user.id.get()), super::now());
-    let reply = engine.apply(&mut session, Input::Start, super::now());
-    let entry = Entry {
-        session,
-        guild,
-        thread: thread.id,
+    let now = super::now();
+    let mut session = engine.new_session(OwnerId(command.user.id.get()), now);
+    let reply = engine.apply(&mut session, Input::Start, now);
+    let record = Record {
+        thread: thread.id.get(),
+        guild: guild.get(),
         locale: script.locale.clone(),
         step_message: None,
+        idle_due: engine.idle_due(&session),
+        session,
     };
-    bot.sessions.insert(entry.clone());
-    act::carry_out(bot, http, &entry, plan(&reply, Origin::Typed, None), None).await;
-    Ok(entry)
+    match bot.sessions.store.insert(&record).await {
+        Ok(()) => {}
+        Err(StoreError::AlreadyOpen) => {
+            // Two /backup-help at once: the other one won. Tidy up ours.
+            let _ = thread
+                .id
+                .edit_thread(http, EditThread::new().archived(true))
+                .await;
+            let existing = bot
+                .sessions
+                .store
+                .open_for(guild.get(), command.user.id.get())
+                .await?;
+            return Ok(Opened::Existing(
+                existing.map_or(thread.id.get(), |r| r.thread),
+            ));
+        }
+        Err(err) => {
+            let _ = thread
+                .id
+                .edit_thread(http, EditThread::new().archived(true))
+                .await;
+            return Err(err.into());
+        }
+    }
+    info!(thread = %thread.id, "walkthrough opened");
+    bot.sessions.record_events(&record, &reply, None, now).await;
+    act::carry_out(bot, http, &record, plan(&reply, Origin::Typed, None), None).await;
+    Ok(Opened::New(record.thread))
 }

@@ -7,67 +7,91 @@ use tracing::{info, warn};
 
 use super::custom_id::Action;
 use super::effects::{plan, Effect, Origin};
-use super::sessions::Entry;
 use super::{act, Bot};
 use crate::conversation::OwnerId;
+use crate::store::{Record, StoreError};
 
 pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
-    let script = bot.script(&click.locale);
+    let messages = &bot.script(&click.locale).messages;
     let action = match Action::decode(&click.data.custom_id) {
         Ok(action) => action,
         Err(err) => {
             warn!("a button we cannot read: {err}");
-            answer_ephemeral(http, click, script.messages.unknown_button.clone()).await;
-            return;
+            return answer_ephemeral(http, click, messages.unknown_button.clone()).await;
         }
     };
-    // The session lives in the thread clicked in; the "Start over" under a second
-    // /backup-help reply is clicked elsewhere and finds it through its owner.
-    let entry = bot.sessions.by_thread(click.channel_id).or_else(|| {
-        let guild = click.guild_id?;
-        bot.sessions.open_for(guild, click.user.id)
-    });
-    let Some(entry) = entry else {
-        info!("click on a walkthrough that is not open");
-        answer_ephemeral(http, click, script.messages.unknown_button.clone()).await;
-        return;
+    let record = match find(bot, click).await {
+        Ok(Some(record)) => record,
+        Ok(None) => {
+            info!("click on a walkthrough that is not open");
+            return answer_ephemeral(http, click, messages.unknown_button.clone()).await;
+        }
+        Err(err) => {
+            warn!("cannot look up the walkthrough: {err}");
+            return answer_ephemeral(http, click, messages.try_again.clone()).await;
+        }
     };
-    if !may_answer(bot, &entry, click) {
-        info!(owner = entry.session.owner.0, "click by someone else");
-        let owner = format!("<@{}>", entry.session.owner.0);
-        let text = script.messages.not_yours.replace("{owner}", &owner);
-        answer_ephemeral(http, click, text).await;
-        return;
+    if !may_answer(bot, &record, click) {
+        info!(owner = record.session.owner.0, "click by someone else");
+        let owner = format!("<@{}>", record.session.owner.0);
+        let text = messages.not_yours.replace("{owner}", &owner);
+        return answer_ephemeral(http, click, text).await;
     }
-    let in_thread = click.channel_id == entry.thread;
-    let input = action.into_input();
+    let in_thread = click.channel_id.get() == record.thread;
     let applied = bot
         .sessions
-        .apply(entry.thread, input, super::now(), |l| Some(bot.engine(l)));
-    let Some(applied) = applied else {
-        answer_ephemeral(http, click, script.messages.unknown_button.clone()).await;
-        return;
+        .apply(record.thread, action.into_input(), super::now(), |l| {
+            bot.engine(l)
+        })
+        .await;
+    let applied = match applied {
+        Ok(Some(applied)) => applied,
+        Ok(None) => return answer_ephemeral(http, click, messages.unknown_button.clone()).await,
+        // Another click or a typed answer saved first: this one changed nothing.
+        Err(StoreError::Conflict) => {
+            info!("click lost a race; already answered");
+            return answer_ephemeral(http, click, messages.already_answered.clone()).await;
+        }
+        Err(err) => {
+            warn!("could not save the click: {err}");
+            return answer_ephemeral(http, click, messages.try_again.clone()).await;
+        }
     };
     info!(reply = %super::handler::short(&applied.reply), "click");
-    let shown = applied.shown_before.clone();
-    let mut effects = plan(&applied.reply, Origin::Click, shown.as_ref());
+    let mut effects = plan(&applied.reply, Origin::Click, applied.shown_before.as_ref());
     if !in_thread {
-        // Clicked under the ephemeral reply: answer there by removing its button.
+        // Clicked under the ephemeral reply to a second /backup-help: answer there by
+        // removing its button; the thread gets the rest.
         effects.retain(|e| !matches!(e, Effect::UpdateClicked { .. }));
         let update = CreateInteractionResponseMessage::new().components(Vec::new());
-        if let Err(err) = click
-            .create_response(http, CreateInteractionResponse::UpdateMessage(update))
-            .await
-        {
+        let update = CreateInteractionResponse::UpdateMessage(update);
+        if let Err(err) = click.create_response(http, update).await {
             warn!("could not answer the click: {err}");
         }
     }
-    act::carry_out(bot, http, &applied.entry, effects, Some(click)).await;
+    act::carry_out(bot, http, &applied.record, effects, Some(click)).await;
+}
+
+/// The walkthrough in the thread clicked in; the "Start over" under a second /backup-help
+/// reply is clicked elsewhere and finds it through its owner.
+async fn find(bot: &Bot, click: &ComponentInteraction) -> Result<Option<Record>, StoreError> {
+    if let Some(record) = bot.sessions.store.by_thread(click.channel_id.get()).await? {
+        return Ok(Some(record));
+    }
+    match click.guild_id {
+        Some(guild) => {
+            bot.sessions
+                .store
+                .open_for(guild.get(), click.user.id.get())
+                .await
+        }
+        None => Ok(None),
+    }
 }
 
 /// The owner, or a member of a staff role.
-fn may_answer(bot: &Bot, entry: &Entry, click: &ComponentInteraction) -> bool {
-    if entry.session.owner == OwnerId(click.user.id.get()) {
+fn may_answer(bot: &Bot, record: &Record, click: &ComponentInteraction) -> bool {
+    if record.session.owner == OwnerId(click.user.id.get()) {
         return true;
     }
     let staff = &bot.config.discord.staff_roles;

@@ -13,6 +13,7 @@ use tracing::{info, info_span, warn, Instrument};
 use super::effects::{plan, Origin};
 use super::{act, commands, components, Bot};
 use crate::conversation::{Input, OwnerId};
+use crate::store::StoreError;
 
 pub struct Handler {
     bot: Arc<Bot>,
@@ -77,27 +78,45 @@ impl EventHandler for Handler {
         if message.author.bot || !self.bot.typed_answers.load(Ordering::Relaxed) {
             return;
         }
-        let Some(entry) = self.bot.sessions.by_thread(message.channel_id) else {
-            return;
+        let bot = &self.bot;
+        let thread = message.channel_id.get();
+        let record = match bot.sessions.store.by_thread(thread).await {
+            Ok(Some(record)) => record,
+            Ok(None) => return,
+            Err(err) => {
+                warn!(thread, "cannot look up a walkthrough: {err}");
+                return;
+            }
         };
         // Only the person's own words move their walkthrough; staff may chat freely.
-        if entry.session.owner != OwnerId(message.author.id.get()) || message.content.is_empty() {
+        if record.session.owner != OwnerId(message.author.id.get()) || message.content.is_empty() {
             return;
         }
         let span = info_span!("typed", guild = ?message.guild_id, user = %message.author.id,
-            step = ?entry.session.current_step().map(|s| s.to_string()));
+            step = ?record.session.current_step().map(|s| s.to_string()));
         async {
-            let bot = &self.bot;
             let input = Input::Text(message.content.clone());
-            let applied = bot
+            match bot
                 .sessions
-                .apply(message.channel_id, input, super::now(), |l| {
-                    Some(bot.engine(l))
-                });
-            let Some(applied) = applied else { return };
-            info!(reply = ?short(&applied.reply), "typed answer");
-            let effects = plan(&applied.reply, Origin::Typed, applied.shown_before.as_ref());
-            act::carry_out(bot, &ctx.http, &applied.entry, effects, None).await;
+                .apply(thread, input, super::now(), |l| bot.engine(l))
+                .await
+            {
+                Ok(Some(applied)) => {
+                    info!(reply = %short(&applied.reply), "typed answer");
+                    let effects =
+                        plan(&applied.reply, Origin::Typed, applied.shown_before.as_ref());
+                    act::carry_out(bot, &ctx.http, &applied.record, effects, None).await;
+                }
+                Ok(None) => {}
+                Err(StoreError::Conflict) => {
+                    info!("a typed answer lost a race with another; ignored")
+                }
+                Err(err) => {
+                    warn!("could not save a typed answer: {err}");
+                    let text = bot.script(&record.locale).messages.try_again.clone();
+                    act::notify(bot, &ctx.http, message.channel_id, text).await;
+                }
+            }
         }
         .instrument(span)
         .await;

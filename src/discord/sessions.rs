@@ -1,108 +1,90 @@
-//! Open walkthroughs, kept in memory for now (the storage issue puts them in a database).
-//!
-//! Every change is applied under one lock, so two quick clicks or a click racing a typed
-//! answer move a session exactly once: the second sees the new step and is stale. The lock
-//! is never held across an `.await`.
+//! Walkthroughs as the handlers see them: load, apply one input, save with compare-and-swap,
+//! and record what happened. The store does the exactly-once part: of two inputs racing on
+//! one version (two clicks, a click and typed text, two processes), the second gets
+//! [`StoreError::Conflict`] and changes nothing.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Arc;
 
-use serenity::all::{ChannelId, GuildId, MessageId, UserId};
+use serenity::all::{ChannelId, MessageId};
+use tracing::warn;
 
-use crate::conversation::{Engine, Input, Reply, Session, Timestamp};
+use crate::conversation::{Engine, Input, Reply, Timestamp};
 use crate::script::StepId;
+use crate::store::events::kinds_for;
+use crate::store::{Event, Record, SessionStore, StoreError};
 
-/// A walkthrough and where it lives in Discord.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub session: Session,
-    pub guild: GuildId,
-    pub thread: ChannelId,
-    /// The locale of the script it runs.
-    pub locale: String,
-    /// The latest step message, whose buttons are live.
-    pub step_message: Option<MessageId>,
-}
-
-#[derive(Default)]
-pub struct Sessions {
-    inner: Mutex<Inner>,
-}
-
-#[derive(Default)]
-struct Inner {
-    by_thread: HashMap<ChannelId, Entry>,
-    /// The open walkthrough of each person in each guild: at most one.
-    open: HashMap<(GuildId, UserId), ChannelId>,
-}
-
-/// What applying an input gave: the reply, the step shown before, and the entry after.
+/// What applying an input gave: the reply, the step shown before, and the record after.
 pub struct Applied {
     pub reply: Reply,
     pub shown_before: Option<StepId>,
-    pub entry: Entry,
+    pub record: Record,
+}
+
+pub struct Sessions {
+    pub store: Arc<dyn SessionStore>,
+}
+
+/// Discord ids of a record. Stored ids come from Discord and are never zero; a zero would
+/// be a corrupt row, and maps to an id no channel has rather than a panic.
+pub fn thread(record: &Record) -> ChannelId {
+    ChannelId::new(record.thread.max(1))
+}
+
+pub fn step_message(record: &Record) -> Option<MessageId> {
+    record.step_message.filter(|m| *m != 0).map(MessageId::new)
 }
 
 impl Sessions {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    pub fn insert(&self, entry: Entry) {
-        let mut inner = self.lock();
-        let owner = UserId::new(entry.session.owner.0.max(1));
-        inner.open.insert((entry.guild, owner), entry.thread);
-        inner.by_thread.insert(entry.thread, entry);
-    }
-
-    pub fn by_thread(&self, thread: ChannelId) -> Option<Entry> {
-        self.lock().by_thread.get(&thread).cloned()
-    }
-
-    /// The person's open walkthrough in this guild, if any.
-    pub fn open_for(&self, guild: GuildId, user: UserId) -> Option<Entry> {
-        let inner = self.lock();
-        let thread = inner.open.get(&(guild, user))?;
-        inner.by_thread.get(thread).cloned()
-    }
-
-    /// Applies `input` to the walkthrough in `thread` with the engine `engine_for` picks for
-    /// its locale; keeps the "open" index in step with the session's phase.
-    pub fn apply<'s>(
+    /// Applies `input` to the walkthrough in `thread`. `None` if there is none. A reply that
+    /// changes nothing is not saved.
+    pub async fn apply<'s>(
         &self,
-        thread: ChannelId,
+        thread: u64,
         input: Input,
         now: Timestamp,
-        engine_for: impl Fn(&str) -> Option<Engine<'s>>,
-    ) -> Option<Applied> {
-        let mut inner = self.lock();
-        let entry = inner.by_thread.get_mut(&thread)?;
-        let engine = engine_for(&entry.locale)?;
-        let shown_before = entry.session.current_step().cloned();
-        let reply = engine.apply(&mut entry.session, input, now);
-        let entry = entry.clone();
-        if !entry.session.phase.is_open() {
-            let owner = UserId::new(entry.session.owner.0.max(1));
-            inner.open.remove(&(entry.guild, owner));
+        engine_for: impl Fn(&str) -> Engine<'s>,
+    ) -> Result<Option<Applied>, StoreError> {
+        let Some(mut record) = self.store.by_thread(thread).await? else {
+            return Ok(None);
+        };
+        let engine = engine_for(&record.locale);
+        let version = record.session.version;
+        let shown_before = record.session.current_step().cloned();
+        let reply = engine.apply(&mut record.session, input, now);
+        if record.session.version != version {
+            record.idle_due = engine.idle_due(&record.session);
+            self.store.save(&record, version).await?;
+            self.record_events(&record, &reply, shown_before.as_ref(), now)
+                .await;
         }
-        Some(Applied {
+        Ok(Some(Applied {
             reply,
             shown_before,
-            entry,
-        })
+            record,
+        }))
     }
 
-    /// Records the message now showing the current step.
-    pub fn set_step_message(&self, thread: ChannelId, message: MessageId) {
-        if let Some(entry) = self.lock().by_thread.get_mut(&thread) {
-            entry.step_message = Some(message);
+    /// Appends what `reply` means to the history. A failure here loses a statistic, never
+    /// an answer, so it is logged and not passed on.
+    pub async fn record_events(
+        &self,
+        record: &Record,
+        reply: &Reply,
+        shown_before: Option<&StepId>,
+        now: Timestamp,
+    ) {
+        for (kind, step) in kinds_for(reply, shown_before) {
+            let event = Event {
+                at: now,
+                guild: record.guild,
+                thread: record.thread,
+                owner: record.session.owner.0,
+                kind,
+                step: step.map(|s| s.to_string()),
+            };
+            if let Err(err) = self.store.append(&event).await {
+                warn!(thread = record.thread, "could not record an event: {err}");
+            }
         }
-    }
-
-    /// Threads of walkthroughs still waiting for an answer, for the idle ticker.
-    pub fn open_threads(&self) -> Vec<ChannelId> {
-        self.lock().open.values().copied().collect()
     }
 }

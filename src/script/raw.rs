@@ -121,6 +121,8 @@ pub struct RawMessages {
     pub step_gone: String,
     /// A button the bot cannot make sense of (tampered, or from an old version).
     pub unknown_button: String,
+    /// The bot could not save an answer (its database is unavailable): nothing changed.
+    pub try_again: String,
 }
 
 /// Words a person may type anywhere in the walkthrough.

@@ -325,6 +325,7 @@ fn check_messages(c: &mut Checker, raw: &RawScript) {
         ("already_open", &m.already_open),
         ("step_gone", &m.step_gone),
         ("unknown_button", &m.unknown_button),
+        ("try_again", &m.try_again),
     ] {
         c.text(None, "messages", field, text, limits::MESSAGE_CONTENT / 2);
     }

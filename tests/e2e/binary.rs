@@ -43,8 +43,10 @@ async fn sigterm_mid_conversation_exits_0_within_5_seconds() {
     let config = dir.path().join("config.ron");
     let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
     let source = format!(
-        r#"Config(discord: (api_url: Some("{}"), guilds: [{GUILD_ID}]), responses: "{responses}")"#,
-        fake.url()
+        r#"Config(discord: (api_url: Some("{}"), guilds: [{GUILD_ID}]), responses: "{responses}",
+                  storage: Sqlite(path: "{}"))"#,
+        fake.url(),
+        dir.path().join("backup-help.db").display()
     );
     std::fs::write(&config, source).expect("config written");
     let mut child = bin()

@@ -55,6 +55,8 @@ impl Write for Tee {
 
 pub struct Harness {
     pub fake: FakeDiscord,
+    /// Holds the SQLite file; removed when the test ends.
+    _data: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     bot: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -67,14 +69,18 @@ pub async fn start(extra_config: &str, options: Options) -> Harness {
     fake.add_member(STAFF, "Sam from support", &[STAFF_ROLE]);
     fake.add_member(STRANGER, "Mallory", &[]);
     let root = env!("CARGO_MANIFEST_DIR");
+    let data = tempfile::tempdir().expect("a temporary directory");
+    let db = data.path().join("backup-help.db");
     let source = format!(
         r#"Config(
             discord: (api_url: Some("{url}"), guilds: [{GUILD_ID}], support_role: Some({SUPPORT_ROLE}),
                       staff_roles: [{STAFF_ROLE}], thread: Private),
             responses: "{root}/responses",
+            storage: Sqlite(path: "{db}"),
             {extra_config}
         )"#,
-        url = fake.url()
+        url = fake.url(),
+        db = db.display()
     );
     let config = Config::parse(&source, "test-config.ron").expect("the test config is valid");
     let scripts = load_dir(&config.responses).expect("the scripts load");
@@ -90,6 +96,7 @@ pub async fn start(extra_config: &str, options: Options) -> Harness {
     ));
     let harness = Harness {
         fake,
+        _data: data,
         stop: Some(stop),
         bot,
     };
