@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use fake_discord::world::GUILD_ID;
 use fake_discord::{FakeDiscord, Options};
 
-use crate::harness::{PERSON, WAIT};
+use crate::harness::{Harness, PERSON, WAIT};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
@@ -102,4 +102,75 @@ async fn sigterm_mid_conversation_exits_0_within_5_seconds() {
         "a log line contains the token"
     );
     assert!(fake.problems().is_empty(), "{:?}", fake.problems());
+}
+
+/// Starts the built bot against `h`'s fake with a SQLite file in `h`'s folder; it logs at
+/// debug level to `bot-<run>.log` there.
+fn spawn_bot(h: &Harness, run: u32) -> std::process::Child {
+    let config = h.data_dir().join("config.ron");
+    let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
+    let source = format!(
+        r#"Config(discord: (api_url: Some("{}"), guilds: [{GUILD_ID}]), responses: "{responses}",
+                  storage: Sqlite(path: "{}"))"#,
+        h.fake.url(),
+        h.data_dir().join("backup-help.db").display()
+    );
+    std::fs::write(&config, source).expect("config written");
+    let log =
+        std::fs::File::create(h.data_dir().join(format!("bot-{run}.log"))).expect("a log file");
+    bin()
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("DISCORD_TOKEN", h.fake.token())
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("the bot starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_kill_9_and_a_restart_the_last_button_continues_the_walk() {
+    let fake = FakeDiscord::start(Options::default())
+        .await
+        .expect("the fake starts");
+    let h = Harness::around(fake, tempfile::tempdir().expect("a temporary directory"));
+    h.fake.add_member(PERSON, "Ada", &[]);
+    let mut bot = spawn_bot(&h, 1);
+    h.wait("the bot to connect", |w| {
+        w.ready_count == 1 && !w.commands.is_empty()
+    })
+    .await;
+    let thread = h.open(PERSON).await;
+    h.click(PERSON, thread, "Not sure").await;
+    h.click(PERSON, thread, "Still failing").await;
+    h.click(PERSON, thread, "Still failing").await;
+    let before = h.step_titles(thread);
+    assert_eq!(
+        before.last().map(String::as_str),
+        Some("Check the charger and cable")
+    );
+    let (message, still_failing) = h.button(thread, "Still failing");
+
+    bot.kill().expect("kill -9");
+    let _ = bot.wait();
+    let mut bot = spawn_bot(&h, 2);
+    h.wait("the bot to reconnect", |w| w.ready_count == 2).await;
+
+    let click = h.fake.click(PERSON, message, &still_failing);
+    h.wait("the click after the restart", |w| {
+        !w.interactions[&click].callbacks.is_empty()
+    })
+    .await;
+    h.wait("the next step", |w| {
+        h.step_message_in(w, thread) != Some(message)
+    })
+    .await;
+    let after = h.step_titles(thread);
+    let mut expected = before.clone();
+    expected.push("Is there room left in iCloud?".to_string());
+    assert_eq!(after, expected, "no step repeated or skipped");
+    let _ = bot.kill();
+    let _ = bot.wait();
+    h.finish().await;
 }

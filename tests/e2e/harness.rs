@@ -109,6 +109,34 @@ pub async fn start(extra_config: &str, options: Options) -> Harness {
 }
 
 impl Harness {
+    /// Drives a person through `fake` while the bot runs elsewhere (a spawned binary).
+    pub fn around(fake: FakeDiscord, data: tempfile::TempDir) -> Harness {
+        logs();
+        Harness {
+            fake,
+            _data: data,
+            stop: None,
+            bot: tokio::spawn(async { Ok(()) }),
+        }
+    }
+
+    /// The folder holding the database.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data.path()
+    }
+
+    /// The titles of every step posted in `thread`, in order.
+    pub fn step_titles(&self, thread: u64) -> Vec<String> {
+        self.fake.world(|w| {
+            w.messages_in(thread)
+                .iter()
+                .filter(|m| m.author == APP_ID)
+                .filter(|m| !buttons(&m.components).is_empty())
+                .filter_map(|m| m.embeds[0]["title"].as_str().map(str::to_string))
+                .collect()
+        })
+    }
+
     pub async fn wait(&self, what: &str, done: impl Fn(&World) -> bool) {
         if let Err(err) = self.fake.wait_until(what, WAIT, done).await {
             panic!("{err}\nproblems: {:?}", self.fake.problems());
@@ -284,10 +312,20 @@ impl Harness {
                 .collect()
         });
         assert!(pings.is_empty(), "the bot pinged {pings:?}");
-        let logs = logs()
+        let mut logs = logs()
             .lock()
             .map(|l| String::from_utf8_lossy(&l).into_owned())
             .unwrap_or_default();
+        // A bot run as a separate process logs to files in the data folder.
+        for entry in std::fs::read_dir(self._data.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if entry.path().extension().is_some_and(|e| e == "log") {
+                logs.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+            }
+        }
         assert!(!logs.is_empty(), "no logs were captured");
         assert!(
             !logs.contains(self.fake.token()),

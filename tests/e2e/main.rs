@@ -4,4 +4,5 @@
 mod binary;
 mod cases;
 mod harness;
+mod races;
 mod walks;

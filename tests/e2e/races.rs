@@ -1,0 +1,79 @@
+//! Exactly once: racing inputs move a walkthrough one step, and every click is answered.
+
+use fake_discord::world::APP_ID;
+use fake_discord::Options;
+
+use crate::harness::{start, PERSON};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_clicks_of_one_button_advance_once_and_are_all_answered() {
+    let h = start("", Options::default()).await;
+    let thread = h.open(PERSON).await;
+    let (message, not_sure) = h.button(thread, "Not sure");
+    let clicks: Vec<u64> = (0..50)
+        .map(|_| h.fake.click(PERSON, message, &not_sure))
+        .collect();
+    h.wait("all 50 clicks to be answered", |w| {
+        clicks
+            .iter()
+            .all(|c| !w.interactions[c].callbacks.is_empty())
+    })
+    .await;
+    let (updates, ephemeral) = h.fake.world(|w| {
+        let kinds: Vec<u64> = clicks
+            .iter()
+            .map(|c| w.interactions[c].callbacks[0].0)
+            .collect();
+        (
+            kinds.iter().filter(|k| **k == 7).count(),
+            kinds.iter().filter(|k| **k == 4).count(),
+        )
+    });
+    assert_eq!(
+        (updates, ephemeral),
+        (1, 49),
+        "one click moves it, 49 hear \"already answered\""
+    );
+    h.wait("the next step", |w| {
+        h.step_message_in(w, thread) != Some(message)
+    })
+    .await;
+    assert_eq!(h.step_title(thread), "Is iCloud Backup switched on?");
+    // Exactly one new step was posted: the opening and the first check.
+    let steps = h.fake.world(|w| {
+        w.messages_in(thread)
+            .iter()
+            .filter(|m| m.author == APP_ID && !m.embeds[0].is_null())
+            .count()
+    });
+    assert_eq!(steps, 2);
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_racing_a_typed_answer_moves_one_step() {
+    let h = start("", Options::default()).await;
+    let thread = h.open(PERSON).await;
+    let (message, not_sure) = h.button(thread, "Not sure");
+    let click = h.fake.click(PERSON, message, &not_sure);
+    h.fake.type_message(PERSON, thread, "not sure");
+    h.wait("the click to be answered", |w| {
+        !w.interactions[&click].callbacks.is_empty()
+    })
+    .await;
+    h.wait("the next step", |w| {
+        h.step_message_in(w, thread) != Some(message)
+    })
+    .await;
+    // Let the loser finish too, then check only one step was taken.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(h.step_title(thread), "Is iCloud Backup switched on?");
+    let steps = h.fake.world(|w| {
+        w.messages_in(thread)
+            .iter()
+            .filter(|m| m.author == APP_ID && !m.embeds[0].is_null())
+            .count()
+    });
+    assert_eq!(steps, 2, "one step taken, not two");
+    h.finish().await;
+}
