@@ -41,12 +41,30 @@ pub enum Command {
     },
     /// Print a script as a Mermaid flowchart.
     Graph(Locale),
+    /// Where people get stuck: the funnel per step, outcomes and the median time to a fix,
+    /// from the same store as `run`.
+    Stats {
+        /// The config file (see config.example.ron).
+        #[arg(long, value_name = "FILE", default_value = "config.ron")]
+        config: PathBuf,
+        /// How far back to look, e.g. 24h, 7d, 30d.
+        #[arg(long, default_value = "7d")]
+        since: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: StatsFormat,
+    },
     /// Run the Discord bot. The token comes from the environment variable DISCORD_TOKEN.
     Run {
         /// The config file (see config.example.ron).
         #[arg(long, value_name = "FILE", default_value = "config.ron")]
         config: PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum StatsFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +93,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Check { dir, json } => check(&dir.responses, json),
         Command::Run { config } => run_bot(&config),
+        Command::Stats {
+            config,
+            since,
+            format,
+        } => stats(&config, &since, format),
         Command::Graph(locale) => {
             let script = one_script(&locale)?;
             print!("{}", graph::mermaid(&script));
@@ -227,4 +250,32 @@ async fn shutdown_signal() {
         _ = ctrl_c => tracing::info!("SIGINT received"),
         _ = terminate => tracing::info!("SIGTERM received"),
     }
+}
+
+fn stats(config_path: &Path, since_text: &str, format: StatsFormat) -> anyhow::Result<ExitCode> {
+    let since = humantime::parse_duration(since_text).map_err(|err| {
+        anyhow!("--since \"{since_text}\" is not a duration ({err}); write e.g. 24h, 7d, 30d")
+    })?;
+    let config = Config::load(config_path)?;
+    let scripts = load_dir(&config.responses)?;
+    let script = scripts
+        .iter()
+        .find(|s| s.locale == config.default_locale)
+        .or(scripts.first())
+        .ok_or_else(|| anyhow!("no script in {}", config.responses.display()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let from = crate::discord::now().minus(since);
+    let events = runtime.block_on(async {
+        let store = crate::store::open(&config.storage).await?;
+        store.events_since(from).await
+    })?;
+    let report = crate::stats::report(&events, script);
+    match format {
+        StatsFormat::Table => print!("{}", crate::stats::table(&report, since_text)),
+        StatsFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,7 @@
 //! - [`config`]: the operator's `config.ron`, and the token from the environment.
 //! - [`discord`]: the Discord front-end (custom_id codec so far).
 //! - [`graph`]: the script as a Mermaid flowchart.
+//! - [`stats`]: the drop-off report from the event history.
 //! - [`store`]: walkthroughs in SQLite or PostgreSQL, saved with compare-and-swap.
 //! - [`view`]: what a step renders into, shared by the validator and every front-end.
 //! - [`conversation`]: **the core**, a pure state machine
@@ -25,5 +26,6 @@ pub mod discord;
 pub mod graph;
 pub mod matcher;
 pub mod script;
+pub mod stats;
 pub mod store;
 pub mod view;

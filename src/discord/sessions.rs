@@ -6,12 +6,10 @@
 use std::sync::Arc;
 
 use serenity::all::{ChannelId, MessageId};
-use tracing::warn;
 
 use crate::conversation::{Engine, Input, Reply, Timestamp};
 use crate::script::StepId;
-use crate::store::events::kinds_for;
-use crate::store::{Event, Record, SessionStore, StoreError};
+use crate::store::{Record, SessionStore, StoreError};
 
 /// What applying an input gave: the reply, the step shown before, and the record after.
 pub struct Applied {
@@ -64,8 +62,7 @@ impl Sessions {
         }))
     }
 
-    /// Appends what `reply` means to the history. A failure here loses a statistic, never
-    /// an answer, so it is logged and not passed on.
+    /// Appends what `reply` means to the walkthrough's history.
     pub async fn record_events(
         &self,
         record: &Record,
@@ -73,18 +70,6 @@ impl Sessions {
         shown_before: Option<&StepId>,
         now: Timestamp,
     ) {
-        for (kind, step) in kinds_for(reply, shown_before) {
-            let event = Event {
-                at: now,
-                guild: record.guild,
-                thread: record.thread,
-                owner: record.session.owner.0,
-                kind,
-                step: step.map(|s| s.to_string()),
-            };
-            if let Err(err) = self.store.append(&event).await {
-                warn!(thread = record.thread, "could not record an event: {err}");
-            }
-        }
+        crate::store::record_events(self.store.as_ref(), record, reply, shown_before, now).await;
     }
 }

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use serenity::async_trait;
 
 use crate::config::Storage;
-use crate::conversation::{Session, Timestamp};
+use crate::conversation::{Reply, Session, Timestamp};
+use crate::script::StepId;
 
 pub use events::{Event, EventKind};
 
@@ -73,6 +74,30 @@ pub trait SessionStore: Send + Sync {
     async fn due(&self, now: Timestamp, limit: u32) -> Result<Vec<Record>, StoreError>;
     async fn append(&self, event: &Event) -> Result<(), StoreError>;
     async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError>;
+}
+
+/// Appends what `reply` means to the history of `record`'s walkthrough. A failure loses a
+/// statistic, never an answer, so it is logged and not passed on.
+pub async fn record_events(
+    store: &dyn SessionStore,
+    record: &Record,
+    reply: &Reply,
+    shown_before: Option<&StepId>,
+    now: Timestamp,
+) {
+    for (kind, step) in events::kinds_for(reply, shown_before) {
+        let event = Event {
+            at: now,
+            guild: record.guild,
+            thread: record.thread,
+            owner: record.session.owner.0,
+            kind,
+            step: step.map(|s| s.to_string()),
+        };
+        if let Err(err) = store.append(&event).await {
+            tracing::warn!(thread = record.thread, "could not record an event: {err}");
+        }
+    }
 }
 
 /// Opens (and migrates) the configured store.

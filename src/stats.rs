@@ -1,0 +1,157 @@
+//! The drop-off report for the support team: where people get to, where they are fixed,
+//! and where they give up. Computed from the event history alone.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::script::Script;
+use crate::store::{Event, EventKind};
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct StepRow {
+    pub step: String,
+    pub title: String,
+    /// Walkthroughs that were shown this step.
+    pub reached: usize,
+    pub fixed_here: usize,
+    pub handed_off_here: usize,
+    /// Walkthroughs closed for inactivity while on this step.
+    pub left_here: usize,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcomes {
+    pub started: usize,
+    pub fixed: usize,
+    pub handed_off: usize,
+    pub idle_closed: usize,
+    pub still_open: usize,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub outcomes: Outcomes,
+    /// From the first start to the fix, the median over fixed walkthroughs.
+    pub median_seconds_to_fix: Option<u64>,
+    /// In the script's order; steps the script no longer has come last.
+    pub steps: Vec<StepRow>,
+}
+
+pub fn report(events: &[Event], script: &Script) -> Report {
+    let mut by_thread: BTreeMap<u64, Vec<&Event>> = BTreeMap::new();
+    for event in events {
+        by_thread.entry(event.thread).or_default().push(event);
+    }
+    let mut rows: HashMap<String, StepRow> = HashMap::new();
+    let mut outcomes = Outcomes::default();
+    let mut fix_times = Vec::new();
+    for history in by_thread.values() {
+        let mut reached: Vec<&str> = Vec::new();
+        let mut started = None;
+        let mut ended = false;
+        for event in history {
+            let step = event.step.as_deref().unwrap_or("");
+            match event.kind {
+                EventKind::Started => {
+                    started.get_or_insert(event.at);
+                    outcomes.started += 1;
+                }
+                EventKind::StepShown if !reached.contains(&step) => {
+                    reached.push(step);
+                    row(&mut rows, step).reached += 1;
+                }
+                EventKind::Fixed => {
+                    ended = true;
+                    outcomes.fixed += 1;
+                    row(&mut rows, step).fixed_here += 1;
+                    if let Some(start) = started {
+                        fix_times.push(event.at.since(start));
+                    }
+                }
+                EventKind::HandedOff => {
+                    ended = true;
+                    outcomes.handed_off += 1;
+                    row(&mut rows, step).handed_off_here += 1;
+                }
+                EventKind::IdleClosed => {
+                    ended = true;
+                    outcomes.idle_closed += 1;
+                    row(&mut rows, step).left_here += 1;
+                }
+                _ => {}
+            }
+        }
+        if started.is_some() && !ended {
+            outcomes.still_open += 1;
+        }
+    }
+    let mut steps: Vec<StepRow> = Vec::new();
+    for step in &script.steps {
+        let mut row = rows.remove(step.id.as_str()).unwrap_or_default();
+        row.step = step.id.to_string();
+        row.title = step.title.clone();
+        steps.push(row);
+    }
+    let mut gone: Vec<StepRow> = rows.into_values().filter(|r| !r.step.is_empty()).collect();
+    gone.sort_by(|a, b| a.step.cmp(&b.step));
+    steps.extend(gone);
+    Report {
+        outcomes,
+        median_seconds_to_fix: median(&mut fix_times).map(|d| d.as_secs()),
+        steps,
+    }
+}
+
+/// The row of `step`, created empty on first use.
+fn row<'a>(rows: &'a mut HashMap<String, StepRow>, step: &str) -> &'a mut StepRow {
+    rows.entry(step.to_string()).or_insert_with(|| StepRow {
+        step: step.to_string(),
+        ..StepRow::default()
+    })
+}
+
+fn median(values: &mut [Duration]) -> Option<Duration> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort();
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 0 {
+        (values[mid - 1] + values[mid]) / 2
+    } else {
+        values[mid]
+    })
+}
+
+/// The report as a table for a terminal.
+pub fn table(report: &Report, since: &str) -> String {
+    let o = &report.outcomes;
+    let mut out = format!(
+        "Walkthroughs in the last {since}: {} started, {} fixed, {} handed off, {} closed \
+         for inactivity, {} still open\n",
+        o.started, o.fixed, o.handed_off, o.idle_closed, o.still_open
+    );
+    match report.median_seconds_to_fix {
+        Some(secs) => {
+            let human = humantime::format_duration(Duration::from_secs(secs));
+            let _ = writeln!(out, "Median time to a fix: {human}");
+        }
+        None => out.push_str("Median time to a fix: no fixes yet\n"),
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<24} {:>8} {:>11} {:>16} {:>10}",
+        "step", "reached", "fixed here", "handed off here", "left here"
+    );
+    for row in &report.steps {
+        let _ = writeln!(
+            out,
+            "{:<24} {:>8} {:>11} {:>16} {:>10}",
+            row.step, row.reached, row.fixed_here, row.handed_off_here, row.left_here
+        );
+    }
+    out
+}

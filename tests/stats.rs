@@ -1,0 +1,175 @@
+//! `backup-help-bot stats` on a store filled by a scripted run prints the funnel that the
+//! run implies.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use backup_help_bot::config::Storage;
+use backup_help_bot::conversation::{Input, OwnerId, Timestamp};
+use backup_help_bot::store::{self, Record};
+use serde_json::Value;
+
+const MIN: Duration = Duration::from_secs(60);
+
+/// Drives one walkthrough through the engine and the store, as the bot does.
+async fn walk(
+    store: &dyn store::SessionStore,
+    thread: u64,
+    start: Timestamp,
+    inputs: &[(Input, Duration)],
+) {
+    let script = common::english();
+    let engine = common::engine(&script);
+    let mut session = engine.new_session(OwnerId(thread), start);
+    let reply = engine.apply(&mut session, Input::Start, start);
+    let mut record = Record {
+        thread,
+        guild: 1,
+        locale: "en".into(),
+        step_message: None,
+        idle_due: engine.idle_due(&session),
+        session,
+    };
+    store.insert(&record).await.expect("insert");
+    store::record_events(store, &record, &reply, None, start).await;
+    for (input, after) in inputs {
+        let now = start.plus(*after);
+        let version = record.session.version;
+        let shown = record.session.current_step().cloned();
+        let reply = engine.apply(&mut record.session, input.clone(), now);
+        record.idle_due = engine.idle_due(&record.session);
+        store.save(&record, version).await.expect("save");
+        store::record_events(store, &record, &reply, shown.as_ref(), now).await;
+    }
+}
+
+#[tokio::test]
+async fn stats_prints_the_funnel_of_a_scripted_run() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = dir.path().join("backup-help.db");
+    let store = store::open(&Storage::Sqlite { path: db.clone() })
+        .await
+        .expect("store");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let t = Timestamp(now - 3_600_000); // an hour ago
+    let text = |s: &str| Input::Text(s.to_string());
+    // Fixed at the first check after 2 minutes; fixed at Wi-Fi after 4; handed off at the
+    // opening; closed idle at the first check; one still open at the opening.
+    walk(
+        store.as_ref(),
+        101,
+        t,
+        &[(text("not sure"), MIN), (text("fixed"), 2 * MIN)],
+    )
+    .await;
+    walk(
+        store.as_ref(),
+        102,
+        t,
+        &[
+            (text("not sure"), MIN),
+            (text("no"), 2 * MIN),
+            (text("yes"), 4 * MIN),
+        ],
+    )
+    .await;
+    walk(store.as_ref(), 103, t, &[(text("human"), MIN)]).await;
+    walk(
+        store.as_ref(),
+        104,
+        t,
+        &[(text("not sure"), MIN), (Input::Tick, 40 * MIN)],
+    )
+    .await;
+    walk(store.as_ref(), 105, t, &[]).await;
+
+    let config = dir.path().join("config.ron");
+    let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
+    std::fs::write(
+        &config,
+        format!(
+            r#"Config(responses: "{responses}", storage: Sqlite(path: "{}"))"#,
+            db.display()
+        ),
+    )
+    .expect("config");
+    let run = |format: &str| {
+        Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
+            .args(["stats", "--since", "1d", "--format", format, "--config"])
+            .arg(&config)
+            .output()
+            .expect("stats runs")
+    };
+    let json = run("json");
+    assert!(
+        json.status.success(),
+        "{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    let report: Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let outcomes = &report["outcomes"];
+    assert_eq!(
+        (
+            &outcomes["started"],
+            &outcomes["fixed"],
+            &outcomes["handed_off"],
+            &outcomes["idle_closed"],
+            &outcomes["still_open"]
+        ),
+        (
+            &Value::from(5),
+            &Value::from(2),
+            &Value::from(1),
+            &Value::from(1),
+            &Value::from(1)
+        )
+    );
+    assert_eq!(report["median_seconds_to_fix"], 180, "2 and 4 minutes");
+    let row = |step: &str| {
+        report["steps"]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["step"] == step))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let counts = |step: &str| {
+        let r = row(step);
+        (
+            r["reached"].as_u64(),
+            r["fixed_here"].as_u64(),
+            r["handed_off_here"].as_u64(),
+            r["left_here"].as_u64(),
+        )
+    };
+    assert_eq!(counts("opening"), (Some(5), Some(0), Some(1), Some(0)));
+    assert_eq!(
+        counts("backup-switch"),
+        (Some(3), Some(1), Some(0), Some(1))
+    );
+    assert_eq!(counts("wifi"), (Some(1), Some(1), Some(0), Some(0)));
+    assert_eq!(counts("power"), (Some(0), Some(0), Some(0), Some(0)));
+    assert_eq!(
+        report["steps"][0]["step"], "opening",
+        "rows follow the script"
+    );
+
+    let table = run("table");
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    assert!(
+        table.contains("5 started, 2 fixed, 1 handed off, 1 closed for inactivity, 1 still open"),
+        "{table}"
+    );
+    assert!(table.contains("Median time to a fix: 3m"), "{table}");
+    // Nothing older than --since.
+    let recent = Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
+        .args(["stats", "--since", "1m", "--format", "json", "--config"])
+        .arg(&config)
+        .output()
+        .expect("stats runs");
+    let recent: Value = serde_json::from_slice(&recent.stdout).expect("JSON");
+    assert_eq!(recent["outcomes"]["started"], 0);
+}
