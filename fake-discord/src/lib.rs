@@ -328,6 +328,12 @@ impl FakeDiscord {
         self.shared.events.subscribe()
     }
 
+    /// From now on, answers each message post this much later, after the message is already
+    /// visible: the gap between Discord showing a message and the bot hearing back.
+    pub fn delay_message_posts(&self, delay: Duration) {
+        self.shared.lock().message_post_delay = delay;
+    }
+
     /// Closes every gateway session with `code`.
     pub fn close_gateway(&self, code: u16) {
         let _ = self.shared.control.send(Control::Close(code));

@@ -49,6 +49,10 @@ pub async fn handle(
 ) -> Response {
     let path = uri.path().to_string();
     let answer = answer(&shared, method.as_str(), &path, &headers, &body);
+    let delay = shared.lock().message_post_delay;
+    if method == Method::POST && path.ends_with("/messages") && !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let mut world = shared.lock();
     world.requests.push(Recorded {
         method: method.to_string(),

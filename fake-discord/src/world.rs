@@ -112,6 +112,8 @@ pub struct World {
     pub resumes: usize,
     /// Gateway sessions that got READY.
     pub ready_count: usize,
+    /// How late to answer message posts (see `FakeDiscord::delay_message_posts`).
+    pub message_post_delay: std::time::Duration,
     next_id: u64,
 }
 

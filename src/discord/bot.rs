@@ -12,7 +12,7 @@ use tracing::{error, info, warn};
 
 use super::effects::{plan, Origin};
 use super::handler::Handler;
-use super::sessions::Sessions;
+use super::sessions::{Sessions, LOCK_WAIT};
 use crate::config::{Config, Token};
 use crate::conversation::{Engine, IdlePolicy, Input, Timestamp};
 use crate::script::Script;
@@ -41,7 +41,7 @@ impl Bot {
             config,
             scripts,
             idle,
-            sessions: Sessions { store },
+            sessions: Sessions::new(store),
             archived: Mutex::new(HashSet::new()),
             typed_answers: AtomicBool::new(true),
         }
@@ -181,6 +181,7 @@ async fn idle_ticker(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watc
             }
         };
         for record in due {
+            let _turn = bot.sessions.lock(record.thread, LOCK_WAIT).await;
             let applied = bot
                 .sessions
                 .apply(record.thread, Input::Tick, now(), |l| bot.engine(l))

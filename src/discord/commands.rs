@@ -11,6 +11,7 @@ use super::custom_id::Action;
 use super::effects::{plan, Origin};
 use super::opening::{missing_permissions, thread_name};
 use super::render::no_mentions;
+use super::sessions::LOCK_WAIT;
 use super::{act, Bot};
 use crate::config::ThreadKind;
 use crate::conversation::{Input, OwnerId};
@@ -194,6 +195,8 @@ async fn open(
         }
     }
     info!(thread = %thread.id, "walkthrough opened");
+    // Hold the thread until the first step is posted and recorded (see Sessions::lock).
+    let _turn = bot.sessions.lock(record.thread, LOCK_WAIT).await;
     bot.sessions.record_events(&record, &reply, None, now).await;
     act::carry_out(bot, http, &record, plan(&reply, Origin::Typed, None), None).await;
     Ok(Opened::New(record.thread))

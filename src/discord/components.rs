@@ -7,6 +7,7 @@ use tracing::{info, warn};
 
 use super::custom_id::Action;
 use super::effects::{plan, Effect, Origin};
+use super::sessions::LOCK_WAIT;
 use super::{act, Bot};
 use crate::conversation::OwnerId;
 use crate::store::{Record, StoreError};
@@ -37,6 +38,7 @@ pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
         let text = messages.not_yours.replace("{owner}", &owner);
         return answer_ephemeral(http, click, text).await;
     }
+    let _turn = bot.sessions.lock(record.thread, LOCK_WAIT).await;
     let in_thread = click.channel_id.get() == record.thread;
     let applied = bot
         .sessions

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serenity::all::{
     Command, Context, CreateCommand, EventHandler, GuildChannel, GuildId, Interaction, Message,
@@ -95,6 +96,8 @@ impl EventHandler for Handler {
         let span = info_span!("typed", guild = ?message.guild_id, user = %message.author.id,
             step = ?record.session.current_step().map(|s| s.to_string()));
         async {
+            // Wait for whatever the thread is doing (posting the step just answered).
+            let _turn = bot.sessions.lock(thread, Duration::from_secs(30)).await;
             let input = Input::Text(message.content.clone());
             match bot
                 .sessions

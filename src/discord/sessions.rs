@@ -3,7 +3,11 @@
 //! one version (two clicks, a click and typed text, two processes), the second gets
 //! [`StoreError::Conflict`] and changes nothing.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::OwnedMutexGuard;
 
 use serenity::all::{ChannelId, MessageId};
 
@@ -20,7 +24,16 @@ pub struct Applied {
 
 pub struct Sessions {
     pub store: Arc<dyn SessionStore>,
+    /// One input at a time per thread in this process, held from loading the walkthrough
+    /// until its effects are done, so a typed answer never races the posting of the step it
+    /// answers. Across processes the store's compare-and-swap still keeps answers exactly
+    /// once (and Discord sends a thread's events to one shard).
+    locks: std::sync::Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
 }
+
+/// How long a click waits for the thread's lock before going ahead without it: well inside
+/// Discord's 3 seconds. Exactly-once does not depend on the lock.
+pub const LOCK_WAIT: Duration = Duration::from_secs(2);
 
 /// Discord ids of a record. Stored ids come from Discord and are never zero; a zero would
 /// be a corrupt row, and maps to an id no channel has rather than a panic.
@@ -33,6 +46,29 @@ pub fn step_message(record: &Record) -> Option<MessageId> {
 }
 
 impl Sessions {
+    pub fn new(store: Arc<dyn SessionStore>) -> Sessions {
+        Sessions {
+            store,
+            locks: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes `thread`'s lock, waiting at most `wait`; `None` if it stayed busy.
+    pub async fn lock(&self, thread: u64, wait: Duration) -> Option<OwnedMutexGuard<()>> {
+        let lock = {
+            let mut locks = self
+                .locks
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if locks.len() > 1024 {
+                // Forget the locks nobody holds or waits for.
+                locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+            }
+            locks.entry(thread).or_default().clone()
+        };
+        tokio::time::timeout(wait, lock.lock_owned()).await.ok()
+    }
+
     /// Applies `input` to the walkthrough in `thread`. `None` if there is none. A reply that
     /// changes nothing is not saved.
     pub async fn apply<'s>(

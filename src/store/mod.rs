@@ -65,8 +65,9 @@ pub trait SessionStore: Send + Sync {
     async fn by_thread(&self, thread: u64) -> Result<Option<Record>, StoreError>;
     /// The person's open walkthrough in a guild.
     async fn open_for(&self, guild: u64, owner: u64) -> Result<Option<Record>, StoreError>;
-    /// Saves `record` if the stored version is still `expected_version`; else
-    /// [`StoreError::Conflict`] and nothing is written.
+    /// Saves `record`'s session if the stored version is still `expected_version`; else
+    /// [`StoreError::Conflict`] and nothing is written. The step message is not saved here
+    /// (see [`SessionStore::set_step_message`]).
     async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError>;
     /// Records the message now showing the current step (not a change of the session).
     async fn set_step_message(&self, thread: u64, message: u64) -> Result<(), StoreError>;

@@ -141,14 +141,15 @@ impl SessionStore for SqlStore {
 
     async fn save(&self, r: &Record, expected_version: u64) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4, \
-             step_message_id = $5 WHERE thread_id = $6 AND version = $7",
+            // step_message_id is left alone: set_step_message owns it, and a record loaded
+            // before the latest step was posted would otherwise put an old id back.
+            "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4 \
+             WHERE thread_id = $5 AND version = $6",
         )
         .bind(r.session.phase.is_open())
         .bind(db(r.session.version))
         .bind(r.idle_due.map(|t| t.0))
         .bind(session_json(r)?)
-        .bind(r.step_message.map(db))
         .bind(db(r.thread))
         .bind(db(expected_version))
         .execute(&self.pool)

@@ -107,8 +107,12 @@ async fn sigterm_mid_conversation_exits_0_within_5_seconds() {
 /// Starts the built bot against `h`'s fake with a SQLite file in `h`'s folder; it logs at
 /// debug level to `bot-<run>.log` there.
 fn spawn_bot(h: &Harness, run: u32) -> std::process::Child {
+    spawn_bot_with(h, run, concat!(env!("CARGO_MANIFEST_DIR"), "/responses"))
+}
+
+/// The same, with the scripts from `responses`.
+fn spawn_bot_with(h: &Harness, run: u32, responses: &str) -> std::process::Child {
     let config = h.data_dir().join("config.ron");
-    let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
     let source = format!(
         r#"Config(discord: (api_url: Some("{}"), guilds: [{GUILD_ID}]), responses: "{responses}",
                   storage: Sqlite(path: "{}"))"#,
@@ -170,6 +174,66 @@ async fn after_kill_9_and_a_restart_the_last_button_continues_the_walk() {
     let mut expected = before.clone();
     expected.push("Is there room left in iCloud?".to_string());
     assert_eq!(after, expected, "no step repeated or skipped");
+    let _ = bot.kill();
+    let _ = bot.wait();
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_gone_from_a_new_script_is_explained_and_start_over_works() {
+    let fake = FakeDiscord::start(Options::default())
+        .await
+        .expect("the fake starts");
+    let h = Harness::around(fake, tempfile::tempdir().expect("a temporary directory"));
+    h.fake.add_member(PERSON, "Ada", &[]);
+    let scripts = h.data_dir().join("responses");
+    std::fs::create_dir_all(&scripts).expect("a scripts folder");
+    let english = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron"))
+        .expect("the shipped script");
+    std::fs::write(scripts.join("en.ron"), &english).expect("copied");
+    let folder = scripts.display().to_string();
+    let mut bot = spawn_bot_with(&h, 1, &folder);
+    h.wait("the bot to connect", |w| {
+        w.ready_count == 1 && !w.commands.is_empty()
+    })
+    .await;
+    let thread = h.open(PERSON).await;
+    h.click(PERSON, thread, "Not sure").await;
+    h.click(PERSON, thread, "Still failing").await;
+    assert_eq!(h.step_title(thread), "Check the Wi-Fi connection");
+    let (message, still_failing) = h.button(thread, "Still failing");
+    let (_, start_over) = h.button(thread, "Start over");
+
+    // Redeploy with the Wi-Fi step renamed: the person's step no longer exists.
+    let _ = bot.kill();
+    let _ = bot.wait();
+    std::fs::write(
+        scripts.join("en.ron"),
+        english.replace("\"wifi\"", "\"wi-fi\""),
+    )
+    .expect("edited");
+    let mut bot = spawn_bot_with(&h, 2, &folder);
+    h.wait("the bot to reconnect", |w| w.ready_count == 2).await;
+
+    let click = h.fake.click(PERSON, message, &still_failing);
+    let reply = h.ephemeral_reply(click).await;
+    assert!(reply.contains("Start over"), "{reply}");
+    let before = h.bot_messages(thread);
+    let restart = h.fake.click(PERSON, message, &start_over);
+    h.wait("the start over", |w| {
+        !w.interactions[&restart].callbacks.is_empty()
+            && w.messages_in(thread)
+                .iter()
+                .filter(|m| m.author == fake_discord::world::APP_ID)
+                .count()
+                > before
+    })
+    .await;
+    assert!(
+        h.step_title(thread).contains("backing up"),
+        "{}",
+        h.step_title(thread)
+    );
     let _ = bot.kill();
     let _ = bot.wait();
     h.finish().await;

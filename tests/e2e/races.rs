@@ -77,3 +77,40 @@ async fn a_click_racing_a_typed_answer_moves_one_step() {
     assert_eq!(steps, 2, "one step taken, not two");
     h.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_typed_while_the_step_is_still_being_posted_disables_that_step() {
+    let h = start("", Options::default()).await;
+    let thread = h.open(PERSON).await;
+    // Discord shows each step 300 ms before the bot hears it was posted.
+    h.fake
+        .delay_message_posts(std::time::Duration::from_millis(300));
+    h.click(PERSON, thread, "Not sure").await; // returns as soon as the step is visible
+    h.type_text(PERSON, thread, "2").await;
+    h.wait("the Wi-Fi step", |w| {
+        w.messages_in(thread)
+            .iter()
+            .any(|m| m.embeds[0]["title"] == "Check the Wi-Fi connection")
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    // Only the latest step may have live buttons.
+    let live: Vec<String> = h.fake.world(|w| {
+        w.messages_in(thread)
+            .iter()
+            .filter(|m| {
+                crate::harness::buttons(&m.components)
+                    .iter()
+                    .any(|b| b["disabled"] == false && b["style"] != 5)
+            })
+            .map(|m| {
+                m.embeds[0]["title"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    });
+    assert_eq!(live, ["Check the Wi-Fi connection"]);
+    h.finish().await;
+}
