@@ -72,6 +72,10 @@ pub struct DiscordConfig {
     pub staff_roles: Vec<u64>,
     #[serde(default)]
     pub thread: ThreadKind,
+    /// Run only these shards in this process (several processes share one database);
+    /// None = one process runs the one shard.
+    #[serde(default)]
+    pub shards: Option<ShardRange>,
 }
 
 impl Default for DiscordConfig {
@@ -82,7 +86,25 @@ impl Default for DiscordConfig {
             support_role: None,
             staff_roles: Vec::new(),
             thread: ThreadKind::Private,
+            shards: None,
         }
+    }
+}
+
+/// Shards `first` to `first + count - 1` of `total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardRange {
+    pub first: u32,
+    pub count: u32,
+    pub total: u32,
+}
+
+impl ShardRange {
+    /// Whether this range runs the shard that Discord sends `guild`'s events to.
+    pub fn owns(&self, guild: u64) -> bool {
+        let shard = (guild >> 22) % u64::from(self.total.max(1));
+        (u64::from(self.first)..u64::from(self.first) + u64::from(self.count)).contains(&shard)
     }
 }
 
@@ -194,6 +216,18 @@ impl Config {
                 "idle_warning",
                 "`idle_warning` must be above zero".into(),
             ));
+        }
+        if let Some(r) = config.discord.shards {
+            if r.count == 0
+                || r.total == 0
+                || u64::from(r.first) + u64::from(r.count) > u64::from(r.total)
+            {
+                let msg = format!(
+                    "`shards` asks for {} shard(s) from {} of {}; need count ≥ 1 and first + count ≤ total",
+                    r.count, r.first, r.total
+                );
+                return Err(invalid("shards", msg));
+            }
         }
         if let Some(url) = &config.discord.api_url {
             let scheme_ok = url.starts_with("http://") || url.starts_with("https://");

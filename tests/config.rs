@@ -101,6 +101,21 @@ fn bad_values_are_errors_with_their_line() {
 }
 
 #[test]
+fn a_shard_range_says_which_guilds_it_serves() {
+    let source = example().replacen(
+        "shards: None",
+        "shards: Some((first: 1, count: 1, total: 2))",
+        1,
+    );
+    let config = Config::parse(&source, "c").expect("valid");
+    let shards = config.discord.shards.expect("set");
+    assert!(
+        shards.owns(1 << 22) && !shards.owns(2000),
+        "(guild >> 22) % total picks the shard"
+    );
+}
+
+#[test]
 fn a_missing_file_is_named() {
     let err = Config::load("no/such/config.ron".as_ref()).unwrap_err();
     assert!(matches!(err, ConfigError::Read { .. }));

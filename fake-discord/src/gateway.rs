@@ -72,16 +72,19 @@ async fn session(shared: Arc<Shared>, mut ws: Ws) {
         return;
     }
     let mut control = shared.control.subscribe();
-    let mut events: Option<broadcast::Receiver<(String, Value)>> = None;
+    let mut events: Option<broadcast::Receiver<crate::Dispatch>> = None;
     let mut seq = 0u64;
     let mut content_intent = false;
+    // [shard id, shard count] from IDENTIFY.
+    let mut shard = [0u64, 1u64];
     let mut closing = false;
     loop {
         tokio::select! {
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Text(text))) if !closing => {
                     let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
-                    let replies = on_frame(&shared, &frame, &mut seq, &mut events, &mut content_intent);
+                    let mut state = Session { seq: &mut seq, events: &mut events, content_intent: &mut content_intent, shard: &mut shard };
+                    let replies = on_frame(&shared, &frame, &mut state);
                     match replies {
                         Ok(replies) => {
                             for reply in replies {
@@ -101,7 +104,12 @@ async fn session(shared: Arc<Shared>, mut ws: Ws) {
                 Some(Err(_)) | None => return,
             },
             Ok(event) = recv(&mut events), if events.is_some() && !closing => {
-                let (name, mut data) = event;
+                let (name, guild, mut data) = event;
+                // Discord sends a guild's events to one shard, DMs to shard 0.
+                let owner = guild.map_or(0, |g| crate::world::shard_of(g, shard[1]));
+                if owner != shard[0] {
+                    continue;
+                }
                 let author = data["author"]["id"].as_str().and_then(|id| id.parse().ok());
                 let from_bot = author == Some(APP_ID);
                 if name == "MESSAGE_CREATE" && !content_intent && !from_bot {
@@ -123,8 +131,8 @@ async fn session(shared: Arc<Shared>, mut ws: Ws) {
 }
 
 async fn recv(
-    events: &mut Option<broadcast::Receiver<(String, Value)>>,
-) -> Result<(String, Value), broadcast::error::RecvError> {
+    events: &mut Option<broadcast::Receiver<crate::Dispatch>>,
+) -> Result<crate::Dispatch, broadcast::error::RecvError> {
     match events {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
@@ -138,13 +146,19 @@ fn close_frame(code: u16, reason: &str) -> CloseFrame<'static> {
     }
 }
 
+/// What a session knows between frames.
+struct Session<'a> {
+    seq: &'a mut u64,
+    events: &'a mut Option<broadcast::Receiver<crate::Dispatch>>,
+    content_intent: &'a mut bool,
+    shard: &'a mut [u64; 2],
+}
+
 /// Answers one client frame; `Err` closes the connection with a code and reason.
 fn on_frame(
     shared: &Shared,
     frame: &Value,
-    seq: &mut u64,
-    events: &mut Option<broadcast::Receiver<(String, Value)>>,
-    content_intent: &mut bool,
+    state: &mut Session,
 ) -> Result<Vec<Value>, (u16, &'static str)> {
     let data = &frame["d"];
     match frame["op"].as_u64() {
@@ -161,27 +175,50 @@ fn on_frame(
             if intents & MESSAGE_CONTENT != 0 && !shared.options.message_content_allowed {
                 return Err((4014, "Disallowed intent(s)."));
             }
-            *content_intent = intents & MESSAGE_CONTENT != 0;
-            *events = Some(shared.events.subscribe());
+            let id = data["shard"][0].as_u64().unwrap_or(0);
+            let total = data["shard"][1].as_u64().unwrap_or(1).max(1);
+            if id >= total {
+                return Err((4010, "Invalid shard."));
+            }
+            *state.shard = [id, total];
+            *state.content_intent = intents & MESSAGE_CONTENT != 0;
+            *state.events = Some(shared.events.subscribe());
             world.ready_count += 1;
             let session_id = format!("session-{}", world.ready_count);
-            let ready = payloads::ready(&world, &session_id, &shared.gateway_url());
-            let guild = payloads::guild_create(&world);
-            *seq = 2;
-            Ok(vec![
-                payloads::dispatch("READY", 1, ready),
-                payloads::dispatch("GUILD_CREATE", 2, guild),
-            ])
+            world
+                .gateway_sessions
+                .insert(session_id.clone(), (*state.shard, intents));
+            let mut replies = vec![payloads::dispatch(
+                "READY",
+                1,
+                payloads::ready(&world, &session_id, &shared.gateway_url(), *state.shard),
+            )];
+            for guild in payloads::guilds_of_shard(&world, *state.shard) {
+                let seq = replies.len() as u64 + 1;
+                replies.push(payloads::dispatch(
+                    "GUILD_CREATE",
+                    seq,
+                    payloads::guild_create(&world, guild),
+                ));
+            }
+            *state.seq = replies.len() as u64;
+            Ok(replies)
         }
         Some(6) => {
             let mut world = shared.lock();
             world.resumes += 1;
-            // The resumed session keeps the intents it identified with.
-            let intents = world.identifies.last().and_then(|i| i["intents"].as_u64());
-            *content_intent = intents.unwrap_or(0) & MESSAGE_CONTENT != 0;
-            *events = Some(shared.events.subscribe());
-            *seq = data["seq"].as_u64().unwrap_or(*seq) + 1;
-            Ok(vec![payloads::dispatch("RESUMED", *seq, json!({}))])
+            // The resumed session keeps the shard and intents it identified with.
+            let known = data["session_id"]
+                .as_str()
+                .and_then(|id| world.gateway_sessions.get(id));
+            let Some(&(shard, intents)) = known else {
+                return Err((4009, "Session timed out."));
+            };
+            *state.shard = shard;
+            *state.content_intent = intents & MESSAGE_CONTENT != 0;
+            *state.events = Some(shared.events.subscribe());
+            *state.seq = data["seq"].as_u64().unwrap_or(*state.seq) + 1;
+            Ok(vec![payloads::dispatch("RESUMED", *state.seq, json!({}))])
         }
         _ => Ok(Vec::new()),
     }

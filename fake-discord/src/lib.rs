@@ -32,7 +32,7 @@ use tokio::sync::broadcast;
 
 pub use gateway::{Control, MESSAGE_CONTENT};
 pub use routes::DEADLINE_SECS;
-use world::{Channel, Fault, Interaction, Message, User, World, APP_ID, DM_CHANNEL, GUILD_ID};
+use world::{Channel, Fault, Interaction, Message, User, World, APP_ID, DM_CHANNEL};
 
 /// How the fake behaves.
 #[derive(Debug, Clone)]
@@ -59,13 +59,17 @@ impl Default for Options {
     }
 }
 
+/// An event for the gateway sessions: name, guild (for shard routing), payload.
+pub type Dispatch = (String, Option<u64>, Value);
+
 /// State shared by the REST handlers and the gateway sessions.
 pub struct Shared {
     world: Mutex<World>,
     spec: spec::Spec,
     options: Options,
     addr: SocketAddr,
-    events: broadcast::Sender<(String, Value)>,
+    /// Every event with the guild it concerns (None: a DM, which goes to shard 0).
+    events: broadcast::Sender<Dispatch>,
     control: broadcast::Sender<Control>,
 }
 
@@ -85,10 +89,10 @@ impl Shared {
         self.options.app_permissions
     }
 
-    /// Sends an event to every identified gateway session.
-    fn emit(&self, event: &str, data: Value) {
+    /// Sends an event to the gateway session of the shard that owns `guild`.
+    fn emit(&self, event: &str, guild: Option<u64>, data: Value) {
         // No receiver yet is fine: nobody is connected.
-        let _ = self.events.send((event.to_string(), data));
+        let _ = self.events.send((event.to_string(), guild, data));
     }
 }
 
@@ -172,12 +176,19 @@ impl FakeDiscord {
         self.shared.lock().users.insert(id, user);
     }
 
+    /// Adds a guild with a text channel called "support" (announced to shards that identify
+    /// after this).
+    pub fn add_guild(&self, guild: u64, support_channel: u64) {
+        self.shared.lock().add_guild(guild, support_channel);
+    }
+
     /// Adds a DM channel with `user`, for using the command outside a guild.
     pub fn add_dm(&self, user: u64) -> u64 {
         let mut world = self.shared.lock();
         let id = world.id();
         let channel = Channel {
             id,
+            guild: None,
             kind: DM_CHANNEL,
             name: String::new(),
             parent: None,
@@ -192,15 +203,15 @@ impl FakeDiscord {
 
     /// Archives a thread as a moderator would (the bot is told by THREAD_UPDATE).
     pub fn archive(&self, thread: u64) {
-        let json = {
+        let (guild, json) = {
             let mut world = self.shared.lock();
             let Some(channel) = world.channels.get_mut(&thread) else {
                 return;
             };
             channel.archived = true;
-            payloads::channel(channel)
+            (channel.guild, payloads::channel(channel))
         };
-        self.shared.emit("THREAD_UPDATE", json);
+        self.shared.emit("THREAD_UPDATE", guild, json);
     }
 
     /// `user` runs a slash command in `channel`; returns the interaction id.
@@ -228,6 +239,7 @@ impl FakeDiscord {
         let id = world.id();
         let token = format!("interaction-token-{id}");
         let channel_kind = world.channels.get(&channel).map_or(0, |c| c.kind);
+        let guild = world.guild_of(channel);
         let mut payload = json!({
             "id": id.to_string(),
             "application_id": APP_ID.to_string(),
@@ -244,12 +256,12 @@ impl FakeDiscord {
             "authorizing_integration_owners": {},
         });
         let person = world.users.get(&user).cloned();
-        if channel_kind == DM_CHANNEL {
-            payload["user"] = person.as_ref().map(payloads::user).unwrap_or(Value::Null);
-        } else {
-            payload["guild_id"] = json!(GUILD_ID.to_string());
+        if let (Some(guild), false) = (guild, channel_kind == DM_CHANNEL) {
+            payload["guild_id"] = json!(guild.to_string());
             payload["guild_locale"] = json!("en-US");
             payload["member"] = person.as_ref().map(payloads::member).unwrap_or(Value::Null);
+        } else {
+            payload["user"] = person.as_ref().map(payloads::user).unwrap_or(Value::Null);
         }
         if let Some(message) = message.and_then(|m| world.messages.get(&m)) {
             payload["message"] = payloads::message(&world, message);
@@ -269,7 +281,7 @@ impl FakeDiscord {
             },
         );
         drop(world);
-        self.shared.emit("INTERACTION_CREATE", payload);
+        self.shared.emit("INTERACTION_CREATE", guild, payload);
         id
     }
 
@@ -294,9 +306,10 @@ impl FakeDiscord {
             }
             payload["member"] = member;
         }
+        let guild = world.guild_of(channel);
         world.messages.insert(message.id, message.clone());
         drop(world);
-        self.shared.emit("MESSAGE_CREATE", payload);
+        self.shared.emit("MESSAGE_CREATE", guild, payload);
         message.id
     }
 
@@ -324,7 +337,7 @@ impl FakeDiscord {
     }
 
     /// A copy of every event sent from now on, as the gateway sessions get them.
-    pub fn events(&self) -> broadcast::Receiver<(String, Value)> {
+    pub fn events(&self) -> broadcast::Receiver<Dispatch> {
         self.shared.events.subscribe()
     }
 

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::world::{Channel, Message, User, World, APP_ID, GUILD_ID, OWNER_ID};
+use crate::world::{shard_of, Channel, Message, User, World, APP_ID, OWNER_ID};
 
 const TIMESTAMP: &str = "2026-11-25T10:00:00.000000+00:00";
 /// Every permission, as Discord writes permission sets: a decimal string.
@@ -39,11 +39,13 @@ pub fn channel(c: &Channel) -> Value {
         "id": c.id.to_string(),
         "type": c.kind,
         "name": c.name,
-        "guild_id": GUILD_ID.to_string(),
         "position": 0,
         "permission_overwrites": [],
         "nsfw": false,
     });
+    if let Some(guild) = c.guild {
+        value["guild_id"] = json!(guild.to_string());
+    }
     if let Some(parent) = c.parent {
         value["parent_id"] = json!(parent.to_string());
     }
@@ -84,12 +86,8 @@ pub fn message(world: &World, m: &Message) -> Value {
         "type": 0,
         "flags": m.flags,
     });
-    if world
-        .channels
-        .get(&m.channel)
-        .is_some_and(|c| c.kind != crate::world::DM_CHANNEL)
-    {
-        value["guild_id"] = json!(GUILD_ID.to_string());
+    if let Some(guild) = world.guild_of(m.channel) {
+        value["guild_id"] = json!(guild.to_string());
     }
     value
 }
@@ -102,12 +100,28 @@ pub fn dispatch(event: &str, seq: u64, data: Value) -> Value {
     json!({"op": 0, "t": event, "s": seq, "d": data})
 }
 
-pub fn ready(world: &World, session_id: &str, gateway_url: &str) -> Value {
+/// The guilds a shard `[id, total]` receives.
+pub fn guilds_of_shard(world: &World, shard: [u64; 2]) -> Vec<u64> {
+    let [id, total] = shard;
+    world
+        .guilds
+        .iter()
+        .copied()
+        .filter(|g| shard_of(*g, total) == id)
+        .collect()
+}
+
+pub fn ready(world: &World, session_id: &str, gateway_url: &str, shard: [u64; 2]) -> Value {
     let bot = world.users.get(&APP_ID).map(user).unwrap_or(Value::Null);
+    let guilds: Vec<Value> = guilds_of_shard(world, shard)
+        .iter()
+        .map(|g| json!({"id": g.to_string(), "unavailable": true}))
+        .collect();
     json!({
         "v": 10,
         "user": bot,
-        "guilds": [{"id": GUILD_ID.to_string(), "unavailable": true}],
+        "shard": shard,
+        "guilds": guilds,
         "session_id": session_id,
         "resume_gateway_url": gateway_url,
         "application": {"id": APP_ID.to_string(), "flags": 0},
@@ -115,22 +129,25 @@ pub fn ready(world: &World, session_id: &str, gateway_url: &str) -> Value {
     })
 }
 
-pub fn guild_create(world: &World) -> Value {
+pub fn guild_create(world: &World, guild: u64) -> Value {
+    let ours = |c: &&Channel| c.guild == Some(guild);
     let channels: Vec<Value> = world
         .channels
         .values()
+        .filter(ours)
         .filter(|c| c.kind == crate::world::TEXT_CHANNEL)
         .map(channel)
         .collect();
     let threads: Vec<Value> = world
         .channels
         .values()
+        .filter(ours)
         .filter(|c| c.is_thread())
         .map(channel)
         .collect();
     let members: Vec<Value> = world.users.values().map(member).collect();
     json!({
-        "id": GUILD_ID.to_string(),
+        "id": guild.to_string(),
         "name": "Support server",
         "icon": null,
         "owner_id": OWNER_ID.to_string(),
@@ -148,7 +165,7 @@ pub fn guild_create(world: &World) -> Value {
         "emojis": [],
         "stickers": [],
         "roles": [{
-            "id": GUILD_ID.to_string(),
+            "id": guild.to_string(),
             "name": "@everyone",
             "color": 0,
             "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},

@@ -154,6 +154,7 @@ fn create_thread(shared: &Shared, world: &mut World, r: &Request, parent: u64) -
     };
     let thread = Channel {
         id: world.id(),
+        guild: world.guild_of(parent),
         kind,
         name: b["name"].as_str().unwrap_or_default().to_string(),
         parent: Some(parent),
@@ -163,8 +164,9 @@ fn create_thread(shared: &Shared, world: &mut World, r: &Request, parent: u64) -
         members: vec![APP_ID],
     };
     let json = payloads::channel(&thread);
+    let guild = thread.guild;
     world.channels.insert(thread.id, thread);
-    shared.emit("THREAD_CREATE", json.clone());
+    shared.emit("THREAD_CREATE", guild, json.clone());
     Answer::json(201, json)
 }
 
@@ -202,7 +204,8 @@ pub fn store_message(shared: &Shared, world: &mut World, channel: u64, b: &Value
     };
     world.messages.insert(message.id, message.clone());
     if message.flags & EPHEMERAL == 0 {
-        shared.emit("MESSAGE_CREATE", payloads::message(world, &message));
+        let guild = world.guild_of(channel);
+        shared.emit("MESSAGE_CREATE", guild, payloads::message(world, &message));
     }
     message
 }
@@ -279,6 +282,6 @@ fn edit_channel(shared: &Shared, world: &mut World, r: &Request, id: u64) -> Ans
         thread.archived = archived;
     }
     let json = payloads::channel(thread);
-    shared.emit("THREAD_UPDATE", json.clone());
+    shared.emit("THREAD_UPDATE", thread.guild, json.clone());
     Answer::json(200, json)
 }

@@ -8,6 +8,10 @@ use serde_json::Value;
 /// The application id, which is also the bot's user id.
 pub const APP_ID: u64 = 1000;
 pub const GUILD_ID: u64 = 2000;
+/// A second guild, which Discord routes to shard 1 of 2 (see [`shard_of`]).
+pub const SECOND_GUILD_ID: u64 = (1 << 22) | 2000;
+/// The support channel of the second guild.
+pub const SECOND_SUPPORT_CHANNEL: u64 = 2002;
 /// The text channel where people run `/backup-help`.
 pub const SUPPORT_CHANNEL: u64 = 2001;
 /// The guild owner, a plain member.
@@ -26,9 +30,16 @@ pub struct User {
     pub roles: Vec<u64>,
 }
 
+/// The shard Discord sends a guild's events to.
+pub fn shard_of(guild: u64, total: u64) -> u64 {
+    (guild >> 22) % total.max(1)
+}
+
 #[derive(Debug, Clone)]
 pub struct Channel {
     pub id: u64,
+    /// None for a DM.
+    pub guild: Option<u64>,
     pub kind: u8,
     pub name: String,
     pub parent: Option<u64>,
@@ -96,6 +107,7 @@ pub struct Fault {
 
 #[derive(Debug, Default)]
 pub struct World {
+    pub guilds: Vec<u64>,
     pub users: BTreeMap<u64, User>,
     pub channels: BTreeMap<u64, Channel>,
     pub messages: BTreeMap<u64, Message>,
@@ -110,6 +122,8 @@ pub struct World {
     /// IDENTIFY payloads received, in order.
     pub identifies: Vec<Value>,
     pub resumes: usize,
+    /// Each gateway session's shard `[id, total]` and intents, by session id, for RESUME.
+    pub gateway_sessions: BTreeMap<String, ([u64; 2], u64)>,
     /// Gateway sessions that got READY.
     pub ready_count: usize,
     /// How late to answer message posts (see `FakeDiscord::delay_message_posts`).
@@ -135,20 +149,30 @@ impl World {
             };
             world.users.insert(id, user);
         }
-        world.channels.insert(
-            SUPPORT_CHANNEL,
-            Channel {
-                id: SUPPORT_CHANNEL,
-                kind: TEXT_CHANNEL,
-                name: "support".into(),
-                parent: None,
-                owner: None,
-                archived: false,
-                invitable: true,
-                members: Vec::new(),
-            },
-        );
+        world.add_guild(GUILD_ID, SUPPORT_CHANNEL);
         world
+    }
+
+    /// Adds a guild with a text channel called "support".
+    pub fn add_guild(&mut self, guild: u64, support_channel: u64) {
+        self.guilds.push(guild);
+        let channel = Channel {
+            id: support_channel,
+            guild: Some(guild),
+            kind: TEXT_CHANNEL,
+            name: "support".into(),
+            parent: None,
+            owner: None,
+            archived: false,
+            invitable: true,
+            members: Vec::new(),
+        };
+        self.channels.insert(support_channel, channel);
+    }
+
+    /// The guild a channel belongs to (None for DMs and unknown channels).
+    pub fn guild_of(&self, channel: u64) -> Option<u64> {
+        self.channels.get(&channel).and_then(|c| c.guild)
     }
 
     /// A fresh snowflake.

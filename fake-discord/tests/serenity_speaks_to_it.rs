@@ -5,14 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
 use serenity::all::{
     ChannelId, ChannelType, CreateAllowedMentions, CreateInteractionResponse,
     CreateInteractionResponseMessage, CreateMessage, CreateThread, EditThread, GuildChannel,
     GuildId, Http, HttpBuilder, Interaction, Message as SMessage, Ready, UserId,
 };
 
-use fake_discord::world::{GUILD_ID, SUPPORT_CHANNEL};
+use fake_discord::world::{GUILD_ID, SECOND_GUILD_ID, SECOND_SUPPORT_CHANNEL, SUPPORT_CHANNEL};
 use fake_discord::{payloads, FakeDiscord, Options};
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -43,10 +42,24 @@ async fn every_emitted_payload_deserializes_into_serenitys_types() {
         payloads::channel(&thread)
     });
     serde_json::from_value::<GuildChannel>(thread_json).expect("a thread");
-    let ready = fake.world(|w| payloads::ready(w, "s", "ws://x/gateway"));
-    serde_json::from_value::<Ready>(ready).expect("READY");
-    let guild = fake.world(payloads::guild_create);
-    serde_json::from_value::<serenity::all::Guild>(guild).expect("GUILD_CREATE");
+    fake.add_guild(SECOND_GUILD_ID, SECOND_SUPPORT_CHANNEL);
+    for shard in [[0, 1], [0, 2], [1, 2]] {
+        let ready = fake.world(|w| payloads::ready(w, "s", "ws://x/gateway", shard));
+        let ready = serde_json::from_value::<Ready>(ready).expect("READY");
+        // Each shard hears of the guilds Discord routes to it: (id >> 22) % total.
+        let guilds: Vec<u64> = ready.guilds.iter().map(|g| g.id.get()).collect();
+        let expected: &[u64] = match shard {
+            [0, 1] => &[GUILD_ID, SECOND_GUILD_ID],
+            [0, 2] => &[GUILD_ID],
+            _ => &[SECOND_GUILD_ID],
+        };
+        assert_eq!(guilds, expected, "shard {shard:?}");
+    }
+    for guild in [GUILD_ID, SECOND_GUILD_ID] {
+        let json = fake.world(|w| payloads::guild_create(w, guild));
+        let parsed = serde_json::from_value::<serenity::all::Guild>(json).expect("GUILD_CREATE");
+        assert_eq!(parsed.channels.len(), 1, "one support channel each");
+    }
 
     // Interactions and messages go through the event stream; catch them there.
     let mut events = subscribe(&fake);
@@ -56,7 +69,7 @@ async fn every_emitted_payload_deserializes_into_serenitys_types() {
     let dm = fake.add_dm(5000);
     fake.slash_command(5000, dm, "backup-help");
     let mut seen = 0;
-    while let Ok((name, data)) = events.try_recv() {
+    while let Ok((name, _guild, data)) = events.try_recv() {
         match name.as_str() {
             "MESSAGE_CREATE" => {
                 drop(serde_json::from_value::<SMessage>(data).expect("MESSAGE_CREATE"))
@@ -72,7 +85,7 @@ async fn every_emitted_payload_deserializes_into_serenitys_types() {
     assert_eq!(seen, 4);
 }
 
-fn subscribe(fake: &FakeDiscord) -> tokio::sync::broadcast::Receiver<(String, Value)> {
+fn subscribe(fake: &FakeDiscord) -> tokio::sync::broadcast::Receiver<fake_discord::Dispatch> {
     fake.events()
 }
 

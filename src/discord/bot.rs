@@ -134,7 +134,14 @@ pub async fn run(
             info!(intents = ?intents, "connecting to Discord");
             first_try = false;
         }
-        let result = client.start().await;
+        let result = match bot.config.discord.shards {
+            // Serenity's range end is inclusive: 4..7 starts shards 4, 5, 6 and 7.
+            Some(r) => {
+                let last = r.first + r.count.max(1) - 1;
+                client.start_shard_range(r.first..last, r.total).await
+            }
+            None => client.start().await,
+        };
         ticker.abort();
         stopper.abort();
         match result {
@@ -180,7 +187,12 @@ async fn idle_ticker(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watc
                 continue;
             }
         };
-        for record in due {
+        let shards = bot.config.discord.shards;
+        // Other processes tick the guilds of their own shards.
+        for record in due
+            .into_iter()
+            .filter(|r| shards.is_none_or(|s| s.owns(r.guild)))
+        {
             let _turn = bot.sessions.lock(record.thread, LOCK_WAIT).await;
             let applied = bot
                 .sessions

@@ -167,7 +167,7 @@ async fn after_kill_9_and_a_restart_the_last_button_continues_the_walk() {
     })
     .await;
     h.wait("the next step", |w| {
-        h.step_message_in(w, thread) != Some(message)
+        h.step_message_in(w, thread).is_some_and(|m| m != message)
     })
     .await;
     let after = h.step_titles(thread);

@@ -151,7 +151,12 @@ impl Harness {
 
     /// Runs /backup-help and waits for the thread with its first step; returns the thread.
     pub async fn open(&self, user: u64) -> u64 {
-        let interaction = self.command(user);
+        self.open_in(user, SUPPORT_CHANNEL).await
+    }
+
+    /// The same, in `channel` (of any guild).
+    pub async fn open_in(&self, user: u64, channel: u64) -> u64 {
+        let interaction = self.fake.slash_command(user, channel, "backup-help");
         self.wait("the reply to /backup-help to be edited", |w| {
             w.interactions[&interaction].original.is_some()
         })

@@ -5,4 +5,5 @@ mod binary;
 mod cases;
 mod harness;
 mod races;
+mod scale;
 mod walks;

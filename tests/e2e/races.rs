@@ -35,7 +35,7 @@ async fn fifty_clicks_of_one_button_advance_once_and_are_all_answered() {
         "one click moves it, 49 hear \"already answered\""
     );
     h.wait("the next step", |w| {
-        h.step_message_in(w, thread) != Some(message)
+        h.step_message_in(w, thread).is_some_and(|m| m != message)
     })
     .await;
     assert_eq!(h.step_title(thread), "Is iCloud Backup switched on?");
@@ -62,7 +62,7 @@ async fn a_click_racing_a_typed_answer_moves_one_step() {
     })
     .await;
     h.wait("the next step", |w| {
-        h.step_message_in(w, thread) != Some(message)
+        h.step_message_in(w, thread).is_some_and(|m| m != message)
     })
     .await;
     // Let the loser finish too, then check only one step was taken.
