@@ -29,6 +29,8 @@ pub const MESSAGE_CONTENT: u64 = 1 << 15;
 pub enum Control {
     /// Close every session with this code (4000 = "unknown error", resumable).
     Close(u16),
+    /// Send op 9 Invalid Session (not resumable): the client must IDENTIFY again.
+    InvalidSession,
 }
 
 pub async fn upgrade(State(shared): State<Arc<Shared>>, mut request: Request) -> Response {
@@ -121,11 +123,20 @@ async fn session(shared: Arc<Shared>, mut ws: Ws) {
                     return;
                 }
             }
-            Ok(Control::Close(code)) = control.recv(), if !closing => {
-                closing = true;
-                events = None;
-                let _ = ws.close(Some(close_frame(code, "closed by the test"))).await;
-            }
+            Ok(control) = control.recv(), if !closing => match control {
+                Control::Close(code) => {
+                    closing = true;
+                    events = None;
+                    let _ = ws.close(Some(close_frame(code, "closed by the test"))).await;
+                }
+                Control::InvalidSession => {
+                    events = None;
+                    let frame = json!({"op": 9, "d": false, "s": null, "t": null});
+                    if ws.send(Message::Text(frame.to_string())).await.is_err() {
+                        return;
+                    }
+                }
+            },
         }
     }
 }

@@ -347,6 +347,11 @@ impl FakeDiscord {
         self.shared.lock().message_post_delay = delay;
     }
 
+    /// Sends op 9 Invalid Session (not resumable) to every gateway session.
+    pub fn invalidate_sessions(&self) {
+        let _ = self.shared.control.send(Control::InvalidSession);
+    }
+
     /// Closes every gateway session with `code`.
     pub fn close_gateway(&self, code: u16) {
         let _ = self.shared.control.send(Control::Close(code));

@@ -4,6 +4,8 @@ use serenity::all::{
     ChannelId, ComponentInteraction, CreateAllowedMentions, CreateEmbed, CreateInteractionResponse,
     CreateInteractionResponseMessage, CreateMessage, EditMessage, EditThread, Http, RoleId,
 };
+use std::time::Duration;
+
 use tracing::{info, warn};
 
 use super::effects::{Effect, Notice};
@@ -16,6 +18,19 @@ use crate::view;
 
 /// Discord's "thread is archived" error.
 const THREAD_ARCHIVED: isize = 50083;
+/// Tries of a post or edit that Discord answers with 429 or a server error.
+const TRIES: u32 = 4;
+/// The first wait before trying again; it doubles each time (0.25, 0.5, 1 s). Serenity's
+/// error does not carry Discord's `retry_after`, so this is a fixed, short backoff; with a
+/// REST proxy in front (`api_url`) the proxy paces requests.
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+
+/// What carrying out a plan could not do that the person should hear about.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Discord refused a post in the thread for lack of permissions.
+    pub refused: bool,
+}
 
 /// Runs `effects` for the walkthrough `record`. `click` is the interaction that caused them,
 /// if any: the first effect answers it.
@@ -25,8 +40,9 @@ pub async fn carry_out(
     record: &Record,
     effects: Vec<Effect>,
     click: Option<&ComponentInteraction>,
-) {
+) -> Outcome {
     let script = bot.script(&record.locale);
+    let mut outcome = Outcome::default();
     for effect in effects {
         if let Err(err) = one(bot, http, script, record, &effect, click).await {
             warn!(
@@ -34,7 +50,42 @@ pub async fn carry_out(
                 thread = record.thread,
                 "could not carry out an effect: {err}"
             );
+            if let serenity::Error::Http(http_err) = &err {
+                outcome.refused |= status(http_err) == Some(403);
+            }
         }
+    }
+    outcome
+}
+
+/// Runs a request again on 429 or a server error, a few times with a growing pause.
+async fn with_retries<T, F, Fut>(what: &str, mut attempt: F) -> serenity::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = serenity::Result<T>>,
+{
+    let mut pause = FIRST_BACKOFF;
+    for _ in 1..TRIES {
+        match attempt().await {
+            Err(serenity::Error::Http(err))
+                if status(&err).is_some_and(|s| s == 429 || s >= 500) =>
+            {
+                warn!(status = ?status(&err), "{what} failed; trying again in {pause:?}");
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+            other => return other,
+        }
+    }
+    attempt().await
+}
+
+fn status(err: &serenity::http::HttpError) -> Option<u16> {
+    match err {
+        serenity::http::HttpError::UnsuccessfulRequest(response) => {
+            Some(response.status_code.as_u16())
+        }
+        _ => None,
     }
 }
 
@@ -75,9 +126,10 @@ async fn one(
         Effect::DisableShown { step, answered } => {
             if let (Some(message), Some(step)) = (step_message(record), script.step(step)) {
                 let rows = step_rows(script, step, Some(*answered));
-                thread
-                    .edit_message(http, message, EditMessage::new().components(rows))
-                    .await?;
+                let edit = || {
+                    thread.edit_message(http, message, EditMessage::new().components(rows.clone()))
+                };
+                with_retries("disabling the answered step", edit).await?;
             }
         }
         Effect::PostStep(step) => {
@@ -232,7 +284,8 @@ async fn post(
     if bot.is_archived(thread) {
         unarchive(bot, http, thread).await?;
     }
-    match thread.send_message(http, message.clone()).await {
+    let send = || thread.send_message(http, message.clone());
+    match with_retries("posting in the thread", send).await {
         Ok(sent) => Ok(sent.id),
         // Archived without us hearing of it: unarchive and try once more.
         Err(serenity::Error::Http(err)) if discord_code(&err) == Some(THREAD_ARCHIVED) => {

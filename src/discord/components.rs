@@ -1,7 +1,8 @@
 //! Button clicks: decode the custom_id, check who clicked, apply, answer, carry on.
 
 use serenity::all::{
-    ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseMessage, Http,
+    ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, Http,
 };
 use tracing::{info, warn};
 
@@ -71,7 +72,20 @@ pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
             warn!("could not answer the click: {err}");
         }
     }
-    act::carry_out(bot, http, &applied.record, effects, Some(click)).await;
+    let outcome = act::carry_out(bot, http, &applied.record, effects, Some(click)).await;
+    if outcome.refused {
+        // The click was answered, but the next step could not be posted: say why, privately.
+        let text = messages
+            .missing_permissions
+            .replace("{permissions}", "Send Messages in Threads, Embed Links");
+        let follow_up = CreateInteractionResponseFollowup::new()
+            .content(text)
+            .ephemeral(true)
+            .allowed_mentions(super::render::no_mentions());
+        if let Err(err) = click.create_followup(http, follow_up).await {
+            warn!("could not tell the person the post was refused: {err}");
+        }
+    }
 }
 
 /// The walkthrough in the thread clicked in; the "Start over" under a second /backup-help

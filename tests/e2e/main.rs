@@ -3,6 +3,7 @@
 
 mod binary;
 mod cases;
+mod faults;
 mod harness;
 mod races;
 mod scale;
