@@ -142,21 +142,29 @@ async fn contract(store: Arc<dyn SessionStore>) {
 
     // Events: appended, and read back from a time on.
     let at = |ms| Timestamp(1_900_000_000_000 + (b as i64 % 1_000_000) * 10 + ms);
-    for (ms, kind, step) in [
+    let events: Vec<Event> = [
         (1, EventKind::Started, None),
         (2, EventKind::StepShown, Some("opening")),
         (3, EventKind::Fixed, Some("wifi")),
-    ] {
-        let event = Event {
-            at: at(ms),
-            guild,
-            thread: b + 10,
-            owner,
-            kind,
-            step: step.map(str::to_string),
-        };
-        store.append(&event).await.expect("append");
-    }
+    ]
+    .into_iter()
+    .map(|(ms, kind, step)| Event {
+        at: at(ms),
+        guild,
+        thread: b + 10,
+        owner,
+        kind,
+        step: step.map(str::to_string),
+    })
+    .collect();
+    store
+        .append_all(&events)
+        .await
+        .expect("append, in one transaction");
+    store
+        .append_all(&[])
+        .await
+        .expect("nothing to append is fine");
     let since: Vec<EventKind> = store
         .events_since(at(2))
         .await

@@ -203,6 +203,7 @@ async fn idle_ticker(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watc
                     let effects = plan(&applied.reply, Origin::Timer, None);
                     info!(thread = record.thread, reply = ?applied.reply, "idle");
                     super::act::carry_out(&bot, &http, &applied.record, effects, None).await;
+                    bot.sessions.record(&applied.events).await;
                 }
                 // Someone answered meanwhile: nothing is idle any more.
                 Ok(None) | Err(StoreError::Conflict) => {}

@@ -197,7 +197,8 @@ async fn open(
     info!(thread = %thread.id, "walkthrough opened");
     // Hold the thread until the first step is posted and recorded (see Sessions::lock).
     let _turn = bot.sessions.lock(record.thread, LOCK_WAIT).await;
-    bot.sessions.record_events(&record, &reply, None, now).await;
     act::carry_out(bot, http, &record, plan(&reply, Origin::Typed, None), None).await;
+    let events = crate::store::events_for(&record, &reply, None, now);
+    bot.sessions.record(&events).await;
     Ok(Opened::New(record.thread))
 }

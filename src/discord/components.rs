@@ -73,6 +73,7 @@ pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
         }
     }
     let outcome = act::carry_out(bot, http, &applied.record, effects, Some(click)).await;
+    bot.sessions.record(&applied.events).await;
     if outcome.refused {
         // The click was answered, but the next step could not be posted: say why, privately.
         let text = messages

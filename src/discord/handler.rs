@@ -109,6 +109,7 @@ impl EventHandler for Handler {
                     let effects =
                         plan(&applied.reply, Origin::Typed, applied.shown_before.as_ref());
                     act::carry_out(bot, &ctx.http, &applied.record, effects, None).await;
+                    bot.sessions.record(&applied.events).await;
                 }
                 Ok(None) => {}
                 Err(StoreError::Conflict) => {

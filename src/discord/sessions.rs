@@ -8,18 +8,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::OwnedMutexGuard;
+use tracing::warn;
 
 use serenity::all::{ChannelId, MessageId};
 
 use crate::conversation::{Engine, Input, Reply, Timestamp};
 use crate::script::StepId;
-use crate::store::{Record, SessionStore, StoreError};
+use crate::store::{Event, Record, SessionStore, StoreError};
 
-/// What applying an input gave: the reply, the step shown before, and the record after.
+/// What applying an input gave: the reply, the step shown before, the record after, and
+/// the events to record once the person has been answered.
 pub struct Applied {
     pub reply: Reply,
     pub shown_before: Option<StepId>,
     pub record: Record,
+    pub events: Vec<Event>,
 }
 
 pub struct Sessions {
@@ -85,27 +88,25 @@ impl Sessions {
         let version = record.session.version;
         let shown_before = record.session.current_step().cloned();
         let reply = engine.apply(&mut record.session, input, now);
+        let mut events = Vec::new();
         if record.session.version != version {
             record.idle_due = engine.idle_due(&record.session);
             self.store.save(&record, version).await?;
-            self.record_events(&record, &reply, shown_before.as_ref(), now)
-                .await;
+            events = crate::store::events_for(&record, &reply, shown_before.as_ref(), now);
         }
         Ok(Some(Applied {
             reply,
             shown_before,
             record,
+            events,
         }))
     }
 
-    /// Appends what `reply` means to the walkthrough's history.
-    pub async fn record_events(
-        &self,
-        record: &Record,
-        reply: &Reply,
-        shown_before: Option<&StepId>,
-        now: Timestamp,
-    ) {
-        crate::store::record_events(self.store.as_ref(), record, reply, shown_before, now).await;
+    /// Records events, after the person has been answered: the history is for the report,
+    /// and a failure there loses a statistic, never an answer.
+    pub async fn record(&self, events: &[Event]) {
+        if let Err(err) = self.store.append_all(events).await {
+            warn!("could not record events: {err}");
+        }
     }
 }

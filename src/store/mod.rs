@@ -73,12 +73,33 @@ pub trait SessionStore: Send + Sync {
     async fn set_step_message(&self, thread: u64, message: u64) -> Result<(), StoreError>;
     /// Open walkthroughs whose idle warning or close is due at `now`, oldest first.
     async fn due(&self, now: Timestamp, limit: u32) -> Result<Vec<Record>, StoreError>;
-    async fn append(&self, event: &Event) -> Result<(), StoreError>;
+    /// Appends events, all in one transaction.
+    async fn append_all(&self, events: &[Event]) -> Result<(), StoreError>;
     async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError>;
 }
 
-/// Appends what `reply` means to the history of `record`'s walkthrough. A failure loses a
-/// statistic, never an answer, so it is logged and not passed on.
+/// The events `reply` means for `record`'s walkthrough.
+pub fn events_for(
+    record: &Record,
+    reply: &Reply,
+    shown_before: Option<&StepId>,
+    now: Timestamp,
+) -> Vec<Event> {
+    events::kinds_for(reply, shown_before)
+        .into_iter()
+        .map(|(kind, step)| Event {
+            at: now,
+            guild: record.guild,
+            thread: record.thread,
+            owner: record.session.owner.0,
+            kind,
+            step: step.map(|s| s.to_string()),
+        })
+        .collect()
+}
+
+/// Appends what `reply` means to the history. A failure loses a statistic, never an
+/// answer, so it is logged and not passed on.
 pub async fn record_events(
     store: &dyn SessionStore,
     record: &Record,
@@ -86,18 +107,9 @@ pub async fn record_events(
     shown_before: Option<&StepId>,
     now: Timestamp,
 ) {
-    for (kind, step) in events::kinds_for(reply, shown_before) {
-        let event = Event {
-            at: now,
-            guild: record.guild,
-            thread: record.thread,
-            owner: record.session.owner.0,
-            kind,
-            step: step.map(|s| s.to_string()),
-        };
-        if let Err(err) = store.append(&event).await {
-            tracing::warn!(thread = record.thread, "could not record an event: {err}");
-        }
+    let events = events_for(record, reply, shown_before, now);
+    if let Err(err) = store.append_all(&events).await {
+        tracing::warn!(thread = record.thread, "could not record events: {err}");
     }
 }
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use serenity::async_trait;
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 
 use super::{Event, EventKind, Record, SessionStore, StoreError};
 use crate::config::Storage;
@@ -46,6 +47,10 @@ impl SqlStore {
                         Box::pin(async move {
                             // Wait for a writer instead of failing at once.
                             conn.execute("PRAGMA busy_timeout = 5000").await?;
+                            // With WAL, NORMAL syncs at checkpoints rather than every commit:
+                            // a killed process loses nothing; only a power cut can lose the
+                            // last commits. Every answer is a commit, so this is the hot path.
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
                             Ok(())
                         })
                     })
@@ -73,6 +78,40 @@ impl SqlStore {
     }
 }
 
+/// Drops a connection that a write failed on, unless the failure was an expected constraint
+/// (a unique violation). SQLite opens a database it cannot write to read-only without a
+/// word, and such a connection stays read-only after the file is writable again; reusing
+/// it would keep failing after the database has recovered.
+fn discard_unless_constraint(conn: PoolConnection<Any>, err: &sqlx::Error) {
+    let constraint = matches!(err, sqlx::Error::Database(e) if e.is_unique_violation());
+    if !constraint {
+        tracing::warn!("dropping a database connection after a failed write: {err}");
+        drop(conn.detach());
+    }
+}
+
+async fn append_in_one_transaction(
+    conn: &mut AnyConnection,
+    events: &[Event],
+) -> Result<(), sqlx::Error> {
+    let mut tx = conn.begin().await?;
+    for e in events {
+        sqlx::query(
+            "INSERT INTO events (at, guild_id, thread_id, owner_id, kind, step) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(e.at.0)
+        .bind(db(e.guild))
+        .bind(db(e.thread))
+        .bind(db(e.owner))
+        .bind(e.kind.as_str().to_string())
+        .bind(e.step.clone())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
 fn record(row: &AnyRow) -> Result<Record, StoreError> {
     let json: String = row.try_get("session")?;
     let session: Session =
@@ -94,6 +133,7 @@ fn session_json(record: &Record) -> Result<String, StoreError> {
 #[async_trait]
 impl SessionStore for SqlStore {
     async fn insert(&self, r: &Record) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
         let result = sqlx::query(
             "INSERT INTO sessions (thread_id, guild_id, owner_id, locale, step_message_id, \
              is_open, version, idle_due_at, session) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -107,8 +147,11 @@ impl SessionStore for SqlStore {
         .bind(db(r.session.version))
         .bind(r.idle_due.map(|t| t.0))
         .bind(session_json(r)?)
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await;
+        if let Err(err) = &result {
+            discard_unless_constraint(conn, err);
+        }
         match result {
             Ok(_) => Ok(()),
             Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
@@ -140,6 +183,7 @@ impl SessionStore for SqlStore {
     }
 
     async fn save(&self, r: &Record, expected_version: u64) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
         let done = sqlx::query(
             // step_message_id is left alone: set_step_message owns it, and a record loaded
             // before the latest step was posted would otherwise put an old id back.
@@ -152,8 +196,15 @@ impl SessionStore for SqlStore {
         .bind(session_json(r)?)
         .bind(db(r.thread))
         .bind(db(expected_version))
-        .execute(&self.pool)
-        .await?;
+        .execute(&mut *conn)
+        .await;
+        let done = match done {
+            Ok(done) => done,
+            Err(err) => {
+                discard_unless_constraint(conn, &err);
+                return Err(err.into());
+            }
+        };
         if done.rows_affected() == 1 {
             Ok(())
         } else {
@@ -162,11 +213,16 @@ impl SessionStore for SqlStore {
     }
 
     async fn set_step_message(&self, thread: u64, message: u64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sessions SET step_message_id = $1 WHERE thread_id = $2")
+        let mut conn = self.pool.acquire().await?;
+        let result = sqlx::query("UPDATE sessions SET step_message_id = $1 WHERE thread_id = $2")
             .bind(db(message))
             .bind(db(thread))
-            .execute(&self.pool)
-            .await?;
+            .execute(&mut *conn)
+            .await;
+        if let Err(err) = result {
+            discard_unless_constraint(conn, &err);
+            return Err(err.into());
+        }
         Ok(())
     }
 
@@ -183,19 +239,16 @@ impl SessionStore for SqlStore {
         rows.iter().map(record).collect()
     }
 
-    async fn append(&self, e: &Event) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO events (at, guild_id, thread_id, owner_id, kind, step) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(e.at.0)
-        .bind(db(e.guild))
-        .bind(db(e.thread))
-        .bind(db(e.owner))
-        .bind(e.kind.as_str().to_string())
-        .bind(e.step.clone())
-        .execute(&self.pool)
-        .await?;
+    async fn append_all(&self, events: &[Event]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.pool.acquire().await?;
+        let result = append_in_one_transaction(&mut conn, events).await;
+        if let Err(err) = result {
+            discard_unless_constraint(conn, &err);
+            return Err(err.into());
+        }
         Ok(())
     }
 

@@ -1,0 +1,443 @@
+//! Load benchmark: the release bot against the loopback Discord, beside a floor.
+//!
+//! Run: `cargo bench --bench load` (figures go to BENCHMARKS.md). Tunable with
+//! LOAD_PEOPLE (concurrent people, default 100), LOAD_ANSWERS (answers each, default 12)
+//! and LOAD_OPEN (open walkthroughs for the memory figure, default 10000).
+//!
+//! It starts the fake Discord in this process and the bot as a separate process (SQLite in a
+//! temporary folder), walks LOAD_PEOPLE people through the script at once, alternating
+//! clicks and typed answers, each waiting for their next step as a person would, and reads
+//! from the fake when each click was first answered. Then it opens LOAD_OPEN walkthroughs and
+//! reads the bot's memory. Last, this same binary is started again as the floor (a serenity
+//! bot that only acknowledges) and gets the same clicks.
+
+mod floor;
+mod proc;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fake_discord::world::{APP_ID, GUILD_ID, SUPPORT_CHANNEL};
+use fake_discord::{FakeDiscord, Options};
+
+const WAIT: Duration = Duration::from_secs(30);
+const DEADLINE: f64 = 3.0;
+
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--floor-bot") {
+        let (url, token) = (
+            args.get(2).cloned().unwrap_or_default(),
+            args.get(3).cloned().unwrap_or_default(),
+        );
+        return floor::run(&url, &token);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(run());
+}
+
+/// What one measured run produced.
+struct Figures {
+    answers: usize,
+    seconds: f64,
+    latencies: Vec<f64>,
+    misses: usize,
+    cpu: f64,
+    peak_rss_mb: f64,
+}
+
+async fn run() {
+    let people = setting("LOAD_PEOPLE", 100);
+    let answers = setting("LOAD_ANSWERS", 12);
+    let open = setting("LOAD_OPEN", 10_000);
+    let data = tempfile::tempdir().expect("a temporary folder");
+    println!("load: {people} people × {answers} answers, then {open} open walkthroughs");
+
+    // Our bot.
+    let fake = Arc::new(start_fake().await);
+    for i in 0..(people.max(open) as u64) {
+        fake.add_member(100_000 + i, &format!("person {i}"), &[]);
+    }
+    let bot = spawn_bot(&fake, data.path());
+    let pid = bot.id();
+    wait(&fake, "the bot to connect", |w| {
+        w.ready_count >= 1 && !w.commands.is_empty()
+    })
+    .await;
+    let ours = walk_load(&fake, pid, people, answers).await;
+    let rss_open = open_many(&fake, pid, people, open).await;
+    stop(bot);
+
+    // The floor, on a fresh fake.
+    let floor_fake = Arc::new(start_fake().await);
+    for i in 0..people as u64 {
+        floor_fake.add_member(100_000 + i, &format!("person {i}"), &[]);
+    }
+    let floor = spawn_floor(&floor_fake);
+    let floor_pid = floor.id();
+    wait(&floor_fake, "the floor bot to connect", |w| {
+        w.ready_count >= 1
+    })
+    .await;
+    let base = click_load(&floor_fake, floor_pid, people, answers).await;
+    stop(floor);
+
+    report(&ours, &base, rss_open, open);
+}
+
+async fn start_fake() -> FakeDiscord {
+    let options = Options {
+        heartbeat_interval_ms: 30_000,
+        ..Options::default()
+    };
+    FakeDiscord::start(options).await.expect("the fake starts")
+}
+
+fn spawn_bot(fake: &FakeDiscord, dir: &std::path::Path) -> Child {
+    let config = dir.join("config.ron");
+    let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
+    let source = format!(
+        r#"Config(discord: (api_url: Some("{}"), guilds: [{GUILD_ID}]), responses: "{responses}",
+                  storage: Sqlite(path: "{}"))"#,
+        fake.url(),
+        dir.join("load.db").display()
+    );
+    std::fs::write(&config, source).expect("config written");
+    Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("DISCORD_TOKEN", fake.token())
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the bot starts")
+}
+
+fn spawn_floor(fake: &FakeDiscord) -> Child {
+    Command::new(std::env::current_exe().expect("this binary"))
+        .args(["--floor-bot", &fake.url(), fake.token()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the floor bot starts")
+}
+
+fn stop(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+async fn wait(fake: &FakeDiscord, what: &str, done: impl Fn(&fake_discord::world::World) -> bool) {
+    if let Err(err) = fake.wait_until(what, WAIT, done).await {
+        panic!("{err}");
+    }
+}
+
+/// Bot messages in a thread, and whether the newest has live buttons.
+fn progress(fake: &FakeDiscord, thread: u64) -> (usize, Option<u64>) {
+    fake.world(|w| {
+        let ours: Vec<_> = w
+            .messages_in(thread)
+            .into_iter()
+            .filter(|m| m.author == APP_ID)
+            .collect();
+        let live = ours
+            .iter()
+            .rev()
+            .find(|m| !m.embeds[0].is_null())
+            .and_then(|m| {
+                let live = m
+                    .components
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|r| r["components"].as_array().into_iter().flatten())
+                    .any(|b| b["disabled"] == false);
+                live.then_some(m.id)
+            });
+        (ours.len(), live)
+    })
+}
+
+/// The custom_id of the second choice on a step message.
+fn second_choice(fake: &FakeDiscord, message: u64) -> Option<String> {
+    fake.world(|w| {
+        let m = w.messages.get(&message)?;
+        let buttons = m
+            .components
+            .as_array()?
+            .iter()
+            .flat_map(|r| r["components"].as_array().into_iter().flatten());
+        let choices: Vec<String> = buttons
+            .filter_map(|b| {
+                b["custom_id"]
+                    .as_str()
+                    .filter(|c| c.starts_with("bh1:c:"))
+                    .map(str::to_string)
+            })
+            .collect();
+        choices.get(1).cloned()
+    })
+}
+
+/// Each person opens a walkthrough, then answers "2" (the second choice) by click and by
+/// typing in turn, waiting for each next step.
+async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: usize) -> Figures {
+    let cpu_before = proc::cpu_seconds(pid);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..people {
+        let fake = fake.clone();
+        tasks.push(tokio::spawn(async move {
+            let user = 100_000 + i as u64;
+            let command = fake.slash_command(user, SUPPORT_CHANNEL, "backup-help");
+            let opened = fake
+                .wait_until("a thread", WAIT, |w| {
+                    w.interactions[&command].original.is_some()
+                })
+                .await;
+            if opened.is_err() {
+                return (0, Vec::new());
+            }
+            let thread = fake.world(|w| {
+                w.channels
+                    .values()
+                    .filter(|c| c.is_thread() && c.members.contains(&user))
+                    .map(|c| c.id)
+                    .max()
+            });
+            let Some(thread) = thread else {
+                return (0, Vec::new());
+            };
+            let mut done = 0;
+            let mut clicks = Vec::new();
+            for k in 0..answers {
+                let mut step = None;
+                for _ in 0..3000 {
+                    let (_, live) = progress(&fake, thread);
+                    if live.is_some() {
+                        step = live;
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                let Some(step) = step else { break };
+                let (before, _) = progress(&fake, thread);
+                if k % 2 == 0 {
+                    let Some(choice) = second_choice(&fake, step) else {
+                        break;
+                    };
+                    clicks.push(fake.click(user, step, &choice));
+                } else {
+                    fake.type_message(user, thread, "2");
+                }
+                done += 1;
+                let moved = fake
+                    .wait_until("the next step", WAIT, |w| {
+                        w.messages_in(thread)
+                            .iter()
+                            .filter(|m| m.author == APP_ID)
+                            .count()
+                            > before
+                    })
+                    .await;
+                if moved.is_err() {
+                    break;
+                }
+            }
+            (done, clicks)
+        }));
+    }
+    let mut total = 0;
+    let mut clicks = Vec::new();
+    for task in tasks {
+        if let Ok((done, mine)) = task.await {
+            total += done;
+            clicks.extend(mine);
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu = proc::cpu_seconds(pid) - cpu_before;
+    figures(fake, pid, &clicks, total, seconds, cpu)
+}
+
+/// The floor's load: each person clicks a message `answers` times, waiting for each ack.
+async fn click_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: usize) -> Figures {
+    let cpu_before = proc::cpu_seconds(pid);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..people {
+        let fake = fake.clone();
+        tasks.push(tokio::spawn(async move {
+            let user = 100_000 + i as u64;
+            let message = fake.type_message(user, SUPPORT_CHANNEL, "a message to click on");
+            let mut clicks = Vec::new();
+            for _ in 0..answers {
+                let click = fake.click(user, message, "bh1:s");
+                let _ = fake
+                    .wait_until("the ack", WAIT, |w| {
+                        !w.interactions[&click].callbacks.is_empty()
+                    })
+                    .await;
+                clicks.push(click);
+            }
+            clicks
+        }));
+    }
+    let mut clicks = Vec::new();
+    for task in tasks {
+        if let Ok(mine) = task.await {
+            clicks.extend(mine);
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu = proc::cpu_seconds(pid) - cpu_before;
+    let answers = clicks.len();
+    figures(fake, pid, &clicks, answers, seconds, cpu)
+}
+
+fn figures(
+    fake: &FakeDiscord,
+    pid: u32,
+    clicks: &[u64],
+    answers: usize,
+    seconds: f64,
+    cpu: f64,
+) -> Figures {
+    let (mut latencies, misses) = fake.world(|w| {
+        let mut latencies = Vec::new();
+        let mut misses = 0;
+        for click in clicks {
+            match w.interactions[click].callbacks.first() {
+                Some((_, secs)) => {
+                    latencies.push(*secs);
+                    if *secs > DEADLINE {
+                        misses += 1;
+                    }
+                }
+                None => misses += 1,
+            }
+        }
+        (latencies, misses)
+    });
+    latencies.sort_by(f64::total_cmp);
+    Figures {
+        answers,
+        seconds,
+        latencies,
+        misses,
+        cpu,
+        peak_rss_mb: proc::memory_mb(pid, "VmHWM"),
+    }
+}
+
+/// Opens `open` walkthroughs (`people` at a time) and returns the bot's resident memory.
+async fn open_many(fake: &Arc<FakeDiscord>, pid: u32, people: usize, open: usize) -> f64 {
+    let started = Instant::now();
+    let base = 100_000 + people as u64; // people already walked keep their threads
+    let mut next = 0u64;
+    while (next as usize) < open.saturating_sub(people) {
+        let batch: Vec<u64> = (0..people as u64)
+            .map(|i| next + i)
+            .filter(|i| (*i as usize) < open - people)
+            .collect();
+        let commands: Vec<u64> = batch
+            .iter()
+            .map(|i| fake.slash_command(base + i, SUPPORT_CHANNEL, "backup-help"))
+            .collect();
+        next += batch.len() as u64;
+        let _ = fake
+            .wait_until("a batch of threads", Duration::from_secs(120), |w| {
+                commands
+                    .iter()
+                    .all(|c| w.interactions[c].original.is_some())
+            })
+            .await;
+    }
+    let open_now = fake.world(|w| w.channels.values().filter(|c| c.is_thread()).count());
+    let rss = proc::memory_mb(pid, "VmRSS");
+    println!(
+        "opened {open_now} walkthroughs in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    rss
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn report(ours: &Figures, floor: &Figures, rss_open: f64, open: usize) {
+    let ms = |s: f64| s * 1000.0;
+    let rate = |f: &Figures| f.answers as f64 / f.seconds;
+    let cpu_ms = |f: &Figures| ms(f.cpu / f.answers.max(1) as f64);
+    println!("\n| measure | backup-help-bot | floor (ack only) | ratio |");
+    println!("|---|---|---|---|");
+    println!(
+        "| answers | {} in {:.1} s | {} in {:.1} s | |",
+        ours.answers, ours.seconds, floor.answers, floor.seconds
+    );
+    println!(
+        "| answers/s | {:.0} | {:.0} | {:.2} |",
+        rate(ours),
+        rate(floor),
+        rate(ours) / rate(floor)
+    );
+    for (name, p) in [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)] {
+        let (a, b) = (
+            percentile(&ours.latencies, p),
+            percentile(&floor.latencies, p),
+        );
+        println!(
+            "| {name} dispatch → first callback | {:.1} ms | {:.1} ms | {:.2} |",
+            ms(a),
+            ms(b),
+            a / b
+        );
+    }
+    println!(
+        "| deadline misses (> 3 s or none) | {} of {} | {} of {} | |",
+        ours.misses,
+        ours.latencies.len(),
+        floor.misses,
+        floor.latencies.len()
+    );
+    println!(
+        "| CPU per answer | {:.2} ms | {:.2} ms | {:.2} |",
+        cpu_ms(ours),
+        cpu_ms(floor),
+        cpu_ms(ours) / cpu_ms(floor)
+    );
+    println!(
+        "| peak RSS during the walk | {:.1} MB | {:.1} MB | |",
+        ours.peak_rss_mb, floor.peak_rss_mb
+    );
+    println!("| RSS with {open} open walkthroughs | {rss_open:.1} MB | | |");
+}
