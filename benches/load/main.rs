@@ -91,7 +91,10 @@ async fn run() {
         w.ready_count >= 1
     })
     .await;
-    let base = click_load(&floor_fake, floor_pid, people, answers).await;
+    // The same clicks per person as ours (every other answer), at the same pace.
+    let clicks_each = answers.div_ceil(2);
+    let pace = Duration::from_secs_f64(ours.seconds / clicks_each as f64);
+    let base = click_load(&floor_fake, floor_pid, people, clicks_each, pace).await;
     stop(floor);
 
     report(&ours, &base, rss_open, open);
@@ -284,8 +287,15 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
     figures(fake, pid, &clicks, total, seconds, cpu)
 }
 
-/// The floor's load: each person clicks a message `answers` times, waiting for each ack.
-async fn click_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: usize) -> Figures {
+/// The floor's load: each person clicks a message `clicks` times, one every `pace`, waiting
+/// for each acknowledgement.
+async fn click_load(
+    fake: &Arc<FakeDiscord>,
+    pid: u32,
+    people: usize,
+    clicks: usize,
+    pace: Duration,
+) -> Figures {
     let cpu_before = proc::cpu_seconds(pid);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -294,29 +304,30 @@ async fn click_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: u
         tasks.push(tokio::spawn(async move {
             let user = 100_000 + i as u64;
             let message = fake.type_message(user, SUPPORT_CHANNEL, "a message to click on");
-            let mut clicks = Vec::new();
-            for _ in 0..answers {
+            let mut mine = Vec::new();
+            for _ in 0..clicks {
+                let next = Instant::now() + pace;
                 let click = fake.click(user, message, "bh1:s");
                 let _ = fake
                     .wait_until("the ack", WAIT, |w| {
                         !w.interactions[&click].callbacks.is_empty()
                     })
                     .await;
-                clicks.push(click);
+                mine.push(click);
+                tokio::time::sleep_until(next.into()).await;
             }
-            clicks
+            mine
         }));
     }
-    let mut clicks = Vec::new();
+    let mut all = Vec::new();
     for task in tasks {
         if let Ok(mine) = task.await {
-            clicks.extend(mine);
+            all.extend(mine);
         }
     }
     let seconds = started.elapsed().as_secs_f64();
     let cpu = proc::cpu_seconds(pid) - cpu_before;
-    let answers = clicks.len();
-    figures(fake, pid, &clicks, answers, seconds, cpu)
+    figures(fake, pid, &all, all.len(), seconds, cpu)
 }
 
 fn figures(

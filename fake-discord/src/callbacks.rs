@@ -114,7 +114,9 @@ pub fn edit_original(shared: &Shared, world: &mut World, r: &Request, token: &st
     if !(valid && check_limits(world, &r.what(), b, true)) {
         return Answer::error(400, 50035, "Invalid Form Body");
     }
+    // For a click, @original is the clicked message.
     let (channel, original) = match world.interactions.get(&id) {
+        Some(i) if i.kind == COMPONENT => (i.channel, i.original.or(i.message)),
         Some(i) => (i.channel, i.original),
         None => return Answer::error(404, 10015, "Unknown Webhook"),
     };
@@ -150,5 +152,8 @@ pub fn follow_up(shared: &Shared, world: &mut World, r: &Request, token: &str) -
     }
     let channel = world.interactions.get(&id).map_or(0, |i| i.channel);
     let message = store_message(shared, world, channel, b);
+    if let Some(i) = world.interactions.get_mut(&id) {
+        i.followups.push(message.id);
+    }
     Answer::json(200, payloads::message(world, &message))
 }

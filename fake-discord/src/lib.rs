@@ -278,6 +278,7 @@ impl FakeDiscord {
                 created: Instant::now(),
                 callbacks: Vec::new(),
                 original: None,
+                followups: Vec::new(),
             },
         );
         drop(world);

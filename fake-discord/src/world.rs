@@ -84,6 +84,8 @@ pub struct Interaction {
     pub callbacks: Vec<(u64, f64)>,
     /// The message created by a type-4 callback or the edit of a type-5 one.
     pub original: Option<u64>,
+    /// Follow-up messages sent through the interaction's webhook.
+    pub followups: Vec<u64>,
 }
 
 /// One REST request as it arrived.

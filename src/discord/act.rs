@@ -1,8 +1,9 @@
 //! Carrying out a plan of effects in Discord, in order.
 
 use serenity::all::{
-    ChannelId, ComponentInteraction, CreateAllowedMentions, CreateEmbed, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CreateMessage, EditMessage, EditThread, Http, RoleId,
+    ChannelId, ComponentInteraction, CreateAllowedMentions, CreateEmbed,
+    CreateInteractionResponseFollowup, CreateMessage, EditInteractionResponse, EditMessage,
+    EditThread, Http, RoleId,
 };
 use std::time::Duration;
 
@@ -111,11 +112,11 @@ async fn one(
                 Some(step) => step_rows(script, step, Some(*answered)),
                 None => Vec::new(),
             };
-            let update = CreateInteractionResponseMessage::new().components(rows);
+            // The click was acknowledged at once (a deferred update): edit its message now.
             if let Some(click) = click {
-                click
-                    .create_response(http, CreateInteractionResponse::UpdateMessage(update))
-                    .await?;
+                let edit = EditInteractionResponse::new().components(rows);
+                let update = || click.edit_response(http, edit.clone());
+                with_retries("updating the clicked message", update).await?;
             }
         }
         Effect::Ephemeral(notice) => {
@@ -207,19 +208,17 @@ fn notice_text(script: &Script, notice: Notice) -> String {
     }
 }
 
-/// An ephemeral answer to a click, pinging nobody.
+/// A private answer to a click (acknowledged at once when it came), pinging nobody.
 pub async fn ephemeral(
     http: &Http,
     click: &ComponentInteraction,
     text: String,
 ) -> serenity::Result<()> {
-    let message = CreateInteractionResponseMessage::new()
+    let message = CreateInteractionResponseFollowup::new()
         .content(text)
         .ephemeral(true)
         .allowed_mentions(no_mentions());
-    click
-        .create_response(http, CreateInteractionResponse::Message(message))
-        .await
+    click.create_followup(http, message).await.map(drop)
 }
 
 fn plain(text: String) -> CreateMessage {

@@ -1,8 +1,7 @@
 //! Button clicks: decode the custom_id, check who clicked, apply, answer, carry on.
 
 use serenity::all::{
-    ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, Http,
+    ComponentInteraction, CreateInteractionResponseFollowup, EditInteractionResponse, Http,
 };
 use tracing::{info, warn};
 
@@ -14,6 +13,13 @@ use crate::conversation::OwnerId;
 use crate::store::{Record, StoreError};
 
 pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
+    // Acknowledge at once (a deferred update, type 6): Discord's 3 seconds are met before
+    // the database or anything slow is touched. The message is edited and any notice sent as
+    // a private follow-up afterwards.
+    if let Err(err) = click.defer(http).await {
+        warn!("could not acknowledge the click: {err}");
+        return;
+    }
     let messages = &bot.script(&click.locale).messages;
     let action = match Action::decode(&click.data.custom_id) {
         Ok(action) => action,
@@ -63,13 +69,12 @@ pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
     info!(reply = %super::handler::short(&applied.reply), "click");
     let mut effects = plan(&applied.reply, Origin::Click, applied.shown_before.as_ref());
     if !in_thread {
-        // Clicked under the ephemeral reply to a second /backup-help: answer there by
-        // removing its button; the thread gets the rest.
+        // Clicked under the private reply to a second /backup-help: remove its button there;
+        // the thread gets the rest.
         effects.retain(|e| !matches!(e, Effect::UpdateClicked { .. }));
-        let update = CreateInteractionResponseMessage::new().components(Vec::new());
-        let update = CreateInteractionResponse::UpdateMessage(update);
-        if let Err(err) = click.create_response(http, update).await {
-            warn!("could not answer the click: {err}");
+        let edit = EditInteractionResponse::new().components(Vec::new());
+        if let Err(err) = click.edit_response(http, edit).await {
+            warn!("could not update the clicked message: {err}");
         }
     }
     let outcome = act::carry_out(bot, http, &applied.record, effects, Some(click)).await;

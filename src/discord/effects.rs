@@ -1,8 +1,9 @@
 //! What the bot does in Discord for each engine reply, decided without Discord.
 //!
 //! The handler turns an event into an [`Input`](crate::conversation::Input), applies it, and
-//! asks [`plan`] what to do; then it carries the effects out in order. The first effect for a
-//! click is always the interaction's one response, so the 3-second deadline is met before
+//! asks [`plan`] what to do; then it carries the effects out in order. A click is
+//! acknowledged before any of this (so Discord's 3 seconds never depend on it); the first
+//! effect for a click then updates its message or tells the person privately, before
 //! anything slower (posting the next step, archiving) happens.
 
 use crate::conversation::{Cause, CloseReason, Reply};
@@ -24,7 +25,7 @@ pub enum Origin {
 /// One thing to do in Discord, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Answer the click by updating its message (type 7): buttons disabled, choice marked.
+    /// Update the clicked message: buttons disabled, the choice marked.
     UpdateClicked {
         step: StepId,
         answered: Answered,
@@ -34,7 +35,7 @@ pub enum Effect {
         step: StepId,
         answered: Answered,
     },
-    /// Answer the click with a message only the clicker sees (type 4, ephemeral).
+    /// Tell the clicker something only they see (an ephemeral follow-up).
     Ephemeral(Notice),
     /// Post a notice in the thread (for typed text, which has no interaction to answer).
     PostNotice(Notice),

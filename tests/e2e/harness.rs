@@ -280,14 +280,18 @@ impl Harness {
         })
     }
 
-    /// The ephemeral reply to an interaction.
+    /// The private reply to an interaction: its original response, or its first follow-up
+    /// (clicks are acknowledged at once and answered privately by follow-up).
     pub async fn ephemeral_reply(&self, interaction: u64) -> String {
-        self.wait("an ephemeral reply", |w| {
-            w.interactions[&interaction].original.is_some()
-        })
-        .await;
+        let reply = |w: &World| {
+            let i = &w.interactions[&interaction];
+            i.original
+                .filter(|_| i.kind != 3)
+                .or(i.followups.first().copied())
+        };
+        self.wait("a private reply", |w| reply(w).is_some()).await;
         self.fake.world(|w| {
-            let message = &w.messages[&w.interactions[&interaction].original.unwrap_or(0)];
+            let message = &w.messages[&reply(w).unwrap_or(0)];
             assert_eq!(message.flags & 64, 64, "the reply is ephemeral");
             message.content.clone()
         })
