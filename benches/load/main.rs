@@ -2,7 +2,9 @@
 //!
 //! Run: `cargo bench --bench load` (figures go to BENCHMARKS.md). Tunable with
 //! LOAD_PEOPLE (concurrent people, default 100), LOAD_ANSWERS (answers each, default 12)
-//! and LOAD_OPEN (open walkthroughs for the memory figure, default 10000).
+//! and LOAD_OPEN (open walkthroughs for the memory figure, default 10000). LOAD_WRAP runs
+//! the bot under a profiler, e.g. `LOAD_WRAP="valgrind --tool=massif"` (its CPU and memory
+//! figures are then the profiler's).
 //!
 //! It starts the fake Discord in this process and the bot as a separate process (SQLite in a
 //! temporary folder), walks LOAD_PEOPLE people through the script at once, alternating
@@ -76,6 +78,7 @@ async fn run() {
         w.ready_count >= 1 && !w.commands.is_empty()
     })
     .await;
+    let rss_idle = proc::memory_mb(pid, "VmRSS");
     let ours = walk_load(&fake, pid, people, answers).await;
     let rss_open = open_many(&fake, pid, people, open).await;
     stop(bot);
@@ -97,7 +100,7 @@ async fn run() {
     let base = click_load(&floor_fake, floor_pid, people, clicks_each, pace).await;
     stop(floor);
 
-    report(&ours, &base, rss_open, open);
+    report(&ours, &base, rss_idle, rss_open, open);
 }
 
 async fn start_fake() -> FakeDiscord {
@@ -118,7 +121,19 @@ fn spawn_bot(fake: &FakeDiscord, dir: &std::path::Path) -> Child {
         dir.join("load.db").display()
     );
     std::fs::write(&config, source).expect("config written");
-    Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
+    let bot = env!("CARGO_BIN_EXE_backup-help-bot");
+    let wrap: Vec<String> = std::env::var("LOAD_WRAP")
+        .map(|w| w.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut command = match wrap.split_first() {
+        Some((program, args)) => {
+            let mut command = Command::new(program);
+            command.args(args).arg(bot);
+            command
+        }
+        None => Command::new(bot),
+    };
+    command
         .args(["run", "--config"])
         .arg(&config)
         .env("DISCORD_TOKEN", fake.token())
@@ -390,8 +405,9 @@ async fn open_many(fake: &Arc<FakeDiscord>, pid: u32, people: usize, open: usize
     }
     let open_now = fake.world(|w| w.channels.values().filter(|c| c.is_thread()).count());
     let rss = proc::memory_mb(pid, "VmRSS");
+    let anonymous = proc::anonymous_mb(pid);
     println!(
-        "opened {open_now} walkthroughs in {:.1} s",
+        "opened {open_now} walkthroughs in {:.1} s; RSS {rss:.1} MB, of which anonymous {anonymous:.1} MB",
         started.elapsed().as_secs_f64()
     );
     rss
@@ -405,7 +421,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn report(ours: &Figures, floor: &Figures, rss_open: f64, open: usize) {
+fn report(ours: &Figures, floor: &Figures, rss_idle: f64, rss_open: f64, open: usize) {
     let ms = |s: f64| s * 1000.0;
     let rate = |f: &Figures| f.answers as f64 / f.seconds;
     let cpu_ms = |f: &Figures| ms(f.cpu / f.answers.max(1) as f64);
@@ -450,5 +466,6 @@ fn report(ours: &Figures, floor: &Figures, rss_open: f64, open: usize) {
         "| peak RSS during the walk | {:.1} MB | {:.1} MB | |",
         ours.peak_rss_mb, floor.peak_rss_mb
     );
+    println!("| RSS connected, idle | {rss_idle:.1} MB | | |");
     println!("| RSS with {open} open walkthroughs | {rss_open:.1} MB | | |");
 }

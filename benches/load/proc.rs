@@ -38,3 +38,15 @@ pub fn memory_mb(pid: u32, field: &str) -> f64 {
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
+
+/// Of the resident memory, the anonymous part (heap, stacks, allocator reserve) in MB; the
+/// rest is file-backed (the binary's own code and data, shared libraries).
+pub fn anonymous_mb(pid: u32) -> f64 {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    rollup
+        .lines()
+        .find(|line| line.starts_with("Anonymous:"))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
