@@ -53,14 +53,6 @@ pub async fn handle(
     if method == Method::POST && path.ends_with("/messages") && !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let mut world = shared.lock();
-    world.requests.push(Recorded {
-        method: method.to_string(),
-        path: path.clone(),
-        body: serde_json::from_slice(&body).ok(),
-        status: answer.status,
-    });
-    drop(world);
     let mut response = Response::builder()
         .status(StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
     let body = match answer.body {
@@ -73,8 +65,28 @@ pub async fn handle(
     response.body(body).unwrap_or_default()
 }
 
+/// Applies one request to the world and records it under the same lock, so a test that sees
+/// the request's effect (a message, say) also sees the request on record.
 fn answer(shared: &Shared, method: &str, path: &str, headers: &HeaderMap, body: &[u8]) -> Answer {
     let mut world = shared.lock();
+    let answer = apply(shared, &mut world, method, path, headers, body);
+    world.requests.push(Recorded {
+        method: method.to_string(),
+        path: path.to_string(),
+        body: serde_json::from_slice(body).ok(),
+        status: answer.status,
+    });
+    answer
+}
+
+fn apply(
+    shared: &Shared,
+    world: &mut World,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Answer {
     let expected = format!("Bot {}", shared.options.token);
     let authorized = headers
         .get("authorization")
@@ -111,7 +123,7 @@ fn answer(shared: &Shared, method: &str, path: &str, headers: &HeaderMap, body: 
         segments: &segments,
         body: json.as_ref(),
     };
-    match routes::route(shared, &mut world, &request) {
+    match routes::route(shared, world, &request) {
         Some(answer) => answer,
         None => {
             world.unknown_routes.push(format!("{method} {path}"));
