@@ -5,6 +5,7 @@ mod binary;
 mod cases;
 mod faults;
 mod harness;
+mod postgres;
 mod races;
 mod scale;
 mod walks;

@@ -1,80 +1,17 @@
 //! Running at scale: two bot processes, each running one of two shards, share one
 //! PostgreSQL and one (fake) Discord; people in both guilds are walked through.
 
-use std::process::{Child, Command, Stdio};
-
 use fake_discord::world::{GUILD_ID, SECOND_GUILD_ID, SECOND_SUPPORT_CHANNEL, SUPPORT_CHANNEL};
 use fake_discord::{FakeDiscord, Options};
 
 use crate::harness::{Harness, PERSON, STRANGER};
-
-/// A fresh database next to the one in DATABASE_URL, so no other test's walkthroughs (the
-/// store contract leaves some due for an idle close) reach these bots. Returns its URL.
-async fn fresh_database(base: &str, name: &str) -> String {
-    use sqlx::{Connection, Executor};
-    sqlx::any::install_default_drivers();
-    let mut admin = sqlx::AnyConnection::connect(base)
-        .await
-        .expect("PostgreSQL answers");
-    admin
-        .execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
-        .await
-        .expect("drop");
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("create");
-    let (server, _) = base.rsplit_once('/').expect("a database URL ends in /name");
-    format!("{server}/{name}")
-}
-
-async fn drop_database(base: &str, name: &str) {
-    use sqlx::{Connection, Executor};
-    if let Ok(mut admin) = sqlx::AnyConnection::connect(base).await {
-        let _ = admin
-            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-            .await;
-    }
-}
-
-fn spawn_shard(h: &Harness, first: u32, database_url: &str) -> Child {
-    let config = h.data_dir().join(format!("shard-{first}.ron"));
-    let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
-    let source = format!(
-        r#"Config(
-            discord: (api_url: Some("{}"), guilds: [{GUILD_ID}, {SECOND_GUILD_ID}],
-                      shards: Some((first: {first}, count: 1, total: 2))),
-            responses: "{responses}",
-            storage: Postgres(url_env: "DATABASE_URL"),
-        )"#,
-        h.fake.url()
-    );
-    std::fs::write(&config, source).expect("config written");
-    let log =
-        std::fs::File::create(h.data_dir().join(format!("shard-{first}.log"))).expect("a log");
-    Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .env("DISCORD_TOKEN", h.fake.token())
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("a shard process starts")
-}
+use crate::postgres::{drop_database, fresh_database, server_or_skip, spawn_bot};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_shard_processes_on_one_postgres_walk_people_in_both_guilds() {
-    let base = std::env::var("DATABASE_URL").unwrap_or_default();
-    if base.is_empty() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must set DATABASE_URL for PostgreSQL"
-        );
-        eprintln!("skipped: DATABASE_URL is not set, so two shards cannot share a PostgreSQL here");
+    let Some(base) = server_or_skip("two shards sharing a PostgreSQL") else {
         return;
-    }
+    };
     let name = format!("backup_help_scale_{}", std::process::id());
     let url = fresh_database(&base, &name).await;
     let fake = FakeDiscord::start(Options::default())
@@ -84,7 +21,12 @@ async fn two_shard_processes_on_one_postgres_walk_people_in_both_guilds() {
     let h = Harness::around(fake, tempfile::tempdir().expect("a temporary directory"));
     h.fake.add_member(PERSON, "Ada", &[]);
     h.fake.add_member(STRANGER, "Bo", &[]);
-    let mut shards = [spawn_shard(&h, 0, &url), spawn_shard(&h, 1, &url)];
+    let guilds = format!("guilds: [{GUILD_ID}, {SECOND_GUILD_ID}]");
+    let shard = |first: u32| {
+        let discord = format!("{guilds}, shards: Some((first: {first}, count: 1, total: 2))");
+        spawn_bot(&h, &format!("shard-{first}"), &discord, &url)
+    };
+    let mut shards = [shard(0), shard(1)];
     h.wait("both shards to connect", |w| w.ready_count == 2)
         .await;
     // Each process identified as exactly one shard of two: 0 and 1, once each.

@@ -1,0 +1,251 @@
+//! PostgreSQL for the end-to-end tests: a database of a test's own beside the one in
+//! DATABASE_URL, a bot process that uses it, and an outage: the server stopping mid-walk,
+//! as the bot sees it, without stopping the server the other tests share.
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sqlx::{Connection, Executor};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::task::JoinHandle;
+
+use fake_discord::world::GUILD_ID;
+use fake_discord::Options;
+
+use crate::harness::{Harness, PERSON, WAIT};
+
+/// The PostgreSQL server of DATABASE_URL, or `None` after printing why the test skips. In
+/// CI it must be set.
+pub fn server_or_skip(what: &str) -> Option<String> {
+    let base = std::env::var("DATABASE_URL").unwrap_or_default();
+    if base.is_empty() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set DATABASE_URL for PostgreSQL"
+        );
+        eprintln!("skipped: DATABASE_URL is not set, so {what} cannot run here");
+        return None;
+    }
+    Some(base)
+}
+
+/// A fresh database next to the one in `base`, so no other test's walkthroughs (the store
+/// contract leaves some due for an idle close) reach this test's bots. Returns its URL.
+pub async fn fresh_database(base: &str, name: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let mut admin = sqlx::AnyConnection::connect(base)
+        .await
+        .expect("PostgreSQL answers");
+    admin
+        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+        .await
+        .expect("drop");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create");
+    let (server, _) = base.rsplit_once('/').expect("a database URL ends in /name");
+    format!("{server}/{name}")
+}
+
+pub async fn drop_database(base: &str, name: &str) {
+    if let Ok(mut admin) = sqlx::AnyConnection::connect(base).await {
+        let _ = admin
+            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+            .await;
+    }
+}
+
+/// Starts the built bot on PostgreSQL at `database_url`, logging into the data folder
+/// (where `Harness::finish` reads it). `discord` adds keys to the `discord: (..)` section.
+pub fn spawn_bot(h: &Harness, name: &str, discord: &str, database_url: &str) -> Child {
+    let config = h.data_dir().join(format!("{name}.ron"));
+    let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
+    let source = format!(
+        r#"Config(
+            discord: (api_url: Some("{}"), {discord}),
+            responses: "{responses}",
+            storage: Postgres(url_env: "DATABASE_URL"),
+        )"#,
+        h.fake.url()
+    );
+    std::fs::write(&config, source).expect("config written");
+    let log = std::fs::File::create(h.data_dir().join(format!("{name}.log"))).expect("a log");
+    Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("DISCORD_TOKEN", h.fake.token())
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("a bot process starts")
+}
+
+/// A TCP relay in front of the PostgreSQL server. `stop` is the server going away as a
+/// client sees it: every open connection is cut and new ones are refused; `resume` brings
+/// it back on the same port.
+pub struct Outage {
+    addr: SocketAddr,
+    server: String,
+    relay: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Outage {
+    /// A relay to the server of `database_url`; returns it and the URL to reach the same
+    /// database through it.
+    pub async fn relay(database_url: &str) -> (Outage, String) {
+        let after_at = database_url
+            .rsplit_once('@')
+            .map_or(database_url, |(_, a)| a);
+        let server = after_at.split('/').next().unwrap_or(after_at).to_string();
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port for the relay");
+        let addr = listener.local_addr().expect("the relay's address");
+        let outage = Outage {
+            addr,
+            server: server.clone(),
+            relay: Arc::default(),
+        };
+        outage.serve(listener);
+        (outage, database_url.replacen(&server, &addr.to_string(), 1))
+    }
+
+    fn serve(&self, listener: TcpListener) {
+        let server = self.server.clone();
+        let relay = self.relay.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let server = server.clone();
+                let pipe = tokio::spawn(async move {
+                    if let Ok(mut upstream) = TcpStream::connect(&server).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                    }
+                });
+                if let Ok(mut tasks) = relay.lock() {
+                    tasks.push(pipe);
+                }
+            }
+        });
+        if let Ok(mut tasks) = self.relay.lock() {
+            tasks.push(accept);
+        }
+    }
+
+    /// The server goes away: connections cut, the port closed.
+    pub async fn stop(&self) {
+        let tasks: Vec<JoinHandle<()>> = self
+            .relay
+            .lock()
+            .map(|mut t| t.drain(..).collect())
+            .unwrap_or_default();
+        for task in tasks {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// The server is back on the same address.
+    pub async fn resume(&self) {
+        let deadline = Instant::now() + WAIT;
+        let listener = loop {
+            let socket = TcpSocket::new_v4().expect("a socket");
+            socket.set_reuseaddr(true).expect("SO_REUSEADDR");
+            match socket.bind(self.addr).and_then(|()| socket.listen(64)) {
+                Ok(listener) => break listener,
+                Err(err) if Instant::now() < deadline => {
+                    eprintln!("rebinding {}: {err}; retrying", self.addr);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(err) => panic!("the relay could not listen on {} again: {err}", self.addr),
+            }
+        };
+        self.serve(listener);
+    }
+}
+
+impl Drop for Outage {
+    fn drop(&mut self) {
+        if let Ok(mut tasks) = self.relay.lock() {
+            for task in tasks.drain(..) {
+                task.abort();
+            }
+        }
+    }
+}
+
+/// How many events of `kind` the database holds, once that count has stopped changing
+/// (events are written after the reply, so they may trail the last message by a moment).
+async fn settled_count(database_url: &str, kind: &str) -> i64 {
+    let mut db = sqlx::AnyConnection::connect(database_url)
+        .await
+        .expect("the test's database answers");
+    let query = format!("SELECT COUNT(*) FROM events WHERE kind = '{kind}'");
+    let mut last = -1;
+    for _ in 0..50 {
+        let (count,): (i64,) = sqlx::query_as(&query)
+            .fetch_one(&mut db)
+            .await
+            .expect("events can be counted");
+        if count == last {
+            return count;
+        }
+        last = count;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    last
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_postgres_gets_a_clear_try_again_and_the_walk_continues_after() {
+    let Some(base) = server_or_skip("a PostgreSQL outage") else {
+        return;
+    };
+    let name = format!("backup_help_outage_{}", std::process::id());
+    let direct = fresh_database(&base, &name).await;
+    let (outage, through_relay) = Outage::relay(&direct).await;
+    let fake = fake_discord::FakeDiscord::start(Options::default())
+        .await
+        .expect("the fake starts");
+    let h = Harness::around(fake, tempfile::tempdir().expect("a temporary directory"));
+    h.fake.add_member(PERSON, "Ada", &[]);
+    let mut bot = spawn_bot(&h, "bot", &format!("guilds: [{GUILD_ID}]"), &through_relay);
+    h.wait("the bot to connect and register /backup-help", |w| {
+        w.commands.contains_key(&Some(GUILD_ID))
+    })
+    .await;
+
+    let thread = h.open(PERSON).await;
+    let (message, not_sure) = h.button(thread, "Not sure");
+    outage.stop().await;
+    let click = h.fake.click(PERSON, message, &not_sure);
+    let reply = h.ephemeral_reply(click).await;
+    assert!(reply.contains("try again"), "{reply}");
+    assert_eq!(
+        h.step_titles(thread).len(),
+        1,
+        "nothing moved while the server was away"
+    );
+
+    // Back again: the same button works, exactly once, and the walk goes on.
+    outage.resume().await;
+    h.click(PERSON, thread, "Not sure").await;
+    assert_eq!(h.step_title(thread), "Is iCloud Backup switched on?");
+    h.type_text(PERSON, thread, "still failing").await;
+    assert_eq!(h.step_titles(thread).len(), 3);
+    assert_eq!(
+        settled_count(&direct, "answered").await,
+        2,
+        "each answer recorded once, none half-saved during the outage"
+    );
+
+    let _ = bot.kill();
+    let _ = bot.wait();
+    drop(outage);
+    drop_database(&base, &name).await;
+    h.finish().await;
+}
