@@ -104,7 +104,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
 
     // The step message is recorded without touching the version.
     store
-        .set_step_message(b + 11, 777)
+        .set_step_message(b + 11, Some(777))
         .await
         .expect("step message");
     let stored = store
@@ -115,6 +115,20 @@ async fn contract(store: Arc<dyn SessionStore>) {
     assert_eq!(
         (stored.step_message, stored.session.version),
         (Some(777), second.session.version)
+    );
+    // ...and forgotten when the next step could not be posted.
+    store
+        .set_step_message(b + 11, None)
+        .await
+        .expect("no step message");
+    let stored = store
+        .by_thread(b + 11)
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(
+        (stored.step_message, stored.session.version),
+        (None, second.session.version)
     );
 
     // Due for an idle warning or close: only those whose time has come, oldest first.

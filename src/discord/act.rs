@@ -135,15 +135,19 @@ async fn one(
         }
         Effect::PostStep(step) => {
             if let Some(step) = script.step(step) {
-                let sent = post(bot, http, thread, render::step_message(script, step)).await?;
+                // Whether or not the post goes through, the message recorded so far shows an
+                // older step: a later typed answer must not redraw it with this step's rows.
+                let sent = post(bot, http, thread, render::step_message(script, step)).await;
+                let shown = sent.as_ref().ok().map(|m| m.get());
                 if let Err(err) = bot
                     .sessions
                     .store
-                    .set_step_message(record.thread, sent.get())
+                    .set_step_message(record.thread, shown)
                     .await
                 {
                     warn!(%thread, "could not record the step message: {err}");
                 }
+                sent?;
             }
         }
         Effect::PostReAsk { step, candidates } => {

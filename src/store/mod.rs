@@ -69,8 +69,9 @@ pub trait SessionStore: Send + Sync {
     /// [`StoreError::Conflict`] and nothing is written. The step message is not saved here
     /// (see [`SessionStore::set_step_message`]).
     async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError>;
-    /// Records the message now showing the current step (not a change of the session).
-    async fn set_step_message(&self, thread: u64, message: u64) -> Result<(), StoreError>;
+    /// Records the message now showing the current step, or that none does (its post
+    /// failed). Not a change of the session: the version stays.
+    async fn set_step_message(&self, thread: u64, message: Option<u64>) -> Result<(), StoreError>;
     /// Open walkthroughs whose idle warning or close is due at `now`, oldest first.
     async fn due(&self, now: Timestamp, limit: u32) -> Result<Vec<Record>, StoreError>;
     /// Appends events, all in one transaction.

@@ -212,10 +212,10 @@ impl SessionStore for SqlStore {
         }
     }
 
-    async fn set_step_message(&self, thread: u64, message: u64) -> Result<(), StoreError> {
+    async fn set_step_message(&self, thread: u64, message: Option<u64>) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
         let result = sqlx::query("UPDATE sessions SET step_message_id = $1 WHERE thread_id = $2")
-            .bind(db(message))
+            .bind(message.map(db))
             .bind(db(thread))
             .execute(&mut *conn)
             .await;

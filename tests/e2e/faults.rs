@@ -93,9 +93,13 @@ async fn missing_permissions_while_posting_are_told_privately_and_the_walk_stays
     let again = h.fake.click(PERSON, message, &not_sure);
     let reply = h.ephemeral_reply(again).await;
     assert!(reply.contains("already been answered"), "{reply}");
-    // ...and a typed answer to the step now current carries on.
+    // ...and a typed answer to the step now current carries on, leaving the older message
+    // (which never showed that step) as it was.
+    let before = h.fake.world(|w| w.messages[&message].components.clone());
     h.type_text(PERSON, thread, "still failing").await;
     assert_eq!(h.step_title(thread), "Check the Wi-Fi connection");
+    let after = h.fake.world(|w| w.messages[&message].components.clone());
+    assert_eq!(before, after, "the older step message was redrawn");
     h.finish().await;
 }
 
