@@ -1,6 +1,5 @@
 //! The built binary: a missing token, and a clean shutdown on SIGTERM mid-conversation.
 
-use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -49,13 +48,17 @@ async fn sigterm_mid_conversation_exits_0_within_5_seconds() {
         dir.path().join("backup-help.db").display()
     );
     std::fs::write(&config, source).expect("config written");
+    // A file, not a pipe: nothing reads a pipe until the bot exits, and a full one would
+    // block its logging.
+    let log_path = dir.path().join("bot.log");
+    let log = std::fs::File::create(&log_path).expect("a log file");
     let mut child = bin()
         .args(["run", "--config"])
         .arg(&config)
         .env("DISCORD_TOKEN", fake.token())
         .env("RUST_LOG", "debug")
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(log)
         .spawn()
         .expect("the bot starts");
     let ready = fake
@@ -92,10 +95,7 @@ async fn sigterm_mid_conversation_exits_0_within_5_seconds() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_eq!(status.code(), Some(0), "exit status after SIGTERM");
-    let mut logs = String::new();
-    if let Some(mut stderr) = child.stderr.take() {
-        let _ = stderr.read_to_string(&mut logs);
-    }
+    let logs = std::fs::read_to_string(&log_path).unwrap_or_default();
     assert!(logs.contains("SIGTERM received"), "{logs}");
     assert!(
         !logs.contains(fake.token()),
@@ -142,7 +142,7 @@ async fn after_kill_9_and_a_restart_the_last_button_continues_the_walk() {
     h.fake.add_member(PERSON, "Ada", &[]);
     let mut bot = spawn_bot(&h, 1);
     h.wait("the bot to connect", |w| {
-        w.ready_count == 1 && !w.commands.is_empty()
+        w.ready_count >= 1 && !w.commands.is_empty()
     })
     .await;
     let thread = h.open(PERSON).await;
@@ -159,7 +159,7 @@ async fn after_kill_9_and_a_restart_the_last_button_continues_the_walk() {
     bot.kill().expect("kill -9");
     let _ = bot.wait();
     let mut bot = spawn_bot(&h, 2);
-    h.wait("the bot to reconnect", |w| w.ready_count == 2).await;
+    h.wait("the bot to reconnect", |w| w.ready_count >= 2).await;
 
     let click = h.fake.click(PERSON, message, &still_failing);
     h.wait("the click after the restart", |w| {
@@ -194,7 +194,7 @@ async fn a_step_gone_from_a_new_script_is_explained_and_start_over_works() {
     let folder = scripts.display().to_string();
     let mut bot = spawn_bot_with(&h, 1, &folder);
     h.wait("the bot to connect", |w| {
-        w.ready_count == 1 && !w.commands.is_empty()
+        w.ready_count >= 1 && !w.commands.is_empty()
     })
     .await;
     let thread = h.open(PERSON).await;
@@ -213,7 +213,7 @@ async fn a_step_gone_from_a_new_script_is_explained_and_start_over_works() {
     )
     .expect("edited");
     let mut bot = spawn_bot_with(&h, 2, &folder);
-    h.wait("the bot to reconnect", |w| w.ready_count == 2).await;
+    h.wait("the bot to reconnect", |w| w.ready_count >= 2).await;
 
     let click = h.fake.click(PERSON, message, &still_failing);
     let reply = h.ephemeral_reply(click).await;
@@ -222,11 +222,7 @@ async fn a_step_gone_from_a_new_script_is_explained_and_start_over_works() {
     let restart = h.fake.click(PERSON, message, &start_over);
     h.wait("the start over", |w| {
         !w.interactions[&restart].callbacks.is_empty()
-            && w.messages_in(thread)
-                .iter()
-                .filter(|m| m.author == fake_discord::world::APP_ID)
-                .count()
-                > before
+            && crate::harness::count_bot(w, thread) > before
     })
     .await;
     assert!(

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use fake_discord::world::APP_ID;
 use fake_discord::{Options, MESSAGE_CONTENT};
 
 use crate::harness::{start, PERSON, STAFF, STRANGER};
@@ -74,11 +73,7 @@ async fn a_second_command_links_the_open_thread_and_offers_start_over() {
     let before = h.bot_messages(thread);
     let click = h.fake.click(PERSON, message, &start_over);
     h.wait("the start over", |w| {
-        w.messages_in(thread)
-            .iter()
-            .filter(|m| m.author == APP_ID)
-            .count()
-            > before
+        crate::harness::count_bot(w, thread) > before
     })
     .await;
     assert!(h

@@ -352,10 +352,12 @@ pub fn buttons(components: &Value) -> Vec<&Value> {
         .collect()
 }
 
-fn count_bot(world: &World, thread: u64) -> usize {
+/// The bot's messages in `thread` that everyone sees: private replies (flag 64) to a
+/// click are not the walk moving on.
+pub fn count_bot(world: &World, thread: u64) -> usize {
     world
         .messages_in(thread)
         .iter()
-        .filter(|m| m.author == APP_ID)
+        .filter(|m| m.author == APP_ID && m.flags & 64 == 0)
         .count()
 }

@@ -65,8 +65,15 @@ async fn a_click_racing_a_typed_answer_moves_one_step() {
         h.step_message_in(w, thread).is_some_and(|m| m != message)
     })
     .await;
-    // Let the loser finish too, then check only one step was taken.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The loser is answered too: a click privately ("already answered"), typed text with a
+    // re-ask, since "not sure" is no answer to the step now shown. Only then count steps.
+    h.wait("the loser to be answered", |w| {
+        !w.interactions[&click].followups.is_empty()
+            || w.messages_in(thread)
+                .iter()
+                .any(|m| m.content.starts_with("Sorry, I didn't catch that"))
+    })
+    .await;
     assert_eq!(h.step_title(thread), "Is iCloud Backup switched on?");
     assert_eq!(h.step_titles(thread).len(), 2, "one step taken, not two");
     h.finish().await;
@@ -87,8 +94,8 @@ async fn an_answer_typed_while_the_step_is_still_being_posted_disables_that_step
             .any(|m| m.embeds[0]["title"] == "Check the Wi-Fi connection")
     })
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
-    // Only the latest step may have live buttons.
+    // Only the latest step may have live buttons (both older ones were disabled before the
+    // Wi-Fi step was posted).
     let live: Vec<String> = h.fake.world(|w| {
         w.messages_in(thread)
             .iter()
