@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use fake_discord::world::GUILD_ID;
 use fake_discord::{FakeDiscord, Options};
 
-use crate::harness::{Harness, PERSON, WAIT};
+use crate::harness::{BotProcess, Harness, PERSON, WAIT};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
@@ -52,15 +52,17 @@ async fn sigterm_mid_conversation_exits_0_within_5_seconds() {
     // block its logging.
     let log_path = dir.path().join("bot.log");
     let log = std::fs::File::create(&log_path).expect("a log file");
-    let mut child = bin()
-        .args(["run", "--config"])
-        .arg(&config)
-        .env("DISCORD_TOKEN", fake.token())
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("the bot starts");
+    let mut child = BotProcess(
+        bin()
+            .args(["run", "--config"])
+            .arg(&config)
+            .env("DISCORD_TOKEN", fake.token())
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("the bot starts"),
+    );
     let ready = fake
         .wait_until("the bot to connect", WAIT, |w| {
             w.commands.contains_key(&Some(GUILD_ID))
@@ -106,12 +108,12 @@ async fn sigterm_mid_conversation_exits_0_within_5_seconds() {
 
 /// Starts the built bot against `h`'s fake with a SQLite file in `h`'s folder; it logs at
 /// debug level to `bot-<run>.log` there.
-fn spawn_bot(h: &Harness, run: u32) -> std::process::Child {
+fn spawn_bot(h: &Harness, run: u32) -> BotProcess {
     spawn_bot_with(h, run, concat!(env!("CARGO_MANIFEST_DIR"), "/responses"))
 }
 
 /// The same, with the scripts from `responses`.
-fn spawn_bot_with(h: &Harness, run: u32, responses: &str) -> std::process::Child {
+fn spawn_bot_with(h: &Harness, run: u32, responses: &str) -> BotProcess {
     let config = h.data_dir().join("config.ron");
     let source = format!(
         r#"Config(discord: (api_url: Some("{}"), guilds: [{GUILD_ID}]), responses: "{responses}",
@@ -122,15 +124,17 @@ fn spawn_bot_with(h: &Harness, run: u32, responses: &str) -> std::process::Child
     std::fs::write(&config, source).expect("config written");
     let log =
         std::fs::File::create(h.data_dir().join(format!("bot-{run}.log"))).expect("a log file");
-    bin()
-        .args(["run", "--config"])
-        .arg(&config)
-        .env("DISCORD_TOKEN", h.fake.token())
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("the bot starts")
+    BotProcess(
+        bin()
+            .args(["run", "--config"])
+            .arg(&config)
+            .env("DISCORD_TOKEN", h.fake.token())
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("the bot starts"),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -343,6 +343,30 @@ impl Harness {
     }
 }
 
+/// A bot started as its own process, killed when dropped: a test that fails half-way leaves
+/// no bot running behind it.
+pub struct BotProcess(pub std::process::Child);
+
+impl std::ops::Deref for BotProcess {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for BotProcess {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for BotProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 pub fn buttons(components: &Value) -> Vec<&Value> {
     components
         .as_array()

@@ -3,7 +3,7 @@
 //! as the bot sees it, without stopping the server the other tests share.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use fake_discord::world::GUILD_ID;
 use fake_discord::Options;
 
-use crate::harness::{Harness, PERSON, WAIT};
+use crate::harness::{BotProcess, Harness, PERSON, WAIT};
 
 /// The PostgreSQL server of DATABASE_URL, or `None` after printing why the test skips. In
 /// CI it must be set.
@@ -60,7 +60,7 @@ pub async fn drop_database(base: &str, name: &str) {
 
 /// Starts the built bot on PostgreSQL at `database_url`, logging into the data folder
 /// (where `Harness::finish` reads it). `discord` adds keys to the `discord: (..)` section.
-pub fn spawn_bot(h: &Harness, name: &str, discord: &str, database_url: &str) -> Child {
+pub fn spawn_bot(h: &Harness, name: &str, discord: &str, database_url: &str) -> BotProcess {
     let config = h.data_dir().join(format!("{name}.ron"));
     let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
     let source = format!(
@@ -73,16 +73,18 @@ pub fn spawn_bot(h: &Harness, name: &str, discord: &str, database_url: &str) -> 
     );
     std::fs::write(&config, source).expect("config written");
     let log = std::fs::File::create(h.data_dir().join(format!("{name}.log"))).expect("a log");
-    Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .env("DISCORD_TOKEN", h.fake.token())
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("a bot process starts")
+    BotProcess(
+        Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
+            .args(["run", "--config"])
+            .arg(&config)
+            .env("DISCORD_TOKEN", h.fake.token())
+            .env("DATABASE_URL", database_url)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("a bot process starts"),
+    )
 }
 
 /// A TCP relay in front of the PostgreSQL server. `stop` is the server going away as a
