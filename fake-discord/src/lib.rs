@@ -358,6 +358,13 @@ impl FakeDiscord {
         let _ = self.shared.control.send(Control::Close(code));
     }
 
+    /// Discord goes out of reach: new connections are refused and every gateway session is
+    /// closed with 4000, so a bot tries to reconnect and cannot.
+    pub fn go_offline(&self) {
+        self.server.abort();
+        self.close_gateway(4000);
+    }
+
     /// Everything Discord would have rejected or a test rule forbids: schema and limit
     /// violations, unknown routes, and interactions not answered exactly once within 3 s.
     pub fn problems(&self) -> Vec<String> {

@@ -134,13 +134,28 @@ pub async fn run(
             info!(intents = ?intents, "connecting to Discord");
             first_try = false;
         }
-        let result = match bot.config.discord.shards {
-            // Serenity's range end is inclusive: 4..7 starts shards 4, 5, 6 and 7.
-            Some(r) => {
-                let last = r.first + r.count.max(1) - 1;
-                client.start_shard_range(r.first..last, r.total).await
+        let start = async {
+            match bot.config.discord.shards {
+                // Serenity's range end is inclusive: 4..7 starts shards 4, 5, 6 and 7.
+                Some(r) => {
+                    let last = r.first + r.count.max(1) - 1;
+                    client.start_shard_range(r.first..last, r.total).await
+                }
+                None => client.start().await,
             }
-            None => client.start().await,
+        };
+        let result = tokio::select! {
+            result = start => result,
+            () = grace_after(stop_rx.clone()) => {
+                // Serenity only stops shards that are connected: while Discord is out of
+                // reach, a shard waiting to reconnect would keep `start` running for ever.
+                warn!(
+                    "the gateway did not close within {}s of the shutdown request \
+                     (is Discord reachable?); exiting anyway",
+                    SHUTDOWN_GRACE.as_secs()
+                );
+                Ok(())
+            }
         };
         ticker.abort();
         stopper.abort();
@@ -167,6 +182,19 @@ pub async fn run(
             }
         }
     }
+}
+
+/// How long a shutdown may wait for the gateway to close before the bot exits anyway; within
+/// the 5 s an operator's SIGTERM is promised.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// Completes `SHUTDOWN_GRACE` after a shutdown is requested.
+async fn grace_after(mut stop: tokio::sync::watch::Receiver<bool>) {
+    if stop.wait_for(|stopped| *stopped).await.is_err() {
+        // The sender is gone without a request: never give up on the gateway.
+        std::future::pending::<()>().await;
+    }
+    tokio::time::sleep(SHUTDOWN_GRACE).await;
 }
 
 /// Checks the store for walkthroughs due an idle warning or close, a few times per warning

@@ -80,6 +80,16 @@ async fn sigterm_mid_conversation_exits_0_within_5_seconds() {
     })
     .await
     .expect("the walkthrough opens");
+    let logs = terminate(&mut child, &log_path).await;
+    assert!(
+        !logs.contains(fake.token()),
+        "a log line contains the token"
+    );
+    assert!(fake.problems().is_empty(), "{:?}", fake.problems());
+}
+
+/// Sends SIGTERM and asserts the bot exits 0 within 5 s, saying why; returns its log.
+async fn terminate(child: &mut BotProcess, log_path: &std::path::Path) -> String {
     let term = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -91,19 +101,45 @@ async fn sigterm_mid_conversation_exits_0_within_5_seconds() {
             break status;
         }
         if sent.elapsed() > Duration::from_secs(5) {
-            let _ = child.kill();
             panic!("still running 5 s after SIGTERM");
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_eq!(status.code(), Some(0), "exit status after SIGTERM");
-    let logs = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let logs = std::fs::read_to_string(log_path).unwrap_or_default();
     assert!(logs.contains("SIGTERM received"), "{logs}");
-    assert!(
-        !logs.contains(fake.token()),
-        "a log line contains the token"
-    );
-    assert!(fake.problems().is_empty(), "{:?}", fake.problems());
+    logs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_while_discord_is_out_of_reach_still_exits_0_within_5_seconds() {
+    let fake = FakeDiscord::start(Options::default())
+        .await
+        .expect("the fake starts");
+    let h = Harness::around(fake, tempfile::tempdir().expect("a temporary directory"));
+    let mut bot = spawn_bot(&h, 1);
+    h.wait("the bot to connect", |w| {
+        w.ready_count >= 1 && !w.commands.is_empty()
+    })
+    .await;
+    h.fake.go_offline();
+    // Serenity gives up on the lost session and queues the shard to start again later; in
+    // that state it has no connected shard to stop.
+    let log_path = h.data_dir().join("bot-1.log");
+    let deadline = Instant::now() + WAIT;
+    while !std::fs::read_to_string(&log_path)
+        .unwrap_or_default()
+        .contains("Re-queueing start of shard")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the bot never tried to reconnect"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let logs = terminate(&mut bot, &log_path).await;
+    assert!(logs.contains("exiting anyway"), "{logs}");
+    h.finish().await;
 }
 
 /// Starts the built bot against `h`'s fake with a SQLite file in `h`'s folder; it logs at
