@@ -209,7 +209,7 @@ fn on_frame(
                 replies.push(payloads::dispatch(
                     "GUILD_CREATE",
                     seq,
-                    payloads::guild_create(&world, guild),
+                    payloads::guild_create(&world, guild, intents),
                 ));
             }
             *state.seq = replies.len() as u64;

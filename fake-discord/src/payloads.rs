@@ -129,7 +129,13 @@ pub fn ready(world: &World, session_id: &str, gateway_url: &str, shard: [u64; 2]
     })
 }
 
-pub fn guild_create(world: &World, guild: u64) -> Value {
+/// The privileged intent without which GUILD_CREATE lists no members but the bot.
+pub const GUILD_PRESENCES: u64 = 1 << 8;
+
+/// GUILD_CREATE for a session that identified with `intents`. As on Discord, the member
+/// list is only the bot itself (and voice users, of which the fake has none) unless the
+/// session asked for GUILD_PRESENCES; `member_count` is always the whole guild.
+pub fn guild_create(world: &World, guild: u64, intents: u64) -> Value {
     let ours = |c: &&Channel| c.guild == Some(guild);
     let channels: Vec<Value> = world
         .channels
@@ -145,7 +151,13 @@ pub fn guild_create(world: &World, guild: u64) -> Value {
         .filter(|c| c.is_thread())
         .map(channel)
         .collect();
-    let members: Vec<Value> = world.users.values().map(member).collect();
+    let member_count = world.users.len();
+    let members: Vec<Value> = world
+        .users
+        .values()
+        .filter(|u| intents & GUILD_PRESENCES != 0 || u.id == APP_ID)
+        .map(member)
+        .collect();
     json!({
         "id": guild.to_string(),
         "name": "Support server",
@@ -177,9 +189,10 @@ pub fn guild_create(world: &World, guild: u64) -> Value {
             "flags": 0,
         }],
         "joined_at": TIMESTAMP,
-        "large": false,
+        // Over the default large_threshold of 50.
+        "large": member_count > 50,
         "unavailable": false,
-        "member_count": members.len(),
+        "member_count": member_count,
         "voice_states": [],
         "members": members,
         "channels": channels,

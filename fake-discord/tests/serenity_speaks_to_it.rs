@@ -56,9 +56,17 @@ async fn every_emitted_payload_deserializes_into_serenitys_types() {
         assert_eq!(guilds, expected, "shard {shard:?}");
     }
     for guild in [GUILD_ID, SECOND_GUILD_ID] {
-        let json = fake.world(|w| payloads::guild_create(w, guild));
-        let parsed = serde_json::from_value::<serenity::all::Guild>(json).expect("GUILD_CREATE");
-        assert_eq!(parsed.channels.len(), 1, "one support channel each");
+        let presences = payloads::GUILD_PRESENCES;
+        for intents in [0, presences] {
+            let json = fake.world(|w| payloads::guild_create(w, guild, intents));
+            let parsed =
+                serde_json::from_value::<serenity::all::Guild>(json).expect("GUILD_CREATE");
+            assert_eq!(parsed.channels.len(), 1, "one support channel each");
+            let everyone = fake.world(|w| w.users.len());
+            assert_eq!(parsed.member_count, everyone as u64);
+            let listed = if intents == 0 { 1 } else { everyone };
+            assert_eq!(parsed.members.len(), listed, "intents {intents}");
+        }
     }
 
     // Interactions and messages go through the event stream; catch them there.
