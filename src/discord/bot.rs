@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serenity::all::{ChannelId, ClientBuilder, GatewayIntents, Http, HttpBuilder};
 use serenity::gateway::GatewayError;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::effects::{plan, Origin};
 use super::handler::Handler;
@@ -197,16 +197,28 @@ async fn grace_after(mut stop: tokio::sync::watch::Receiver<bool>) {
     tokio::time::sleep(SHUTDOWN_GRACE).await;
 }
 
+/// How often the idle ticker forgets rate-limit buckets no longer in use.
+const FORGET_BUCKETS_EVERY: Duration = Duration::from_secs(600);
+
 /// Checks the store for walkthroughs due an idle warning or close, a few times per warning
 /// span. Due times are stored, so after a restart they are picked up where they were.
 async fn idle_ticker(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let every =
         (bot.idle.warn_after / 8).clamp(Duration::from_millis(100), Duration::from_secs(30));
     let mut interval = tokio::time::interval(every);
+    let mut buckets_checked = tokio::time::Instant::now();
     loop {
         tokio::select! {
             _ = interval.tick() => {}
             _ = stop.changed() => return,
+        }
+        if buckets_checked.elapsed() >= FORGET_BUCKETS_EVERY {
+            buckets_checked = tokio::time::Instant::now();
+            if let Some(ratelimiter) = &http.ratelimiter {
+                let forgotten =
+                    super::ratelimits::forget_idle_buckets(ratelimiter, SystemTime::now()).await;
+                debug!(forgotten, "rate-limit buckets of quiet routes forgotten");
+            }
         }
         let due = match bot.sessions.store.due(now(), 100).await {
             Ok(due) => due,

@@ -6,6 +6,7 @@
 //! - `effects`: what to do for each engine reply, decided without Discord; `act` does it.
 //! - `render`: steps as embeds and buttons; `custom_id`: the one button-id codec.
 //! - `opening`: permission and thread-name decisions; `sessions`: open walkthroughs.
+//! - `ratelimits`: forgetting serenity's rate-limit buckets of threads long quiet.
 
 mod act;
 mod bot;
@@ -15,6 +16,7 @@ pub mod custom_id;
 pub mod effects;
 mod handler;
 pub mod opening;
+mod ratelimits;
 pub mod render;
 mod sessions;
 
