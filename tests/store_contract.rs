@@ -102,34 +102,23 @@ async fn contract(store: Arc<dyn SessionStore>) {
         .await
         .expect("a new walkthrough after the last ended");
 
-    // The step message is recorded without touching the version.
-    store
-        .set_step_message(b + 11, Some(777))
-        .await
-        .expect("step message");
-    let stored = store
-        .by_thread(b + 11)
-        .await
-        .expect("read")
-        .expect("present");
-    assert_eq!(
-        (stored.step_message, stored.session.version),
-        (Some(777), second.session.version)
-    );
-    // ...and forgotten when the next step could not be posted.
-    store
-        .set_step_message(b + 11, None)
-        .await
-        .expect("no step message");
-    let stored = store
-        .by_thread(b + 11)
-        .await
-        .expect("read")
-        .expect("present");
-    assert_eq!(
-        (stored.step_message, stored.session.version),
-        (None, second.session.version)
-    );
+    // The step message is recorded without touching the version, and forgotten (None) when
+    // the next step could not be posted.
+    for message in [Some(777), None] {
+        store
+            .set_step_message(b + 11, message)
+            .await
+            .expect("step message");
+        let stored = store
+            .by_thread(b + 11)
+            .await
+            .expect("read")
+            .expect("present");
+        assert_eq!(
+            (stored.step_message, stored.session.version),
+            (message, second.session.version)
+        );
+    }
 
     // Due for an idle warning or close: only those whose time has come, oldest first.
     let mut late = record(b + 20, guild + 2, owner);

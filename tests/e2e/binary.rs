@@ -113,10 +113,7 @@ async fn terminate(child: &mut BotProcess, log_path: &std::path::Path) -> String
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_while_discord_is_out_of_reach_still_exits_0_within_5_seconds() {
-    let fake = FakeDiscord::start(Options::default())
-        .await
-        .expect("the fake starts");
-    let h = Harness::around(fake, tempfile::tempdir().expect("a temporary directory"));
+    let h = Harness::for_process(Options::default()).await;
     let mut bot = spawn_bot(&h, 1);
     h.wait("the bot to connect", |w| {
         w.ready_count >= 1 && !w.commands.is_empty()
@@ -175,10 +172,7 @@ fn spawn_bot_with(h: &Harness, run: u32, responses: &str) -> BotProcess {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_kill_9_and_a_restart_the_last_button_continues_the_walk() {
-    let fake = FakeDiscord::start(Options::default())
-        .await
-        .expect("the fake starts");
-    let h = Harness::around(fake, tempfile::tempdir().expect("a temporary directory"));
+    let h = Harness::for_process(Options::default()).await;
     h.fake.add_member(PERSON, "Ada", &[]);
     let mut bot = spawn_bot(&h, 1);
     h.wait("the bot to connect", |w| {
@@ -221,10 +215,7 @@ async fn after_kill_9_and_a_restart_the_last_button_continues_the_walk() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_step_gone_from_a_new_script_is_explained_and_start_over_works() {
-    let fake = FakeDiscord::start(Options::default())
-        .await
-        .expect("the fake starts");
-    let h = Harness::around(fake, tempfile::tempdir().expect("a temporary directory"));
+    let h = Harness::for_process(Options::default()).await;
     h.fake.add_member(PERSON, "Ada", &[]);
     let scripts = h.data_dir().join("responses");
     std::fs::create_dir_all(&scripts).expect("a scripts folder");

@@ -109,12 +109,12 @@ pub async fn start(extra_config: &str, options: Options) -> Harness {
 }
 
 impl Harness {
-    /// Drives a person through `fake` while the bot runs elsewhere (a spawned binary).
-    pub fn around(fake: FakeDiscord, data: tempfile::TempDir) -> Harness {
+    /// A fake Discord and a data folder, for a bot run elsewhere (a spawned binary).
+    pub async fn for_process(options: Options) -> Harness {
         logs();
         Harness {
-            fake,
-            _data: data,
+            fake: FakeDiscord::start(options).await.expect("the fake starts"),
+            _data: tempfile::tempdir().expect("a temporary directory"),
             stop: None,
             bot: tokio::spawn(async { Ok(()) }),
         }

@@ -214,10 +214,7 @@ async fn a_stopped_postgres_gets_a_clear_try_again_and_the_walk_continues_after(
     let name = format!("backup_help_outage_{}", std::process::id());
     let direct = fresh_database(&base, &name).await;
     let (outage, through_relay) = Outage::relay(&direct).await;
-    let fake = fake_discord::FakeDiscord::start(Options::default())
-        .await
-        .expect("the fake starts");
-    let h = Harness::around(fake, tempfile::tempdir().expect("a temporary directory"));
+    let h = Harness::for_process(Options::default()).await;
     h.fake.add_member(PERSON, "Ada", &[]);
     let mut bot = spawn_bot(&h, "bot", &format!("guilds: [{GUILD_ID}]"), &through_relay);
     h.wait("the bot to connect and register /backup-help", |w| {

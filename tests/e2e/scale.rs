@@ -2,7 +2,7 @@
 //! PostgreSQL and one (fake) Discord; people in both guilds are walked through.
 
 use fake_discord::world::{GUILD_ID, SECOND_GUILD_ID, SECOND_SUPPORT_CHANNEL, SUPPORT_CHANNEL};
-use fake_discord::{FakeDiscord, Options};
+use fake_discord::Options;
 
 use crate::harness::{Harness, PERSON, STRANGER};
 use crate::postgres::{drop_database, fresh_database, server_or_skip, spawn_bot};
@@ -14,11 +14,8 @@ async fn two_shard_processes_on_one_postgres_walk_people_in_both_guilds() {
     };
     let name = format!("backup_help_scale_{}", std::process::id());
     let url = fresh_database(&base, &name).await;
-    let fake = FakeDiscord::start(Options::default())
-        .await
-        .expect("the fake starts");
-    fake.add_guild(SECOND_GUILD_ID, SECOND_SUPPORT_CHANNEL);
-    let h = Harness::around(fake, tempfile::tempdir().expect("a temporary directory"));
+    let h = Harness::for_process(Options::default()).await;
+    h.fake.add_guild(SECOND_GUILD_ID, SECOND_SUPPORT_CHANNEL);
     h.fake.add_member(PERSON, "Ada", &[]);
     h.fake.add_member(STRANGER, "Bo", &[]);
     let guilds = format!("guilds: [{GUILD_ID}, {SECOND_GUILD_ID}]");
