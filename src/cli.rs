@@ -215,12 +215,16 @@ fn run_bot(config_path: &Path) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(crate::discord::run(
+    let served = runtime.block_on(crate::discord::run(
         config,
         token,
         scripts,
         shutdown_signal(),
-    ))?;
+    ));
+    // Tasks still running (a shard reconnecting, a name lookup on a blocking thread) must
+    // not hold the exit up.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    served?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -102,16 +102,40 @@ pub async fn run(
     scripts: Vec<Script>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = crate::store::open(&config.storage).await?;
-    info!(storage = ?config.storage, "walkthroughs are stored");
-    let bot = Arc::new(Bot::new(config, scripts, store));
-    let mut intents =
-        GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::MESSAGE_CONTENT;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop_tx.send(true);
     });
+    tokio::select! {
+        result = serve(config, token, scripts, stop_rx.clone()) => result,
+        () = grace_after(stop_rx) => {
+            // Serenity only stops shards that are connected: while Discord is out of reach a
+            // shard waiting to reconnect keeps the client running for ever, and connecting
+            // (to the store or the gateway) has no deadline of its own.
+            warn!(
+                "the gateway did not close within {}s of the shutdown request \
+                 (is Discord reachable?); exiting anyway",
+                SHUTDOWN_GRACE.as_secs()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Connects and serves until `stop` turns true, reconnecting once without the Message
+/// Content intent if Discord refuses it.
+async fn serve(
+    config: Config,
+    token: Token,
+    scripts: Vec<Script>,
+    stop_rx: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let store = crate::store::open(&config.storage).await?;
+    info!(storage = ?config.storage, "walkthroughs are stored");
+    let bot = Arc::new(Bot::new(config, scripts, store));
+    let mut intents =
+        GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::MESSAGE_CONTENT;
     let mut first_try = true;
     loop {
         let handler = Handler::new(bot.clone());
@@ -134,28 +158,13 @@ pub async fn run(
             info!(intents = ?intents, "connecting to Discord");
             first_try = false;
         }
-        let start = async {
-            match bot.config.discord.shards {
-                // Serenity's range end is inclusive: 4..7 starts shards 4, 5, 6 and 7.
-                Some(r) => {
-                    let last = r.first + r.count.max(1) - 1;
-                    client.start_shard_range(r.first..last, r.total).await
-                }
-                None => client.start().await,
+        let result = match bot.config.discord.shards {
+            // Serenity's range end is inclusive: 4..7 starts shards 4, 5, 6 and 7.
+            Some(r) => {
+                let last = r.first + r.count.max(1) - 1;
+                client.start_shard_range(r.first..last, r.total).await
             }
-        };
-        let result = tokio::select! {
-            result = start => result,
-            () = grace_after(stop_rx.clone()) => {
-                // Serenity only stops shards that are connected: while Discord is out of
-                // reach, a shard waiting to reconnect would keep `start` running for ever.
-                warn!(
-                    "the gateway did not close within {}s of the shutdown request \
-                     (is Discord reachable?); exiting anyway",
-                    SHUTDOWN_GRACE.as_secs()
-                );
-                Ok(())
-            }
+            None => client.start().await,
         };
         ticker.abort();
         stopper.abort();
@@ -185,7 +194,9 @@ pub async fn run(
 }
 
 /// How long a shutdown may wait for the gateway to close before the bot exits anyway; within
-/// the 5 s an operator's SIGTERM is promised.
+/// the 5 s an operator's SIGTERM is promised. Connected shards close in milliseconds, one after
+/// another; a process running many shards may reach this and leave the last ones to time out
+/// on Discord's side, which loses nothing: walkthroughs are in the store.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// Completes `SHUTDOWN_GRACE` after a shutdown is requested.
