@@ -183,6 +183,8 @@ fn on_frame(
                 return Err((4004, "Authentication failed."));
             }
             let intents = data["intents"].as_u64().unwrap_or(0);
+            // Discord's default when IDENTIFY leaves it out.
+            let large_threshold = data["large_threshold"].as_u64().unwrap_or(50);
             if intents & MESSAGE_CONTENT != 0 && !shared.options.message_content_allowed {
                 return Err((4014, "Disallowed intent(s)."));
             }
@@ -209,7 +211,7 @@ fn on_frame(
                 replies.push(payloads::dispatch(
                     "GUILD_CREATE",
                     seq,
-                    payloads::guild_create(&world, guild, intents),
+                    payloads::guild_create(&world, guild, intents, large_threshold),
                 ));
             }
             *state.seq = replies.len() as u64;

@@ -132,10 +132,11 @@ pub fn ready(world: &World, session_id: &str, gateway_url: &str, shard: [u64; 2]
 /// The privileged intent without which GUILD_CREATE lists no members but the bot.
 pub const GUILD_PRESENCES: u64 = 1 << 8;
 
-/// GUILD_CREATE for a session that identified with `intents`. As on Discord, the member
-/// list is only the bot itself (and voice users, of which the fake has none) unless the
-/// session asked for GUILD_PRESENCES; `member_count` is always the whole guild.
-pub fn guild_create(world: &World, guild: u64, intents: u64) -> Value {
+/// GUILD_CREATE for a session that identified with `intents` and `large_threshold`. As on
+/// Discord, the member list is only the bot itself (and voice users, of which the fake has
+/// none) unless the session asked for GUILD_PRESENCES; `member_count` is always the whole
+/// guild, and `large` says whether it is over the threshold.
+pub fn guild_create(world: &World, guild: u64, intents: u64, large_threshold: u64) -> Value {
     let ours = |c: &&Channel| c.guild == Some(guild);
     let channels: Vec<Value> = world
         .channels
@@ -189,8 +190,7 @@ pub fn guild_create(world: &World, guild: u64, intents: u64) -> Value {
             "flags": 0,
         }],
         "joined_at": TIMESTAMP,
-        // Over the default large_threshold of 50.
-        "large": member_count > 50,
+        "large": member_count as u64 > large_threshold,
         "unavailable": false,
         "member_count": member_count,
         "voice_states": [],

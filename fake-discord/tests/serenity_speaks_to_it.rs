@@ -58,7 +58,7 @@ async fn every_emitted_payload_deserializes_into_serenitys_types() {
     for guild in [GUILD_ID, SECOND_GUILD_ID] {
         let presences = payloads::GUILD_PRESENCES;
         for intents in [0, presences] {
-            let json = fake.world(|w| payloads::guild_create(w, guild, intents));
+            let json = fake.world(|w| payloads::guild_create(w, guild, intents, 250));
             let parsed =
                 serde_json::from_value::<serenity::all::Guild>(json).expect("GUILD_CREATE");
             assert_eq!(parsed.channels.len(), 1, "one support channel each");
