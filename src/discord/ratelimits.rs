@@ -24,6 +24,7 @@ pub async fn forget_idle_buckets(ratelimiter: &Ratelimiter, now: SystemTime) -> 
             Err(_) => true,
         }
     });
+    routes.shrink_to_fit();
     before - routes.len()
 }
 

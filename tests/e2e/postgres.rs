@@ -93,33 +93,53 @@ pub fn spawn_bot(h: &Harness, name: &str, discord: &str, database_url: &str) -> 
 pub struct Outage {
     addr: SocketAddr,
     server: String,
-    relay: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    accept: Mutex<Option<JoinHandle<()>>>,
+    pipes: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+/// Splits a PostgreSQL URL into its server (`host:port`) and a function that puts another
+/// server in its place.
+fn server_of(database_url: &str) -> (String, impl Fn(&SocketAddr) -> String + '_) {
+    let (scheme, rest) = database_url
+        .split_once("://")
+        .expect("DATABASE_URL is a URL");
+    let (user, after) = match rest.rsplit_once('@') {
+        Some((user, after)) => (format!("{user}@"), after),
+        None => (String::new(), rest),
+    };
+    let end = after.find(['/', '?']).unwrap_or(after.len());
+    let (host, tail) = after.split_at(end);
+    let server = if host.contains(':') {
+        host.to_string()
+    } else {
+        format!("{host}:5432")
+    };
+    let elsewhere = move |addr: &SocketAddr| format!("{scheme}://{user}{addr}{tail}");
+    (server, elsewhere)
 }
 
 impl Outage {
     /// A relay to the server of `database_url`; returns it and the URL to reach the same
     /// database through it.
     pub async fn relay(database_url: &str) -> (Outage, String) {
-        let after_at = database_url
-            .rsplit_once('@')
-            .map_or(database_url, |(_, a)| a);
-        let server = after_at.split('/').next().unwrap_or(after_at).to_string();
+        let (server, elsewhere) = server_of(database_url);
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a port for the relay");
         let addr = listener.local_addr().expect("the relay's address");
         let outage = Outage {
             addr,
-            server: server.clone(),
-            relay: Arc::default(),
+            server,
+            accept: Mutex::new(None),
+            pipes: Arc::default(),
         };
         outage.serve(listener);
-        (outage, database_url.replacen(&server, &addr.to_string(), 1))
+        (outage, elsewhere(&addr))
     }
 
     fn serve(&self, listener: TcpListener) {
         let server = self.server.clone();
-        let relay = self.relay.clone();
+        let pipes = self.pipes.clone();
         let accept = tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
                 let server = server.clone();
@@ -128,26 +148,32 @@ impl Outage {
                         let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
                     }
                 });
-                if let Ok(mut tasks) = relay.lock() {
-                    tasks.push(pipe);
+                if let Ok(mut pipes) = pipes.lock() {
+                    pipes.push(pipe);
                 }
             }
         });
-        if let Ok(mut tasks) = self.relay.lock() {
-            tasks.push(accept);
+        if let Ok(mut slot) = self.accept.lock() {
+            *slot = Some(accept);
         }
     }
 
-    /// The server goes away: connections cut, the port closed.
+    /// The server goes away: the port closed first, so no connection slips in, then every
+    /// connection cut.
     pub async fn stop(&self) {
-        let tasks: Vec<JoinHandle<()>> = self
-            .relay
+        let accept = self.accept.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(accept) = accept {
+            accept.abort();
+            let _ = accept.await;
+        }
+        let pipes: Vec<JoinHandle<()>> = self
+            .pipes
             .lock()
-            .map(|mut t| t.drain(..).collect())
+            .map(|mut p| p.drain(..).collect())
             .unwrap_or_default();
-        for task in tasks {
-            task.abort();
-            let _ = task.await;
+        for pipe in pipes {
+            pipe.abort();
+            let _ = pipe.await;
         }
     }
 
@@ -172,11 +198,37 @@ impl Outage {
 
 impl Drop for Outage {
     fn drop(&mut self) {
-        if let Ok(mut tasks) = self.relay.lock() {
-            for task in tasks.drain(..) {
-                task.abort();
+        if let Some(accept) = self.accept.lock().ok().and_then(|mut slot| slot.take()) {
+            accept.abort();
+        }
+        if let Ok(mut pipes) = self.pipes.lock() {
+            for pipe in pipes.drain(..) {
+                pipe.abort();
             }
         }
+    }
+}
+
+#[test]
+fn the_relay_takes_the_place_of_any_server_in_a_url() {
+    let relay: SocketAddr = "127.0.0.1:7000".parse().expect("an address");
+    for (url, server, relayed) in [
+        (
+            "postgres://postgres:pw@127.0.0.1:5432/db",
+            "127.0.0.1:5432",
+            "postgres://postgres:pw@127.0.0.1:7000/db",
+        ),
+        (
+            "postgres://localhost/db?sslmode=disable",
+            "localhost:5432",
+            "postgres://127.0.0.1:7000/db?sslmode=disable",
+        ),
+    ] {
+        let (found, elsewhere) = server_of(url);
+        assert_eq!(
+            (found.as_str(), elsewhere(&relay).as_str()),
+            (server, relayed)
+        );
     }
 }
 
