@@ -185,12 +185,17 @@ async fn sqlite_keeps_the_contract_and_migrates_idempotently() {
     let storage = Storage::Sqlite {
         path: dir.path().join("nested/folder/backup-help.db"),
     };
-    let store = store::open(&storage)
+    contract_and_reopen(&storage).await;
+}
+
+/// Opens (creating and migrating) the store, runs the contract, then opens it again: the
+/// migrations run on an already-migrated database.
+async fn contract_and_reopen(storage: &Storage) {
+    let store = store::open(storage)
         .await
         .expect("an empty database is created and migrated");
     contract(store).await;
-    // Opening again runs the migrations on an already-migrated database.
-    let again = store::open(&storage)
+    let again = store::open(storage)
         .await
         .expect("an already-migrated database opens");
     assert!(again.by_thread(1).await.is_ok());
@@ -209,12 +214,7 @@ async fn postgres_keeps_the_contract_and_migrates_idempotently() {
     let storage = Storage::Postgres {
         url_env: "DATABASE_URL".into(),
     };
-    let store = store::open(&storage).await.expect("PostgreSQL is migrated");
-    contract(store).await;
-    let again = store::open(&storage)
-        .await
-        .expect("an already-migrated database opens");
-    assert!(again.by_thread(1).await.is_ok());
+    contract_and_reopen(&storage).await;
 }
 
 #[tokio::test]

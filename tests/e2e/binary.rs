@@ -115,10 +115,7 @@ async fn terminate(child: &mut BotProcess, log_path: &std::path::Path) -> String
 async fn sigterm_while_discord_is_out_of_reach_still_exits_0_within_5_seconds() {
     let h = Harness::for_process(Options::default()).await;
     let mut bot = spawn_bot(&h, 1);
-    h.wait("the bot to connect", |w| {
-        w.ready_count >= 1 && !w.commands.is_empty()
-    })
-    .await;
+    h.wait_connected(1).await;
     h.fake.go_offline();
     // Serenity gives up on the lost session and queues the shard to start again later; in
     // that state it has no connected shard to stop.
@@ -175,10 +172,7 @@ async fn after_kill_9_and_a_restart_the_last_button_continues_the_walk() {
     let h = Harness::for_process(Options::default()).await;
     h.fake.add_member(PERSON, "Ada", &[]);
     let mut bot = spawn_bot(&h, 1);
-    h.wait("the bot to connect", |w| {
-        w.ready_count >= 1 && !w.commands.is_empty()
-    })
-    .await;
+    h.wait_connected(1).await;
     let thread = h.open(PERSON).await;
     h.click(PERSON, thread, "Not sure").await;
     h.click(PERSON, thread, "Still failing").await;
@@ -192,8 +186,8 @@ async fn after_kill_9_and_a_restart_the_last_button_continues_the_walk() {
 
     bot.kill().expect("kill -9");
     let _ = bot.wait();
-    let mut bot = spawn_bot(&h, 2);
-    h.wait("the bot to reconnect", |w| w.ready_count >= 2).await;
+    let bot = spawn_bot(&h, 2);
+    h.wait_connected(2).await;
 
     let click = h.fake.click(PERSON, message, &still_failing);
     h.wait("the click after the restart", |w| {
@@ -208,8 +202,7 @@ async fn after_kill_9_and_a_restart_the_last_button_continues_the_walk() {
     let mut expected = before.clone();
     expected.push("Is there room left in iCloud?".to_string());
     assert_eq!(after, expected, "no step repeated or skipped");
-    let _ = bot.kill();
-    let _ = bot.wait();
+    drop(bot); // killed
     h.finish().await;
 }
 
@@ -223,11 +216,8 @@ async fn a_step_gone_from_a_new_script_is_explained_and_start_over_works() {
         .expect("the shipped script");
     std::fs::write(scripts.join("en.ron"), &english).expect("copied");
     let folder = scripts.display().to_string();
-    let mut bot = spawn_bot_with(&h, 1, &folder);
-    h.wait("the bot to connect", |w| {
-        w.ready_count >= 1 && !w.commands.is_empty()
-    })
-    .await;
+    let bot = spawn_bot_with(&h, 1, &folder);
+    h.wait_connected(1).await;
     let thread = h.open(PERSON).await;
     h.click(PERSON, thread, "Not sure").await;
     h.click(PERSON, thread, "Still failing").await;
@@ -236,15 +226,14 @@ async fn a_step_gone_from_a_new_script_is_explained_and_start_over_works() {
     let (_, start_over) = h.button(thread, "Start over");
 
     // Redeploy with the Wi-Fi step renamed: the person's step no longer exists.
-    let _ = bot.kill();
-    let _ = bot.wait();
+    drop(bot); // killed
     std::fs::write(
         scripts.join("en.ron"),
         english.replace("\"wifi\"", "\"wi-fi\""),
     )
     .expect("edited");
-    let mut bot = spawn_bot_with(&h, 2, &folder);
-    h.wait("the bot to reconnect", |w| w.ready_count >= 2).await;
+    let bot = spawn_bot_with(&h, 2, &folder);
+    h.wait_connected(2).await;
 
     let click = h.fake.click(PERSON, message, &still_failing);
     let reply = h.ephemeral_reply(click).await;
@@ -261,7 +250,6 @@ async fn a_step_gone_from_a_new_script_is_explained_and_start_over_works() {
         "{}",
         h.step_title(thread)
     );
-    let _ = bot.kill();
-    let _ = bot.wait();
+    drop(bot); // killed
     h.finish().await;
 }

@@ -100,11 +100,7 @@ pub async fn start(extra_config: &str, options: Options) -> Harness {
         stop: Some(stop),
         bot,
     };
-    harness
-        .wait("the bot to connect and register /backup-help", |w| {
-            w.ready_count >= 1 && w.commands.contains_key(&Some(GUILD_ID))
-        })
-        .await;
+    harness.wait_connected(1).await;
     harness
 }
 
@@ -118,6 +114,15 @@ impl Harness {
             stop: None,
             bot: tokio::spawn(async { Ok(()) }),
         }
+    }
+
+    /// Waits until the bot has identified `readies` times in all and registered
+    /// /backup-help on the test guild.
+    pub async fn wait_connected(&self, readies: usize) {
+        self.wait("the bot to connect and register /backup-help", |w| {
+            w.ready_count >= readies && w.commands.contains_key(&Some(GUILD_ID))
+        })
+        .await;
     }
 
     /// The folder holding the database.

@@ -268,11 +268,8 @@ async fn a_stopped_postgres_gets_a_clear_try_again_and_the_walk_continues_after(
     let (outage, through_relay) = Outage::relay(&direct).await;
     let h = Harness::for_process(Options::default()).await;
     h.fake.add_member(PERSON, "Ada", &[]);
-    let mut bot = spawn_bot(&h, "bot", &format!("guilds: [{GUILD_ID}]"), &through_relay);
-    h.wait("the bot to connect and register /backup-help", |w| {
-        w.commands.contains_key(&Some(GUILD_ID))
-    })
-    .await;
+    let bot = spawn_bot(&h, "bot", &format!("guilds: [{GUILD_ID}]"), &through_relay);
+    h.wait_connected(1).await;
 
     let thread = h.open(PERSON).await;
     let (message, not_sure) = h.button(thread, "Not sure");
@@ -298,8 +295,7 @@ async fn a_stopped_postgres_gets_a_clear_try_again_and_the_walk_continues_after(
         "each answer recorded once, none half-saved during the outage"
     );
 
-    let _ = bot.kill();
-    let _ = bot.wait();
+    drop(bot); // killed
     drop(outage);
     drop_database(&base, &name).await;
     h.finish().await;
