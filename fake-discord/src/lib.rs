@@ -214,6 +214,26 @@ impl FakeDiscord {
         self.shared.emit("THREAD_UPDATE", guild, json);
     }
 
+    /// Deletes a thread as a moderator would (the bot is told by THREAD_DELETE); its
+    /// messages stay in the records for the test to read.
+    pub fn delete_thread(&self, thread: u64) {
+        let (guild, json) = {
+            let mut world = self.shared.lock();
+            let Some(channel) = world.channels.remove(&thread) else {
+                return;
+            };
+            world.deleted.insert(thread);
+            let json = json!({
+                "id": thread.to_string(),
+                "guild_id": channel.guild.map(|g| g.to_string()),
+                "parent_id": channel.parent.map(|p| p.to_string()),
+                "type": channel.kind,
+            });
+            (channel.guild, json)
+        };
+        self.shared.emit("THREAD_DELETE", guild, json);
+    }
+
     /// `user` runs a slash command in `channel`; returns the interaction id.
     pub fn slash_command(&self, user: u64, channel: u64, name: &str) -> u64 {
         let data = json!({"id": "900", "name": name, "type": 1});
@@ -298,6 +318,7 @@ impl FakeDiscord {
             components: json!([]),
             flags: 0,
             pings: rest::pings(content, None),
+            nonce: None,
         };
         let mut payload = payloads::message(&world, &message);
         if let Some(person) = world.users.get(&user) {

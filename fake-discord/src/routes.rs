@@ -201,6 +201,10 @@ pub fn store_message(shared: &Shared, world: &mut World, channel: u64, b: &Value
         embeds: b.get("embeds").cloned().unwrap_or(json!([])),
         components: b.get("components").cloned().unwrap_or(json!([])),
         flags: b["flags"].as_u64().unwrap_or(0),
+        nonce: b.get("nonce").filter(|n| !n.is_null()).map(|n| match n {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }),
     };
     world.messages.insert(message.id, message.clone());
     if message.flags & EPHEMERAL == 0 {
@@ -225,6 +229,21 @@ fn create_message(shared: &Shared, world: &mut World, r: &Request, channel: u64)
             return Answer::error(400, 50083, "Thread is archived");
         }
         Some(_) => {}
+    }
+    // With enforce_nonce, Discord returns the message already created with the same nonce
+    // (by the same author, within minutes) instead of creating a second.
+    let nonce = b.get("nonce").filter(|n| !n.is_null()).map(|n| match n {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    });
+    if let (Some(nonce), Some(true)) = (&nonce, b["enforce_nonce"].as_bool()) {
+        let earlier = world
+            .messages
+            .values()
+            .find(|m| m.author == APP_ID && m.nonce.as_ref() == Some(nonce));
+        if let Some(earlier) = earlier {
+            return Answer::json(200, payloads::message(world, earlier));
+        }
     }
     let message = store_message(shared, world, channel, b);
     Answer::json(200, payloads::message(world, &message))
@@ -268,6 +287,9 @@ fn edit_channel(shared: &Shared, world: &mut World, r: &Request, id: u64) -> Ans
         return Answer::error(400, 50035, "Invalid Form Body");
     };
     let is_thread = world.channels.get(&id).is_some_and(Channel::is_thread);
+    if world.deleted.contains(&id) {
+        return Answer::error(404, 10003, "Unknown Channel");
+    }
     if !is_thread {
         world.violation(format!("{}: the bot only edits threads", r.what()));
         return Answer::error(404, 10003, "Unknown Channel");

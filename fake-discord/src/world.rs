@@ -67,6 +67,8 @@ pub struct Message {
     pub flags: u64,
     /// Who this message actually notified: "everyone", "user:<id>", "role:<id>".
     pub pings: Vec<String>,
+    /// The nonce the bot sent with it, if any.
+    pub nonce: Option<String>,
 }
 
 /// Which response an interaction got, and when.
@@ -128,6 +130,9 @@ pub struct World {
     pub gateway_sessions: BTreeMap<String, ([u64; 2], u64)>,
     /// Gateway sessions that got READY.
     pub ready_count: usize,
+    /// Threads deleted (by a moderator): requests to them get 10003 Unknown Channel, which
+    /// is no fault of the bot's.
+    pub deleted: std::collections::BTreeSet<u64>,
     /// How late to answer message posts (see `FakeDiscord::delay_message_posts`).
     pub message_post_delay: std::time::Duration,
     next_id: u64,
