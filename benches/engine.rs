@@ -20,7 +20,7 @@ fn english() -> (String, Script) {
 /// A session five answers into the walk, at the "storage" check.
 fn mid_walk(engine: &Engine) -> Session {
     let now = Timestamp(0);
-    let mut session = engine.new_session(OwnerId(1), now);
+    let mut session = engine.new_session(OwnerId::new(1).expect("ids are not 0"), now);
     engine.apply(&mut session, Input::Start, now);
     for _ in 0..4 {
         let step = session.current_step().cloned().expect("an open step");

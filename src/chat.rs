@@ -7,7 +7,7 @@
 use std::io::{self, BufRead, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::conversation::{Engine, IdlePolicy, Input, OwnerId, Reply, Timestamp};
+use crate::conversation::{Engine, IdlePolicy, Input, Reply, Timestamp, LOCAL_OWNER};
 use crate::script::{Script, Step};
 use crate::view;
 
@@ -23,7 +23,7 @@ pub enum ChatEnd {
 /// Runs one walk through `script`, reading answers from `input` until an ending or EOF.
 pub fn run(script: &Script, input: impl BufRead, mut out: impl Write) -> io::Result<ChatEnd> {
     let engine = Engine::new(script, IdlePolicy::default());
-    let mut session = engine.new_session(OwnerId(0), clock());
+    let mut session = engine.new_session(LOCAL_OWNER, clock());
     writeln!(out, "{}", script.name)?;
     let mut reply = engine.apply(&mut session, Input::Start, clock());
     let mut lines = input.lines();

@@ -219,6 +219,7 @@ fn run_bot(config_path: &Path) -> anyhow::Result<ExitCode> {
         config,
         token,
         scripts,
+        std::sync::Arc::new(crate::clock::SystemClock),
         shutdown_signal(),
     ));
     // Tasks still running (a shard reconnecting, a name lookup on a blocking thread) must
@@ -271,7 +272,7 @@ fn stats(config_path: &Path, since_text: &str, format: StatsFormat) -> anyhow::R
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let from = crate::discord::now().minus(since);
+    let from = crate::clock::Clock::now(&crate::clock::SystemClock).minus(since);
     let events = runtime.block_on(async {
         let store = crate::store::open(&config.storage).await?;
         store.events_since(from).await

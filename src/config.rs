@@ -11,6 +11,8 @@ use std::time::Duration;
 use ron::extensions::Extensions;
 use serde::{Deserialize, Deserializer};
 
+use crate::ids::{GuildId, RoleId};
+
 /// The environment variable holding the bot token.
 pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
 
@@ -63,13 +65,13 @@ pub struct DiscordConfig {
     pub api_url: Option<String>,
     /// Guilds to register `/backup-help` in instantly; empty = globally.
     #[serde(default)]
-    pub guilds: Vec<u64>,
+    pub guilds: Vec<GuildId>,
     /// The role pinged when a walkthrough is handed to a person.
     #[serde(default)]
-    pub support_role: Option<u64>,
+    pub support_role: Option<RoleId>,
     /// Members of these roles may answer on someone else's behalf.
     #[serde(default)]
-    pub staff_roles: Vec<u64>,
+    pub staff_roles: Vec<RoleId>,
     #[serde(default)]
     pub thread: ThreadKind,
     /// Run only these shards in this process (several processes share one database);

@@ -20,12 +20,16 @@
 
 pub mod chat;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod conversation;
+pub mod crash;
 pub mod discord;
 pub mod graph;
+pub mod ids;
 pub mod matcher;
 pub mod script;
 pub mod stats;
 pub mod store;
 pub mod view;
+pub mod walkthrough;

@@ -81,6 +81,8 @@ pub fn report(events: &[Event], script: &Script) -> Report {
                     outcomes.idle_closed += 1;
                     row(&mut rows, step).left_here += 1;
                 }
+                // Not an outcome of the walk itself; only no longer open.
+                EventKind::ThreadDeleted | EventKind::NotDelivered => ended = true,
                 _ => {}
             }
         }

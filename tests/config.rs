@@ -41,10 +41,25 @@ fn values_are_read() {
         config.discord.api_url.as_deref(),
         Some("http://127.0.0.1:9")
     );
-    assert_eq!(config.discord.guilds, [1, 2]);
-    assert_eq!(config.discord.support_role, Some(3));
+    let guilds: Vec<u64> = config.discord.guilds.iter().map(|g| g.get()).collect();
+    assert_eq!(guilds, [1, 2]);
+    assert_eq!(config.discord.support_role.map(|r| r.get()), Some(3));
     assert_eq!(config.discord.thread, ThreadKind::Public);
     assert_eq!(config.idle_warning.0, Duration::from_secs(90));
+}
+
+#[test]
+fn a_zero_id_is_an_error_naming_file_and_line() {
+    for (key, what) in [
+        ("support_role: Some(0)", "role id cannot be 0"),
+        ("guilds: [5, 0]", "server id cannot be 0"),
+        ("staff_roles: [0]", "role id cannot be 0"),
+    ] {
+        let source = format!("Config(\n    discord: (\n        {key},\n    ),\n)");
+        let text = error(&source);
+        assert!(text.starts_with("config.ron:3:"), "{key}: {text}");
+        assert!(text.contains(what), "{key}: {text}");
+    }
 }
 
 #[test]

@@ -27,7 +27,7 @@ fn engine(script: &Script) -> Engine<'_> {
 /// The phases a session can be in, each built by real inputs.
 fn phases(engine: &Engine) -> Vec<(&'static str, Session)> {
     let t = common::T0;
-    let fresh = engine.new_session(OwnerId(7), t);
+    let fresh = engine.new_session(OwnerId::new(7).expect("ids are not 0"), t);
     let at_start = common::started(engine);
     let mut at_first = at_start.clone();
     engine.apply(

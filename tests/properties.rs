@@ -72,7 +72,7 @@ proptest! {
         };
         let engine = Engine::new(script, idle);
         let mut now = common::T0;
-        let mut session = engine.new_session(OwnerId(1), now);
+        let mut session = engine.new_session(OwnerId::new(1).expect("ids are not 0"), now);
         for (input, minutes) in inputs {
             now = now.plus(Duration::from_secs(minutes * 60));
             let before = session.clone();

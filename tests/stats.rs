@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use backup_help_bot::config::Storage;
 use backup_help_bot::conversation::{Input, OwnerId, Timestamp};
-use backup_help_bot::store::{self, Record};
+use backup_help_bot::ids::{GuildId, ThreadId};
+use backup_help_bot::store::{self, Done, Record};
 use serde_json::Value;
 
 const MIN: Duration = Duration::from_secs(60);
@@ -22,13 +23,14 @@ async fn walk(
 ) {
     let script = common::english();
     let engine = common::engine(&script);
-    let mut session = engine.new_session(OwnerId(thread), start);
+    let mut session = engine.new_session(OwnerId::new(thread).expect("ids are not 0"), start);
     let reply = engine.apply(&mut session, Input::Start, start);
     let mut record = Record {
-        thread,
-        guild: 1,
+        thread: ThreadId::new(thread).expect("ids are not 0"),
+        guild: GuildId::new(1).expect("ids are not 0"),
         locale: "en".into(),
-        step_message: None,
+        shown: None,
+        done: Done::default(),
         idle_due: engine.idle_due(&session),
         session,
     };

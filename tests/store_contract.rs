@@ -8,7 +8,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use backup_help_bot::config::Storage;
 use backup_help_bot::conversation::{Input, OwnerId, Timestamp};
-use backup_help_bot::store::{self, Event, EventKind, Record, SessionStore, StoreError};
+use backup_help_bot::ids::{GuildId, MessageId, ThreadId};
+use backup_help_bot::store::{
+    self, Done, Event, EventKind, Owed, Record, SessionStore, Shown, StoreError,
+};
 
 /// Ids unique to this run, so tests can share one PostgreSQL database.
 fn base() -> u64 {
@@ -20,16 +23,21 @@ fn base() -> u64 {
         + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * 100
 }
 
-fn record(thread: u64, guild: u64, owner: u64) -> Record {
+fn thread(id: u64) -> ThreadId {
+    ThreadId::new(id).expect("ids are not 0")
+}
+
+fn record(thread_id: u64, guild: u64, owner: u64) -> Record {
     let script = common::english();
     let engine = common::engine(&script);
-    let mut session = engine.new_session(OwnerId(owner), common::T0);
+    let mut session = engine.new_session(OwnerId::new(owner).expect("ids are not 0"), common::T0);
     engine.apply(&mut session, Input::Start, common::T0);
     Record {
-        thread,
-        guild,
+        thread: thread(thread_id),
+        guild: GuildId::new(guild).expect("ids are not 0"),
         locale: "en".into(),
-        step_message: None,
+        shown: None,
+        done: Done::default(),
         idle_due: engine.idle_due(&session),
         session,
     }
@@ -37,28 +45,30 @@ fn record(thread: u64, guild: u64, owner: u64) -> Record {
 
 async fn contract(store: Arc<dyn SessionStore>) {
     let b = base();
-    let (guild, owner) = (b + 1, b + 2);
+    let (guild_id, owner_id) = (b + 1, b + 2);
+    let guild = GuildId::new(guild_id).expect("ids are not 0");
+    let owner = OwnerId::new(owner_id).expect("ids are not 0");
 
     // Insert and read back, by thread and by owner.
-    let first = record(b + 10, guild, owner);
+    let first = record(b + 10, guild_id, owner_id);
     store.insert(&first).await.expect("insert");
     assert_eq!(
-        store.by_thread(b + 10).await.expect("read"),
+        store.by_thread(thread(b + 10)).await.expect("read"),
         Some(first.clone())
     );
     assert_eq!(
         store.open_for(guild, owner).await.expect("read"),
         Some(first.clone())
     );
-    assert_eq!(store.by_thread(b + 99).await.expect("read"), None);
+    assert_eq!(store.by_thread(thread(b + 99)).await.expect("read"), None);
 
     // One open walkthrough per person per guild, enforced by the database.
-    let second = record(b + 11, guild, owner);
+    let second = record(b + 11, guild_id, owner_id);
     assert!(matches!(
         store.insert(&second).await,
         Err(StoreError::AlreadyOpen)
     ));
-    let elsewhere = record(b + 12, guild + 1, owner);
+    let elsewhere = record(b + 12, guild_id + 1, owner_id);
     store
         .insert(&elsewhere)
         .await
@@ -80,7 +90,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
     ));
     assert_eq!(
         store
-            .by_thread(b + 10)
+            .by_thread(thread(b + 10))
             .await
             .expect("read")
             .map(|r| r.session),
@@ -102,30 +112,72 @@ async fn contract(store: Arc<dyn SessionStore>) {
         .await
         .expect("a new walkthrough after the last ended");
 
-    // The step message is recorded without touching the version, and forgotten (None) when
-    // the next step could not be posted.
-    for message in [Some(777), None] {
-        store
-            .set_step_message(b + 11, message)
-            .await
-            .expect("step message");
-        let stored = store
-            .by_thread(b + 11)
-            .await
-            .expect("read")
-            .expect("present");
-        assert_eq!(
-            (stored.step_message, stored.session.version),
-            (message, second.session.version)
-        );
-    }
+    // A new walkthrough owes its first step, and says so to the sweep.
+    let owing = |records: Vec<Record>| -> Vec<ThreadId> {
+        records
+            .into_iter()
+            .map(|r| r.thread)
+            .filter(|t| *t == thread(b + 11))
+            .collect()
+    };
+    assert_eq!(second.owed().len(), 1);
+    assert_eq!(
+        owing(store.owing(1000).await.expect("owing")),
+        [thread(b + 11)]
+    );
+    assert!(store
+        .open_threads()
+        .await
+        .expect("open threads")
+        .contains(&thread(b + 11)));
+
+    // What was shown is recorded without touching the version or the session, and then
+    // nothing is owed.
+    let mut shown = second.clone();
+    shown.shown = Some(Shown {
+        step: shown.session.current_step().cloned().expect("at a step"),
+        serial: shown.session.step_serial,
+        message: MessageId::new(777).expect("ids are not 0"),
+    });
+    shown.done = Done {
+        ending_posted: true,
+        archived: false,
+    };
+    shown.session.version += 40; // not saved by save_shown
+    store.save_shown(&shown).await.expect("shown");
+    let stored = store
+        .by_thread(thread(b + 11))
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(
+        (stored.shown.clone(), stored.done, stored.session.version),
+        (shown.shown.clone(), shown.done, second.session.version)
+    );
+    assert_eq!(stored.owed(), Vec::<Owed>::new());
+    assert!(owing(store.owing(1000).await.expect("owing")).is_empty());
+    // A save leaves what was shown alone.
+    store
+        .save(&second, second.session.version)
+        .await
+        .map_err(|e| e.to_string())
+        .ok();
+    let stored = store
+        .by_thread(thread(b + 11))
+        .await
+        .expect("read")
+        .expect("present");
+    assert_eq!(
+        stored.shown, shown.shown,
+        "save does not forget the step message"
+    );
 
     // Due for an idle warning or close: only those whose time has come, oldest first.
-    let mut late = record(b + 20, guild + 2, owner);
+    let mut late = record(b + 20, guild_id + 2, owner_id);
     late.idle_due = Some(Timestamp(1_000));
-    let mut later = record(b + 21, guild + 3, owner);
+    let mut later = record(b + 21, guild_id + 3, owner_id);
     later.idle_due = Some(Timestamp(2_000));
-    let mut future = record(b + 22, guild + 4, owner);
+    let mut future = record(b + 22, guild_id + 4, owner_id);
     future.idle_due = Some(Timestamp(i64::MAX / 2));
     for r in [&later, &future, &late] {
         store.insert(r).await.expect("insert");
@@ -135,7 +187,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
         .await
         .expect("due")
         .iter()
-        .map(|r| r.thread)
+        .map(|r| r.thread.get())
         .collect();
     let ours: Vec<u64> = due
         .into_iter()
@@ -153,9 +205,9 @@ async fn contract(store: Arc<dyn SessionStore>) {
     .into_iter()
     .map(|(ms, kind, step)| Event {
         at: at(ms),
-        guild,
+        guild: guild_id,
         thread: b + 10,
-        owner,
+        owner: owner_id,
         kind,
         step: step.map(str::to_string),
     })
@@ -198,7 +250,7 @@ async fn contract_and_reopen(storage: &Storage) {
     let again = store::open(storage)
         .await
         .expect("an already-migrated database opens");
-    assert!(again.by_thread(1).await.is_ok());
+    assert!(again.by_thread(thread(1)).await.is_ok());
 }
 
 #[tokio::test]

@@ -51,6 +51,7 @@ impl<'a> Engine<'a> {
             created_at: now,
             last_activity: now,
             idle_warned: false,
+            step_serial: 0,
         }
     }
 
@@ -70,11 +71,13 @@ impl<'a> Engine<'a> {
         if input == Input::Tick {
             return self.tick(session, now);
         }
+        if let Input::Close(reason) = input {
+            return close(session, reason);
+        }
         let current = match &session.phase {
             Phase::NotStarted if input == Input::Start => {
                 let start = self.script.start.clone();
-                session.phase = Phase::At(start.clone());
-                touch(session, now);
+                show(session, &start, now);
                 return Reply::Show {
                     step: start,
                     cause: Cause::Started,
@@ -121,7 +124,7 @@ impl<'a> Engine<'a> {
                     candidates,
                 },
             },
-            Input::Tick => Reply::Nothing, // handled above
+            Input::Tick | Input::Close(_) => Reply::Nothing, // handled above
         }
     }
 
@@ -151,8 +154,7 @@ impl<'a> Engine<'a> {
         let cause = Cause::Answered(answer);
         match self.resolve(&goto, &session.history) {
             Target::Step(next) => {
-                session.phase = Phase::At(next.clone());
-                touch(session, now);
+                show(session, &next, now);
                 Reply::Show { step: next, cause }
             }
             Target::End(ending) => self.end(session, ending, current, cause, now),
@@ -217,8 +219,7 @@ impl<'a> Engine<'a> {
         let Some(last) = session.history.pop() else {
             return Reply::Rejected(Rejection::NothingToGoBackTo);
         };
-        session.phase = Phase::At(last.step.clone());
-        touch(session, now);
+        show(session, &last.step, now);
         Reply::Show {
             step: last.step,
             cause: Cause::WentBack,
@@ -228,8 +229,7 @@ impl<'a> Engine<'a> {
     fn start_over(&self, session: &mut Session, now: Timestamp) -> Reply {
         let start = self.script.start.clone();
         session.history.clear();
-        session.phase = Phase::At(start.clone());
-        touch(session, now);
+        show(session, &start, now);
         Reply::Show {
             step: start,
             cause: Cause::StartedOver,
@@ -255,6 +255,23 @@ impl<'a> Engine<'a> {
             Reply::Nothing
         }
     }
+}
+
+/// Puts `step` before the person: a move, and one more step to post.
+fn show(session: &mut Session, step: &StepId, now: Timestamp) {
+    session.phase = Phase::At(step.clone());
+    session.step_serial += 1;
+    touch(session, now);
+}
+
+/// Ends an open session for a reason outside the conversation; an ended one stays as it is.
+fn close(session: &mut Session, reason: CloseReason) -> Reply {
+    if !session.phase.is_open() {
+        return Reply::Nothing;
+    }
+    session.phase = Phase::Closed(reason);
+    session.version += 1;
+    Reply::Closed { reason }
 }
 
 /// Records a move by the person: a new version, and the idle clock starts again.

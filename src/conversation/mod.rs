@@ -20,7 +20,7 @@
 //! let engine = Engine::new(&script, IdlePolicy::default());
 //! let now = Timestamp(0);
 //!
-//! let mut session = engine.new_session(OwnerId(42), now);
+//! let mut session = engine.new_session(OwnerId::new(42).expect("ids are not 0"), now);
 //! let first = engine.apply(&mut session, Input::Start, now);
 //! assert!(matches!(first, Reply::Show { ref step, .. } if *step == script.start));
 //!
@@ -69,10 +69,14 @@ impl Timestamp {
     }
 }
 
-/// The person a session belongs to (their Discord user id; 0 in the terminal).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct OwnerId(pub u64);
+/// The person a session belongs to: their Discord user id (the terminal uses a fixed one).
+pub use crate::ids::UserId as OwnerId;
+
+/// The owner of walks outside Discord (the terminal, the path walker).
+pub const LOCAL_OWNER: OwnerId = match OwnerId::new(1) {
+    Some(id) => id,
+    None => unreachable!(),
+};
 
 /// Which script, and which version of its file, a session was started with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,6 +108,11 @@ impl Phase {
 pub enum CloseReason {
     /// No answer for the configured idle time.
     Idle,
+    /// The thread was deleted (by a moderator, or with its channel).
+    ThreadDeleted,
+    /// The first step could not be posted (Discord refused, or kept failing): the person is
+    /// free to start again once that is fixed.
+    NotDelivered,
 }
 
 /// How an answer was given.
@@ -139,6 +148,11 @@ pub struct Session {
     pub last_activity: Timestamp,
     /// The idle warning for the current quiet spell has been sent.
     pub idle_warned: bool,
+    /// Counts the times a step was put before the person, each move to a step (the same one
+    /// again included). The adapter remembers the serial of the step message it posted last:
+    /// when the two differ, the current step is still owed to the person.
+    #[serde(default)]
+    pub step_serial: u64,
 }
 
 impl Session {
@@ -174,6 +188,9 @@ pub enum Input {
     },
     /// Time passed; checks the idle warning and close.
     Tick,
+    /// The walkthrough cannot go on where it is (its thread is gone, its first step could not
+    /// be posted): closes it if it is open, else changes nothing.
+    Close(CloseReason),
 }
 
 /// Why a step is (re)shown or an ending reached.
@@ -223,6 +240,18 @@ pub enum Reply {
     },
     /// A tick with nothing due.
     Nothing,
+}
+
+impl Reply {
+    /// The reply for a log line: a hand-off without its summary.
+    pub fn brief(&self) -> String {
+        match self {
+            Reply::HandedOff {
+                ending, summary, ..
+            } => format!("HandedOff({ending}, {} answers)", summary.len()),
+            other => format!("{other:?}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

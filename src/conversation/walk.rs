@@ -4,7 +4,7 @@
 //! the shipped script ends. Because it runs [`Engine::apply`] itself, "next" is resolved
 //! exactly as a person would experience it.
 
-use super::{Engine, Input, OwnerId, Reply, Session, Timestamp};
+use super::{Engine, Input, Reply, Session, Timestamp, LOCAL_OWNER};
 use crate::script::{EndingId, Script, StepId};
 
 /// One complete walk: the (step, choice) answers and the ending reached.
@@ -40,7 +40,7 @@ impl Walk {
 pub fn walk_all(script: &Script, max_paths: usize) -> Walk {
     let engine = Engine::new(script, Default::default());
     let now = Timestamp(0);
-    let mut session = engine.new_session(OwnerId(0), now);
+    let mut session = engine.new_session(LOCAL_OWNER, now);
     let mut walk = Walk::default();
     if !matches!(
         engine.apply(&mut session, Input::Start, now),

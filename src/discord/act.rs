@@ -1,65 +1,280 @@
-//! Carrying out a plan of effects in Discord, in order.
+//! The Discord outlet: carries out one effect of a turn with serenity, and says in the
+//! walkthrough's terms ([`EffectError`]) what went wrong.
 
-use serenity::all::{
-    ChannelId, ComponentInteraction, CreateAllowedMentions, CreateEmbed,
-    CreateInteractionResponseFollowup, CreateMessage, EditInteractionResponse, EditMessage,
-    EditThread, Http, RoleId,
-};
+use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
+use async_trait::async_trait;
+use serenity::all::{
+    AutoArchiveDuration, ChannelId, ChannelType, CommandInteraction, ComponentInteraction,
+    CreateInteractionResponseFollowup, CreateMessage, CreateThread, EditInteractionResponse,
+    EditMessage, EditThread, Http, Nonce,
+};
 use tracing::{info, warn};
 
-use super::effects::{Effect, Notice};
+use super::opening::thread_name;
 use super::render::{self, no_mentions, step_rows};
-use super::sessions::{step_message, thread as thread_of};
 use super::Bot;
+use crate::config::ThreadKind;
+use crate::ids::{MessageId, ThreadId};
 use crate::script::Script;
 use crate::store::Record;
-use crate::view;
+use crate::walkthrough::{Effect, EffectError, Notice, Outlet};
 
 /// Discord's "thread is archived" error.
 const THREAD_ARCHIVED: isize = 50083;
-/// Tries of a post or edit that Discord answers with 429 or a server error.
+/// Discord's "unknown channel": the thread was deleted.
+const UNKNOWN_CHANNEL: isize = 10003;
+/// Tries of a request that Discord answers with a server error.
 const TRIES: u32 = 4;
-/// The first wait before trying again; it doubles each time (0.25, 0.5, 1 s). Serenity's
-/// error does not carry Discord's `retry_after`, so this is a fixed, short backoff; with a
-/// REST proxy in front (`api_url`) the proxy paces requests.
+/// The first wait before trying again; it doubles each time (0.25, 0.5, 1 s).
+///
+/// A 429 is not retried here. Talking to Discord directly, serenity's rate limiter honours
+/// `Retry-After` itself and a 429 never reaches this code; through a REST proxy
+/// (`api_url`), serenity keeps no headers of a failed response, so the wait Discord asked
+/// for is unknown. Retrying blind would count against Discord's invalid-request limit, so
+/// the effect stays owed and the sweep tries again seconds later.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 
-/// What carrying out a plan could not do that the person should hear about.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Outcome {
-    /// Discord refused a post in the thread for lack of permissions.
-    pub refused: bool,
+/// The outlet for one turn: the interaction that caused it, if any, is answered by it.
+pub struct DiscordOutlet<'a> {
+    pub bot: &'a Bot,
+    pub http: &'a Http,
+    /// The click being answered: its message is the one to update, its follow-ups private.
+    pub click: Option<&'a ComponentInteraction>,
+    /// The `/backup-help` being answered: who to open a thread for, and where.
+    pub command: Option<&'a CommandInteraction>,
 }
 
-/// Runs `effects` for the walkthrough `record`. `click` is the interaction that caused them,
-/// if any: the first effect answers it.
-pub async fn carry_out(
-    bot: &Bot,
-    http: &Http,
-    record: &Record,
-    effects: Vec<Effect>,
-    click: Option<&ComponentInteraction>,
-) -> Outcome {
-    let script = bot.script(&record.locale);
-    let mut outcome = Outcome::default();
-    for effect in effects {
-        if let Err(err) = one(bot, http, script, record, &effect, click).await {
-            warn!(
-                ?effect,
-                thread = record.thread,
-                "could not carry out an effect: {err}"
-            );
-            if let serenity::Error::Http(http_err) = &err {
-                outcome.refused |= status(http_err) == Some(403);
+impl<'a> DiscordOutlet<'a> {
+    pub fn new(bot: &'a Bot, http: &'a Http) -> DiscordOutlet<'a> {
+        DiscordOutlet {
+            bot,
+            http,
+            click: None,
+            command: None,
+        }
+    }
+}
+
+#[async_trait]
+impl Outlet for DiscordOutlet<'_> {
+    async fn open_thread(&self, script: &Script) -> Result<ThreadId, EffectError> {
+        let Some(command) = self.command else {
+            return Err(EffectError::Failed(
+                "no /backup-help to open a thread for".into(),
+            ));
+        };
+        let person = command
+            .user
+            .global_name
+            .as_deref()
+            .unwrap_or(&command.user.name);
+        let (kind, permission) = match self.bot.config.discord.thread {
+            ThreadKind::Private => (ChannelType::PrivateThread, "Create Private Threads"),
+            ThreadKind::Public => (ChannelType::PublicThread, "Create Public Threads"),
+        };
+        let mut builder = CreateThread::new(thread_name(&script.name, person))
+            .kind(kind)
+            .auto_archive_duration(AutoArchiveDuration::OneDay);
+        if kind == ChannelType::PrivateThread {
+            builder = builder.invitable(false);
+        }
+        let create = || command.channel_id.create_thread(self.http, builder.clone());
+        let thread = with_retries("creating the thread", create)
+            .await
+            .map_err(|err| classify(err, permission))?;
+        let add = || thread.id.add_thread_member(self.http, command.user.id);
+        with_retries("adding the person to the thread", add)
+            .await
+            .map_err(|err| classify(err, "Send Messages in Threads"))?;
+        ThreadId::new(thread.id.get()).ok_or_else(|| EffectError::Failed("thread id 0".into()))
+    }
+
+    async fn thread_exists(&self, thread: ThreadId) -> bool {
+        let channel = ChannelId::new(thread.get());
+        match channel.to_channel(self.http).await {
+            Ok(_) => true,
+            Err(err) => {
+                let gone = classify(err, "View Channel") == EffectError::Gone;
+                if !gone {
+                    warn!(%thread, "cannot tell whether a thread still exists; assuming it does");
+                }
+                !gone
             }
         }
     }
-    outcome
+
+    async fn carry_out(
+        &self,
+        record: &Record,
+        script: &Script,
+        effect: &Effect,
+    ) -> Result<Option<MessageId>, EffectError> {
+        let thread = ChannelId::new(record.thread.get());
+        let post = |message: CreateMessage| self.post(record, thread, message, effect);
+        match effect {
+            Effect::UpdateClicked { step, answered } => {
+                let rows = match script.step(step) {
+                    Some(step) => step_rows(script, step, Some(*answered)),
+                    None => Vec::new(),
+                };
+                // The click was acknowledged at once (a deferred update): edit its message.
+                if let Some(click) = self.click {
+                    let in_thread = click.channel_id == thread;
+                    // Clicked under the private reply to a second /backup-help: remove its
+                    // button there; the thread gets the rest.
+                    let rows = if in_thread { rows } else { Vec::new() };
+                    let edit = EditInteractionResponse::new().components(rows);
+                    let update = || click.edit_response(self.http, edit.clone());
+                    with_retries("updating the clicked message", update)
+                        .await
+                        .map_err(|err| classify(err, "Send Messages in Threads"))?;
+                }
+                Ok(None)
+            }
+            Effect::Ephemeral(notice) => {
+                if let Some(click) = self.click {
+                    ephemeral(self.http, click, notice_text(script, *notice))
+                        .await
+                        .map_err(|err| classify(err, "Send Messages in Threads"))?;
+                }
+                Ok(None)
+            }
+            Effect::DisableShown { step, answered } => {
+                let shown = record.shown.as_ref().filter(|s| s.step == *step);
+                if let (Some(shown), Some(step)) = (shown, script.step(step)) {
+                    let rows = step_rows(script, step, Some(*answered));
+                    let message = serenity::all::MessageId::new(shown.message.get());
+                    let edit = || {
+                        let edit = EditMessage::new().components(rows.clone());
+                        thread.edit_message(self.http, message, edit)
+                    };
+                    with_retries("disabling the answered step", edit)
+                        .await
+                        .map_err(|err| classify(err, "Send Messages in Threads"))?;
+                }
+                Ok(None)
+            }
+            Effect::PostStep(step) => match script.step(step) {
+                Some(step) => post(render::step_message(script, step)).await.map(Some),
+                // The script changed under the walkthrough: say so, and that message is
+                // what the person has been shown.
+                None => post(render::notice(script.messages.step_gone.clone()))
+                    .await
+                    .map(Some),
+            },
+            Effect::PostReAsk { step, candidates } => match script.step(step) {
+                Some(step) => post(render::re_ask(script, step, candidates))
+                    .await
+                    .map(drop),
+                None => Ok(()),
+            }
+            .map(|()| None),
+            Effect::PostResolved(ending) => match render::resolved(script, ending) {
+                Some(message) => post(message).await.map(|_| None),
+                None => Ok(None),
+            },
+            Effect::PostHandOff(ending) => {
+                let support = self.bot.config.discord.support_role;
+                let session = &record.session;
+                let message =
+                    render::hand_off(script, ending, session.owner, &session.history, support);
+                post(message).await.map(|_| None)
+            }
+            Effect::PostIdleWarning => {
+                let text = script.messages.idle_warning.clone();
+                post(render::notice(text)).await.map(|_| None)
+            }
+            Effect::PostIdleClosed => {
+                let text = script.messages.idle_closed.clone();
+                post(render::notice(text)).await.map(|_| None)
+            }
+            Effect::PostNotice(notice) => {
+                let text = notice_text(script, *notice);
+                post(render::notice(text)).await.map(|_| None)
+            }
+            Effect::ArchiveThread => {
+                let archive = || thread.edit_thread(self.http, EditThread::new().archived(true));
+                with_retries("archiving the thread", archive)
+                    .await
+                    .map_err(|err| classify(err, "Manage Threads"))?;
+                self.bot.set_archived(thread, true);
+                info!(%thread, "thread archived");
+                Ok(None)
+            }
+        }
+    }
 }
 
-/// Runs a request again on 429 or a server error, a few times with a growing pause.
+impl DiscordOutlet<'_> {
+    /// Posts into the thread, unarchiving it first if someone archived it. What the
+    /// walkthrough owes carries a nonce made of the walkthrough and the effect, with
+    /// `enforce_nonce`: if a crash made the bot post the same thing again within minutes,
+    /// Discord returns the first message instead of posting a second.
+    async fn post(
+        &self,
+        record: &Record,
+        thread: ChannelId,
+        message: CreateMessage,
+        effect: &Effect,
+    ) -> Result<MessageId, EffectError> {
+        let refused = "Send Messages in Threads, Embed Links";
+        if self.bot.is_archived(thread) {
+            self.unarchive(thread).await?;
+        }
+        let message = match nonce(record, effect) {
+            Some(nonce) => message.nonce(Nonce::Number(nonce)).enforce_nonce(true),
+            None => message,
+        };
+        let send = || thread.send_message(self.http, message.clone());
+        let sent = match with_retries("posting in the thread", send).await {
+            Ok(sent) => sent,
+            // Archived without us hearing of it: unarchive and try once more.
+            Err(serenity::Error::Http(err)) if discord_code(&err) == Some(THREAD_ARCHIVED) => {
+                self.unarchive(thread).await?;
+                thread
+                    .send_message(self.http, message)
+                    .await
+                    .map_err(|err| classify(err, refused))?
+            }
+            Err(err) => return Err(classify(err, refused)),
+        };
+        MessageId::new(sent.id.get()).ok_or_else(|| EffectError::Failed("message id 0".into()))
+    }
+
+    async fn unarchive(&self, thread: ChannelId) -> Result<(), EffectError> {
+        thread
+            .edit_thread(self.http, EditThread::new().archived(false))
+            .await
+            .map_err(|err| classify(err, "Manage Threads"))?;
+        self.bot.set_archived(thread, false);
+        info!(%thread, "thread unarchived before posting");
+        Ok(())
+    }
+}
+
+/// The nonce of an owed post: the same for the same step (by its serial) or ending of a
+/// walkthrough, so a repeat after a crash is recognised. Courtesies (a re-ask, a notice) are
+/// one-off and carry none: two identical re-asks are two messages. Below 2^53, so it
+/// survives any JSON reader; Discord allows integers of up to 25 digits.
+fn nonce(record: &Record, effect: &Effect) -> Option<u64> {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    record.thread.hash(&mut hasher);
+    match effect {
+        Effect::PostStep(step) => {
+            (0u8, step.as_str(), record.session.step_serial).hash(&mut hasher)
+        }
+        // An ending happens once per walkthrough.
+        Effect::PostResolved(_) | Effect::PostHandOff(_) | Effect::PostIdleClosed => {
+            1u8.hash(&mut hasher)
+        }
+        _ => return None,
+    }
+    Some(hasher.finish() & ((1 << 53) - 1))
+}
+
+/// Runs a request again on a server error, a few times with a growing pause.
 async fn with_retries<T, F, Fut>(what: &str, mut attempt: F) -> serenity::Result<T>
 where
     F: FnMut() -> Fut,
@@ -68,9 +283,7 @@ where
     let mut pause = FIRST_BACKOFF;
     for _ in 1..TRIES {
         match attempt().await {
-            Err(serenity::Error::Http(err))
-                if status(&err).is_some_and(|s| s == 429 || s >= 500) =>
-            {
+            Err(serenity::Error::Http(err)) if status(&err).is_some_and(|s| s >= 500) => {
                 warn!(status = ?status(&err), "{what} failed; trying again in {pause:?}");
                 tokio::time::sleep(pause).await;
                 pause *= 2;
@@ -79,6 +292,19 @@ where
         }
     }
     attempt().await
+}
+
+/// What a failed request means for the walkthrough; `permission` names what a 403 lacks.
+fn classify(err: serenity::Error, permission: &str) -> EffectError {
+    if let serenity::Error::Http(http) = &err {
+        if status(http) == Some(403) {
+            return EffectError::Refused(permission.to_string());
+        }
+        if discord_code(http) == Some(UNKNOWN_CHANNEL) {
+            return EffectError::Gone;
+        }
+    }
+    EffectError::Failed(err.to_string())
 }
 
 fn status(err: &serenity::http::HttpError) -> Option<u16> {
@@ -90,119 +316,11 @@ fn status(err: &serenity::http::HttpError) -> Option<u16> {
     }
 }
 
-/// Posts a plain notice in a thread (pinging nobody), logging a failure.
-pub async fn notify(bot: &Bot, http: &Http, thread: ChannelId, text: String) {
-    if let Err(err) = post(bot, http, thread, plain(text)).await {
-        warn!(%thread, "could not post a notice: {err}");
+fn discord_code(err: &serenity::http::HttpError) -> Option<isize> {
+    match err {
+        serenity::http::HttpError::UnsuccessfulRequest(response) => Some(response.error.code),
+        _ => None,
     }
-}
-
-async fn one(
-    bot: &Bot,
-    http: &Http,
-    script: &Script,
-    record: &Record,
-    effect: &Effect,
-    click: Option<&ComponentInteraction>,
-) -> serenity::Result<()> {
-    let thread = thread_of(record);
-    match effect {
-        Effect::UpdateClicked { step, answered } => {
-            let rows = match script.step(step) {
-                Some(step) => step_rows(script, step, Some(*answered)),
-                None => Vec::new(),
-            };
-            // The click was acknowledged at once (a deferred update): edit its message now.
-            if let Some(click) = click {
-                let edit = EditInteractionResponse::new().components(rows);
-                let update = || click.edit_response(http, edit.clone());
-                with_retries("updating the clicked message", update).await?;
-            }
-        }
-        Effect::Ephemeral(notice) => {
-            if let Some(click) = click {
-                ephemeral(http, click, notice_text(script, *notice)).await?;
-            }
-        }
-        Effect::DisableShown { step, answered } => {
-            if let (Some(message), Some(step)) = (step_message(record), script.step(step)) {
-                let rows = step_rows(script, step, Some(*answered));
-                let edit = || {
-                    thread.edit_message(http, message, EditMessage::new().components(rows.clone()))
-                };
-                with_retries("disabling the answered step", edit).await?;
-            }
-        }
-        Effect::PostStep(step) => {
-            if let Some(step) = script.step(step) {
-                // Whether or not the post goes through, the message recorded so far shows an
-                // older step: a later typed answer must not redraw it with this step's rows.
-                let sent = post(bot, http, thread, render::step_message(script, step)).await;
-                let shown = sent.as_ref().ok().map(|m| m.get());
-                if let Err(err) = bot
-                    .sessions
-                    .store
-                    .set_step_message(record.thread, shown)
-                    .await
-                {
-                    warn!(%thread, "could not record the step message: {err}");
-                }
-                sent?;
-            }
-        }
-        Effect::PostReAsk { step, candidates } => {
-            let Some(step) = script.step(step) else {
-                return Ok(());
-            };
-            let mut text = script.messages.not_understood.clone();
-            for (i, choice) in step.choices.iter().enumerate() {
-                if candidates.is_empty() || candidates.contains(&i) {
-                    text.push_str(&format!("\n{}. {}", i + 1, choice.label));
-                }
-            }
-            post(bot, http, thread, plain(text)).await?;
-        }
-        Effect::PostResolved(ending) => {
-            if let Some(ending) = script.ending(ending) {
-                let embed = CreateEmbed::new()
-                    .title(&ending.title)
-                    .description(&ending.text);
-                post(bot, http, thread, message_with(embed)).await?;
-            }
-        }
-        Effect::PostHandOff { ending } => {
-            post(bot, http, thread, hand_off(bot, script, record, ending)).await?;
-        }
-        Effect::PostIdleWarning => {
-            post(
-                bot,
-                http,
-                thread,
-                plain(script.messages.idle_warning.clone()),
-            )
-            .await?;
-        }
-        Effect::PostIdleClosed => {
-            post(
-                bot,
-                http,
-                thread,
-                plain(script.messages.idle_closed.clone()),
-            )
-            .await?;
-        }
-        Effect::PostNotice(notice) => {
-            post(bot, http, thread, plain(notice_text(script, *notice))).await?;
-        }
-        Effect::ArchiveThread => {
-            thread
-                .edit_thread(http, EditThread::new().archived(true))
-                .await?;
-            bot.set_archived(thread, true);
-            info!(%thread, "thread archived");
-        }
-    }
-    Ok(())
 }
 
 fn notice_text(script: &Script, notice: Notice) -> String {
@@ -222,95 +340,18 @@ pub async fn ephemeral(
         .content(text)
         .ephemeral(true)
         .allowed_mentions(no_mentions());
-    click.create_followup(http, message).await.map(drop)
+    let send = || click.create_followup(http, message.clone());
+    with_retries("answering the click privately", send)
+        .await
+        .map(drop)
 }
 
-fn plain(text: String) -> CreateMessage {
-    CreateMessage::new()
-        .content(text)
-        .allowed_mentions(no_mentions())
-}
-
-fn message_with(embed: CreateEmbed) -> CreateMessage {
-    CreateMessage::new()
-        .embed(embed)
-        .allowed_mentions(no_mentions())
-}
-
-/// The hand-off: the ending's text, the summary of every answer, and a ping of the support
-/// role, which is the only mention the message allows.
-fn hand_off(
-    bot: &Bot,
-    script: &Script,
-    record: &Record,
-    ending: &crate::script::EndingId,
-) -> CreateMessage {
-    let (title, text) = script
-        .ending(ending)
-        .map_or((String::new(), String::new()), |e| {
-            (e.title.clone(), e.text.clone())
-        });
-    let mut summary = String::new();
-    for line in view::summary_lines(script, &record.session.history) {
-        summary.push_str(&format!("• {line}\n"));
-    }
-    if summary.is_empty() {
-        summary.push('-');
-    }
-    let summary: String = summary.chars().take(1024).collect();
-    let embed = CreateEmbed::new().title(title).description(text).field(
-        &script.messages.summary_heading,
-        summary,
-        false,
-    );
-    let mut message = CreateMessage::new().embed(embed);
-    let owner = format!("<@{}>", record.session.owner.0);
-    match bot.config.discord.support_role {
-        Some(role) => {
-            let mentions = CreateAllowedMentions::new().roles([RoleId::new(role)]);
-            message = message
-                .content(format!("<@&{role}> {owner}"))
-                .allowed_mentions(mentions);
-        }
-        None => message = message.allowed_mentions(no_mentions()),
-    }
-    message
-}
-
-/// Posts into a thread, unarchiving it first if someone archived it.
-async fn post(
-    bot: &Bot,
+/// Edits the private reply to `/backup-help`, retrying server errors like any other effect.
+pub async fn edit_reply(
     http: &Http,
-    thread: ChannelId,
-    message: CreateMessage,
-) -> serenity::Result<serenity::all::MessageId> {
-    if bot.is_archived(thread) {
-        unarchive(bot, http, thread).await?;
-    }
-    let send = || thread.send_message(http, message.clone());
-    match with_retries("posting in the thread", send).await {
-        Ok(sent) => Ok(sent.id),
-        // Archived without us hearing of it: unarchive and try once more.
-        Err(serenity::Error::Http(err)) if discord_code(&err) == Some(THREAD_ARCHIVED) => {
-            unarchive(bot, http, thread).await?;
-            Ok(thread.send_message(http, message).await?.id)
-        }
-        Err(err) => Err(err),
-    }
-}
-
-async fn unarchive(bot: &Bot, http: &Http, thread: ChannelId) -> serenity::Result<()> {
-    thread
-        .edit_thread(http, EditThread::new().archived(false))
-        .await?;
-    bot.set_archived(thread, false);
-    info!(%thread, "thread unarchived before posting");
-    Ok(())
-}
-
-fn discord_code(err: &serenity::http::HttpError) -> Option<isize> {
-    match err {
-        serenity::http::HttpError::UnsuccessfulRequest(response) => Some(response.error.code),
-        _ => None,
-    }
+    command: &CommandInteraction,
+    reply: EditInteractionResponse,
+) -> serenity::Result<()> {
+    let edit = || command.edit_response(http, reply.clone());
+    with_retries("answering /backup-help", edit).await.map(drop)
 }

@@ -4,27 +4,28 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serenity::all::{ChannelId, ClientBuilder, GatewayIntents, Http, HttpBuilder};
 use serenity::gateway::GatewayError;
 use tracing::{debug, error, info, warn};
 
-use super::effects::{plan, Origin};
+use super::act::DiscordOutlet;
 use super::handler::Handler;
-use super::sessions::{Sessions, LOCK_WAIT};
+use crate::clock::Clock;
 use crate::config::{Config, Token};
-use crate::conversation::{Engine, IdlePolicy, Input, Timestamp};
+use crate::conversation::{IdlePolicy, Input};
 use crate::script::Script;
-use crate::store::{SessionStore, StoreError};
+use crate::walkthrough::{Origin, Walkthroughs};
 
-/// What every handler shares: the config, the scripts and the open walkthroughs.
+/// What every handler shares: the config, the walkthroughs, and what the bot knows of
+/// Discord's state.
 pub struct Bot {
     pub config: Config,
-    scripts: Vec<Script>,
-    idle: IdlePolicy,
-    pub sessions: Sessions,
-    /// Threads known to be archived (from our own edits and THREAD_UPDATE events).
+    pub walkthroughs: Walkthroughs,
+    /// Threads of open walkthroughs known to be archived (from our own edits and
+    /// THREAD_UPDATE events), to unarchive before posting. Only open walkthroughs' threads
+    /// are kept, so it stays as small as they are few.
     archived: Mutex<HashSet<ChannelId>>,
     /// False once Discord refused the Message Content intent: buttons only.
     pub typed_answers: AtomicBool,
@@ -32,33 +33,27 @@ pub struct Bot {
 
 impl Bot {
     /// `scripts` must not be empty (`load_dir` never returns an empty list).
-    pub fn new(config: Config, scripts: Vec<Script>, store: Arc<dyn SessionStore>) -> Bot {
+    pub fn new(
+        config: Config,
+        scripts: Vec<Script>,
+        store: Arc<dyn crate::store::SessionStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Bot {
         let idle = IdlePolicy {
             warn_after: config.idle_warning.0,
             close_after: config.idle_close.0,
         };
+        let default_locale = config.default_locale.clone();
         Bot {
             config,
-            scripts,
-            idle,
-            sessions: Sessions::new(store),
+            walkthroughs: Walkthroughs::new(store, scripts, default_locale, idle, clock),
             archived: Mutex::new(HashSet::new()),
             typed_answers: AtomicBool::new(true),
         }
     }
 
-    /// The script for a Discord locale ("en-US" → "en"), else the configured default.
     pub fn script(&self, locale: &str) -> &Script {
-        let language = locale.split('-').next().unwrap_or(locale);
-        let find = |l: &str| self.scripts.iter().find(|s| s.locale == l);
-        find(locale)
-            .or_else(|| find(language))
-            .or_else(|| find(&self.config.default_locale))
-            .unwrap_or(&self.scripts[0])
-    }
-
-    pub fn engine(&self, locale: &str) -> Engine<'_> {
-        Engine::new(self.script(locale), self.idle)
+        self.walkthroughs.script(locale)
     }
 
     pub fn is_archived(&self, thread: ChannelId) -> bool {
@@ -66,22 +61,24 @@ impl Bot {
     }
 
     pub fn set_archived(&self, thread: ChannelId, archived: bool) {
+        let open =
+            crate::ids::ThreadId::new(thread.get()).is_some_and(|t| self.walkthroughs.may_hold(t));
         if let Ok(mut set) = self.archived.lock() {
-            if archived {
+            if archived && open {
                 set.insert(thread);
             } else {
                 set.remove(&thread);
             }
         }
     }
-}
 
-/// Milliseconds since the epoch: the one place the bot reads the clock.
-pub fn now() -> Timestamp {
-    let millis = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    Timestamp(millis)
+    /// Whether this process serves `guild` (with shard ranges, other processes serve others).
+    pub fn owns(&self, guild: crate::ids::GuildId) -> bool {
+        self.config
+            .discord
+            .shards
+            .is_none_or(|s| s.owns(guild.get()))
+    }
 }
 
 fn http(config: &Config, token: &Token) -> Http {
@@ -100,6 +97,7 @@ pub async fn run(
     config: Config,
     token: Token,
     scripts: Vec<Script>,
+    clock: Arc<dyn Clock>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -108,7 +106,7 @@ pub async fn run(
         let _ = stop_tx.send(true);
     });
     tokio::select! {
-        result = serve(config, token, scripts, stop_rx.clone()) => result,
+        result = serve(config, token, scripts, clock, stop_rx.clone()) => result,
         () = grace_after(stop_rx) => {
             // Serenity only stops shards that are connected: while Discord is out of reach a
             // shard waiting to reconnect keeps the client running for ever, and connecting
@@ -129,11 +127,14 @@ async fn serve(
     config: Config,
     token: Token,
     scripts: Vec<Script>,
+    clock: Arc<dyn Clock>,
     stop_rx: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let store = crate::store::open(&config.storage).await?;
     info!(storage = ?config.storage, "walkthroughs are stored");
-    let bot = Arc::new(Bot::new(config, scripts, store));
+    let bot = Arc::new(Bot::new(config, scripts, store, clock));
+    let open = bot.walkthroughs.load_open_threads().await?;
+    info!(open, "open walkthroughs");
     let mut intents =
         GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::MESSAGE_CONTENT;
     let mut first_try = true;
@@ -147,6 +148,7 @@ async fn serve(
             client.http.clone(),
             stop_rx.clone(),
         ));
+        let sweeper = tokio::spawn(sweeper(bot.clone(), client.http.clone(), stop_rx.clone()));
         let shards = client.shard_manager.clone();
         let mut stop = stop_rx.clone();
         let stopper = tokio::spawn(async move {
@@ -167,6 +169,7 @@ async fn serve(
             None => client.start().await,
         };
         ticker.abort();
+        sweeper.abort();
         stopper.abort();
         match result {
             Err(serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents))
@@ -211,11 +214,30 @@ async fn grace_after(mut stop: tokio::sync::watch::Receiver<bool>) {
 /// How often the idle ticker forgets rate-limit buckets no longer in use.
 const FORGET_BUCKETS_EVERY: Duration = Duration::from_secs(600);
 
-/// Checks the store for walkthroughs due an idle warning or close, a few times per warning
-/// span. Due times are stored, so after a restart they are picked up where they were.
+/// How often the sweep looks for walkthroughs that still owe the person a message: at
+/// start-up at once, then this often. One indexed query when nothing is owed.
+const SWEEP_EVERY: Duration = Duration::from_secs(2);
+
+/// Carries out whatever a crash or a refusal left owed (see [`Walkthroughs::sweep`]).
+async fn sweeper(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stop.changed() => return,
+        }
+        let out = DiscordOutlet::new(&bot, &http);
+        bot.walkthroughs.sweep(|g| bot.owns(g), &out).await;
+    }
+}
+
+/// Checks the store for walkthroughs due an idle warning or close: a few times per warning
+/// span, and at least every 2 s (one indexed query), so a warning is never more than that
+/// late whatever the clock does. Due times are stored, so after a restart they are picked up
+/// where they were.
 async fn idle_ticker(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let every =
-        (bot.idle.warn_after / 8).clamp(Duration::from_millis(100), Duration::from_secs(30));
+    let idle = bot.config.idle_warning.0;
+    let every = (idle / 8).clamp(Duration::from_millis(100), Duration::from_secs(2));
     let mut interval = tokio::time::interval(every);
     let mut buckets_checked = tokio::time::Instant::now();
     loop {
@@ -231,34 +253,26 @@ async fn idle_ticker(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watc
                 debug!(forgotten, "rate-limit buckets of quiet routes forgotten");
             }
         }
-        let due = match bot.sessions.store.due(now(), 100).await {
+        let walkthroughs = &bot.walkthroughs;
+        let due = match walkthroughs.store.due(walkthroughs.now(), 100).await {
             Ok(due) => due,
             Err(err) => {
                 warn!("cannot look for idle walkthroughs: {err}");
                 continue;
             }
         };
-        let shards = bot.config.discord.shards;
         // Other processes tick the guilds of their own shards.
-        for record in due
-            .into_iter()
-            .filter(|r| shards.is_none_or(|s| s.owns(r.guild)))
-        {
-            let _turn = bot.sessions.lock(record.thread, LOCK_WAIT).await;
-            let applied = bot
-                .sessions
-                .apply(record.thread, Input::Tick, now(), |l| bot.engine(l))
-                .await;
-            match applied {
-                Ok(Some(applied)) => {
-                    let effects = plan(&applied.reply, Origin::Timer, None);
-                    info!(thread = record.thread, reply = ?applied.reply, "idle");
-                    super::act::carry_out(&bot, &http, &applied.record, effects, None).await;
-                    bot.sessions.record(&applied.events).await;
-                }
+        for record in due.into_iter().filter(|r| bot.owns(r.guild)) {
+            let out = DiscordOutlet::new(&bot, &http);
+            let thread = record.thread;
+            match walkthroughs
+                .turn(thread, Some(Input::Tick), Origin::Timer, &out)
+                .await
+            {
+                Ok(Some(turned)) => info!(%thread, reply = ?turned.reply, "idle"),
                 // Someone answered meanwhile: nothing is idle any more.
-                Ok(None) | Err(StoreError::Conflict) => {}
-                Err(err) => warn!(thread = record.thread, "idle check failed: {err}"),
+                Ok(None) | Err(crate::store::StoreError::Conflict) => {}
+                Err(err) => warn!(%thread, "idle check failed: {err}"),
             }
         }
     }

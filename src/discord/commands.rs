@@ -1,22 +1,20 @@
 //! `/backup-help`: open a thread for the person, or point them to the one they have.
 
 use serenity::all::{
-    AutoArchiveDuration, ButtonStyle, ChannelType, CommandInteraction, CreateActionRow,
-    CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage, CreateThread,
-    EditInteractionResponse, EditThread, Http,
+    ButtonStyle, ChannelType, CommandInteraction, CreateActionRow, CreateButton,
+    CreateInteractionResponse, CreateInteractionResponseMessage, EditInteractionResponse, Http,
 };
 use tracing::{info, warn};
 
+use super::act::{edit_reply, DiscordOutlet};
 use super::custom_id::Action;
-use super::effects::{plan, Origin};
-use super::opening::{missing_permissions, thread_name};
+use super::opening::missing_permissions;
 use super::render::no_mentions;
-use super::sessions::LOCK_WAIT;
-use super::{act, Bot};
-use crate::config::ThreadKind;
-use crate::conversation::{Input, OwnerId};
+use super::Bot;
+use crate::conversation::OwnerId;
+use crate::ids::{GuildId, ThreadId};
 use crate::script::Script;
-use crate::store::{Record, StoreError};
+use crate::walkthrough::{EffectError, OpenError, Opened};
 
 pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
     let script = bot.script(&command.locale);
@@ -26,7 +24,11 @@ pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
             ChannelType::PublicThread | ChannelType::PrivateThread | ChannelType::NewsThread
         )
     });
-    let Some(guild) = command.guild_id.filter(|_| !in_thread) else {
+    let guild = command
+        .guild_id
+        .filter(|_| !in_thread)
+        .and_then(|g| GuildId::new(g.get()));
+    let (Some(guild), Some(owner)) = (guild, OwnerId::new(command.user.id.get())) else {
         info!("used outside a server channel");
         let reply = CreateInteractionResponseMessage::new()
             .content(&script.messages.use_in_channel)
@@ -43,162 +45,67 @@ pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
         warn!("could not acknowledge /backup-help: {err}");
         return;
     }
-    let edit = |text: String| {
+    let reply = |text: String| {
         EditInteractionResponse::new()
             .content(text)
             .allowed_mentions(no_mentions())
     };
-    match bot
-        .sessions
-        .store
-        .open_for(guild.get(), command.user.id.get())
-        .await
-    {
-        Ok(Some(record)) => return already_open(http, command, script, record.thread).await,
-        Ok(None) => {}
-        Err(err) => {
-            warn!("cannot look up walkthroughs: {err}");
-            let _ = command
-                .edit_response(http, edit(script.messages.try_again.clone()))
-                .await;
-            return;
-        }
-    }
-    let kind = bot.config.discord.thread;
     if let Some(have) = command.app_permissions {
-        let missing = missing_permissions(have, kind);
+        let missing = missing_permissions(have, bot.config.discord.thread);
         if !missing.is_empty() {
             warn!(?missing, channel = %command.channel_id, "missing permissions; no thread opened");
-            let text = script
-                .messages
-                .missing_permissions
-                .replace("{permissions}", &missing.join(", "));
-            if let Err(err) = command.edit_response(http, edit(text)).await {
-                warn!("could not answer: {err}");
-            }
-            return;
+            return answer(http, command, reply(refused(script, &missing.join(", ")))).await;
         }
     }
-    match open(bot, http, command, guild).await {
-        Ok(Opened::New(thread)) => {
-            let text = script
-                .messages
-                .thread_opened
-                .replace("{thread}", &format!("<#{thread}>"));
-            if let Err(err) = command.edit_response(http, edit(text)).await {
-                warn!("could not answer: {err}");
-            }
+    let out = DiscordOutlet {
+        command: Some(command),
+        ..DiscordOutlet::new(bot, http)
+    };
+    let opened = bot
+        .walkthroughs
+        .open(guild, owner, &command.locale, &out)
+        .await;
+    let edit = match opened {
+        Ok(Opened::New(thread)) => reply(link(&script.messages.thread_opened, thread)),
+        Ok(Opened::Existing(thread)) => already_open(script, thread),
+        Err(OpenError::Thread(EffectError::Refused(missing)))
+        | Err(OpenError::NotDelivered(EffectError::Refused(missing))) => {
+            warn!(%missing, channel = %command.channel_id, "Discord refused; no walkthrough opened");
+            reply(refused(script, &missing))
         }
-        Ok(Opened::Existing(thread)) => already_open(http, command, script, thread).await,
         Err(err) => {
             warn!("could not open a walkthrough: {err}");
-            let _ = command
-                .edit_response(http, edit(script.messages.try_again.clone()))
-                .await;
+            reply(script.messages.try_again.clone())
         }
+    };
+    answer(http, command, edit).await;
+}
+
+fn link(template: &str, thread: ThreadId) -> String {
+    template.replace("{thread}", &format!("<#{thread}>"))
+}
+
+fn refused(script: &Script, missing: &str) -> String {
+    script
+        .messages
+        .missing_permissions
+        .replace("{permissions}", missing)
+}
+
+async fn answer(http: &Http, command: &CommandInteraction, reply: EditInteractionResponse) {
+    if let Err(err) = edit_reply(http, command, reply).await {
+        warn!("could not answer /backup-help: {err}");
     }
 }
 
 /// The reply for someone who has a walkthrough open: a link, and a Start over button.
-async fn already_open(http: &Http, command: &CommandInteraction, script: &Script, thread: u64) {
-    info!(thread, "already has a walkthrough");
+fn already_open(script: &Script, thread: ThreadId) -> EditInteractionResponse {
+    info!(%thread, "already has a walkthrough");
     let start_over = CreateButton::new(Action::StartOver.encode())
         .label(&script.messages.start_over)
         .style(ButtonStyle::Secondary);
-    let text = script
-        .messages
-        .already_open
-        .replace("{thread}", &format!("<#{thread}>"));
-    let reply = EditInteractionResponse::new()
-        .content(text)
+    EditInteractionResponse::new()
+        .content(link(&script.messages.already_open, thread))
         .allowed_mentions(no_mentions())
-        .components(vec![CreateActionRow::Buttons(vec![start_over])]);
-    if let Err(err) = command.edit_response(http, reply).await {
-        warn!("could not answer: {err}");
-    }
-}
-
-enum Opened {
-    New(u64),
-    /// Another /backup-help by the same person won a race; its thread.
-    Existing(u64),
-}
-
-#[derive(Debug, thiserror::Error)]
-enum OpenError {
-    #[error("Discord: {0}")]
-    Discord(#[from] serenity::Error),
-    #[error("storage: {0}")]
-    Store(#[from] StoreError),
-}
-
-/// Creates the thread, adds the person, stores the walkthrough and posts the first step.
-async fn open(
-    bot: &Bot,
-    http: &Http,
-    command: &CommandInteraction,
-    guild: serenity::all::GuildId,
-) -> Result<Opened, OpenError> {
-    let person = command
-        .user
-        .global_name
-        .as_deref()
-        .unwrap_or(&command.user.name);
-    let kind = match bot.config.discord.thread {
-        ThreadKind::Private => ChannelType::PrivateThread,
-        ThreadKind::Public => ChannelType::PublicThread,
-    };
-    let script = bot.script(&command.locale);
-    let mut builder = CreateThread::new(thread_name(&script.name, person))
-        .kind(kind)
-        .auto_archive_duration(AutoArchiveDuration::OneDay);
-    if kind == ChannelType::PrivateThread {
-        builder = builder.invitable(false);
-    }
-    let thread = command.channel_id.create_thread(http, builder).await?;
-    thread.id.add_thread_member(http, command.user.id).await?;
-    let engine = bot.engine(&command.locale);
-    let now = super::now();
-    let mut session = engine.new_session(OwnerId(command.user.id.get()), now);
-    let reply = engine.apply(&mut session, Input::Start, now);
-    let record = Record {
-        thread: thread.id.get(),
-        guild: guild.get(),
-        locale: script.locale.clone(),
-        step_message: None,
-        idle_due: engine.idle_due(&session),
-        session,
-    };
-    match bot.sessions.store.insert(&record).await {
-        Ok(()) => {}
-        Err(StoreError::AlreadyOpen) => {
-            // Two /backup-help at once: the other one won. Tidy up ours.
-            let _ = thread
-                .id
-                .edit_thread(http, EditThread::new().archived(true))
-                .await;
-            let existing = bot
-                .sessions
-                .store
-                .open_for(guild.get(), command.user.id.get())
-                .await?;
-            return Ok(Opened::Existing(
-                existing.map_or(thread.id.get(), |r| r.thread),
-            ));
-        }
-        Err(err) => {
-            let _ = thread
-                .id
-                .edit_thread(http, EditThread::new().archived(true))
-                .await;
-            return Err(err.into());
-        }
-    }
-    info!(thread = %thread.id, "walkthrough opened");
-    // Hold the thread until the first step is posted and recorded (see Sessions::lock).
-    let _turn = bot.sessions.lock(record.thread, LOCK_WAIT).await;
-    act::carry_out(bot, http, &record, plan(&reply, Origin::Typed, None), None).await;
-    let events = crate::store::events_for(&record, &reply, None, now);
-    bot.sessions.record(&events).await;
-    Ok(Opened::New(record.thread))
+        .components(vec![CreateActionRow::Buttons(vec![start_over])])
 }

@@ -2,19 +2,20 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serenity::all::{
     Command, Context, CreateCommand, EventHandler, GuildChannel, GuildId, Interaction, Message,
-    Ready,
+    PartialGuildChannel, Ready,
 };
 use serenity::async_trait;
 use tracing::{info, info_span, warn, Instrument};
 
-use super::effects::{plan, Origin};
-use super::{act, commands, components, Bot};
+use super::act::DiscordOutlet;
+use super::{commands, components, Bot};
 use crate::conversation::{Input, OwnerId};
+use crate::ids::ThreadId;
 use crate::store::StoreError;
+use crate::walkthrough::Origin;
 
 pub struct Handler {
     bot: Arc<Bot>,
@@ -47,7 +48,7 @@ impl EventHandler for Handler {
             }
         }
         for guild in guilds {
-            let guild = GuildId::new((*guild).max(1));
+            let guild = GuildId::new(guild.get());
             match guild.set_commands(&ctx.http, vec![command()]).await {
                 Ok(_) => info!(%guild, "/{COMMAND} registered"),
                 Err(err) => warn!(%guild, "could not register /{COMMAND}: {err}"),
@@ -80,37 +81,40 @@ impl EventHandler for Handler {
             return;
         }
         let bot = &self.bot;
-        let thread = message.channel_id.get();
-        let record = match bot.sessions.store.by_thread(thread).await {
+        // Only threads of open walkthroughs can hold an answer: other channels' messages
+        // never reach the store.
+        let Some(thread) = ThreadId::new(message.channel_id.get()) else {
+            return;
+        };
+        if !bot.walkthroughs.may_hold(thread) || message.content.is_empty() {
+            return;
+        }
+        let record = match bot.walkthroughs.store.by_thread(thread).await {
             Ok(Some(record)) => record,
             Ok(None) => return,
             Err(err) => {
-                warn!(thread, "cannot look up a walkthrough: {err}");
+                warn!(%thread, "cannot look up a walkthrough: {err}");
                 return;
             }
         };
         // Only the person's own words move their walkthrough; staff may chat freely.
-        if record.session.owner != OwnerId(message.author.id.get()) || message.content.is_empty() {
+        if OwnerId::new(message.author.id.get()) != Some(record.session.owner) {
             return;
         }
         let span = info_span!("typed", guild = ?message.guild_id, user = %message.author.id,
             step = ?record.session.current_step().map(|s| s.to_string()));
         async {
-            // Wait for whatever the thread is doing (posting the step just answered).
-            let _turn = bot.sessions.lock(thread, Duration::from_secs(30)).await;
+            let out = DiscordOutlet::new(bot, &ctx.http);
             let input = Input::Text(message.content.clone());
             match bot
-                .sessions
-                .apply(thread, input, super::now(), |l| bot.engine(l))
+                .walkthroughs
+                .turn(thread, Some(input), Origin::Typed, &out)
                 .await
             {
-                Ok(Some(applied)) => {
-                    info!(reply = %short(&applied.reply), "typed answer");
-                    let effects =
-                        plan(&applied.reply, Origin::Typed, applied.shown_before.as_ref());
-                    act::carry_out(bot, &ctx.http, &applied.record, effects, None).await;
-                    bot.sessions.record(&applied.events).await;
-                }
+                Ok(Some(turned)) => match &turned.reply {
+                    Some(reply) => info!(reply = %reply.brief(), "typed answer"),
+                    None => info!("typed while the step was not shown yet; the step is posted"),
+                },
                 Ok(None) => {}
                 Err(StoreError::Conflict) => {
                     info!("a typed answer lost a race with another; ignored")
@@ -118,7 +122,10 @@ impl EventHandler for Handler {
                 Err(err) => {
                     warn!("could not save a typed answer: {err}");
                     let text = bot.script(&record.locale).messages.try_again.clone();
-                    act::notify(bot, &ctx.http, message.channel_id, text).await;
+                    let notice = super::render::notice(text);
+                    if let Err(err) = message.channel_id.send_message(&ctx.http, notice).await {
+                        warn!("could not say so: {err}");
+                    }
                 }
             }
         }
@@ -130,17 +137,19 @@ impl EventHandler for Handler {
         let archived = new.thread_metadata.is_some_and(|m| m.archived);
         self.bot.set_archived(new.id, archived);
     }
-}
 
-/// A reply without its summary, for log lines.
-pub fn short(reply: &crate::conversation::Reply) -> String {
-    use crate::conversation::Reply;
-    match reply {
-        Reply::HandedOff {
-            ending, summary, ..
-        } => {
-            format!("HandedOff({ending}, {} answers)", summary.len())
+    async fn thread_delete(
+        &self,
+        _ctx: Context,
+        thread: PartialGuildChannel,
+        _full: Option<GuildChannel>,
+    ) {
+        let Some(id) = ThreadId::new(thread.id.get()) else {
+            return;
+        };
+        self.bot.set_archived(thread.id, false);
+        if let Err(err) = self.bot.walkthroughs.thread_deleted(id).await {
+            warn!(thread = %id, "could not close the walkthrough of a deleted thread: {err}");
         }
-        other => format!("{other:?}"),
     }
 }

@@ -3,9 +3,9 @@
 //! - `bot`: the client (with the buttons-only fallback when Message Content is refused), the
 //!   idle ticker, and shutdown.
 //! - `handler`: the gateway events; `commands` (`/backup-help`) and `components` (clicks).
-//! - `effects`: what to do for each engine reply, decided without Discord; `act` does it.
-//! - `render`: steps as embeds and buttons; `custom_id`: the one button-id codec.
-//! - `opening`: permission and thread-name decisions; `sessions`: open walkthroughs.
+//! - `act`: the outlet that carries out a turn's effects (see [`crate::walkthrough`]).
+//! - `render`: every message as serenity builders; `custom_id`: the one button-id codec.
+//! - `opening`: permission and thread-name decisions.
 //! - `ratelimits`: forgetting serenity's rate-limit buckets of threads long quiet.
 
 mod act;
@@ -13,11 +13,9 @@ mod bot;
 mod commands;
 mod components;
 pub mod custom_id;
-pub mod effects;
 mod handler;
 pub mod opening;
 mod ratelimits;
 pub mod render;
-mod sessions;
 
-pub use bot::{now, run, Bot};
+pub use bot::{run, Bot};

@@ -11,8 +11,11 @@ use serenity::all::{
 };
 
 use super::custom_id::Action;
-use crate::script::{Script, Step};
+use crate::conversation::{Answer, OwnerId};
+use crate::ids::RoleId;
+use crate::script::{EndingId, Script, Step};
 use crate::view::{self, limits};
+pub use crate::walkthrough::Answered;
 
 /// The blue of the step embeds.
 const STEP_COLOUR: u32 = 0x0a84ff;
@@ -99,13 +102,79 @@ pub fn step_rows(script: &Script, step: &Step, answered: Option<Answered>) -> Ve
     rows
 }
 
-/// How an answered message is marked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answered {
-    /// This choice was picked (by button or typed).
-    Choice(usize),
-    /// Moved on another way: Back, Start over, a hand-off.
-    Other,
+/// A plain message in the thread, pinging nobody.
+pub fn notice(text: String) -> CreateMessage {
+    CreateMessage::new()
+        .content(text)
+        .allowed_mentions(no_mentions())
+}
+
+/// "Not understood", with the step's choices (only those the text could have meant, when
+/// it was ambiguous).
+pub fn re_ask(script: &Script, step: &Step, candidates: &[usize]) -> CreateMessage {
+    let mut text = script.messages.not_understood.clone();
+    for (i, choice) in step.choices.iter().enumerate() {
+        if candidates.is_empty() || candidates.contains(&i) {
+            text.push_str(&format!("\n{}. {}", i + 1, choice.label));
+        }
+    }
+    notice(text)
+}
+
+/// A fixed ending's closing message; `None` if the script no longer has the ending.
+pub fn resolved(script: &Script, ending: &EndingId) -> Option<CreateMessage> {
+    let ending = script.ending(ending)?;
+    let embed = CreateEmbed::new()
+        .title(&ending.title)
+        .description(&ending.text);
+    Some(
+        CreateMessage::new()
+            .embed(embed)
+            .allowed_mentions(no_mentions()),
+    )
+}
+
+/// Discord's limit for an embed field's value.
+const FIELD_MAX: usize = 1024;
+
+/// The hand-off: the ending's text, the summary of every answer, and a ping of the support
+/// role, which is the only mention the message allows.
+pub fn hand_off(
+    script: &Script,
+    ending: &EndingId,
+    owner: OwnerId,
+    history: &[Answer],
+    support_role: Option<RoleId>,
+) -> CreateMessage {
+    let (title, text) = script
+        .ending(ending)
+        .map_or((String::new(), String::new()), |e| {
+            (e.title.clone(), e.text.clone())
+        });
+    let mut summary = String::new();
+    for line in view::summary_lines(script, history) {
+        summary.push_str(&format!("• {line}\n"));
+    }
+    if summary.is_empty() {
+        summary.push('-');
+    }
+    let summary: String = summary.chars().take(FIELD_MAX).collect();
+    let embed = CreateEmbed::new().title(title).description(text).field(
+        &script.messages.summary_heading,
+        summary,
+        false,
+    );
+    let message = CreateMessage::new().embed(embed);
+    let owner = format!("<@{owner}>");
+    match support_role {
+        Some(role) => {
+            let role_id = serenity::all::RoleId::new(role.get());
+            message
+                .content(format!("<@&{role}> {owner}"))
+                .allowed_mentions(CreateAllowedMentions::new().roles([role_id]))
+        }
+        None => message.allowed_mentions(no_mentions()),
+    }
 }
 
 fn nav_button(action: Action, label: &str, disabled: bool) -> CreateButton {

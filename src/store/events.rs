@@ -1,6 +1,6 @@
 //! The append-only history behind `backup-help-bot stats`, and how replies become events.
 
-use crate::conversation::{Cause, Reply, Timestamp};
+use crate::conversation::{Cause, CloseReason, Reply, Timestamp};
 use crate::script::StepId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,10 +13,14 @@ pub enum EventKind {
     HandedOff,
     IdleClosed,
     StartedOver,
+    /// The thread was deleted while the walkthrough was open.
+    ThreadDeleted,
+    /// The first step could not be posted; the walkthrough never really started.
+    NotDelivered,
 }
 
 impl EventKind {
-    const ALL: [(EventKind, &'static str); 7] = [
+    const ALL: [(EventKind, &'static str); 9] = [
         (EventKind::Started, "started"),
         (EventKind::StepShown, "step_shown"),
         (EventKind::Answered, "answered"),
@@ -24,6 +28,8 @@ impl EventKind {
         (EventKind::HandedOff, "handed_off"),
         (EventKind::IdleClosed, "idle_closed"),
         (EventKind::StartedOver, "started_over"),
+        (EventKind::ThreadDeleted, "thread_deleted"),
+        (EventKind::NotDelivered, "not_delivered"),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,7 +87,14 @@ pub fn kinds_for(reply: &Reply, shown_before: Option<&StepId>) -> Vec<(EventKind
             answered(&mut out, cause);
             out.push((EventKind::HandedOff, Some(stopped_at.clone())));
         }
-        Reply::Closed { .. } => out.push((EventKind::IdleClosed, shown_before.cloned())),
+        Reply::Closed { reason } => {
+            let kind = match reason {
+                CloseReason::Idle => EventKind::IdleClosed,
+                CloseReason::ThreadDeleted => EventKind::ThreadDeleted,
+                CloseReason::NotDelivered => EventKind::NotDelivered,
+            };
+            out.push((kind, shown_before.cloned()));
+        }
         Reply::ReAsk { .. } | Reply::Rejected(_) | Reply::IdleWarning { .. } | Reply::Nothing => {}
     }
     out
@@ -90,7 +103,7 @@ pub fn kinds_for(reply: &Reply, shown_before: Option<&StepId>) -> Vec<(EventKind
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conversation::{Answer, CloseReason, Via};
+    use crate::conversation::{Answer, Via};
     use crate::script::EndingId;
 
     fn id(s: &str) -> StepId {

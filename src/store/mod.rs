@@ -7,27 +7,32 @@
 //! walkthrough per person per guild, across every process sharing the database.
 
 pub mod events;
+pub mod outbox;
 mod sql;
 
 use std::sync::Arc;
 
-use serenity::async_trait;
+use async_trait::async_trait;
 
 use crate::config::Storage;
-use crate::conversation::{Reply, Session, Timestamp};
+use crate::conversation::{OwnerId, Reply, Session, Timestamp};
+use crate::ids::{GuildId, ThreadId};
 use crate::script::StepId;
 
 pub use events::{Event, EventKind};
+pub use outbox::{Done, Owed, Shown};
 
-/// A walkthrough and where it lives in Discord.
+/// A walkthrough, where it lives in Discord, and what the person has been shown of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    pub thread: u64,
-    pub guild: u64,
+    pub thread: ThreadId,
+    pub guild: GuildId,
     /// The locale of the script it runs.
     pub locale: String,
-    /// The latest step message, whose buttons are live.
-    pub step_message: Option<u64>,
+    /// The step message posted last (whose buttons are live), and which step it shows.
+    pub shown: Option<Shown>,
+    /// Which of the ending's effects are carried out.
+    pub done: Done,
     /// When the next idle warning or close falls due; `None` when not waiting.
     pub idle_due: Option<Timestamp>,
     pub session: Session,
@@ -62,18 +67,23 @@ pub enum StoreError {
 pub trait SessionStore: Send + Sync {
     /// Adds a new walkthrough; [`StoreError::AlreadyOpen`] if the person has one.
     async fn insert(&self, record: &Record) -> Result<(), StoreError>;
-    async fn by_thread(&self, thread: u64) -> Result<Option<Record>, StoreError>;
+    async fn by_thread(&self, thread: ThreadId) -> Result<Option<Record>, StoreError>;
     /// The person's open walkthrough in a guild.
-    async fn open_for(&self, guild: u64, owner: u64) -> Result<Option<Record>, StoreError>;
+    async fn open_for(&self, guild: GuildId, owner: OwnerId) -> Result<Option<Record>, StoreError>;
     /// Saves `record`'s session if the stored version is still `expected_version`; else
-    /// [`StoreError::Conflict`] and nothing is written. The step message is not saved here
-    /// (see [`SessionStore::set_step_message`]).
+    /// [`StoreError::Conflict`] and nothing is written. What was shown is not saved here
+    /// (see [`SessionStore::save_shown`]).
     async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError>;
-    /// Records the message now showing the current step, or that none does (its post
-    /// failed). Not a change of the session: the version stays.
-    async fn set_step_message(&self, thread: u64, message: Option<u64>) -> Result<(), StoreError>;
+    /// Records what the person has been shown (`record.shown` and `record.done`), after an
+    /// effect was carried out. Not a change of the session: the version stays, and the
+    /// session stored is left alone.
+    async fn save_shown(&self, record: &Record) -> Result<(), StoreError>;
     /// Open walkthroughs whose idle warning or close is due at `now`, oldest first.
     async fn due(&self, now: Timestamp, limit: u32) -> Result<Vec<Record>, StoreError>;
+    /// Walkthroughs with an effect still owed ([`Record::owed`]).
+    async fn owing(&self, limit: u32) -> Result<Vec<Record>, StoreError>;
+    /// The threads of every open walkthrough: the channels where typed text may be an answer.
+    async fn open_threads(&self) -> Result<Vec<ThreadId>, StoreError>;
     /// Appends events, all in one transaction.
     async fn append_all(&self, events: &[Event]) -> Result<(), StoreError>;
     async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError>;
@@ -90,9 +100,9 @@ pub fn events_for(
         .into_iter()
         .map(|(kind, step)| Event {
             at: now,
-            guild: record.guild,
-            thread: record.thread,
-            owner: record.session.owner.0,
+            guild: record.guild.get(),
+            thread: record.thread.get(),
+            owner: record.session.owner.get(),
             kind,
             step: step.map(|s| s.to_string()),
         })
@@ -110,7 +120,7 @@ pub async fn record_events(
 ) {
     let events = events_for(record, reply, shown_before, now);
     if let Err(err) = store.append_all(&events).await {
-        tracing::warn!(thread = record.thread, "could not record events: {err}");
+        tracing::warn!(thread = %record.thread, "could not record events: {err}");
     }
 }
 

@@ -5,14 +5,16 @@
 
 use std::time::Duration;
 
-use serenity::async_trait;
+use async_trait::async_trait;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 
-use super::{Event, EventKind, Record, SessionStore, StoreError};
+use super::{Done, Event, EventKind, Record, SessionStore, Shown, StoreError};
 use crate::config::Storage;
-use crate::conversation::{Session, Timestamp};
+use crate::conversation::{OwnerId, Session, Timestamp};
+use crate::ids::{GuildId, MessageId, ThreadId};
+use crate::script::StepId;
 
 pub struct SqlStore {
     pool: AnyPool,
@@ -27,7 +29,13 @@ fn id(value: i64) -> u64 {
     value as u64
 }
 
-const COLUMNS: &str = "thread_id, guild_id, locale, step_message_id, idle_due_at, session";
+/// A stored id that must not be 0 (the column, for the error).
+fn nonzero<T>(value: i64, column: &str, new: fn(u64) -> Option<T>) -> Result<T, StoreError> {
+    new(id(value)).ok_or_else(|| StoreError::Corrupt(format!("{column} is 0")))
+}
+
+const COLUMNS: &str = "thread_id, guild_id, locale, step_message_id, step_message_step, \
+                       step_message_serial, effects_done, idle_due_at, session";
 
 impl SqlStore {
     pub async fn open(storage: &Storage) -> Result<SqlStore, StoreError> {
@@ -116,11 +124,31 @@ fn record(row: &AnyRow) -> Result<Record, StoreError> {
     let json: String = row.try_get("session")?;
     let session: Session =
         serde_json::from_str(&json).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let message = row.try_get::<Option<i64>, _>("step_message_id")?;
+    // Rows from before the outbox have a message but no step or serial: it showed the
+    // current step, so nothing is owed.
+    let shown = match message.and_then(|m| MessageId::new(id(m))) {
+        Some(message) => Some(Shown {
+            step: match row.try_get::<Option<String>, _>("step_message_step")? {
+                Some(step) => StepId::new(&step),
+                None => session
+                    .current_step()
+                    .cloned()
+                    .unwrap_or_else(|| StepId::new("")),
+            },
+            serial: row
+                .try_get::<Option<i64>, _>("step_message_serial")?
+                .map_or(session.step_serial, id),
+            message,
+        }),
+        None => None,
+    };
     Ok(Record {
-        thread: id(row.try_get("thread_id")?),
-        guild: id(row.try_get("guild_id")?),
+        thread: nonzero(row.try_get("thread_id")?, "thread_id", ThreadId::new)?,
+        guild: nonzero(row.try_get("guild_id")?, "guild_id", GuildId::new)?,
         locale: row.try_get("locale")?,
-        step_message: row.try_get::<Option<i64>, _>("step_message_id")?.map(id),
+        shown,
+        done: Done::from_bits(row.try_get("effects_done")?),
         idle_due: row.try_get::<Option<i64>, _>("idle_due_at")?.map(Timestamp),
         session,
     })
@@ -136,13 +164,19 @@ impl SessionStore for SqlStore {
         let mut conn = self.pool.acquire().await?;
         let result = sqlx::query(
             "INSERT INTO sessions (thread_id, guild_id, owner_id, locale, step_message_id, \
-             is_open, version, idle_due_at, session) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             step_message_step, step_message_serial, effects_done, owes, is_open, version, \
+             idle_due_at, session) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
-        .bind(db(r.thread))
-        .bind(db(r.guild))
-        .bind(db(r.session.owner.0))
+        .bind(db(r.thread.get()))
+        .bind(db(r.guild.get()))
+        .bind(db(r.session.owner.get()))
         .bind(r.locale.clone())
-        .bind(r.step_message.map(db))
+        .bind(r.shown.as_ref().map(|s| db(s.message.get())))
+        .bind(r.shown.as_ref().map(|s| s.step.to_string()))
+        .bind(r.shown.as_ref().map(|s| db(s.serial)))
+        .bind(r.done.bits())
+        .bind(!r.owed().is_empty())
         .bind(r.session.phase.is_open())
         .bind(db(r.session.version))
         .bind(r.idle_due.map(|t| t.0))
@@ -161,22 +195,22 @@ impl SessionStore for SqlStore {
         }
     }
 
-    async fn by_thread(&self, thread: u64) -> Result<Option<Record>, StoreError> {
+    async fn by_thread(&self, thread: ThreadId) -> Result<Option<Record>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM sessions WHERE thread_id = $1");
         let row = sqlx::query(&sql)
-            .bind(db(thread))
+            .bind(db(thread.get()))
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(record).transpose()
     }
 
-    async fn open_for(&self, guild: u64, owner: u64) -> Result<Option<Record>, StoreError> {
+    async fn open_for(&self, guild: GuildId, owner: OwnerId) -> Result<Option<Record>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM sessions WHERE guild_id = $1 AND owner_id = $2 AND is_open"
         );
         let row = sqlx::query(&sql)
-            .bind(db(guild))
-            .bind(db(owner))
+            .bind(db(guild.get()))
+            .bind(db(owner.get()))
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(record).transpose()
@@ -185,16 +219,17 @@ impl SessionStore for SqlStore {
     async fn save(&self, r: &Record, expected_version: u64) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
         let done = sqlx::query(
-            // step_message_id is left alone: set_step_message owns it, and a record loaded
-            // before the latest step was posted would otherwise put an old id back.
-            "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4 \
-             WHERE thread_id = $5 AND version = $6",
+            // What was shown is left alone: save_shown owns it, and a record loaded before
+            // the latest step was posted would otherwise put an old id back.
+            "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4, \
+             owes = $5 WHERE thread_id = $6 AND version = $7",
         )
         .bind(r.session.phase.is_open())
         .bind(db(r.session.version))
         .bind(r.idle_due.map(|t| t.0))
         .bind(session_json(r)?)
-        .bind(db(r.thread))
+        .bind(!r.owed().is_empty())
+        .bind(db(r.thread.get()))
         .bind(db(expected_version))
         .execute(&mut *conn)
         .await;
@@ -212,13 +247,20 @@ impl SessionStore for SqlStore {
         }
     }
 
-    async fn set_step_message(&self, thread: u64, message: Option<u64>) -> Result<(), StoreError> {
+    async fn save_shown(&self, r: &Record) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let result = sqlx::query("UPDATE sessions SET step_message_id = $1 WHERE thread_id = $2")
-            .bind(message.map(db))
-            .bind(db(thread))
-            .execute(&mut *conn)
-            .await;
+        let result = sqlx::query(
+            "UPDATE sessions SET step_message_id = $1, step_message_step = $2, \
+             step_message_serial = $3, effects_done = $4, owes = $5 WHERE thread_id = $6",
+        )
+        .bind(r.shown.as_ref().map(|s| db(s.message.get())))
+        .bind(r.shown.as_ref().map(|s| s.step.to_string()))
+        .bind(r.shown.as_ref().map(|s| db(s.serial)))
+        .bind(r.done.bits())
+        .bind(!r.owed().is_empty())
+        .bind(db(r.thread.get()))
+        .execute(&mut *conn)
+        .await;
         if let Err(err) = result {
             discard_unless_constraint(conn, &err);
             return Err(err.into());
@@ -237,6 +279,24 @@ impl SessionStore for SqlStore {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(record).collect()
+    }
+
+    async fn owing(&self, limit: u32) -> Result<Vec<Record>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM sessions WHERE owes LIMIT $1");
+        let rows = sqlx::query(&sql)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(record).collect()
+    }
+
+    async fn open_threads(&self) -> Result<Vec<ThreadId>, StoreError> {
+        let rows = sqlx::query("SELECT thread_id FROM sessions WHERE is_open")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| nonzero(row.try_get("thread_id")?, "thread_id", ThreadId::new))
+            .collect()
     }
 
     async fn append_all(&self, events: &[Event]) -> Result<(), StoreError> {

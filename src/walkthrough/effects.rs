@@ -1,28 +1,39 @@
-//! What the bot does in Discord for each engine reply, decided without Discord.
+//! What a turn does where the person is, decided without Discord.
 //!
-//! The handler turns an event into an [`Input`](crate::conversation::Input), applies it, and
-//! asks [`plan`] what to do; then it carries the effects out in order. A click is
-//! acknowledged before any of this (so Discord's 3 seconds never depend on it); the first
-//! effect for a click then updates its message or tells the person privately, before
-//! anything slower (posting the next step, archiving) happens.
+//! Two kinds of effect:
+//! - **owed** ones ([`Owed`]: the current step, an ending's message, the archive) come from
+//!   the stored walkthrough itself and are carried out until done, whatever crashes;
+//! - **courtesies** ([`plan`]: marking the answered message, a private notice, "not
+//!   understood", the idle nudge) answer one input and are carried out once, best effort.
+//!
+//! A click is acknowledged before any of this, so Discord's 3 seconds never depend on it;
+//! its first courtesy updates the clicked message, before the next step is posted.
 
-use crate::conversation::{Cause, CloseReason, Reply};
+use crate::conversation::{Cause, Rejection, Reply};
 use crate::script::{EndingId, StepId};
-
-use super::render::Answered;
+use crate::store::Owed;
 
 /// Where the input came from, which decides how it can be answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
-    /// A button click: must be answered once, within 3 s, by the first effect.
+    /// A button click: answered once, within 3 s, by the first effect.
     Click,
     /// Text typed in the thread: no interaction to answer.
     Typed,
-    /// The idle timer.
+    /// The idle timer, the sweep, the start-up or a gateway event.
     Timer,
 }
 
-/// One thing to do in Discord, in order.
+/// How an answered message is marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// This choice was picked (by button or typed).
+    Choice(usize),
+    /// Moved on another way: Back, Start over, a hand-off.
+    Other,
+}
+
+/// One thing to do where the person is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Update the clicked message: buttons disabled, the choice marked.
@@ -30,7 +41,7 @@ pub enum Effect {
         step: StepId,
         answered: Answered,
     },
-    /// Edit the step's latest message the same way, for an answer that was typed.
+    /// Edit the step's posted message the same way, for an answer that was typed.
     DisableShown {
         step: StepId,
         answered: Answered,
@@ -39,21 +50,34 @@ pub enum Effect {
     Ephemeral(Notice),
     /// Post a notice in the thread (for typed text, which has no interaction to answer).
     PostNotice(Notice),
-    /// Post a step in the thread.
-    PostStep(StepId),
     /// Post "not understood" with the step's choices.
     PostReAsk {
         step: StepId,
         candidates: Vec<usize>,
     },
-    PostResolved(EndingId),
-    /// Post the hand-off text, the summary of every answer, and ping the support role.
-    PostHandOff {
-        ending: EndingId,
-    },
     PostIdleWarning,
+    /// Post a step in the thread (owed).
+    PostStep(StepId),
+    /// Post a fixed ending (owed).
+    PostResolved(EndingId),
+    /// Post the hand-off text, the summary of every answer, and ping the support role (owed).
+    PostHandOff(EndingId),
+    /// Post that the walkthrough was closed for inactivity (owed).
     PostIdleClosed,
+    /// Archive the thread (owed).
     ArchiveThread,
+}
+
+impl From<Owed> for Effect {
+    fn from(owed: Owed) -> Effect {
+        match owed {
+            Owed::Step(step) => Effect::PostStep(step),
+            Owed::Resolved(ending) => Effect::PostResolved(ending),
+            Owed::HandOff(ending) => Effect::PostHandOff(ending),
+            Owed::IdleClosed => Effect::PostIdleClosed,
+            Owed::Archive => Effect::ArchiveThread,
+        }
+    }
 }
 
 /// Short replies whose wording comes from the script's messages.
@@ -64,8 +88,9 @@ pub enum Notice {
     StepGone,
 }
 
-/// The effects for `reply`. `shown` is the step whose message the input answered (the
-/// clicked message's step, or the step current when text was typed).
+/// The courtesies for `reply`, in order; what is owed follows them. `shown` is the step
+/// whose message the input answered (the clicked message's step, or the step current when
+/// text was typed).
 pub fn plan(reply: &Reply, origin: Origin, shown: Option<&StepId>) -> Vec<Effect> {
     let mut effects = Vec::new();
     let answered = |cause: &Cause| match cause {
@@ -90,23 +115,11 @@ pub fn plan(reply: &Reply, origin: Origin, shown: Option<&StepId>) -> Vec<Effect
         _ => {}
     }
     match reply {
-        Reply::Show { step, .. } => effects.push(Effect::PostStep(step.clone())),
-        Reply::Resolved { ending, .. } => {
-            effects.push(Effect::PostResolved(ending.clone()));
-            effects.push(Effect::ArchiveThread);
-        }
-        Reply::HandedOff { ending, .. } => {
-            // The thread stays open for the support team.
-            effects.push(Effect::PostHandOff {
-                ending: ending.clone(),
-            });
-        }
         Reply::ReAsk { step, candidates } => effects.push(Effect::PostReAsk {
             step: step.clone(),
             candidates: candidates.clone(),
         }),
         Reply::Rejected(rejection) => {
-            use crate::conversation::Rejection;
             let notice = match rejection {
                 Rejection::StepMissing { .. } => Notice::StepGone,
                 _ => Notice::AlreadyAnswered,
@@ -122,13 +135,11 @@ pub fn plan(reply: &Reply, origin: Origin, shown: Option<&StepId>) -> Vec<Effect
             }
         }
         Reply::IdleWarning { .. } => effects.push(Effect::PostIdleWarning),
-        Reply::Closed {
-            reason: CloseReason::Idle,
-        } => {
-            effects.push(Effect::PostIdleClosed);
-            effects.push(Effect::ArchiveThread);
-        }
-        Reply::Nothing => {}
+        Reply::Show { .. }
+        | Reply::Resolved { .. }
+        | Reply::HandedOff { .. }
+        | Reply::Closed { .. }
+        | Reply::Nothing => {}
     }
     effects
 }
@@ -136,7 +147,7 @@ pub fn plan(reply: &Reply, origin: Origin, shown: Option<&StepId>) -> Vec<Effect
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conversation::{Answer, Rejection, Timestamp, Via};
+    use crate::conversation::{Answer, Timestamp, Via};
 
     fn id(s: &str) -> StepId {
         StepId::new(s)
@@ -152,20 +163,17 @@ mod tests {
     }
 
     #[test]
-    fn a_click_that_moves_on_updates_its_message_first_then_posts_the_next_step() {
+    fn a_click_that_moves_on_updates_its_message_and_leaves_the_next_step_to_the_outbox() {
         let reply = Reply::Show {
             step: id("power"),
             cause: answered("wifi", 1),
         };
         assert_eq!(
             plan(&reply, Origin::Click, Some(&id("wifi"))),
-            [
-                Effect::UpdateClicked {
-                    step: id("wifi"),
-                    answered: Answered::Choice(1)
-                },
-                Effect::PostStep(id("power")),
-            ]
+            [Effect::UpdateClicked {
+                step: id("wifi"),
+                answered: Answered::Choice(1)
+            }]
         );
     }
 
@@ -177,37 +185,25 @@ mod tests {
         };
         let effects = plan(&reply, Origin::Typed, Some(&id("wifi")));
         assert!(
-            matches!(effects[0], Effect::DisableShown { .. }),
+            matches!(effects[..], [Effect::DisableShown { .. }]),
             "{effects:?}"
         );
     }
 
     #[test]
-    fn fixed_posts_the_ending_and_archives_while_a_hand_off_stays_open() {
-        let fixed = Reply::Resolved {
-            ending: EndingId::new("fixed"),
-            cause: answered("wifi", 0),
-        };
-        let effects = plan(&fixed, Origin::Click, Some(&id("wifi")));
-        assert_eq!(effects.last(), Some(&Effect::ArchiveThread));
+    fn a_hand_off_by_click_marks_the_clicked_message_as_moved_on() {
         let handoff = Reply::HandedOff {
             ending: EndingId::new("handoff"),
             cause: Cause::AskedForHuman,
             summary: Vec::new(),
             stopped_at: id("wifi"),
         };
-        let effects = plan(&handoff, Origin::Click, Some(&id("wifi")));
         assert_eq!(
-            effects,
-            [
-                Effect::UpdateClicked {
-                    step: id("wifi"),
-                    answered: Answered::Other
-                },
-                Effect::PostHandOff {
-                    ending: EndingId::new("handoff")
-                },
-            ]
+            plan(&handoff, Origin::Click, Some(&id("wifi"))),
+            [Effect::UpdateClicked {
+                step: id("wifi"),
+                answered: Answered::Other
+            }]
         );
     }
 
@@ -235,7 +231,7 @@ mod tests {
     }
 
     #[test]
-    fn every_click_reply_starts_with_the_interaction_response() {
+    fn every_click_reply_that_plans_anything_starts_with_the_interaction_response() {
         let replies = [
             Reply::Show {
                 step: id("b"),
@@ -258,9 +254,8 @@ mod tests {
         ];
         for reply in replies {
             let effects = plan(&reply, Origin::Click, Some(&id("a")));
-            let first = effects.first();
             let answers = matches!(
-                first,
+                effects.first(),
                 Some(Effect::UpdateClicked { .. } | Effect::Ephemeral(_))
             );
             assert!(answers, "{reply:?} → {effects:?}");
@@ -268,15 +263,13 @@ mod tests {
     }
 
     #[test]
-    fn idle_warns_then_closes_and_archives() {
+    fn idle_warns_and_owed_effects_become_their_posts() {
         let warn = Reply::IdleWarning { step: id("wifi") };
         assert_eq!(plan(&warn, Origin::Timer, None), [Effect::PostIdleWarning]);
-        let close = Reply::Closed {
-            reason: CloseReason::Idle,
-        };
         assert_eq!(
-            plan(&close, Origin::Timer, None),
-            [Effect::PostIdleClosed, Effect::ArchiveThread]
+            Effect::from(Owed::HandOff(EndingId::new("handoff"))),
+            Effect::PostHandOff(EndingId::new("handoff"))
         );
+        assert_eq!(Effect::from(Owed::Archive), Effect::ArchiveThread);
     }
 }

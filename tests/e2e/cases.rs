@@ -155,18 +155,18 @@ async fn gibberish_and_everyone_are_re_asked_and_ping_nobody() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quiet_walkthrough_is_warned_then_closed_and_archived() {
-    let h = start(
-        r#"idle_warning: "1s", idle_close: "2s","#,
-        Options::default(),
-    )
-    .await;
+    // The default 20 and 30 minutes, on the bot's clock moved forward.
+    let h = start("", Options::default()).await;
     let thread = h.open(PERSON).await;
+    h.clock.advance(Duration::from_secs(21 * 60));
     h.wait("the idle warning", |w| {
         w.messages_in(thread)
             .iter()
             .any(|m| m.content.contains("still there"))
     })
     .await;
+    assert!(!h.fake.world(|w| w.channels[&thread].archived));
+    h.clock.advance(Duration::from_secs(10 * 60));
     h.wait("the idle close", |w| w.channels[&thread].archived)
         .await;
     let closed = h.fake.world(|w| {

@@ -1,12 +1,15 @@
 //! Starts a fake Discord and the real bot against it, and drives a person through it.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+use backup_help_bot::clock::ManualClock;
 use backup_help_bot::config::{Config, Token};
 use backup_help_bot::script::load_dir;
 use fake_discord::world::{World, APP_ID, GUILD_ID, SUPPORT_CHANNEL};
@@ -55,10 +58,59 @@ impl Write for Tee {
 
 pub struct Harness {
     pub fake: FakeDiscord,
+    /// The bot's clock: tests move it forward instead of sleeping.
+    pub clock: ManualClock,
     /// Holds the SQLite file; removed when the test ends.
     _data: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     bot: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+/// The config a test bot runs with, typed; [`TestConfig::ron`] is the one place it becomes
+/// a `config.ron`.
+#[derive(Debug, Clone)]
+pub struct TestConfig {
+    pub api_url: String,
+    pub responses: PathBuf,
+    /// `Sqlite(path: ...)` or `Postgres(url_env: ...)`, as RON.
+    pub storage: String,
+    /// The support role to ping and the staff role that may answer for others.
+    pub roles: bool,
+    pub shards: Option<(u32, u32, u32)>,
+    /// More top-level keys, e.g. `idle_warning: "1s",`.
+    pub extra: String,
+}
+
+impl TestConfig {
+    /// The fake's URL, the shipped scripts, and a SQLite file in `dir`.
+    pub fn new(fake: &FakeDiscord, dir: &Path) -> TestConfig {
+        TestConfig {
+            api_url: fake.url(),
+            responses: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/responses")),
+            storage: format!("Sqlite(path: \"{}\")", dir.join("backup-help.db").display()),
+            roles: true,
+            shards: None,
+            extra: String::new(),
+        }
+    }
+
+    pub fn ron(&self) -> String {
+        let roles = if self.roles {
+            format!("support_role: Some({SUPPORT_ROLE}), staff_roles: [{STAFF_ROLE}],")
+        } else {
+            String::new()
+        };
+        let shards = self.shards.map_or(String::new(), |(first, count, total)| {
+            format!("shards: Some((first: {first}, count: {count}, total: {total})),")
+        });
+        format!(
+            "Config(\n    discord: (api_url: Some(\"{}\"), guilds: [{GUILD_ID}], {roles} {shards}\n        thread: Private),\n    responses: \"{}\",\n    storage: {},\n    {}\n)\n",
+            self.api_url,
+            self.responses.display(),
+            self.storage,
+            self.extra
+        )
+    }
 }
 
 /// Config keys to add, e.g. `idle_warning: "1s"`.
@@ -68,34 +120,29 @@ pub async fn start(extra_config: &str, options: Options) -> Harness {
     fake.add_member(PERSON, "Ada", &[]);
     fake.add_member(STAFF, "Sam from support", &[STAFF_ROLE]);
     fake.add_member(STRANGER, "Mallory", &[]);
-    let root = env!("CARGO_MANIFEST_DIR");
     let data = tempfile::tempdir().expect("a temporary directory");
-    let db = data.path().join("backup-help.db");
-    let source = format!(
-        r#"Config(
-            discord: (api_url: Some("{url}"), guilds: [{GUILD_ID}], support_role: Some({SUPPORT_ROLE}),
-                      staff_roles: [{STAFF_ROLE}], thread: Private),
-            responses: "{root}/responses",
-            storage: Sqlite(path: "{db}"),
-            {extra_config}
-        )"#,
-        url = fake.url(),
-        db = db.display()
-    );
+    let source = TestConfig {
+        extra: extra_config.to_string(),
+        ..TestConfig::new(&fake, data.path())
+    }
+    .ron();
     let config = Config::parse(&source, "test-config.ron").expect("the test config is valid");
     let scripts = load_dir(&config.responses).expect("the scripts load");
     let token = Token::from_value(Some(fake.token().to_string())).expect("a token");
     let (stop, stopped) = oneshot::channel::<()>();
+    let clock = ManualClock::new();
     let bot = tokio::spawn(backup_help_bot::discord::run(
         config,
         token,
         scripts,
+        Arc::new(clock.clone()),
         async {
             let _ = stopped.await;
         },
     ));
     let harness = Harness {
         fake,
+        clock,
         _data: data,
         stop: Some(stop),
         bot,
@@ -110,6 +157,7 @@ impl Harness {
         logs();
         Harness {
             fake: FakeDiscord::start(options).await.expect("the fake starts"),
+            clock: ManualClock::new(),
             _data: tempfile::tempdir().expect("a temporary directory"),
             stop: None,
             bot: tokio::spawn(async { Ok(()) }),
@@ -128,6 +176,32 @@ impl Harness {
     /// The folder holding the database.
     pub fn data_dir(&self) -> &std::path::Path {
         self._data.path()
+    }
+
+    /// A config for a bot process against this fake, with its SQLite file in the data folder.
+    pub fn config(&self) -> TestConfig {
+        TestConfig::new(&self.fake, self.data_dir())
+    }
+
+    /// Starts the built bot with `config` and the variables `env`; it logs at debug level to
+    /// `bot-<name>.log` in the data folder, where [`Harness::finish`] reads it.
+    pub fn spawn_bot(&self, name: &str, config: &TestConfig, env: &[(&str, &str)]) -> BotProcess {
+        let path = self.data_dir().join(format!("config-{name}.ron"));
+        std::fs::write(&path, config.ron()).expect("config written");
+        // A file, not a pipe: nothing reads a pipe until the bot exits, and a full one would
+        // block its logging.
+        let log = std::fs::File::create(self.data_dir().join(format!("bot-{name}.log")))
+            .expect("a log file");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_backup-help-bot"));
+        command
+            .args(["run", "--config"])
+            .arg(&path)
+            .env("DISCORD_TOKEN", self.fake.token())
+            .env("RUST_LOG", "debug")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(log);
+        BotProcess(command.spawn().expect("the bot starts"))
     }
 
     /// The titles of every step posted in `thread`, in order.

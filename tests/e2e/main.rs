@@ -3,6 +3,8 @@
 
 mod binary;
 mod cases;
+mod crashes;
+mod edges;
 mod faults;
 mod harness;
 mod postgres;

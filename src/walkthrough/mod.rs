@@ -1,0 +1,359 @@
+//! The walkthrough service: every input, from every front-end, takes the same trip.
+//!
+//! ```text
+//! lock(thread) → load → settle what is owed → Engine::apply → save (compare-and-swap)
+//!   → courtesies (mark the answered message, notices) → settle what is now owed → events
+//! ```
+//!
+//! What a walkthrough owes the person (its current step, an ending's message, the archive)
+//! is read off the stored row ([`Record::owed`]) and carried out by an [`Outlet`] (Discord,
+//! or a test's), each effect recorded as done once it is. So a crash between any two arrows
+//! leaves a row that says what is missing, and the next turn on it, the start-up or the
+//! periodic [`Walkthroughs::sweep`] carries it out: no step, ping or archive is lost, and an
+//! effect is repeated at most once (Discord's message nonces make even that a no-op).
+//!
+//! An answer applies only to a step the person has seen: typed text that arrives while the
+//! current step is unposted gets the step posted instead, and is not applied to it.
+
+pub mod effects;
+mod locks;
+mod open;
+mod sweep;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tracing::{info, warn};
+
+use crate::clock::Clock;
+use crate::conversation::{CloseReason, Engine, IdlePolicy, Input, Rejection, Reply, Timestamp};
+use crate::crash::{self, Point};
+use crate::ids::{MessageId, ThreadId};
+use crate::script::Script;
+use crate::store::{Owed, Record, SessionStore, Shown, StoreError};
+
+pub use effects::{plan, Answered, Effect, Notice, Origin};
+pub use open::{OpenError, Opened};
+
+/// Why an effect could not be carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EffectError {
+    /// Refused for lack of permissions (named, when known); it stays owed, and trying again
+    /// helps only once someone grants them.
+    #[error("refused: missing {0}")]
+    Refused(String),
+    /// The thread is gone (deleted, or never visible to the bot).
+    #[error("the thread is gone")]
+    Gone,
+    /// Failed even after retrying (server errors, rate limits, the network); it stays owed
+    /// and is tried again later.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Carries effects out where the person is.
+#[async_trait]
+pub trait Outlet: Send + Sync {
+    /// Opens a thread for the person who asked, with them in it.
+    async fn open_thread(&self, _script: &Script) -> Result<ThreadId, EffectError> {
+        Err(EffectError::Failed(
+            "this outlet cannot open threads".into(),
+        ))
+    }
+
+    /// Whether `thread` still exists: a walkthrough whose thread was deleted while the bot
+    /// was not listening must not be linked to.
+    async fn thread_exists(&self, _thread: ThreadId) -> bool {
+        true
+    }
+
+    /// Carries out `effect` for `record`; a posted step returns its message.
+    async fn carry_out(
+        &self,
+        record: &Record,
+        script: &Script,
+        effect: &Effect,
+    ) -> Result<Option<MessageId>, EffectError>;
+}
+
+/// What a turn did.
+#[derive(Debug)]
+pub struct Turned {
+    /// The engine's reply; `None` when the input was not applied (no input, or typed text
+    /// that arrived while the current step was not posted yet).
+    pub reply: Option<Reply>,
+    /// The walkthrough after the turn.
+    pub record: Record,
+    /// The current step was owed when the turn began, and is posted now.
+    pub repaired_step: bool,
+    /// An owed effect that could not be carried out; it stays owed.
+    pub failure: Option<EffectError>,
+}
+
+/// How long an input waits for its thread's lock before going ahead without it. A click
+/// must be answered within Discord's 3 s (it is acknowledged first, but its message edit is
+/// what the person sees); exactly-once does not depend on the lock.
+pub fn lock_wait(origin: Origin) -> Duration {
+    match origin {
+        Origin::Click => Duration::from_secs(2),
+        Origin::Typed | Origin::Timer => Duration::from_secs(30),
+    }
+}
+
+pub struct Walkthroughs {
+    pub store: Arc<dyn SessionStore>,
+    scripts: Vec<Script>,
+    default_locale: String,
+    idle: IdlePolicy,
+    clock: Arc<dyn Clock>,
+    threads: locks::Locks<ThreadId>,
+    people: locks::Locks<(crate::ids::GuildId, crate::conversation::OwnerId)>,
+    /// Threads of open walkthroughs: the only channels where typed text can be an answer,
+    /// so other channels' messages never reach the store. Loaded at start-up, kept by turns.
+    open_threads: Mutex<HashSet<ThreadId>>,
+    /// When the sweep may try a walkthrough again whose owed effect failed.
+    retry: Mutex<sweep::Backoff>,
+}
+
+impl Walkthroughs {
+    /// `scripts` must not be empty (`load_dir` never returns an empty list).
+    pub fn new(
+        store: Arc<dyn SessionStore>,
+        scripts: Vec<Script>,
+        default_locale: String,
+        idle: IdlePolicy,
+        clock: Arc<dyn Clock>,
+    ) -> Walkthroughs {
+        Walkthroughs {
+            store,
+            scripts,
+            default_locale,
+            idle,
+            clock,
+            threads: locks::Locks::new(),
+            people: locks::Locks::new(),
+            open_threads: Mutex::new(HashSet::new()),
+            retry: Mutex::new(sweep::Backoff::default()),
+        }
+    }
+
+    /// The script for a Discord locale ("en-US" → "en"), else the default one.
+    pub fn script(&self, locale: &str) -> &Script {
+        let language = locale.split('-').next().unwrap_or(locale);
+        let find = |l: &str| self.scripts.iter().find(|s| s.locale == l);
+        find(locale)
+            .or_else(|| find(language))
+            .or_else(|| find(&self.default_locale))
+            .unwrap_or(&self.scripts[0])
+    }
+
+    pub fn engine(&self, locale: &str) -> Engine<'_> {
+        Engine::new(self.script(locale), self.idle)
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Learns the threads of the walkthroughs open in the store (at start-up).
+    pub async fn load_open_threads(&self) -> Result<usize, StoreError> {
+        let threads = self.store.open_threads().await?;
+        let count = threads.len();
+        if let Ok(mut open) = self.open_threads.lock() {
+            open.extend(threads);
+        }
+        Ok(count)
+    }
+
+    /// Whether `thread` holds an open walkthrough, as far as this process knows.
+    pub fn may_hold(&self, thread: ThreadId) -> bool {
+        self.open_threads
+            .lock()
+            .is_ok_and(|open| open.contains(&thread))
+    }
+
+    fn track(&self, record: &Record) {
+        if let Ok(mut open) = self.open_threads.lock() {
+            if record.session.phase.is_open() {
+                open.insert(record.thread);
+            } else {
+                open.remove(&record.thread);
+            }
+        }
+    }
+
+    /// Runs one input (or, with `None`, only what is owed) through the walkthrough in
+    /// `thread`. `Ok(None)` if there is none. [`StoreError::Conflict`]: another input saved
+    /// first, and this one changed nothing.
+    pub async fn turn(
+        &self,
+        thread: ThreadId,
+        input: Option<Input>,
+        origin: Origin,
+        out: &dyn Outlet,
+    ) -> Result<Option<Turned>, StoreError> {
+        let _turn = self.threads.lock(&thread, lock_wait(origin)).await;
+        self.turn_locked(thread, input, origin, out).await
+    }
+
+    /// [`Walkthroughs::turn`], with the thread's lock held already (or not to be had).
+    async fn turn_locked(
+        &self,
+        thread: ThreadId,
+        input: Option<Input>,
+        origin: Origin,
+        out: &dyn Outlet,
+    ) -> Result<Option<Turned>, StoreError> {
+        let Some(mut record) = self.store.by_thread(thread).await? else {
+            return Ok(None);
+        };
+        let was_owed = record.session.current_step().is_some() && !record.step_is_posted();
+        let failure = self.settle(&mut record, out).await;
+        let repaired_step = was_owed && record.step_is_posted();
+        let input = match input {
+            // The person has not seen the step this text would answer: the step is posted
+            // now (or still owed), and they are asked again by it.
+            Some(Input::Text(_)) if was_owed => None,
+            other => other,
+        };
+        let Some(input) = input else {
+            self.note(&record, failure.as_ref());
+            return Ok(Some(Turned {
+                reply: None,
+                record,
+                repaired_step,
+                failure,
+            }));
+        };
+        let engine = self.engine(&record.locale);
+        let version = record.session.version;
+        let shown_before = record.session.current_step().cloned();
+        let now = self.now();
+        let reply = engine.apply(&mut record.session, input, now);
+        let mut events = Vec::new();
+        if record.session.version != version {
+            record.idle_due = engine.idle_due(&record.session);
+            self.store.save(&record, version).await?;
+            self.track(&record);
+            events = crate::store::events_for(&record, &reply, shown_before.as_ref(), now);
+            crash::point(Point::AfterSave);
+        }
+        let mut courtesies = plan(&reply, origin, shown_before.as_ref());
+        if repaired_step && matches!(reply, Reply::Rejected(Rejection::Stale { .. })) {
+            // A click on the step before, made because its successor never appeared: the
+            // successor is posted now, which is the answer.
+            courtesies.clear();
+        }
+        let script = self.script(&record.locale);
+        for effect in &courtesies {
+            if let Err(err) = out.carry_out(&record, script, effect).await {
+                warn!(?effect, %thread, "could not carry out a courtesy: {err}");
+            }
+        }
+        let failure = self.settle(&mut record, out).await.or(failure);
+        self.note(&record, failure.as_ref());
+        self.record_events(&events).await;
+        Ok(Some(Turned {
+            reply: Some(reply),
+            record,
+            repaired_step,
+            failure,
+        }))
+    }
+
+    /// Tells the sweep how the last try went: after a failure it waits before trying again,
+    /// so a refusal met by a click is not repeated at once by the sweep.
+    fn note(&self, record: &Record, failure: Option<&EffectError>) {
+        if let Ok(mut backoff) = self.retry.lock() {
+            if failure.is_some() && !record.owed().is_empty() {
+                backoff.failed(record.thread, self.clock.now());
+            } else {
+                backoff.succeeded(record.thread);
+            }
+        }
+    }
+
+    /// Carries out what `record` owes, in order, recording each effect once done. Stops at
+    /// the first that fails, which stays owed; a thread found gone closes the walkthrough.
+    async fn settle(&self, record: &mut Record, out: &dyn Outlet) -> Option<EffectError> {
+        let script = self.script(&record.locale);
+        for owed in record.owed() {
+            let message = match out.carry_out(record, script, &owed.clone().into()).await {
+                Ok(message) => message,
+                Err(EffectError::Gone) => {
+                    self.close(record, CloseReason::ThreadDeleted).await;
+                    return Some(EffectError::Gone);
+                }
+                Err(err) => {
+                    warn!(thread = %record.thread, ?owed, "an owed effect failed; it stays owed: {err}");
+                    return Some(err);
+                }
+            };
+            crash::point(Point::AfterPost);
+            match owed {
+                Owed::Step(step) => match message {
+                    Some(message) => {
+                        let serial = record.session.step_serial;
+                        record.shown = Some(Shown {
+                            step,
+                            serial,
+                            message,
+                        });
+                    }
+                    None => return Some(EffectError::Failed("the step was not posted".into())),
+                },
+                Owed::Resolved(_) | Owed::HandOff(_) | Owed::IdleClosed => {
+                    record.done.ending_posted = true
+                }
+                Owed::Archive => record.done.archived = true,
+            }
+            if let Err(err) = self.store.save_shown(record).await {
+                // Carried out but not recorded: the next settle repeats it (once).
+                warn!(thread = %record.thread, "could not record a carried-out effect: {err}");
+                return Some(EffectError::Failed(format!("storage: {err}")));
+            }
+        }
+        None
+    }
+
+    /// Closes an open walkthrough for `reason` (its thread is gone, it could not start).
+    async fn close(&self, record: &mut Record, reason: CloseReason) {
+        let engine = self.engine(&record.locale);
+        let version = record.session.version;
+        let shown_before = record.session.current_step().cloned();
+        let now = self.now();
+        let reply = engine.apply(&mut record.session, Input::Close(reason), now);
+        if record.session.version == version {
+            return;
+        }
+        record.idle_due = None;
+        match self.store.save(record, version).await {
+            Ok(()) => {
+                info!(thread = %record.thread, ?reason, "walkthrough closed");
+                self.track(record);
+                let events = crate::store::events_for(record, &reply, shown_before.as_ref(), now);
+                self.record_events(&events).await;
+            }
+            Err(err) => warn!(thread = %record.thread, "could not close a walkthrough: {err}"),
+        }
+    }
+
+    /// Closes the walkthrough in a thread that was deleted.
+    pub async fn thread_deleted(&self, thread: ThreadId) -> Result<(), StoreError> {
+        let _turn = self.threads.lock(&thread, lock_wait(Origin::Timer)).await;
+        if let Some(mut record) = self.store.by_thread(thread).await? {
+            self.close(&mut record, CloseReason::ThreadDeleted).await;
+        }
+        Ok(())
+    }
+
+    /// Records events, after the person has been answered: the history is for the report,
+    /// and a failure there loses a statistic, never an answer.
+    async fn record_events(&self, events: &[crate::store::Event]) {
+        if let Err(err) = self.store.append_all(events).await {
+            warn!("could not record events: {err}");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! `/backup-help`: open a walkthrough for a person, or point them to the one they have.
+//!
+//! The person's lock is taken before anything is created, so two `/backup-help` at the same
+//! instant open one thread: the second waits, then finds the first. What a crash leaves:
+//! - after the thread is created, before the walkthrough is stored: an empty thread, and no
+//!   walkthrough; the person's next `/backup-help` opens a new one;
+//! - after it is stored, before its first step is posted: the step is owed, and the sweep at
+//!   start-up posts it (the private reply with the link is lost: the person sees the thread
+//!   appear with its step instead).
+//!
+//! A walkthrough whose thread was deleted while the bot was away (no THREAD_DELETE reached
+//! it) is found out here, by asking Discord for the thread before linking to it.
+
+use tracing::{info, warn};
+
+use super::{EffectError, Outlet, Walkthroughs};
+use crate::conversation::{CloseReason, Input, OwnerId};
+use crate::ids::{GuildId, ThreadId};
+use crate::store::{Done, Record, StoreError};
+
+/// Where the person's walkthrough is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    New(ThreadId),
+    /// They had one open already (or another `/backup-help` of theirs won a race).
+    Existing(ThreadId),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    /// The thread could not be opened.
+    #[error("could not open a thread: {0}")]
+    Thread(EffectError),
+    /// The thread was opened but its first step could not be posted; the walkthrough is
+    /// closed, so the person can start again.
+    #[error("could not post the first step: {0}")]
+    NotDelivered(EffectError),
+}
+
+/// How long a second `/backup-help` waits for the first (both are acknowledged already).
+const PERSON_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Walkthroughs {
+    /// Opens a walkthrough for `owner` in `guild` with the script for `locale`, or finds the
+    /// one they have (whatever it still owed is carried out first).
+    pub async fn open(
+        &self,
+        guild: GuildId,
+        owner: OwnerId,
+        locale: &str,
+        out: &dyn Outlet,
+    ) -> Result<Opened, OpenError> {
+        let _person = self.people.lock(&(guild, owner), PERSON_WAIT).await;
+        if let Some(mut existing) = self.store.open_for(guild, owner).await? {
+            if out.thread_exists(existing.thread).await {
+                // Post whatever it owes; a thread found gone closes it, and a new one opens.
+                let turned = self
+                    .turn(existing.thread, None, super::Origin::Timer, out)
+                    .await?;
+                if turned.is_some_and(|t| t.record.session.phase.is_open()) {
+                    return Ok(Opened::Existing(existing.thread));
+                }
+            } else {
+                self.close(&mut existing, CloseReason::ThreadDeleted).await;
+            }
+        }
+        let engine = self.engine(locale);
+        let script = engine.script;
+        let thread = out.open_thread(script).await.map_err(OpenError::Thread)?;
+        let now = self.now();
+        let mut session = engine.new_session(owner, now);
+        let reply = engine.apply(&mut session, Input::Start, now);
+        let mut record = Record {
+            thread,
+            guild,
+            locale: script.locale.clone(),
+            shown: None,
+            done: Done::default(),
+            idle_due: engine.idle_due(&session),
+            session,
+        };
+        match self.store.insert(&record).await {
+            Ok(()) => {}
+            Err(StoreError::AlreadyOpen) => {
+                // Another process won the race (this process's own are kept out by the lock).
+                self.abandon(&record, out).await;
+                return match self.store.open_for(guild, owner).await? {
+                    Some(winner) => Ok(Opened::Existing(winner.thread)),
+                    None => Err(StoreError::AlreadyOpen.into()),
+                };
+            }
+            Err(err) => {
+                self.abandon(&record, out).await;
+                return Err(err.into());
+            }
+        }
+        info!(%thread, "walkthrough opened");
+        self.track(&record);
+        let events = crate::store::events_for(&record, &reply, None, now);
+        self.record_events(&events).await;
+        crate::crash::point(crate::crash::Point::AfterInsert);
+        match self.settle(&mut record, out).await {
+            None => Ok(Opened::New(thread)),
+            Some(err) => {
+                // Nobody would ever see this walkthrough: end it, and free the person.
+                warn!(%thread, "the first step could not be posted; closing: {err}");
+                self.close(&mut record, CloseReason::NotDelivered).await;
+                self.abandon(&record, out).await;
+                Err(OpenError::NotDelivered(err))
+            }
+        }
+    }
+
+    /// Archives a thread that holds no walkthrough, best effort.
+    async fn abandon(&self, record: &Record, out: &dyn Outlet) {
+        let script = self.script(&record.locale);
+        if let Err(err) = out
+            .carry_out(record, script, &super::Effect::ArchiveThread)
+            .await
+        {
+            warn!(thread = %record.thread, "could not archive an unused thread: {err}");
+        }
+    }
+}
