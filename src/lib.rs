@@ -10,6 +10,7 @@
 //! - [`config`]: the operator's `config.ron`, and the token from the environment.
 //! - [`discord`]: the Discord front-end (custom_id codec so far).
 //! - [`graph`]: the script as a Mermaid flowchart.
+//! - [`logging`]: the log subscriber, which keeps every credential out of the logs.
 //! - [`stats`]: the drop-off report from the event history.
 //! - [`store`]: walkthroughs in SQLite or PostgreSQL, saved with compare-and-swap.
 //! - [`view`]: what a step renders into, shared by the validator and every front-end.
@@ -27,6 +28,7 @@ pub mod crash;
 pub mod discord;
 pub mod graph;
 pub mod ids;
+pub mod logging;
 pub mod matcher;
 pub mod script;
 pub mod stats;
