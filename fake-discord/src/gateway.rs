@@ -31,6 +31,9 @@ pub enum Control {
     Close(u16),
     /// Send op 9 Invalid Session (not resumable): the client must IDENTIFY again.
     InvalidSession,
+    /// Send this text frame as it is, to every identified session: a malformed or
+    /// unexpected frame from Discord.
+    RawFrame(String),
 }
 
 pub async fn upgrade(State(shared): State<Arc<Shared>>, mut request: Request) -> Response {
@@ -136,6 +139,12 @@ async fn session(shared: Arc<Shared>, mut ws: Ws) {
                         return;
                     }
                 }
+                Control::RawFrame(text) if events.is_some() => {
+                    if ws.send(Message::Text(text)).await.is_err() {
+                        return;
+                    }
+                }
+                Control::RawFrame(_) => {}
             },
         }
     }

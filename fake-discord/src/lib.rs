@@ -374,6 +374,14 @@ impl FakeDiscord {
         let _ = self.shared.control.send(Control::InvalidSession);
     }
 
+    /// Sends `text` as one text frame, unchecked, to every identified gateway session.
+    pub fn send_raw_frame(&self, text: &str) {
+        let _ = self
+            .shared
+            .control
+            .send(Control::RawFrame(text.to_string()));
+    }
+
     /// Closes every gateway session with `code`.
     pub fn close_gateway(&self, code: u16) {
         let _ = self.shared.control.send(Control::Close(code));

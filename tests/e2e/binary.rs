@@ -144,6 +144,16 @@ fn spawn_bot(h: &Harness, run: u32) -> BotProcess {
 
 /// The same, with the scripts from `responses`.
 fn spawn_bot_with(h: &Harness, run: u32, responses: &str) -> BotProcess {
+    spawn_bot_logging(h, run, responses, "debug")
+}
+
+/// The same, logging with the filter `rust_log` (`RUST_LOG`).
+pub(crate) fn spawn_bot_logging(
+    h: &Harness,
+    run: u32,
+    responses: &str,
+    rust_log: &str,
+) -> BotProcess {
     let config = h.data_dir().join("config.ron");
     let source = format!(
         r#"Config(discord: (api_url: Some("{}"), guilds: [{GUILD_ID}]), responses: "{responses}",
@@ -159,7 +169,7 @@ fn spawn_bot_with(h: &Harness, run: u32, responses: &str) -> BotProcess {
             .args(["run", "--config"])
             .arg(&config)
             .env("DISCORD_TOKEN", h.fake.token())
-            .env("RUST_LOG", "debug")
+            .env("RUST_LOG", rust_log)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

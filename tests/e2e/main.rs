@@ -7,6 +7,7 @@ mod crashes;
 mod edges;
 mod faults;
 mod harness;
+mod logs;
 mod postgres;
 mod races;
 mod scale;
