@@ -193,8 +193,10 @@ impl Config {
         Config::parse(&source, &path.display().to_string())
     }
 
-    /// Parses config text; `file` names it in errors.
+    /// Parses config text; `file` names it in errors. A leading UTF-8 byte-order mark (as
+    /// Windows editors write) is skipped; lines and columns count as if it were not there.
     pub fn parse(source: &str, file: &str) -> Result<Config, ConfigError> {
+        let source = source.strip_prefix('\u{feff}').unwrap_or(source);
         let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
         let config: Config = options
             .from_str(source)

@@ -136,3 +136,33 @@ fn a_missing_file_is_named() {
     assert!(matches!(err, ConfigError::Read { .. }));
     assert!(err.to_string().contains("no/such/config.ron"));
 }
+
+/// What Windows editors write at the start of a UTF-8 file.
+const BOM: &str = "\u{feff}";
+
+#[test]
+fn a_config_starting_with_a_byte_order_mark_loads() {
+    let plain = Config::parse(&example(), "config.ron").expect("the example is valid");
+    let marked = format!("{BOM}{}", example());
+    assert_eq!(Config::parse(&marked, "config.ron").expect("loads"), plain);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("config.ron");
+    std::fs::write(&path, marked.as_bytes()).expect("written");
+    assert_eq!(Config::load(&path).expect("loads from the file"), plain);
+}
+
+#[test]
+fn after_a_byte_order_mark_errors_keep_their_line_and_column() {
+    let source = "Config(\n  idle_close: 5,\n)";
+    let marked = format!("{BOM}{source}");
+    assert_eq!(error(&marked), error(source));
+    assert!(
+        error("Config(nope: 1)").contains(":1:8:"),
+        "{}",
+        error("Config(nope: 1)")
+    );
+    assert_eq!(
+        error(&format!("{BOM}Config(nope: 1)")),
+        error("Config(nope: 1)")
+    );
+}

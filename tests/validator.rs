@@ -116,3 +116,31 @@ fn the_english_script_is_valid_and_fits_discord() {
     assert_eq!(script.locale, "en");
     assert_eq!(script.checks.len(), 10);
 }
+
+/// What Windows editors write at the start of a UTF-8 file.
+const BOM: &str = "\u{feff}";
+
+#[test]
+fn a_script_starting_with_a_byte_order_mark_loads_as_the_same_script() {
+    let plain = load_str(&common::mini_source(), "fixture.ron", Some("en")).expect("valid");
+    let marked = format!("{BOM}{}", common::mini_source());
+    let script = load_str(&marked, "fixture.ron", Some("en")).expect("loads");
+    assert_eq!(
+        script.hash, plain.hash,
+        "the mark does not make it another version"
+    );
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(dir.path().join("en.ron"), marked.as_bytes()).expect("written");
+    let loaded = backup_help_bot::script::load_dir(dir.path()).expect("loads from the folder");
+    assert_eq!(loaded.len(), 1);
+    assert_eq!(loaded[0].hash, plain.hash);
+}
+
+#[test]
+fn after_a_byte_order_mark_problems_keep_their_line_and_column() {
+    let broken = common::variant(r#"locale: "en","#, r#"locale: "en""#);
+    let marked = format!("{BOM}{broken}");
+    let found = problems(&marked);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found, problems(&broken));
+}

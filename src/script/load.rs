@@ -102,12 +102,14 @@ pub fn load_file(path: &Path) -> Result<Script, LoadError> {
 }
 
 /// Parses and validates script text. `file` names it in messages; `expected_locale` is the
-/// locale its file name promises, if any.
+/// locale its file name promises, if any. A leading UTF-8 byte-order mark (as Windows
+/// editors write) is skipped: positions and the script's hash are those of the text after it.
 pub fn load_str(
     source: &str,
     file: &str,
     expected_locale: Option<&str>,
 ) -> Result<Script, LoadError> {
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
     let raw: RawScript = options.from_str(source).map_err(|err| {
         LoadError::Invalid(vec![Problem {
