@@ -105,6 +105,12 @@ fn commands(
         if let Some(guild) = guild {
             registered["guild_id"] = json!(guild.to_string());
         }
+        // Discord echoes where the command may be used.
+        for key in ["contexts", "integration_types"] {
+            if let Some(value) = command.get(key) {
+                registered[key] = value.clone();
+            }
+        }
         out.push(registered);
     }
     world.commands.insert(guild, Value::Array(out.clone()));

@@ -4,8 +4,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use serenity::all::{
-    Command, Context, CreateCommand, EventHandler, GuildChannel, GuildId, Interaction, Message,
-    PartialGuildChannel, Ready,
+    Command, Context, CreateCommand, EventHandler, GuildChannel, GuildId, InstallationContext,
+    Interaction, InteractionContext, Message, PartialGuildChannel, Ready,
 };
 use serenity::async_trait;
 use tracing::{info, info_span, warn, Instrument};
@@ -33,6 +33,10 @@ pub const COMMAND: &str = "backup-help";
 fn command() -> CreateCommand {
     CreateCommand::new(COMMAND)
         .description("Step-by-step help when your iPhone won't back up to iCloud")
+        // A walkthrough opens a thread in a server channel: Discord should never offer the
+        // command in DMs or to someone who installed the app for themselves.
+        .contexts(vec![InteractionContext::Guild])
+        .integration_types(vec![InstallationContext::Guild])
 }
 
 #[async_trait]

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use fake_discord::world::GUILD_ID;
 use fake_discord::{Options, MESSAGE_CONTENT};
 
 use crate::harness::{start, PERSON, STAFF, STRANGER};
@@ -10,6 +11,20 @@ use crate::harness::{start, PERSON, STAFF, STRANGER};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_a_dm_the_command_explains_where_to_use_it() {
     let h = start("", Options::default()).await;
+    // Registered for servers only (context 0 = Guild, integration type 0 = GuildInstall),
+    // so Discord does not offer it in DMs; should one arrive anyway, it is answered.
+    let registered = h.fake.world(|w| w.commands[&Some(GUILD_ID)].clone());
+    assert_eq!(registered[0]["name"], "backup-help");
+    assert_eq!(
+        registered[0]["contexts"],
+        serde_json::json!([0]),
+        "{registered}"
+    );
+    assert_eq!(
+        registered[0]["integration_types"],
+        serde_json::json!([0]),
+        "{registered}"
+    );
     let dm = h.fake.add_dm(PERSON);
     let interaction = h.fake.slash_command(PERSON, dm, "backup-help");
     let reply = h.ephemeral_reply(interaction).await;
