@@ -179,6 +179,7 @@ fn build(raw: RawScript, hash: ScriptHash) -> Script {
             words: c.words.clone(),
             means: c.means,
             goto: target(&c.goto),
+            confirms: c.confirms,
             phrases,
         }
     };
@@ -210,6 +211,7 @@ fn build(raw: RawScript, hash: ScriptHash) -> Script {
             kind: e.kind,
             title: e.title.clone(),
             text: e.text.clone(),
+            claims: e.claims,
         })
         .collect();
     let step_index: HashMap<StepId, usize> = steps

@@ -4,6 +4,7 @@
 //! validator has accepted it, so the rest of the program can rely on every `goto` landing on a
 //! real step or ending and on every text fitting Discord's limits.
 
+mod claims;
 mod load;
 pub mod raw;
 mod reach;
@@ -15,7 +16,7 @@ use std::fmt;
 use serde::Serialize;
 
 pub use load::{load_dir, load_file, load_str, LoadError, Problem};
-pub use raw::{EndingKind, Meaning, RawMessages as Messages, RawWords as Words};
+pub use raw::{Backup, EndingKind, Meaning, RawMessages as Messages, RawWords as Words};
 
 /// The goto keyword for "the first check the person has not seen yet".
 pub const NEXT_CHECK: &str = "next";
@@ -106,6 +107,8 @@ pub struct Choice {
     pub words: Vec<String>,
     pub means: Option<Meaning>,
     pub goto: Target,
+    /// The backup the person says has finished by giving this answer, if any.
+    pub confirms: Option<Backup>,
     /// The label, words and yes/no words, normalised once at load time for the matcher.
     #[serde(skip)]
     pub(crate) phrases: Vec<String>,
@@ -128,6 +131,9 @@ pub struct Ending {
     pub kind: EndingKind,
     pub title: String,
     pub text: String,
+    /// The backup this ending tells the person works; the validator lets only answers that
+    /// confirm the same backup lead here.
+    pub claims: Option<Backup>,
 }
 
 /// The normalised command words of a locale, prepared once for the matcher.

@@ -60,6 +60,10 @@ pub struct RawChoice {
     pub means: Option<Meaning>,
     /// A step id, an ending id, or `"next"` (the next check not yet seen).
     pub goto: String,
+    /// `ICloud` or `Computer`: answering this choice says that backup has just finished.
+    /// Only such a choice may lead to an ending that `claims` the same backup works.
+    #[serde(default)]
+    pub confirms: Option<Backup>,
 }
 
 /// What a choice means in yes/no terms, so "yep" or "nope" can pick it.
@@ -83,6 +87,20 @@ pub struct RawEnding {
     pub kind: EndingKind,
     pub title: String,
     pub text: String,
+    /// The backup this ending tells the person works, if any. An ending of kind `Resolved`
+    /// must claim `ICloud`; only choices marked `confirms` with the same backup lead here.
+    #[serde(default)]
+    pub claims: Option<Backup>,
+}
+
+/// A way of backing up that a person can confirm finished and an ending can claim works.
+/// The two are kept apart because a computer backup says nothing about iCloud Backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum Backup {
+    /// An iCloud backup (Back Up Now, or the nightly one) finished.
+    ICloud,
+    /// A backup to a Mac or PC finished.
+    Computer,
 }
 
 /// How a walkthrough ends.

@@ -38,7 +38,7 @@ impl Checker<'_> {
     }
 
     /// The line of the `n`-th `label:` after a step's id line, for choice problems.
-    fn line_of_choice(&self, step_id: &str, n: usize) -> Option<usize> {
+    pub(super) fn line_of_choice(&self, step_id: &str, n: usize) -> Option<usize> {
         let start = self.line_of_id(step_id)?;
         self.source
             .lines()
@@ -57,6 +57,10 @@ impl Checker<'_> {
         } else if view::len(text) > max {
             let n = view::len(text);
             let msg = format!("`{field}` is {n} characters; Discord allows at most {max}");
+            self.report(line, place.to_string(), msg);
+        }
+        if text.to_ascii_lowercase().contains("http://") {
+            let msg = format!("`{field}` contains an http:// address; write https://");
             self.report(line, place.to_string(), msg);
         }
     }
@@ -93,6 +97,7 @@ pub fn validate(
     }
     check_messages(&mut c, raw);
     super::reach::check_graph(&mut c, raw, &ids);
+    super::claims::check_claims(&mut c, raw);
     c.problems
 }
 
@@ -226,11 +231,13 @@ fn check_step(c: &mut Checker, raw: &RawScript, step: &RawStep, ids: &HashMap<St
             &link.label,
             limits::BUTTON_LABEL,
         );
-        let url_ok = (link.url.starts_with("https://") || link.url.starts_with("http://"))
+        // Only https: a person following a support link should not be sent over plain http.
+        let url_ok = link.url.len() > "https://".len()
+            && link.url.starts_with("https://")
             && !link.url.contains(char::is_whitespace)
             && link.url.len() <= limits::LINK_URL;
         if !url_ok {
-            let msg = format!("`url` \"{}\" is not an http(s) address", link.url);
+            let msg = format!("`url` \"{}\" is not an https:// address", link.url);
             c.report(line, link_place, msg);
         }
     }

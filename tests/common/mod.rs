@@ -85,7 +85,7 @@ pub fn broken_fixtures() -> Vec<(&'static str, &'static str, String, Vec<&'stati
         ),
         (
             "no-ending",
-            r#"(label: "Fixed", means: Yes, goto: "fixed"),
+            r#"(label: "Fixed", means: Yes, confirms: ICloud, goto: "fixed"),
                 (label: "Still failing", means: No, goto: "next"),
             ],
         ),
@@ -192,7 +192,58 @@ pub fn broken_fixtures() -> Vec<(&'static str, &'static str, String, Vec<&'stati
             "bad-url",
             r#"url: "https://example.com/help""#,
             r#"url: "example.com/help""#.into(),
-            vec!["step \"first\", link 1", "not an http(s) address"],
+            vec!["step \"first\", link 1", "not an https:// address"],
+        ),
+        (
+            "http-url",
+            r#"url: "https://example.com/help""#,
+            r#"url: "http://example.com/help""#.into(),
+            vec![
+                "step \"first\", link 1",
+                "\"http://example.com/help\"",
+                "https://",
+            ],
+        ),
+        (
+            "http-in-text",
+            r#"explanation: "The first thing to try.""#,
+            r#"explanation: "See http://example.com/help first.""#.into(),
+            vec![
+                "step \"first\"",
+                "`explanation` contains an http:// address",
+            ],
+        ),
+        (
+            "fixed-not-confirmed",
+            r#"(label: "Fixed", means: Yes, confirms: ICloud, goto: "fixed")"#,
+            r#"(label: "Fixed", means: Yes, goto: "fixed")"#.into(),
+            vec![
+                "step \"first\", choice 1",
+                "ending \"fixed\"",
+                "not marked `confirms: ICloud`",
+            ],
+        ),
+        (
+            "fixed-confirmed-by-a-computer-backup",
+            r#"(label: "Fixed", means: Yes, confirms: ICloud, goto: "fixed")"#,
+            r#"(label: "Fixed", means: Yes, confirms: Computer, goto: "fixed")"#.into(),
+            vec![
+                "step \"first\", choice 1",
+                "`confirms: Computer`",
+                "their iCloud backup works",
+            ],
+        ),
+        (
+            "resolved-claims-nothing",
+            r#"kind: Resolved, claims: ICloud,"#,
+            r#"kind: Resolved,"#.into(),
+            vec!["ending \"fixed\"", "needs `claims: ICloud`"],
+        ),
+        (
+            "after-checks-claims",
+            r#"after_checks: "handoff""#,
+            r#"after_checks: "fixed""#.into(),
+            vec!["`after_checks` names \"fixed\"", "checks run out"],
         ),
         (
             "bad-id",
