@@ -184,6 +184,16 @@ fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
             paths = walk.paths.len(),
             longest = walk.longest(),
         )?;
+        // Per ending, so an author sees how many ways lead to "fixed" and how many do not.
+        for ending in &script.endings {
+            let paths = walk.paths.iter().filter(|p| p.ending == ending.id).count();
+            let button = if ending.id == script.handoff {
+                ", and the Talk to a human button at every step"
+            } else {
+                ""
+            };
+            writeln!(out, "    {}: {paths} paths{button}", ending.id)?;
+        }
     }
     if failed {
         return Ok(ExitCode::FAILURE);

@@ -45,6 +45,38 @@ fn check_accepts_the_shipped_script() {
 }
 
 #[test]
+fn check_counts_the_paths_to_each_ending() {
+    let out = run(&["check"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let number_before = |line: &str, word: &str| -> Option<usize> {
+        let head = line.split(word).next()?;
+        head.split_whitespace().last()?.parse().ok()
+    };
+    let total = stdout
+        .lines()
+        .find(|l| l.contains("paths from the start"))
+        .and_then(|l| number_before(l, " paths from the start"))
+        .unwrap_or_else(|| panic!("no total in {stdout}"));
+    let script = common::english();
+    let walk = backup_help_bot::conversation::walk::walk_all(&script, 100_000);
+    let mut sum = 0;
+    for ending in &script.endings {
+        let prefix = format!("    {}: ", ending.id);
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no line for {} in {stdout}", ending.id));
+        let count = number_before(line, " paths").unwrap_or_else(|| panic!("{line}"));
+        let walked = walk.paths.iter().filter(|p| p.ending == ending.id).count();
+        assert_eq!(count, walked, "{line}");
+        assert!(count > 0, "no path reaches {}: {line}", ending.id);
+        sum += count;
+    }
+    assert_eq!(sum, total, "{stdout}");
+}
+
+#[test]
 fn check_rejects_each_broken_fixture_with_exit_1() {
     for (name, from, to, words) in common::broken_fixtures() {
         let dir = tempfile::tempdir().expect("a temporary directory");
