@@ -6,7 +6,21 @@ use std::collections::HashSet;
 
 use backup_help_bot::conversation::walk::walk_all;
 use backup_help_bot::conversation::{Input, Reply};
-use backup_help_bot::script::{EndingKind, Meaning, StepId, Target};
+use backup_help_bot::script::{Backup, EndingKind, Meaning, Script, Step, StepId, Target};
+
+/// The nine checks of the original article, in its order, then the computer backup.
+const CHECKS_IN_ORDER: [&str; 10] = [
+    "backup-switch",
+    "wifi",
+    "power",
+    "storage",
+    "system-status",
+    "sign-in",
+    "restart",
+    "reset-settings",
+    "update-ios",
+    "computer-backup",
+];
 
 #[test]
 fn every_path_of_the_english_script_reaches_an_ending() {
@@ -43,9 +57,45 @@ fn every_path_of_the_english_script_reaches_an_ending() {
     assert_eq!(endings.len(), script.endings.len());
 }
 
-/// Answers "still failing" (or the first choice that moves on) at every step and returns the
-/// steps shown in order, up to the ending.
-fn still_failing_walk(first_answer: usize) -> (Vec<String>, Reply) {
+#[test]
+fn no_path_says_a_backup_works_unless_the_last_answer_said_it_finished() {
+    let script = common::english();
+    let walk = walk_all(&script, 100_000);
+    let mut claimed = 0;
+    for path in &walk.paths {
+        let ending = script.ending(&path.ending).unwrap();
+        let last = path.answers.last().and_then(|(step, choice)| {
+            let step = script.step(step)?;
+            step.choices.get(*choice)
+        });
+        let confirmed = last.and_then(|c| c.confirms);
+        if ending.kind == EndingKind::Resolved {
+            assert_eq!(ending.claims, Some(Backup::ICloud), "{}", ending.id);
+        }
+        if let Some(claims) = ending.claims {
+            claimed += 1;
+            assert_eq!(
+                confirmed,
+                Some(claims),
+                "{} reached by {:?} ({:?})",
+                ending.id,
+                last.map(|c| &c.label),
+                path.answers
+            );
+        }
+    }
+    assert!(
+        claimed > 0,
+        "no path reaches an ending that claims anything"
+    );
+    // "Talk to a human" can be pressed anywhere, so its ending may claim nothing.
+    assert_eq!(script.ending(&script.handoff).unwrap().claims, None);
+}
+
+/// Answers "still failing" at every step (the `No` choice, else one that moves on to the
+/// next check, else the hand-off, else the first), except where `pick` says otherwise.
+/// Returns the steps shown in order, and the reply that ended the walk.
+fn walk_with(first_answer: usize, pick: &dyn Fn(&Step) -> Option<usize>) -> (Vec<String>, Reply) {
     let script = common::english();
     let engine = common::engine(&script);
     let mut session = common::started(&engine);
@@ -67,56 +117,66 @@ fn still_failing_walk(first_answer: usize) -> (Vec<String>, Reply) {
             Reply::Show { step, .. } => shown.push(step.to_string()),
             _ => return (shown, reply),
         }
-        // From here on: the "No" choice, else one that moves on (to the next check or to
-        // the hand-off), else the first (the model question: either branch moves on).
         let step = script
             .step(session.current_step().unwrap_or(&script.start))
             .unwrap();
-        let handoff = Target::End(script.handoff.clone());
-        answer = step
-            .choices
-            .iter()
-            .position(|c| c.means == Some(Meaning::No))
-            .or_else(|| {
-                step.choices
-                    .iter()
-                    .position(|c| c.goto == Target::NextCheck)
-            })
-            .or_else(|| step.choices.iter().position(|c| c.goto == handoff))
-            .unwrap_or(0);
+        answer = pick(step).unwrap_or_else(|| still_failing(&script, step));
     }
     panic!("no ending after 64 answers: {shown:?}");
 }
 
-#[test]
-fn all_still_failing_tries_the_nine_checks_in_order_then_hands_off() {
-    // Opening: "Not sure" (the last choice) → the checks from the first.
-    let script = common::english();
-    let not_sure = script.start_step().choices.len() - 1;
-    let (shown, end) = still_failing_walk(not_sure);
-    let checks: Vec<&str> = shown
+fn still_failing(script: &Script, step: &Step) -> usize {
+    let handoff = Target::End(script.handoff.clone());
+    step.choices
+        .iter()
+        .position(|c| c.means == Some(Meaning::No))
+        .or_else(|| {
+            step.choices
+                .iter()
+                .position(|c| c.goto == Target::NextCheck)
+        })
+        .or_else(|| step.choices.iter().position(|c| c.goto == handoff))
+        .unwrap_or(0)
+}
+
+fn checks_shown<'a>(script: &Script, shown: &'a [String]) -> Vec<&'a str> {
+    shown
         .iter()
         .map(String::as_str)
         .filter(|s| script.checks.iter().any(|c| c.as_str() == *s))
-        .collect();
-    assert_eq!(
-        checks,
-        [
-            "backup-switch",
-            "wifi",
-            "power",
-            "storage",
-            "system-status",
-            "sign-in",
-            "restart",
-            "reset-settings",
-            "update-ios",
-            "computer-backup"
-        ]
-    );
-    let Reply::HandedOff { summary, .. } = end else {
+        .collect()
+}
+
+fn choice_to(script: &Script, step: &str, goto: &str) -> usize {
+    let step = script.step(&StepId::new(step)).unwrap();
+    step.choices
+        .iter()
+        .position(|c| match &c.goto {
+            Target::Step(id) => id.as_str() == goto,
+            Target::End(id) => id.as_str() == goto,
+            Target::NextCheck => goto == "next",
+        })
+        .unwrap_or_else(|| panic!("{} has no choice to {goto}", step.id))
+}
+
+#[test]
+fn all_still_failing_tries_the_nine_checks_in_order_then_hands_off() {
+    let script = common::english();
+    let not_sure = script
+        .start_step()
+        .choices
+        .iter()
+        .position(|c| c.label == "Not sure")
+        .unwrap();
+    let (shown, end) = walk_with(not_sure, &|_| None);
+    assert_eq!(checks_shown(&script, &shown), CHECKS_IN_ORDER);
+    let Reply::HandedOff {
+        summary, ending, ..
+    } = end
+    else {
         panic!("expected a hand-off, got {end:?}");
     };
+    assert_eq!(ending, script.handoff);
     assert_eq!(summary.len(), shown.len(), "one answer per step shown");
     let lines = backup_help_bot::view::summary_lines(&script, &summary);
     assert!(
@@ -126,48 +186,179 @@ fn all_still_failing_tries_the_nine_checks_in_order_then_hands_off() {
 }
 
 #[test]
-fn a_storage_alert_jumps_to_storage_and_then_covers_the_checks_not_yet_done() {
+fn each_opening_answer_leads_to_its_fix_and_then_every_check_once() {
     let script = common::english();
-    let storage_alert = 0;
-    let (shown, end) = still_failing_walk(storage_alert);
-    assert_eq!(shown[1], "storage", "{shown:?}");
-    // Every check is still seen exactly once.
-    for check in &script.checks {
-        let times = shown.iter().filter(|s| *s == check.as_str()).count();
-        assert_eq!(times, 1, "{check} shown {times} times in {shown:?}");
+    for (i, choice) in script.start_step().choices.iter().enumerate() {
+        let (shown, end) = walk_with(i, &|_| None);
+        if let Target::Step(first) = &choice.goto {
+            assert_eq!(shown[1], first.as_str(), "{}", choice.label);
+        }
+        for check in &script.checks {
+            let times = shown.iter().filter(|s| *s == check.as_str()).count();
+            assert_eq!(times, 1, "{check} shown {times} times in {shown:?}");
+        }
+        assert!(matches!(end, Reply::HandedOff { .. }), "{end:?}");
     }
+}
+
+#[test]
+fn apples_messages_go_to_the_step_that_fixes_them() {
+    let script = common::english();
+    let opening = script.start_step();
+    let to = |text: &str| {
+        let understood = backup_help_bot::matcher::understand(text, opening, &script);
+        let backup_help_bot::matcher::Understood::Choice(i) = understood else {
+            panic!("{text:?} → {understood:?}");
+        };
+        opening.choices[i].goto.clone()
+    };
+    let step = |id: &str| Target::Step(StepId::new(id));
+    assert_eq!(to("not enough storage"), step("storage"));
+    assert_eq!(
+        to("the last backup could not be completed"),
+        step("update-ios")
+    );
+    assert_eq!(
+        to("it needs a verified email address"),
+        step("account-message")
+    );
+    assert_eq!(to("unable to access account"), step("account-message"));
+    assert_eq!(to("it's the first backup"), step("first-backup"));
+    assert_eq!(to("not sure"), Target::NextCheck);
+}
+
+#[test]
+fn an_old_last_backup_offers_the_computer_backup_first_then_the_checks() {
+    let script = common::english();
+    let not_sure = choice_to(&script, "opening", "next");
+    let old = choice_to(&script, "backup-switch", "backup-old");
+    let pick = |step: &Step| (step.id.as_str() == "backup-switch").then_some(old);
+    let (shown, end) = walk_with(not_sure, &pick);
+    let at = shown.iter().position(|s| s == "backup-old").unwrap();
+    assert_eq!(shown[at - 1], "backup-switch", "{shown:?}");
+    assert_eq!(shown[at + 1], "wifi", "{shown:?}");
+    assert_eq!(checks_shown(&script, &shown), CHECKS_IN_ORDER);
     assert!(matches!(end, Reply::HandedOff { .. }), "{end:?}");
+    let text =
+        backup_help_bot::view::step_description(script.step(&StepId::new("backup-old")).unwrap());
+    assert!(text.contains("180 days"), "{text}");
+}
+
+#[test]
+fn a_finished_computer_backup_ends_on_its_own_ending_never_on_fixed() {
+    let script = common::english();
+    for id in ["computer-backup", "backup-old"] {
+        let step = script.step(&StepId::new(id)).unwrap();
+        for choice in step.choices.iter().filter(|c| c.confirms.is_some()) {
+            assert_eq!(choice.confirms, Some(Backup::Computer), "{id}");
+            if let Target::End(ending) = &choice.goto {
+                let ending = script.ending(ending).unwrap();
+                assert_eq!(ending.claims, Some(Backup::Computer), "{id}");
+                assert_eq!(ending.kind, EndingKind::HandOff, "{id}");
+            }
+        }
+    }
 }
 
 #[test]
 fn fixed_at_any_check_ends_resolved() {
     let script = common::english();
     let engine = common::engine(&script);
-    for check in &script.checks {
-        let step = script.step(check).unwrap();
-        let Some(fixed) = step
-            .choices
-            .iter()
-            .position(|c| c.means == Some(Meaning::Yes))
-        else {
-            continue; // a branching question, not a check result
-        };
-        let mut session = common::started(&engine);
-        session.phase = backup_help_bot::conversation::Phase::At(check.clone());
-        let reply = engine.apply(
-            &mut session,
-            Input::Choose {
-                step: check.clone(),
-                choice: fixed,
-            },
-            common::T0,
-        );
-        let Reply::Resolved { ending, .. } = reply else {
-            panic!("{check}: {reply:?}");
-        };
-        assert_eq!(
-            script.ending(&ending).map(|e| e.kind),
-            Some(EndingKind::Resolved)
-        );
+    let mut tried = 0;
+    for step in &script.steps {
+        for (i, choice) in step.choices.iter().enumerate() {
+            if choice.confirms != Some(Backup::ICloud) {
+                continue;
+            }
+            tried += 1;
+            let mut session = common::started(&engine);
+            session.phase = backup_help_bot::conversation::Phase::At(step.id.clone());
+            let input = Input::Choose {
+                step: step.id.clone(),
+                choice: i,
+            };
+            let reply = engine.apply(&mut session, input, common::T0);
+            let Reply::Resolved { ending, .. } = reply else {
+                panic!("{}: {reply:?}", step.id);
+            };
+            let ending = script.ending(&ending).unwrap();
+            assert_eq!(ending.kind, EndingKind::Resolved);
+            assert_eq!(ending.claims, Some(Backup::ICloud));
+        }
+    }
+    assert!(tried >= 9, "only {tried} answers confirm an iCloud backup");
+}
+
+/// The facts of the issue, each in the step where a person needs it (by step id).
+#[test]
+fn the_script_says_what_apple_says_where_it_is_needed() {
+    let script = common::english();
+    let says = |id: &str, words: &[&str]| {
+        let step = script
+            .step(&StepId::new(id))
+            .unwrap_or_else(|| panic!("no step {id}"));
+        let text = backup_help_bot::view::step_description(step);
+        for word in words {
+            assert!(text.contains(word), "{id} does not mention {word:?}");
+        }
+    };
+    says(
+        "backup-switch",
+        &["last successful backup", "work or school"],
+    );
+    says("backup-old", &["180 days", "Encrypt local backup"]);
+    says("first-backup", &["a day", "Low Data Mode", "upload"]);
+    says(
+        "account-message",
+        &["verified email", "account.apple.com", "password"],
+    );
+    says(
+        "wifi",
+        &[
+            "Low Data Mode",
+            "Cellular",
+            "another Wi-Fi network",
+            "Back Up Over Cellular",
+        ],
+    );
+    says("storage", &["**next** backup", "5 GB"]);
+    says("storage-free-up", &["Show All Apps"]);
+    says(
+        "storage-new-iphone",
+        &["temporary", "Transfer or Reset iPhone"],
+    );
+    says(
+        "system-status",
+        &["iCloud Backup", "iCloud Account & Sign In"],
+    );
+    says(
+        "sign-in",
+        &[
+            "Apple ID",
+            "account.apple.com",
+            "Security Delay",
+            "work or school",
+        ],
+    );
+    says(
+        "reset-settings",
+        &["Security Delay", "Erase All Content and Settings"],
+    );
+    says("update-ios", &["iOS 9", "iOS 26"]);
+    says(
+        "computer-backup",
+        &[
+            "Encrypt local backup",
+            "password",
+            "this computer",
+            "won't fix iCloud",
+        ],
+    );
+    // What Apple does not say, the script does not say either.
+    for step in &script.steps {
+        let text = backup_help_bot::view::step_description(step);
+        for claim in ["1 to 4 GB", "wallpaper", "Wallet"] {
+            assert!(!text.contains(claim), "{} says {claim:?}", step.id);
+        }
     }
 }
