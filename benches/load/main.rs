@@ -13,6 +13,7 @@
 //! reads the bot's memory. Last, this same binary is started again as the floor (a serenity
 //! bot that only acknowledges) and gets the same clicks.
 
+mod chaos;
 mod floor;
 mod proc;
 
@@ -42,12 +43,49 @@ fn main() {
         );
         return floor::run(&url, &token);
     }
+    let chaos = args.iter().any(|a| a == "--chaos");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a runtime");
-    runtime.block_on(run());
+    if chaos {
+        runtime.block_on(run_chaos());
+    } else {
+        runtime.block_on(run());
+    }
+}
+
+/// `cargo bench --bench load -- --chaos`: LOAD_PEOPLE people (default 100) walk while the
+/// bot is killed and restarted LOAD_KILLS times (default 5), with a gateway resume, an
+/// invalid session and bursts of 429 and 502 between the kills.
+async fn run_chaos() {
+    let chaos = chaos::Chaos {
+        people: setting("LOAD_PEOPLE", 100),
+        kills: setting("LOAD_KILLS", 5),
+        seed: setting("LOAD_SEED", 1) as u64,
+        bin: env!("CARGO_BIN_EXE_backup-help-bot").into(),
+        responses: concat!(env!("CARGO_MANIFEST_DIR"), "/responses").into(),
+        limit: Duration::from_secs(600),
+    };
+    println!(
+        "chaos: {} people, {} kills (seed {})",
+        chaos.people, chaos.kills, chaos.seed
+    );
+    let outcome = chaos::run(&chaos).await;
+    println!(
+        "chaos: {}/{} people at the ending their answers imply, each step shown once; \
+         {} restarts, {} repeated clicks, {} interactions lost to kills, {:.1} s",
+        outcome.fine,
+        outcome.people,
+        outcome.restarts,
+        outcome.retries,
+        outcome.unanswered_at_kills,
+        outcome.seconds
+    );
+    for line in outcome.wrong.iter().chain(&outcome.problems) {
+        println!("  {line}");
+    }
 }
 
 /// What one measured run produced.

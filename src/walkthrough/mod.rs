@@ -268,7 +268,8 @@ impl Walkthroughs {
     fn note(&self, record: &Record, failure: Option<&EffectError>) {
         if let Ok(mut backoff) = self.retry.lock() {
             if failure.is_some() && !record.owed().is_empty() {
-                backoff.failed(record.thread, self.clock.now());
+                let refused = matches!(failure, Some(EffectError::Refused(_)));
+                backoff.failed(record.thread, self.clock.now(), refused);
             } else {
                 backoff.succeeded(record.thread);
             }

@@ -1,7 +1,9 @@
 //! The sweep: at start-up and every few seconds, whatever a walkthrough still owes (because
 //! the process crashed, or Discord kept refusing) is carried out. A walkthrough whose owed
-//! effect keeps failing is tried again later and later, so a refused permission does not
-//! turn into a stream of requests Discord counts as invalid.
+//! effect keeps failing is tried again later and later: soon after a passing failure (a
+//! rate limit, a server error), so the person waits seconds; up to minutes after a refusal,
+//! which lasts until someone grants a permission and counts against Discord's
+//! invalid-request limit each time.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -14,8 +16,11 @@ use crate::ids::{GuildId, ThreadId};
 
 /// How many owing walkthroughs one sweep looks at.
 const BATCH: u32 = 100;
-/// The first pause after a failure; it doubles up to [`LONGEST`].
+/// The first pause after a failure; it doubles up to the longest for its kind.
 const FIRST: Duration = Duration::from_secs(2);
+/// The longest pause after a passing failure (429, 5xx, the network, the database).
+const LONGEST_PASSING: Duration = Duration::from_secs(8);
+/// The longest pause after a refusal (403).
 const LONGEST: Duration = Duration::from_secs(300);
 
 /// When each failing walkthrough may be tried again. Holds only walkthroughs that failed,
@@ -30,11 +35,12 @@ impl Backoff {
         self.next.get(&thread).is_none_or(|(at, _)| now >= *at)
     }
 
-    pub(super) fn failed(&mut self, thread: ThreadId, now: Timestamp) {
+    pub(super) fn failed(&mut self, thread: ThreadId, now: Timestamp, refused: bool) {
+        let longest = if refused { LONGEST } else { LONGEST_PASSING };
         let pause = self
             .next
             .get(&thread)
-            .map_or(FIRST, |(_, pause)| (*pause * 2).min(LONGEST));
+            .map_or(FIRST, |(_, pause)| (*pause * 2).min(longest));
         self.next.insert(thread, (now.plus(pause), pause));
     }
 
@@ -81,7 +87,7 @@ impl Walkthroughs {
                 Err(err) => {
                     warn!(%thread, "cannot settle a walkthrough: {err}");
                     if let Ok(mut backoff) = self.retry.lock() {
-                        backoff.failed(thread, now);
+                        backoff.failed(thread, now, false);
                     }
                 }
             }
@@ -103,16 +109,23 @@ mod tests {
         let mut backoff = Backoff::default();
         let t0 = Timestamp(1_000_000);
         assert!(backoff.ready(thread, t0));
-        backoff.failed(thread, t0);
+        backoff.failed(thread, t0, true);
         assert!(!backoff.ready(thread, t0.plus(Duration::from_secs(1))));
         assert!(backoff.ready(thread, t0.plus(FIRST)));
-        backoff.failed(thread, t0);
+        backoff.failed(thread, t0, true);
         assert!(!backoff.ready(thread, t0.plus(FIRST)));
         assert!(backoff.ready(thread, t0.plus(FIRST * 2)));
         for _ in 0..20 {
-            backoff.failed(thread, t0);
+            backoff.failed(thread, t0, true);
         }
+        assert!(!backoff.ready(thread, t0.plus(LONGEST_PASSING * 2)));
         assert!(backoff.ready(thread, t0.plus(LONGEST)), "capped");
+        // A passing failure is tried again within seconds, however often it came.
+        let other = ThreadId::new(2).expect("an id");
+        for _ in 0..20 {
+            backoff.failed(other, t0, false);
+        }
+        assert!(backoff.ready(other, t0.plus(LONGEST_PASSING)));
         backoff.succeeded(thread);
         assert!(backoff.next.is_empty());
     }

@@ -3,6 +3,7 @@
 
 mod binary;
 mod cases;
+mod chaos;
 mod crashes;
 mod edges;
 mod faults;
