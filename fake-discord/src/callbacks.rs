@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
+use crate::messages::{apply_edit, store_message};
 use crate::payloads;
-use crate::rest::{check_limits, check_schema, Answer};
-use crate::routes::{apply_edit, store_message, Request, DEADLINE_SECS};
+use crate::rules::{check_limits, check_schema, Answer, Request, DEADLINE_SECS};
 use crate::world::World;
 use crate::Shared;
 

@@ -10,14 +10,17 @@
 //!
 //! # Layout
 //! - `world`: the guild model and the records. `payloads`: the JSON the fake sends.
-//! - `rest`: the checks every request goes through; `routes` and `callbacks`: the endpoints.
+//! - `rest`: the handler every request goes through; `rules`: what it is checked against;
+//!   `routes` and `callbacks`: the endpoints; `messages`: the bot's messages as kept.
 //! - `gateway`: the WebSocket side. `spec`: OpenAPI validation.
 
 mod callbacks;
 mod gateway;
+mod messages;
 pub mod payloads;
 mod rest;
 mod routes;
+mod rules;
 pub mod spec;
 pub mod world;
 
@@ -31,7 +34,7 @@ use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
 pub use gateway::{Control, MESSAGE_CONTENT};
-pub use routes::DEADLINE_SECS;
+pub use rules::DEADLINE_SECS;
 use world::{Channel, Fault, Interaction, Message, User, World, APP_ID, DM_CHANNEL};
 
 /// How the fake behaves.
@@ -317,7 +320,7 @@ impl FakeDiscord {
             embeds: json!([]),
             components: json!([]),
             flags: 0,
-            pings: rest::pings(content, None),
+            pings: rules::pings(content, None),
             nonce: None,
         };
         let mut payload = payloads::message(&world, &message);

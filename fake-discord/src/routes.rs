@@ -2,27 +2,11 @@
 
 use serde_json::{json, Value};
 
+use crate::messages::{apply_edit, nonce, store_message};
 use crate::payloads;
-use crate::rest::{check_limits, check_schema, pings, Answer};
-use crate::world::{Channel, Message, World, APP_ID, PRIVATE_THREAD, PUBLIC_THREAD, TEXT_CHANNEL};
+use crate::rules::{check_limits, check_schema, Answer, Request};
+use crate::world::{Channel, World, APP_ID, PRIVATE_THREAD, PUBLIC_THREAD, TEXT_CHANNEL};
 use crate::Shared;
-
-/// Discord's first-response deadline for an interaction.
-pub const DEADLINE_SECS: f64 = 3.0;
-const EPHEMERAL: u64 = 64;
-
-pub struct Request<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
-    pub segments: &'a [&'a str],
-    pub body: Option<&'a Value>,
-}
-
-impl Request<'_> {
-    pub fn what(&self) -> String {
-        format!("{} {}", self.method, self.path)
-    }
-}
 
 pub fn route(shared: &Shared, world: &mut World, r: &Request) -> Option<Answer> {
     let id = |s: &str| s.parse::<u64>().ok();
@@ -195,31 +179,6 @@ fn add_thread_member(world: &mut World, r: &Request, thread: u64, user: u64) -> 
     }
 }
 
-/// Stores a message the bot sends (into a channel, or as an interaction response).
-pub fn store_message(shared: &Shared, world: &mut World, channel: u64, b: &Value) -> Message {
-    let content = b["content"].as_str().unwrap_or_default().to_string();
-    let message = Message {
-        id: world.id(),
-        channel,
-        author: APP_ID,
-        pings: pings(&content, b.get("allowed_mentions")),
-        content,
-        embeds: b.get("embeds").cloned().unwrap_or(json!([])),
-        components: b.get("components").cloned().unwrap_or(json!([])),
-        flags: b["flags"].as_u64().unwrap_or(0),
-        nonce: b.get("nonce").filter(|n| !n.is_null()).map(|n| match n {
-            Value::String(text) => text.clone(),
-            other => other.to_string(),
-        }),
-    };
-    world.messages.insert(message.id, message.clone());
-    if message.flags & EPHEMERAL == 0 {
-        let guild = world.guild_of(channel);
-        shared.emit("MESSAGE_CREATE", guild, payloads::message(world, &message));
-    }
-    message
-}
-
 fn create_message(shared: &Shared, world: &mut World, r: &Request, channel: u64) -> Answer {
     let Some(b) = body(world, r) else {
         return Answer::error(400, 50035, "Invalid Form Body");
@@ -238,11 +197,7 @@ fn create_message(shared: &Shared, world: &mut World, r: &Request, channel: u64)
     }
     // With enforce_nonce, Discord returns the message already created with the same nonce
     // (by the same author, within minutes) instead of creating a second.
-    let nonce = b.get("nonce").filter(|n| !n.is_null()).map(|n| match n {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    });
-    if let (Some(nonce), Some(true)) = (&nonce, b["enforce_nonce"].as_bool()) {
+    if let (Some(nonce), Some(true)) = (&nonce(b), b["enforce_nonce"].as_bool()) {
         let earlier = world
             .messages
             .values()
@@ -272,20 +227,6 @@ fn edit_message(shared: &Shared, world: &mut World, r: &Request, channel: u64, i
     apply_edit(message, b);
     let message = message.clone();
     Answer::json(200, payloads::message(world, &message))
-}
-
-/// Applies the fields an edit sets.
-pub fn apply_edit(message: &mut Message, b: &Value) {
-    if let Some(content) = b.get("content").and_then(Value::as_str) {
-        message.content = content.to_string();
-        message.pings = pings(content, b.get("allowed_mentions"));
-    }
-    if let Some(embeds) = b.get("embeds") {
-        message.embeds = embeds.clone();
-    }
-    if let Some(components) = b.get("components") {
-        message.components = components.clone();
-    }
 }
 
 fn edit_channel(shared: &Shared, world: &mut World, r: &Request, id: u64) -> Answer {
