@@ -10,13 +10,11 @@
 //! A tier that points at two different answers is ambiguous, and nothing is guessed.
 
 use strsim::osa_distance;
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
 
 use crate::script::{Commands, Script, Step};
+pub use crate::text::normalize;
 
-/// Longer input is not an answer to a multiple-choice question; cut work off early.
-const MAX_INPUT_CHARS: usize = 500;
+/// Longer input is not an answer to a multiple-choice question.
 const MAX_NORMALISED_CHARS: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,28 +28,6 @@ pub enum Understood {
     NotUnderstood {
         candidates: Vec<usize>,
     },
-}
-
-/// Lower case, accents and apostrophes removed, every other non-alphanumeric run turned into
-/// one space, trimmed. "Didn't WORK!" → "didnt work".
-pub fn normalize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len().min(MAX_INPUT_CHARS));
-    let mut pending_space = false;
-    for ch in text.chars().take(MAX_INPUT_CHARS).nfkd() {
-        if is_combining_mark(ch) || matches!(ch, '\'' | '’' | '‘' | '`') {
-            continue;
-        }
-        if ch.is_alphanumeric() {
-            if pending_space && !out.is_empty() {
-                out.push(' ');
-            }
-            pending_space = false;
-            out.extend(ch.to_lowercase());
-        } else {
-            pending_space = true;
-        }
-    }
-    out
 }
 
 /// What a candidate phrase would mean if it matched.

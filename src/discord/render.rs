@@ -13,8 +13,9 @@ use serenity::all::{
 use super::custom_id::Action;
 use crate::conversation::{Answer, OwnerId};
 use crate::ids::RoleId;
+use crate::layout::limits;
 use crate::script::{EndingId, Script, Step};
-use crate::view::{self, limits};
+use crate::view;
 pub use crate::walkthrough::Answered;
 
 /// The blue of the step embeds.
@@ -223,7 +224,7 @@ mod tests {
             }
             for button in buttons(&message) {
                 let label = button["label"].as_str().unwrap();
-                assert!(view::len(label) <= limits::BUTTON_LABEL, "{label}");
+                assert!(crate::layout::len(label) <= limits::BUTTON_LABEL, "{label}");
                 if let Some(id) = button["custom_id"].as_str() {
                     assert!(id.len() <= super::super::custom_id::MAX_LEN);
                     assert!(Action::decode(id).is_ok(), "{id}");
@@ -234,7 +235,7 @@ mod tests {
             let embed = &message["embeds"][0];
             assert_eq!(embed["title"], step.title.as_str());
             let description = embed["description"].as_str().unwrap();
-            assert!(view::len(description) <= limits::EMBED_DESCRIPTION);
+            assert!(crate::layout::len(description) <= limits::EMBED_DESCRIPTION);
         }
     }
 

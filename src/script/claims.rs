@@ -2,8 +2,8 @@
 //! only by an answer saying that backup has just finished, never by "next" running out of
 //! checks or by the "Talk to a human" button.
 
+use super::check::Checker;
 use super::raw::{Backup, EndingKind, RawScript};
-use super::validate::Checker;
 
 /// What an ending claiming `backup` tells the person, for messages.
 fn told(backup: Backup) -> &'static str {

@@ -11,7 +11,7 @@ use super::{
     validate, Choice, Commands, Ending, EndingId, Link, Meaning, Script, ScriptHash, Step, StepId,
     Target, NEXT_CHECK,
 };
-use crate::matcher::normalize;
+use crate::text::normalize;
 
 /// One thing wrong with a script file, with the place it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]

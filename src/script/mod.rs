@@ -4,6 +4,7 @@
 //! validator has accepted it, so the rest of the program can rely on every `goto` landing on a
 //! real step or ending and on every text fitting Discord's limits.
 
+mod check;
 mod claims;
 mod load;
 pub mod raw;

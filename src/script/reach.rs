@@ -4,8 +4,8 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use super::check::{Checker, Named};
 use super::raw::RawScript;
-use super::validate::{Checker, Named};
 use super::NEXT_CHECK;
 
 /// Reachability: every step reachable from `start`, and an ending reachable from every step.

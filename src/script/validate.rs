@@ -2,69 +2,15 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::check::{Checker, Named};
 use super::raw::{EndingKind, Meaning, RawChoice, RawScript, RawStep};
 use super::{Problem, NEXT_CHECK};
-use crate::matcher::normalize;
-use crate::view::{self, limits};
+use crate::layout::{self, limits};
+use crate::text::normalize;
 
 const MAX_ID_LEN: usize = 40;
 const MIN_CHOICES: usize = 2;
 const MAX_CHOICES: usize = 5;
-
-pub(super) struct Checker<'a> {
-    file: &'a str,
-    source: &'a str,
-    problems: Vec<Problem>,
-}
-
-impl Checker<'_> {
-    pub(super) fn report(&mut self, line: Option<usize>, place: String, message: String) {
-        self.problems.push(Problem {
-            file: self.file.to_string(),
-            line,
-            column: None,
-            place,
-            message,
-        });
-    }
-
-    /// The line of `id: "<id>"`, the best place to send an author to.
-    pub(super) fn line_of_id(&self, id: &str) -> Option<usize> {
-        let quoted = format!("\"{id}\"");
-        self.source
-            .lines()
-            .position(|line| line.contains("id:") && line.contains(&quoted))
-            .map(|i| i + 1)
-    }
-
-    /// The line of the `n`-th `label:` after a step's id line, for choice problems.
-    pub(super) fn line_of_choice(&self, step_id: &str, n: usize) -> Option<usize> {
-        let start = self.line_of_id(step_id)?;
-        self.source
-            .lines()
-            .enumerate()
-            .skip(start)
-            .filter(|(_, line)| {
-                line.trim_start().starts_with("(label:") || line.contains(" label:")
-            })
-            .nth(n)
-            .map(|(i, _)| i + 1)
-    }
-
-    fn text(&mut self, line: Option<usize>, place: &str, field: &str, text: &str, max: usize) {
-        if text.trim().is_empty() {
-            self.report(line, place.to_string(), format!("`{field}` is empty"));
-        } else if view::len(text) > max {
-            let n = view::len(text);
-            let msg = format!("`{field}` is {n} characters; Discord allows at most {max}");
-            self.report(line, place.to_string(), msg);
-        }
-        if text.to_ascii_lowercase().contains("http://") {
-            let msg = format!("`{field}` contains an http:// address; write https://");
-            self.report(line, place.to_string(), msg);
-        }
-    }
-}
 
 /// Checks a parsed script. `source` is the file text, used only to find line numbers.
 pub fn validate(
@@ -73,11 +19,7 @@ pub fn validate(
     file: &str,
     expected_locale: Option<&str>,
 ) -> Vec<Problem> {
-    let mut c = Checker {
-        file,
-        source,
-        problems: Vec::new(),
-    };
+    let mut c = Checker::new(file, source);
     check_header(&mut c, raw, expected_locale);
     let ids = check_ids(&mut c, raw);
     for step in &raw.steps {
@@ -98,14 +40,7 @@ pub fn validate(
     check_messages(&mut c, raw);
     super::reach::check_graph(&mut c, raw, &ids);
     super::claims::check_claims(&mut c, raw);
-    c.problems
-}
-
-/// What each id names, for resolving gotos.
-#[derive(Clone, Copy, PartialEq)]
-pub(super) enum Named {
-    Step,
-    Ending(EndingKind),
+    c.into_problems()
 }
 
 fn check_header(c: &mut Checker, raw: &RawScript, expected_locale: Option<&str>) {
@@ -198,8 +133,8 @@ fn check_step(c: &mut Checker, raw: &RawScript, step: &RawStep, ids: &HashMap<St
             usize::MAX,
         );
     }
-    let description = view::description(&step.explanation, &step.instructions, &step.question);
-    let desc_len = view::len(&description);
+    let description = layout::description(&step.explanation, &step.instructions, &step.question);
+    let desc_len = layout::len(&description);
     if desc_len > limits::EMBED_DESCRIPTION {
         let msg = format!(
             "explanation, instructions and question render to {desc_len} characters; \
@@ -213,7 +148,7 @@ fn check_step(c: &mut Checker, raw: &RawScript, step: &RawStep, ids: &HashMap<St
         let msg = format!("has {n} choices; a step needs {MIN_CHOICES} to {MAX_CHOICES}");
         c.report(line, place.clone(), msg);
     }
-    let rows = view::rows_needed(n, step.links.len());
+    let rows = layout::rows_needed(n, step.links.len());
     if rows > limits::ACTION_ROWS {
         let msg = format!(
             "choices, links and the Back / Start over / Talk to a human row need {rows} rows \

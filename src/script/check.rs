@@ -1,0 +1,87 @@
+//! The problem collector every rule reports to, with the line finders that point an author
+//! at the place to fix; shared by the rules in `validate`, `reach` and `claims`.
+
+use super::raw::EndingKind;
+use super::Problem;
+use crate::layout;
+
+pub(crate) struct Checker<'a> {
+    file: &'a str,
+    source: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Checker<'a> {
+    pub(super) fn new(file: &'a str, source: &'a str) -> Checker<'a> {
+        Checker {
+            file,
+            source,
+            problems: Vec::new(),
+        }
+    }
+
+    pub(super) fn into_problems(self) -> Vec<Problem> {
+        self.problems
+    }
+
+    pub(super) fn report(&mut self, line: Option<usize>, place: String, message: String) {
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            line,
+            column: None,
+            place,
+            message,
+        });
+    }
+
+    /// The line of `id: "<id>"`, the best place to send an author to.
+    pub(super) fn line_of_id(&self, id: &str) -> Option<usize> {
+        let quoted = format!("\"{id}\"");
+        self.source
+            .lines()
+            .position(|line| line.contains("id:") && line.contains(&quoted))
+            .map(|i| i + 1)
+    }
+
+    /// The line of the `n`-th `label:` after a step's id line, for choice problems.
+    pub(super) fn line_of_choice(&self, step_id: &str, n: usize) -> Option<usize> {
+        let start = self.line_of_id(step_id)?;
+        self.source
+            .lines()
+            .enumerate()
+            .skip(start)
+            .filter(|(_, line)| {
+                line.trim_start().starts_with("(label:") || line.contains(" label:")
+            })
+            .nth(n)
+            .map(|(i, _)| i + 1)
+    }
+
+    pub(super) fn text(
+        &mut self,
+        line: Option<usize>,
+        place: &str,
+        field: &str,
+        text: &str,
+        max: usize,
+    ) {
+        if text.trim().is_empty() {
+            self.report(line, place.to_string(), format!("`{field}` is empty"));
+        } else if layout::len(text) > max {
+            let n = layout::len(text);
+            let msg = format!("`{field}` is {n} characters; Discord allows at most {max}");
+            self.report(line, place.to_string(), msg);
+        }
+        if text.to_ascii_lowercase().contains("http://") {
+            let msg = format!("`{field}` contains an http:// address; write https://");
+            self.report(line, place.to_string(), msg);
+        }
+    }
+}
+
+/// What each id names, for resolving gotos.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Named {
+    Step,
+    Ending(EndingKind),
+}
