@@ -1,12 +1,11 @@
 //! The built binary: a missing token, and a clean shutdown on SIGTERM mid-conversation.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use fake_discord::world::GUILD_ID;
-use fake_discord::{FakeDiscord, Options};
+use fake_discord::Options;
 
-use crate::harness::{BotProcess, Harness, PERSON, WAIT};
+use crate::harness::{BotProcess, Harness, TestConfig, PERSON, WAIT};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
@@ -34,44 +33,12 @@ fn run_without_a_token_says_so_in_one_line_and_exits_2() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_conversation_exits_0_within_5_seconds() {
-    let fake = FakeDiscord::start(Options::default())
-        .await
-        .expect("the fake starts");
-    fake.add_member(PERSON, "Ada", &[]);
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let config = dir.path().join("config.ron");
-    let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
-    let source = format!(
-        r#"Config(discord: (api_url: Some("{}"), guilds: [{GUILD_ID}]), responses: "{responses}",
-                  storage: Sqlite(path: "{}"))"#,
-        fake.url(),
-        dir.path().join("backup-help.db").display()
-    );
-    std::fs::write(&config, source).expect("config written");
-    // A file, not a pipe: nothing reads a pipe until the bot exits, and a full one would
-    // block its logging.
-    let log_path = dir.path().join("bot.log");
-    let log = std::fs::File::create(&log_path).expect("a log file");
-    let mut child = BotProcess(
-        bin()
-            .args(["run", "--config"])
-            .arg(&config)
-            .env("DISCORD_TOKEN", fake.token())
-            .env("RUST_LOG", "debug")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("the bot starts"),
-    );
-    let ready = fake
-        .wait_until("the bot to connect", WAIT, |w| {
-            w.commands.contains_key(&Some(GUILD_ID))
-        })
-        .await;
-    if let Err(err) = ready {
-        let _ = child.kill();
-        panic!("{err}");
-    }
+    let h = Harness::for_process(Options::default()).await;
+    h.fake.add_member(PERSON, "Ada", &[]);
+    let mut child = spawn_bot(&h, 1);
+    let log_path = h.data_dir().join("bot-1.log");
+    let fake = &h.fake;
+    h.wait_connected(1).await;
     // Mid-conversation: a walkthrough is open.
     let interaction =
         fake.slash_command(PERSON, fake_discord::world::SUPPORT_CHANNEL, "backup-help");
@@ -136,45 +103,18 @@ async fn sigterm_while_discord_is_out_of_reach_still_exits_0_within_5_seconds() 
     h.finish().await;
 }
 
-/// Starts the built bot against `h`'s fake with a SQLite file in `h`'s folder; it logs at
-/// debug level to `bot-<run>.log` there.
+/// Starts bot number `run` against `h`'s fake with a SQLite file in `h`'s folder.
 fn spawn_bot(h: &Harness, run: u32) -> BotProcess {
-    spawn_bot_with(h, run, concat!(env!("CARGO_MANIFEST_DIR"), "/responses"))
+    h.spawn_bot(&run.to_string(), &h.config(), &[])
 }
 
 /// The same, with the scripts from `responses`.
 fn spawn_bot_with(h: &Harness, run: u32, responses: &str) -> BotProcess {
-    spawn_bot_logging(h, run, responses, "debug")
-}
-
-/// The same, logging with the filter `rust_log` (`RUST_LOG`).
-pub(crate) fn spawn_bot_logging(
-    h: &Harness,
-    run: u32,
-    responses: &str,
-    rust_log: &str,
-) -> BotProcess {
-    let config = h.data_dir().join("config.ron");
-    let source = format!(
-        r#"Config(discord: (api_url: Some("{}"), guilds: [{GUILD_ID}]), responses: "{responses}",
-                  storage: Sqlite(path: "{}"))"#,
-        h.fake.url(),
-        h.data_dir().join("backup-help.db").display()
-    );
-    std::fs::write(&config, source).expect("config written");
-    let log =
-        std::fs::File::create(h.data_dir().join(format!("bot-{run}.log"))).expect("a log file");
-    BotProcess(
-        bin()
-            .args(["run", "--config"])
-            .arg(&config)
-            .env("DISCORD_TOKEN", h.fake.token())
-            .env("RUST_LOG", rust_log)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("the bot starts"),
-    )
+    let config = TestConfig {
+        responses: responses.into(),
+        ..h.config()
+    };
+    h.spawn_bot(&run.to_string(), &config, &[])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

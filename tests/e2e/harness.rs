@@ -74,8 +74,10 @@ pub struct TestConfig {
     pub responses: PathBuf,
     /// `Sqlite(path: ...)` or `Postgres(url_env: ...)`, as RON.
     pub storage: String,
+    pub guilds: Vec<u64>,
     /// The support role to ping and the staff role that may answer for others.
     pub roles: bool,
+    /// `(first, count, total)`.
     pub shards: Option<(u32, u32, u32)>,
     /// More top-level keys, e.g. `idle_warning: "1s",`.
     pub extra: String,
@@ -88,13 +90,23 @@ impl TestConfig {
             api_url: fake.url(),
             responses: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/responses")),
             storage: format!("Sqlite(path: \"{}\")", dir.join("backup-help.db").display()),
+            guilds: vec![GUILD_ID],
             roles: true,
             shards: None,
             extra: String::new(),
         }
     }
 
+    /// PostgreSQL at the URL in `DATABASE_URL` (the process's environment).
+    pub fn postgres(self) -> TestConfig {
+        TestConfig {
+            storage: "Postgres(url_env: \"DATABASE_URL\")".into(),
+            ..self
+        }
+    }
+
     pub fn ron(&self) -> String {
+        let guilds: Vec<String> = self.guilds.iter().map(u64::to_string).collect();
         let roles = if self.roles {
             format!("support_role: Some({SUPPORT_ROLE}), staff_roles: [{STAFF_ROLE}],")
         } else {
@@ -104,8 +116,9 @@ impl TestConfig {
             format!("shards: Some((first: {first}, count: {count}, total: {total})),")
         });
         format!(
-            "Config(\n    discord: (api_url: Some(\"{}\"), guilds: [{GUILD_ID}], {roles} {shards}\n        thread: Private),\n    responses: \"{}\",\n    storage: {},\n    {}\n)\n",
+            "Config(\n    discord: (api_url: Some(\"{}\"), guilds: [{}], {roles} {shards}\n        thread: Private),\n    responses: \"{}\",\n    storage: {},\n    {}\n)\n",
             self.api_url,
+            guilds.join(", "),
             self.responses.display(),
             self.storage,
             self.extra

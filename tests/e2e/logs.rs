@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use fake_discord::Options;
 
-use crate::binary::spawn_bot_logging;
 use crate::harness::{Harness, PERSON, WAIT};
 
 /// A dispatch without its sequence number: the frame does not parse, and serenity logs it
@@ -40,8 +39,7 @@ fn read_log(path: &std::path::Path) -> String {
 async fn at_trace_level_malformed_frames_and_callbacks_leave_no_token_in_the_log() {
     let h = Harness::for_process(Options::default()).await;
     h.fake.add_member(PERSON, "Ada", &[]);
-    let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
-    let bot = spawn_bot_logging(&h, 1, responses, "trace");
+    let bot = h.spawn_bot("1", &h.config(), &[("RUST_LOG", "trace")]);
     h.wait_connected(1).await;
     // Real interactions: their callbacks and webhook edits go through serenity's HTTP client.
     let thread = h.open(PERSON).await;

@@ -3,7 +3,7 @@
 //! as the bot sees it, without stopping the server the other tests share.
 
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use fake_discord::world::GUILD_ID;
 use fake_discord::Options;
 
-use crate::harness::{BotProcess, Harness, PERSON, WAIT};
+use crate::harness::{BotProcess, Harness, TestConfig, PERSON, WAIT};
 
 /// The PostgreSQL server of DATABASE_URL, or `None` after printing why the test skips. In
 /// CI it must be set.
@@ -58,33 +58,22 @@ pub async fn drop_database(base: &str, name: &str) {
     }
 }
 
-/// Starts the built bot on PostgreSQL at `database_url`, logging into the data folder
-/// (where `Harness::finish` reads it). `discord` adds keys to the `discord: (..)` section.
-pub fn spawn_bot(h: &Harness, name: &str, discord: &str, database_url: &str) -> BotProcess {
-    let config = h.data_dir().join(format!("{name}.ron"));
-    let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
-    let source = format!(
-        r#"Config(
-            discord: (api_url: Some("{}"), {discord}),
-            responses: "{responses}",
-            storage: Postgres(url_env: "DATABASE_URL"),
-        )"#,
-        h.fake.url()
-    );
-    std::fs::write(&config, source).expect("config written");
-    let log = std::fs::File::create(h.data_dir().join(format!("{name}.log"))).expect("a log");
-    BotProcess(
-        Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
-            .args(["run", "--config"])
-            .arg(&config)
-            .env("DISCORD_TOKEN", h.fake.token())
-            .env("DATABASE_URL", database_url)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("a bot process starts"),
-    )
+/// Starts the built bot on PostgreSQL at `database_url`, serving `guilds` (and the shards
+/// `(first, count, total)`), logging at info level into the data folder.
+pub fn spawn_bot(
+    h: &Harness,
+    name: &str,
+    guilds: &[u64],
+    shards: Option<(u32, u32, u32)>,
+    database_url: &str,
+) -> BotProcess {
+    let config = TestConfig {
+        guilds: guilds.to_vec(),
+        shards,
+        ..h.config().postgres()
+    };
+    let env = [("DATABASE_URL", database_url), ("RUST_LOG", "info")];
+    h.spawn_bot(name, &config, &env)
 }
 
 /// A TCP relay in front of the PostgreSQL server. `stop` is the server going away as a
@@ -268,7 +257,7 @@ async fn a_stopped_postgres_gets_a_clear_try_again_and_the_walk_continues_after(
     let (outage, through_relay) = Outage::relay(&direct).await;
     let h = Harness::for_process(Options::default()).await;
     h.fake.add_member(PERSON, "Ada", &[]);
-    let bot = spawn_bot(&h, "bot", &format!("guilds: [{GUILD_ID}]"), &through_relay);
+    let bot = spawn_bot(&h, "bot", &[GUILD_ID], None, &through_relay);
     h.wait_connected(1).await;
 
     let thread = h.open(PERSON).await;

@@ -18,10 +18,10 @@ async fn two_shard_processes_on_one_postgres_walk_people_in_both_guilds() {
     h.fake.add_guild(SECOND_GUILD_ID, SECOND_SUPPORT_CHANNEL);
     h.fake.add_member(PERSON, "Ada", &[]);
     h.fake.add_member(STRANGER, "Bo", &[]);
-    let guilds = format!("guilds: [{GUILD_ID}, {SECOND_GUILD_ID}]");
+    let guilds = [GUILD_ID, SECOND_GUILD_ID];
     let shard = |first: u32| {
-        let discord = format!("{guilds}, shards: Some((first: {first}, count: 1, total: 2))");
-        spawn_bot(&h, &format!("shard-{first}"), &discord, &url)
+        let shards = Some((first, 1, 2));
+        spawn_bot(&h, &format!("shard-{first}"), &guilds, shards, &url)
     };
     let shards = [shard(0), shard(1)];
     h.wait("both shards to connect", |w| w.ready_count == 2)
