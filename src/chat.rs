@@ -5,8 +5,8 @@
 //! typed text in Discord; numbers pick choices because the choices are numbered.
 
 use std::io::{self, BufRead, Write};
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::clock::{Clock, SystemClock};
 use crate::conversation::{Engine, IdlePolicy, Input, Reply, Timestamp, LOCAL_OWNER};
 use crate::script::{Script, Step};
 use crate::view;
@@ -95,8 +95,5 @@ fn plain(text: &str) -> String {
 }
 
 fn clock() -> Timestamp {
-    let millis = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    Timestamp(millis)
+    SystemClock.now()
 }

@@ -3,21 +3,28 @@
 //!
 //! # Layout
 //!
-//! Dependencies point down only; the two bottom layers are pure (no I/O, no clock).
+//! Dependencies point down only; everything from [`walkthrough`] down is free of Discord,
+//! and from [`conversation`] down also of I/O and the clock.
 //!
-//! - `main.rs` / [`cli`]: the command line, one subcommand a front-end.
-//! - [`chat`]: the terminal front-end, the same walk as the Discord thread.
+//! - `main.rs` / [`cli`]: the command line, one subcommand a front-end; [`logging`]: log
+//!   lines with every credential redacted.
+//! - [`discord`]: the Discord front-end, a serenity adapter: gateway events in, a turn's
+//!   effects out through its outlet. [`chat`]: the terminal front-end.
+//! - [`walkthrough`]: one turn for every input (lock, settle what is owed, apply, save,
+//!   carry out, record), the sweep, and opening a walkthrough; effects go out through an
+//!   `Outlet` a front-end implements.
+//! - [`store`]: walkthroughs in SQLite or PostgreSQL, saved with compare-and-swap, with
+//!   what each still owes the person (the outbox). [`stats`]: the drop-off report.
 //! - [`config`]: the operator's `config.ron`, and the token from the environment.
-//! - [`discord`]: the Discord front-end (custom_id codec so far).
-//! - [`graph`]: the script as a Mermaid flowchart.
-//! - [`logging`]: the log subscriber, which keeps every credential out of the logs.
-//! - [`stats`]: the drop-off report from the event history.
-//! - [`store`]: walkthroughs in SQLite or PostgreSQL, saved with compare-and-swap.
-//! - [`view`]: what a step renders into, shared by the validator and every front-end.
+//! - [`graph`]: the script as a Mermaid flowchart. [`view`]: what a step and a summary
+//!   render into, shared by every front-end.
 //! - [`conversation`]: **the core**, a pure state machine
 //!   `Engine::apply(&mut session, input, now) -> Reply`.
-//! - [`matcher`]: understanding typed answers.
-//! - [`script`]: the script model, loaded and validated from `responses/<locale>.ron`.
+//! - [`matcher`]: understanding typed answers. [`script`]: the script model, loaded and
+//!   validated from `responses/<locale>.ron`.
+//! - Leaves: [`layout`] (Discord's limits and the texts measured against them), [`text`]
+//!   (the normal form of typed text), [`ids`] (typed, non-zero Discord ids), [`clock`] (the
+//!   one clock, injected), [`crash`] (crash points for tests).
 
 pub mod chat;
 pub mod cli;
@@ -28,10 +35,12 @@ pub mod crash;
 pub mod discord;
 pub mod graph;
 pub mod ids;
+pub mod layout;
 pub mod logging;
 pub mod matcher;
 pub mod script;
 pub mod stats;
 pub mod store;
+pub mod text;
 pub mod view;
 pub mod walkthrough;
