@@ -10,7 +10,7 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -198,13 +198,7 @@ pub async fn run(chaos: &Chaos) -> Outcome {
     }
     let dir = tempfile::tempdir().expect("a temporary folder");
     let config = dir.path().join("config.ron");
-    let source = format!(
-        "Config(discord: (api_url: Some(\"{}\"), guilds: [{GUILD_ID}]), responses: \"{}\", \
-         storage: Sqlite(path: \"{}\"))",
-        fake.url(),
-        chaos.responses.display(),
-        dir.path().join("chaos.db").display()
-    );
+    let source = config_ron(&fake.url(), &chaos.responses, &dir.path().join("chaos.db"));
     std::fs::write(&config, source).expect("config written");
     let mut bots = Bots {
         bin: chaos.bin.clone(),
@@ -311,6 +305,16 @@ pub async fn run(chaos: &Chaos) -> Outcome {
         outcome.logs = Some(dir.keep());
     }
     outcome
+}
+
+/// The config of a benchmarked bot: the fake at `api_url`, the scripts, a SQLite file.
+pub fn config_ron(api_url: &str, responses: &Path, db: &Path) -> String {
+    format!(
+        "Config(discord: (api_url: Some(\"{api_url}\"), guilds: [{GUILD_ID}]), responses: \"{}\", \
+         storage: Sqlite(path: \"{}\"))",
+        responses.display(),
+        db.display()
+    )
 }
 
 fn count(retries: &Mutex<usize>) {

@@ -21,7 +21,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fake_discord::world::{APP_ID, GUILD_ID, SUPPORT_CHANNEL};
+use fake_discord::world::{APP_ID, SUPPORT_CHANNEL};
 use fake_discord::{FakeDiscord, Options};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -152,12 +152,7 @@ async fn start_fake() -> FakeDiscord {
 fn spawn_bot(fake: &FakeDiscord, dir: &std::path::Path) -> Child {
     let config = dir.join("config.ron");
     let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
-    let source = format!(
-        r#"Config(discord: (api_url: Some("{}"), guilds: [{GUILD_ID}]), responses: "{responses}",
-                  storage: Sqlite(path: "{}"))"#,
-        fake.url(),
-        dir.join("load.db").display()
-    );
+    let source = chaos::config_ron(&fake.url(), responses.as_ref(), &dir.join("load.db"));
     std::fs::write(&config, source).expect("config written");
     let bot = env!("CARGO_BIN_EXE_backup-help-bot");
     let wrap: Vec<String> = std::env::var("LOAD_WRAP")
