@@ -246,6 +246,16 @@ pub fn broken_fixtures() -> Vec<(&'static str, &'static str, String, Vec<&'stati
             vec!["`after_checks` names \"fixed\"", "checks run out"],
         ),
         (
+            "handoff-claims",
+            r#"(id: "handoff", kind: HandOff, title:"#,
+            r#"(id: "handoff", kind: HandOff, claims: Computer, title:"#.into(),
+            vec![
+                "`handoff` names \"handoff\"",
+                "their computer backup worked",
+                "Talk to a human button",
+            ],
+        ),
+        (
             "bad-id",
             r#"id: "second-old""#,
             r#"id: "Second Old""#.into(),
