@@ -282,6 +282,15 @@ fn a_finished_computer_backup_ends_on_its_own_ending_never_on_fixed() {
 }
 
 #[test]
+fn steps_that_may_wait_an_hour_or_more_say_how_to_come_back() {
+    let script = common::english();
+    for id in ["first-backup", "sign-in", "reset-settings"] {
+        let text = backup_help_bot::view::step_description(script.step(&StepId::new(id)).unwrap());
+        assert!(text.contains("/backup-help"), "{id}: {text}");
+    }
+}
+
+#[test]
 fn fixed_at_any_check_ends_resolved() {
     let script = common::english();
     let engine = common::engine(&script);
@@ -331,7 +340,7 @@ fn the_script_says_what_apple_says_where_it_is_needed() {
     says("first-backup", &["a day", "Low Data Mode", "upload"]);
     says(
         "account-message",
-        &["verified email", "account.apple.com", "password"],
+        &["verified email", "Apple Account website", "password"],
     );
     says(
         "wifi",
@@ -356,7 +365,7 @@ fn the_script_says_what_apple_says_where_it_is_needed() {
         "sign-in",
         &[
             "Apple ID",
-            "account.apple.com",
+            "Apple Account website",
             "Security Delay",
             "work or school",
         ],
@@ -378,7 +387,14 @@ fn the_script_says_what_apple_says_where_it_is_needed() {
     // What Apple does not say, the script does not say either.
     for step in &script.steps {
         let text = backup_help_bot::view::step_description(step);
-        for claim in ["1 to 4 GB", "wallpaper", "Wallet"] {
+        for claim in [
+            "1 to 4 GB",
+            "wallpaper",
+            "Wallet",
+            "photos, messages and apps stay",
+            "gone for good",
+            "from iOS 17 on",
+        ] {
             assert!(!text.contains(claim), "{} says {claim:?}", step.id);
         }
     }
