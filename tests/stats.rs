@@ -35,7 +35,8 @@ async fn walk(
         session,
     };
     store.insert(&record).await.expect("insert");
-    store::record_events(store, &record, &reply, None, start).await;
+    let events = store::events_for(&record, &reply, None, start);
+    store.append_all(&events).await.expect("events");
     for (input, after) in inputs {
         let now = start.plus(*after);
         let version = record.session.version;
@@ -43,7 +44,8 @@ async fn walk(
         let reply = engine.apply(&mut record.session, input.clone(), now);
         record.idle_due = engine.idle_due(&record.session);
         store.save(&record, version).await.expect("save");
-        store::record_events(store, &record, &reply, shown.as_ref(), now).await;
+        let events = store::events_for(&record, &reply, shown.as_ref(), now);
+        store.append_all(&events).await.expect("events");
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use backup_help_bot::config::Storage;
+use backup_help_bot::config::{ShardRange, Storage};
 use backup_help_bot::conversation::{Input, OwnerId, Timestamp};
 use backup_help_bot::ids::{GuildId, MessageId, ThreadId};
 use backup_help_bot::store::{
@@ -120,11 +120,31 @@ async fn contract(store: Arc<dyn SessionStore>) {
             .filter(|t| *t == thread(b + 11))
             .collect()
     };
+    let now = Timestamp(1_000_000);
+    let all = |store: Arc<dyn SessionStore>, now| async move {
+        store.owing(now, None, 1000).await.expect("owing")
+    };
     assert_eq!(second.owed().len(), 1);
-    assert_eq!(
-        owing(store.owing(1000).await.expect("owing")),
-        [thread(b + 11)]
-    );
+    assert_eq!(owing(all(store.clone(), now).await), [thread(b + 11)]);
+    // Only the shard that serves its guild sees it.
+    let served_by = (guild_id >> 22) % 2;
+    let shard = |first: u64| ShardRange {
+        first: first as u32,
+        count: 1,
+        total: 2,
+    };
+    let mine = store.owing(now, Some(shard(served_by)), 1000).await;
+    let other = store.owing(now, Some(shard(1 - served_by)), 1000).await;
+    assert_eq!(owing(mine.expect("owing")), [thread(b + 11)]);
+    assert!(owing(other.expect("owing")).is_empty());
+    // Put off after a failure: not before its time.
+    store
+        .retry_at(thread(b + 11), Timestamp(2_000_000))
+        .await
+        .expect("retry_at");
+    assert!(owing(all(store.clone(), now).await).is_empty());
+    let later = Timestamp(2_000_000);
+    assert_eq!(owing(all(store.clone(), later).await), [thread(b + 11)]);
     assert!(store
         .open_threads()
         .await
@@ -143,7 +163,13 @@ async fn contract(store: Arc<dyn SessionStore>) {
         ending_posted: true,
         archived: false,
     };
-    shown.session.version += 40; // not saved by save_shown
+    // Recorded against a version the store has moved past: refused, nothing written.
+    let mut stale = shown.clone();
+    stale.session.version -= 1;
+    assert!(matches!(
+        store.save_shown(&stale).await,
+        Err(StoreError::Conflict)
+    ));
     store.save_shown(&shown).await.expect("shown");
     let stored = store
         .by_thread(thread(b + 11))
@@ -155,7 +181,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
         (shown.shown.clone(), shown.done, second.session.version)
     );
     assert_eq!(stored.owed(), Vec::<Owed>::new());
-    assert!(owing(store.owing(1000).await.expect("owing")).is_empty());
+    assert!(owing(all(store.clone(), later).await).is_empty());
     // A save leaves what was shown alone.
     store
         .save(&second, second.session.version)
@@ -183,7 +209,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
         store.insert(r).await.expect("insert");
     }
     let due: Vec<u64> = store
-        .due(Timestamp(5_000), 100)
+        .due(Timestamp(5_000), None, 100)
         .await
         .expect("due")
         .iter()

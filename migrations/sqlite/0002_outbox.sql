@@ -5,6 +5,11 @@
 ALTER TABLE sessions ADD COLUMN step_message_step TEXT;
 ALTER TABLE sessions ADD COLUMN step_message_serial BIGINT;
 ALTER TABLE sessions ADD COLUMN effects_done BIGINT NOT NULL DEFAULT 3;
--- Whether anything is owed, kept by whoever writes the row, so the sweep finds them quickly.
+-- Whether anything is owed, kept by whoever writes the row, so the sweep finds them quickly,
+-- and when the sweep may try again after a failure (ms since the epoch; 0 = at once).
 ALTER TABLE sessions ADD COLUMN owes BOOLEAN NOT NULL DEFAULT FALSE;
-CREATE INDEX sessions_owing ON sessions (thread_id) WHERE owes;
+ALTER TABLE sessions ADD COLUMN retry_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX sessions_owing ON sessions (retry_at) WHERE owes;
+-- A walkthrough at a step whose message was never posted (the old code forgot it when the
+-- post failed) owes that step.
+UPDATE sessions SET owes = TRUE WHERE is_open AND step_message_id IS NULL;

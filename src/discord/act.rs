@@ -1,7 +1,6 @@
 //! The Discord outlet: carries out one effect of a turn with serenity, and says in the
 //! walkthrough's terms ([`EffectError`]) what went wrong.
 
-use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -80,14 +79,22 @@ impl Outlet for DiscordOutlet<'_> {
         if kind == ChannelType::PrivateThread {
             builder = builder.invitable(false);
         }
-        let create = || command.channel_id.create_thread(self.http, builder.clone());
-        let thread = with_retries("creating the thread", create)
+        // Not retried: a create that failed on the way back may have created the thread, and
+        // a second try would open another. The person can run /backup-help again.
+        let thread = command
+            .channel_id
+            .create_thread(self.http, builder)
             .await
             .map_err(|err| classify(err, permission))?;
         let add = || thread.id.add_thread_member(self.http, command.user.id);
-        with_retries("adding the person to the thread", add)
-            .await
-            .map_err(|err| classify(err, "Send Messages in Threads"))?;
+        if let Err(err) = with_retries("adding the person to the thread", add).await {
+            // A thread without the person helps nobody.
+            let archive = EditThread::new().archived(true);
+            if let Err(err) = thread.id.edit_thread(self.http, archive).await {
+                warn!(thread = %thread.id, "could not archive an unused thread: {err}");
+            }
+            return Err(classify(err, "Send Messages in Threads"));
+        }
         ThreadId::new(thread.id.get()).ok_or_else(|| EffectError::Failed("thread id 0".into()))
     }
 
@@ -255,23 +262,24 @@ impl DiscordOutlet<'_> {
 }
 
 /// The nonce of an owed post: the same for the same step (by its serial) or ending of a
-/// walkthrough, so a repeat after a crash is recognised. Courtesies (a re-ask, a notice) are
-/// one-off and carry none: two identical re-asks are two messages. Below 2^53, so it
-/// survives any JSON reader; Discord allows integers of up to 25 digits.
+/// walkthrough, so a repeat after a crash is recognised, by a later build of the bot too
+/// (FNV-1a, fixed). Courtesies (a re-ask, a notice) are one-off and carry none: two identical
+/// re-asks are two messages. Below 2^53, so it survives any JSON reader; Discord allows
+/// integers of up to 25 digits.
 fn nonce(record: &Record, effect: &Effect) -> Option<u64> {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    record.thread.hash(&mut hasher);
-    match effect {
-        Effect::PostStep(step) => {
-            (0u8, step.as_str(), record.session.step_serial).hash(&mut hasher)
-        }
+    let what = match effect {
+        Effect::PostStep(step) => format!("step {step} {}", record.session.step_serial),
         // An ending happens once per walkthrough.
         Effect::PostResolved(_) | Effect::PostHandOff(_) | Effect::PostIdleClosed => {
-            1u8.hash(&mut hasher)
+            "ending".to_string()
         }
         _ => return None,
-    }
-    Some(hasher.finish() & ((1 << 53) - 1))
+    };
+    let text = format!("{} {what}", record.thread);
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    Some(hash & ((1 << 53) - 1))
 }
 
 /// Runs a request again on a server error, a few times with a growing pause.

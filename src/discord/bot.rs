@@ -71,14 +71,6 @@ impl Bot {
             }
         }
     }
-
-    /// Whether this process serves `guild` (with shard ranges, other processes serve others).
-    pub fn owns(&self, guild: crate::ids::GuildId) -> bool {
-        self.config
-            .discord
-            .shards
-            .is_none_or(|s| s.owns(guild.get()))
-    }
 }
 
 fn http(config: &Config, token: &Token) -> Http {
@@ -163,7 +155,7 @@ async fn serve(
         let result = match bot.config.discord.shards {
             // Serenity's range end is inclusive: 4..7 starts shards 4, 5, 6 and 7.
             Some(r) => {
-                let last = r.first + r.count.max(1) - 1;
+                let last = r.first + r.count.saturating_sub(1);
                 client.start_shard_range(r.first..last, r.total).await
             }
             None => client.start().await,
@@ -227,7 +219,9 @@ async fn sweeper(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watch::R
             _ = stop.changed() => return,
         }
         let out = DiscordOutlet::new(&bot, &http);
-        bot.walkthroughs.sweep(|g| bot.owns(g), &out).await;
+        bot.walkthroughs
+            .sweep(bot.config.discord.shards, &out)
+            .await;
     }
 }
 
@@ -254,15 +248,20 @@ async fn idle_ticker(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watc
             }
         }
         let walkthroughs = &bot.walkthroughs;
-        let due = match walkthroughs.store.due(walkthroughs.now(), 100).await {
+        // Other processes tick the guilds of their own shards.
+        let shards = bot.config.discord.shards;
+        let due = match walkthroughs
+            .store
+            .due(walkthroughs.now(), shards, 100)
+            .await
+        {
             Ok(due) => due,
             Err(err) => {
                 warn!("cannot look for idle walkthroughs: {err}");
                 continue;
             }
         };
-        // Other processes tick the guilds of their own shards.
-        for record in due.into_iter().filter(|r| bot.owns(r.guild)) {
+        for record in due {
             let out = DiscordOutlet::new(&bot, &http);
             let thread = record.thread;
             match walkthroughs

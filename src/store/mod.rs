@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::config::Storage;
+use crate::config::{ShardRange, Storage};
 use crate::conversation::{OwnerId, Reply, Session, Timestamp};
 use crate::ids::{GuildId, ThreadId};
 use crate::script::StepId;
@@ -75,13 +75,28 @@ pub trait SessionStore: Send + Sync {
     /// (see [`SessionStore::save_shown`]).
     async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError>;
     /// Records what the person has been shown (`record.shown` and `record.done`), after an
-    /// effect was carried out. Not a change of the session: the version stays, and the
-    /// session stored is left alone.
+    /// effect was carried out, if the stored session is still at `record`'s version (else
+    /// [`StoreError::Conflict`]: a later turn has recorded more). Not a change of the session:
+    /// the version stays, and the session stored is left alone.
     async fn save_shown(&self, record: &Record) -> Result<(), StoreError>;
-    /// Open walkthroughs whose idle warning or close is due at `now`, oldest first.
-    async fn due(&self, now: Timestamp, limit: u32) -> Result<Vec<Record>, StoreError>;
-    /// Walkthroughs with an effect still owed ([`Record::owed`]).
-    async fn owing(&self, limit: u32) -> Result<Vec<Record>, StoreError>;
+    /// Walkthroughs whose idle warning or close is due at `now`, in the guilds of `shards`
+    /// (all with `None`), oldest first. Rows that cannot be read are skipped, with a warning.
+    async fn due(
+        &self,
+        now: Timestamp,
+        shards: Option<ShardRange>,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError>;
+    /// Walkthroughs in the guilds of `shards` with an effect still owed ([`Record::owed`])
+    /// that may be tried at `now`, the longest waiting first. Unreadable rows are skipped.
+    async fn owing(
+        &self,
+        now: Timestamp,
+        shards: Option<ShardRange>,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError>;
+    /// The sweep tries `thread` again no sooner than `at`.
+    async fn retry_at(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError>;
     /// The threads of every open walkthrough: the channels where typed text may be an answer.
     async fn open_threads(&self) -> Result<Vec<ThreadId>, StoreError>;
     /// Appends events, all in one transaction.
@@ -107,21 +122,6 @@ pub fn events_for(
             step: step.map(|s| s.to_string()),
         })
         .collect()
-}
-
-/// Appends what `reply` means to the history. A failure loses a statistic, never an
-/// answer, so it is logged and not passed on.
-pub async fn record_events(
-    store: &dyn SessionStore,
-    record: &Record,
-    reply: &Reply,
-    shown_before: Option<&StepId>,
-    now: Timestamp,
-) {
-    let events = events_for(record, reply, shown_before, now);
-    if let Err(err) = store.append_all(&events).await {
-        tracing::warn!(thread = %record.thread, "could not record events: {err}");
-    }
 }
 
 /// Opens (and migrates) the configured store.

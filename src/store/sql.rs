@@ -11,7 +11,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 
 use super::{Done, Event, EventKind, Record, SessionStore, Shown, StoreError};
-use crate::config::Storage;
+use crate::config::{ShardRange, Storage};
 use crate::conversation::{OwnerId, Session, Timestamp};
 use crate::ids::{GuildId, MessageId, ThreadId};
 use crate::script::StepId;
@@ -154,6 +154,33 @@ fn record(row: &AnyRow) -> Result<Record, StoreError> {
     })
 }
 
+/// The guilds of a shard range, as SQL over `$2` (first shard), `$3` (one past the last)
+/// and `$4` (the total): Discord's `(guild_id >> 22) % total`.
+const IN_SHARDS: &str = "(guild_id / 4194304) % $4 >= $2 AND (guild_id / 4194304) % $4 < $3";
+
+fn shard_bounds(shards: Option<ShardRange>) -> (i64, i64, i64) {
+    match shards {
+        Some(r) => (
+            i64::from(r.first),
+            i64::from(r.first) + i64::from(r.count),
+            i64::from(r.total.max(1)),
+        ),
+        None => (0, 1, 1),
+    }
+}
+
+/// The rows that can be read; one that cannot (a corrupt session) is skipped with a warning,
+/// so it holds up nobody else's.
+fn readable(rows: &[AnyRow]) -> Vec<Record> {
+    rows.iter()
+        .filter_map(|row| {
+            record(row)
+                .map_err(|err| tracing::warn!("skipping a walkthrough that cannot be read: {err}"))
+                .ok()
+        })
+        .collect()
+}
+
 fn session_json(record: &Record) -> Result<String, StoreError> {
     serde_json::to_string(&record.session).map_err(|err| StoreError::Corrupt(err.to_string()))
 }
@@ -251,7 +278,8 @@ impl SessionStore for SqlStore {
         let mut conn = self.pool.acquire().await?;
         let result = sqlx::query(
             "UPDATE sessions SET step_message_id = $1, step_message_step = $2, \
-             step_message_serial = $3, effects_done = $4, owes = $5 WHERE thread_id = $6",
+             step_message_serial = $3, effects_done = $4, owes = $5 \
+             WHERE thread_id = $6 AND version = $7",
         )
         .bind(r.shown.as_ref().map(|s| db(s.message.get())))
         .bind(r.shown.as_ref().map(|s| s.step.to_string()))
@@ -259,8 +287,70 @@ impl SessionStore for SqlStore {
         .bind(r.done.bits())
         .bind(!r.owed().is_empty())
         .bind(db(r.thread.get()))
+        .bind(db(r.session.version))
         .execute(&mut *conn)
         .await;
+        match result {
+            Ok(done) if done.rows_affected() == 1 => Ok(()),
+            Ok(_) => Err(StoreError::Conflict),
+            Err(err) => {
+                discard_unless_constraint(conn, &err);
+                Err(err.into())
+            }
+        }
+    }
+
+    async fn due(
+        &self,
+        now: Timestamp,
+        shards: Option<ShardRange>,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM sessions WHERE idle_due_at IS NOT NULL AND idle_due_at <= $1 \
+             AND {IN_SHARDS} ORDER BY idle_due_at LIMIT $5"
+        );
+        let (first, end, total) = shard_bounds(shards);
+        let rows = sqlx::query(&sql)
+            .bind(now.0)
+            .bind(first)
+            .bind(end)
+            .bind(total)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(readable(&rows))
+    }
+
+    async fn owing(
+        &self,
+        now: Timestamp,
+        shards: Option<ShardRange>,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM sessions WHERE owes AND retry_at <= $1 AND {IN_SHARDS} \
+             ORDER BY retry_at LIMIT $5"
+        );
+        let (first, end, total) = shard_bounds(shards);
+        let rows = sqlx::query(&sql)
+            .bind(now.0)
+            .bind(first)
+            .bind(end)
+            .bind(total)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(readable(&rows))
+    }
+
+    async fn retry_at(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let result = sqlx::query("UPDATE sessions SET retry_at = $1 WHERE thread_id = $2")
+            .bind(at.0)
+            .bind(db(thread.get()))
+            .execute(&mut *conn)
+            .await;
         if let Err(err) = result {
             discard_unless_constraint(conn, &err);
             return Err(err.into());
@@ -268,35 +358,19 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
-    async fn due(&self, now: Timestamp, limit: u32) -> Result<Vec<Record>, StoreError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM sessions WHERE idle_due_at IS NOT NULL AND idle_due_at <= $1 \
-             ORDER BY idle_due_at LIMIT $2"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(now.0)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(record).collect()
-    }
-
-    async fn owing(&self, limit: u32) -> Result<Vec<Record>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM sessions WHERE owes LIMIT $1");
-        let rows = sqlx::query(&sql)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(record).collect()
-    }
-
     async fn open_threads(&self) -> Result<Vec<ThreadId>, StoreError> {
         let rows = sqlx::query("SELECT thread_id FROM sessions WHERE is_open")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| nonzero(row.try_get("thread_id")?, "thread_id", ThreadId::new))
-            .collect()
+        let threads = rows.iter().filter_map(|row| {
+            let read = row
+                .try_get("thread_id")
+                .map_err(StoreError::from)
+                .and_then(|id| nonzero(id, "thread_id", ThreadId::new));
+            read.map_err(|err| tracing::warn!("skipping a walkthrough: {err}"))
+                .ok()
+        });
+        Ok(threads.collect())
     }
 
     async fn append_all(&self, events: &[Event]) -> Result<(), StoreError> {

@@ -92,15 +92,12 @@ pub struct Turned {
     pub failure: Option<EffectError>,
 }
 
-/// How long an input waits for its thread's lock before going ahead without it. A click
-/// must be answered within Discord's 3 s (it is acknowledged first, but its message edit is
-/// what the person sees); exactly-once does not depend on the lock.
-pub fn lock_wait(origin: Origin) -> Duration {
-    match origin {
-        Origin::Click => Duration::from_secs(2),
-        Origin::Typed | Origin::Timer => Duration::from_secs(30),
-    }
-}
+/// How long an input waits for its thread's lock (held by a turn carrying out its effects,
+/// retries included) before going ahead without it. Every interaction is acknowledged before
+/// its turn, so Discord's 3 s never wait on this; and exactly-once does not depend on the
+/// lock: saves are compare-and-swap, and what was shown is recorded only against the
+/// session version it was shown for.
+pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 pub struct Walkthroughs {
     pub store: Arc<dyn SessionStore>,
@@ -194,7 +191,7 @@ impl Walkthroughs {
         origin: Origin,
         out: &dyn Outlet,
     ) -> Result<Option<Turned>, StoreError> {
-        let _turn = self.threads.lock(&thread, lock_wait(origin)).await;
+        let _turn = self.threads.lock(&thread, LOCK_WAIT).await;
         self.turn_locked(thread, input, origin, out).await
     }
 
@@ -219,7 +216,7 @@ impl Walkthroughs {
             other => other,
         };
         let Some(input) = input else {
-            self.note(&record, failure.as_ref());
+            self.note(&record, failure.as_ref()).await;
             return Ok(Some(Turned {
                 reply: None,
                 record,
@@ -233,12 +230,18 @@ impl Walkthroughs {
         let now = self.now();
         let reply = engine.apply(&mut record.session, input, now);
         let mut events = Vec::new();
+        let idle_due = engine.idle_due(&record.session);
         if record.session.version != version {
-            record.idle_due = engine.idle_due(&record.session);
+            record.idle_due = idle_due;
             self.store.save(&record, version).await?;
             self.track(&record);
             events = crate::store::events_for(&record, &reply, shown_before.as_ref(), now);
             crash::point(Point::AfterSave);
+        } else if idle_due != record.idle_due {
+            // Nothing changed but when it falls due (the idle times were changed between
+            // runs): stored, so the ticker does not pick it again and again.
+            record.idle_due = idle_due;
+            self.store.save(&record, version).await?;
         }
         let mut courtesies = plan(&reply, origin, shown_before.as_ref());
         if repaired_step && matches!(reply, Reply::Rejected(Rejection::Stale { .. })) {
@@ -253,7 +256,7 @@ impl Walkthroughs {
             }
         }
         let failure = self.settle(&mut record, out).await.or(failure);
-        self.note(&record, failure.as_ref());
+        self.note(&record, failure.as_ref()).await;
         self.record_events(&events).await;
         Ok(Some(Turned {
             reply: Some(reply),
@@ -265,13 +268,22 @@ impl Walkthroughs {
 
     /// Tells the sweep how the last try went: after a failure it waits before trying again,
     /// so a refusal met by a click is not repeated at once by the sweep.
-    fn note(&self, record: &Record, failure: Option<&EffectError>) {
-        if let Ok(mut backoff) = self.retry.lock() {
-            if failure.is_some() && !record.owed().is_empty() {
+    async fn note(&self, record: &Record, failure: Option<&EffectError>) {
+        let thread = record.thread;
+        let next = match self.retry.lock() {
+            Ok(mut backoff) if failure.is_some() && !record.owed().is_empty() => {
                 let refused = matches!(failure, Some(EffectError::Refused(_)));
-                backoff.failed(record.thread, self.clock.now(), refused);
-            } else {
-                backoff.succeeded(record.thread);
+                Some(backoff.failed(thread, self.clock.now(), refused))
+            }
+            Ok(mut backoff) => {
+                backoff.succeeded(thread);
+                None
+            }
+            Err(_) => None,
+        };
+        if let Some(at) = next {
+            if let Err(err) = self.store.retry_at(thread, at).await {
+                warn!(%thread, "cannot put off the next try: {err}");
             }
         }
     }
@@ -284,7 +296,7 @@ impl Walkthroughs {
             let message = match out.carry_out(record, script, &owed.clone().into()).await {
                 Ok(message) => message,
                 Err(EffectError::Gone) => {
-                    self.close(record, CloseReason::ThreadDeleted).await;
+                    self.thread_gone(record).await;
                     return Some(EffectError::Gone);
                 }
                 Err(err) => {
@@ -343,11 +355,23 @@ impl Walkthroughs {
 
     /// Closes the walkthrough in a thread that was deleted.
     pub async fn thread_deleted(&self, thread: ThreadId) -> Result<(), StoreError> {
-        let _turn = self.threads.lock(&thread, lock_wait(Origin::Timer)).await;
+        let _turn = self.threads.lock(&thread, LOCK_WAIT).await;
         if let Some(mut record) = self.store.by_thread(thread).await? {
-            self.close(&mut record, CloseReason::ThreadDeleted).await;
+            self.thread_gone(&mut record).await;
         }
         Ok(())
+    }
+
+    /// The thread is gone: an open walkthrough closes; an ended one owes nothing any more
+    /// (its closing message and archive have nowhere to go).
+    async fn thread_gone(&self, record: &mut Record) {
+        if record.session.phase.is_open() {
+            return self.close(record, CloseReason::ThreadDeleted).await;
+        }
+        record.done = crate::store::Done::ALL;
+        if let Err(err) = self.store.save_shown(record).await {
+            warn!(thread = %record.thread, "could not forget what a gone thread owed: {err}");
+        }
     }
 
     /// Records events, after the person has been answered: the history is for the report,

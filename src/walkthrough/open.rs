@@ -59,8 +59,16 @@ impl Walkthroughs {
                 let turned = self
                     .turn(existing.thread, None, super::Origin::Timer, out)
                     .await?;
-                if turned.is_some_and(|t| t.record.session.phase.is_open()) {
-                    return Ok(Opened::Existing(existing.thread));
+                match turned {
+                    // Its step cannot be posted: say why rather than link to an empty thread.
+                    Some(super::Turned {
+                        failure: Some(refused @ EffectError::Refused(_)),
+                        ..
+                    }) => return Err(OpenError::Thread(refused)),
+                    Some(t) if t.record.session.phase.is_open() => {
+                        return Ok(Opened::Existing(existing.thread));
+                    }
+                    _ => {}
                 }
             } else {
                 self.close(&mut existing, CloseReason::ThreadDeleted).await;
@@ -69,6 +77,9 @@ impl Walkthroughs {
         let engine = self.engine(locale);
         let script = engine.script;
         let thread = out.open_thread(script).await.map_err(OpenError::Thread)?;
+        // Held until the first step is posted and recorded: a click or a sweep meanwhile
+        // waits, and finds it recorded.
+        let _turn = self.threads.lock(&thread, super::LOCK_WAIT).await;
         let now = self.now();
         let mut session = engine.new_session(owner, now);
         let reply = engine.apply(&mut session, Input::Start, now);
@@ -103,12 +114,20 @@ impl Walkthroughs {
         crate::crash::point(crate::crash::Point::AfterInsert);
         match self.settle(&mut record, out).await {
             None => Ok(Opened::New(thread)),
-            Some(err) => {
-                // Nobody would ever see this walkthrough: end it, and free the person.
+            // Refused, or the thread vanished: nobody would ever see this walkthrough. End
+            // it, and free the person to start again once that is fixed.
+            Some(err @ (EffectError::Refused(_) | EffectError::Gone)) => {
                 warn!(%thread, "the first step could not be posted; closing: {err}");
                 self.close(&mut record, CloseReason::NotDelivered).await;
                 self.abandon(&record, out).await;
                 Err(OpenError::NotDelivered(err))
+            }
+            // A passing failure (a rate limit, server errors): the step stays owed, the
+            // sweep posts it within seconds, and the person gets the link now.
+            Some(err) => {
+                warn!(%thread, "the first step is not posted yet; it stays owed: {err}");
+                self.note(&record, Some(&err)).await;
+                Ok(Opened::New(thread))
             }
         }
     }

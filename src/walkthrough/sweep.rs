@@ -11,8 +11,9 @@ use std::time::Duration;
 use tracing::{info, warn};
 
 use super::{Origin, Outlet, Walkthroughs};
+use crate::config::ShardRange;
 use crate::conversation::Timestamp;
-use crate::ids::{GuildId, ThreadId};
+use crate::ids::ThreadId;
 
 /// How many owing walkthroughs one sweep looks at.
 const BATCH: u32 = 100;
@@ -23,25 +24,30 @@ const LONGEST_PASSING: Duration = Duration::from_secs(8);
 /// The longest pause after a refusal (403).
 const LONGEST: Duration = Duration::from_secs(300);
 
-/// When each failing walkthrough may be tried again. Holds only walkthroughs that failed,
-/// and forgets each once it succeeds.
+/// The pause before each failing walkthrough's next try. Holds only walkthroughs that
+/// failed, and forgets each once it succeeds; when the next try falls due is stored with
+/// the walkthrough, so the sweep asks the store only for those it may try.
 #[derive(Debug, Default)]
 pub struct Backoff {
     next: HashMap<ThreadId, (Timestamp, Duration)>,
 }
 
 impl Backoff {
+    #[cfg(test)]
     fn ready(&self, thread: ThreadId, now: Timestamp) -> bool {
         self.next.get(&thread).is_none_or(|(at, _)| now >= *at)
     }
 
-    pub(super) fn failed(&mut self, thread: ThreadId, now: Timestamp, refused: bool) {
+    /// Notes a failure at `now`; returns when to try again.
+    pub(super) fn failed(&mut self, thread: ThreadId, now: Timestamp, refused: bool) -> Timestamp {
         let longest = if refused { LONGEST } else { LONGEST_PASSING };
         let pause = self
             .next
             .get(&thread)
             .map_or(FIRST, |(_, pause)| (*pause * 2).min(longest));
-        self.next.insert(thread, (now.plus(pause), pause));
+        let at = now.plus(pause);
+        self.next.insert(thread, (at, pause));
+        at
     }
 
     pub(super) fn succeeded(&mut self, thread: ThreadId) {
@@ -50,29 +56,24 @@ impl Backoff {
 }
 
 impl Walkthroughs {
-    /// Carries out what owing walkthroughs of the guilds `owns` accepts still owe; returns how
-    /// many were settled.
-    pub async fn sweep(&self, owns: impl Fn(GuildId) -> bool, out: &dyn Outlet) -> usize {
-        let owing = match self.store.owing(BATCH).await {
+    /// Carries out what the owing walkthroughs of the guilds of `shards` still owe; returns
+    /// how many were settled.
+    pub async fn sweep(&self, shards: Option<ShardRange>, out: &dyn Outlet) -> usize {
+        let now = self.now();
+        let owing = match self.store.owing(now, shards, BATCH).await {
             Ok(owing) => owing,
             Err(err) => {
                 warn!("cannot look for walkthroughs that owe a message: {err}");
                 return 0;
             }
         };
-        let now = self.now();
         let mut settled = 0;
-        for record in owing.into_iter().filter(|r| owns(r.guild)) {
+        for record in owing {
             let thread = record.thread;
             // A turn under way settles its walkthrough itself; this one is left to it.
             let Some(_turn) = self.threads.lock(&thread, Duration::ZERO).await else {
                 continue;
             };
-            // Asked only now: a turn that just ended may have met a failure.
-            let ready = self.retry.lock().is_ok_and(|b| b.ready(thread, now));
-            if !ready {
-                continue;
-            }
             // The turn tells the backoff how it went.
             match self.turn_locked(thread, None, Origin::Timer, out).await {
                 Ok(Some(turned)) if turned.record.owed().is_empty() => {
@@ -86,8 +87,15 @@ impl Walkthroughs {
                 Ok(_) => {}
                 Err(err) => {
                     warn!(%thread, "cannot settle a walkthrough: {err}");
-                    if let Ok(mut backoff) = self.retry.lock() {
-                        backoff.failed(thread, now, false);
+                    let at = self
+                        .retry
+                        .lock()
+                        .ok()
+                        .map(|mut b| b.failed(thread, now, false));
+                    if let Some(at) = at {
+                        if let Err(err) = self.store.retry_at(thread, at).await {
+                            warn!(%thread, "cannot put off the next try: {err}");
+                        }
                     }
                 }
             }
