@@ -214,7 +214,7 @@ fn graph_prints_a_mermaid_flowchart_with_every_step() {
     }
     // "next" from the first check is drawn, dotted, to the second.
     assert!(
-        stdout.contains("s_backup_switch -.->|\"Still failing\"| s_wifi"),
+        stdout.contains("s_backup_switch -.->|\"Still failing, last backup is recent\"| s_wifi"),
         "{stdout}"
     );
 }

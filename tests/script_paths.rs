@@ -247,11 +247,12 @@ fn an_old_last_backup_offers_the_computer_backup_first_then_the_checks() {
 }
 
 /// The steps that make a computer backup, and where their "it finished" answer leads: the
-/// last suggestion ends on the computer backup's own ending; the early copy goes on with the
+/// last suggestion ends on the computer backup's own ending; the early copies go on with the
 /// iCloud checks.
-const COMPUTER_BACKUP_STEPS: [(&str, Option<&str>); 2] = [
+const COMPUTER_BACKUP_STEPS: [(&str, Option<&str>); 3] = [
     ("computer-backup", Some("computer-safe")),
     ("backup-old", None),
+    ("first-backup-copy", None),
 ];
 
 #[test]
@@ -279,6 +280,67 @@ fn a_finished_computer_backup_ends_on_its_own_ending_never_on_fixed() {
             None => assert_eq!(done.goto, Target::NextCheck, "{id}"),
         }
     }
+}
+
+#[test]
+fn no_backup_before_a_first_backup_offers_the_computer_backup_before_the_wait() {
+    let script = common::english();
+    let first = choice_to(&script, "opening", "first-backup");
+    let none = choice_to(&script, "first-backup", "first-backup-copy");
+    let pick = |step: &Step| (step.id.as_str() == "first-backup").then_some(none);
+    let (shown, end) = walk_with(first, &pick);
+    assert_eq!(
+        shown[..4],
+        [
+            "opening",
+            "first-backup",
+            "first-backup-copy",
+            "backup-switch"
+        ],
+        "{shown:?}"
+    );
+    assert_eq!(checks_shown(&script, &shown), CHECKS_IN_ORDER);
+    assert!(matches!(end, Reply::HandedOff { .. }), "{end:?}");
+    let wait =
+        backup_help_bot::view::step_description(script.step(&StepId::new("first-backup")).unwrap());
+    let label = &script.step(&StepId::new("first-backup")).unwrap().choices[none].label;
+    assert!(
+        wait.contains(label.as_str()),
+        "the step names {label:?}: {wait}"
+    );
+    let copy = backup_help_bot::view::step_description(
+        script.step(&StepId::new("first-backup-copy")).unwrap(),
+    );
+    for word in ["180 days", "Encrypt local backup"] {
+        assert!(copy.contains(word), "{copy}");
+    }
+}
+
+#[test]
+fn an_iphone_not_signed_in_goes_from_the_backup_switch_to_sign_in() {
+    let script = common::english();
+    let not_sure = choice_to(&script, "opening", "next");
+    let sign_in = choice_to(&script, "backup-switch", "sign-in");
+    let pick = |step: &Step| (step.id.as_str() == "backup-switch").then_some(sign_in);
+    let (shown, end) = walk_with(not_sure, &pick);
+    assert_eq!(shown[1..3], ["backup-switch", "sign-in"], "{shown:?}");
+    // Every check still comes once, the skipped ones right after sign-in.
+    for check in CHECKS_IN_ORDER {
+        let times = shown.iter().filter(|s| *s == check).count();
+        assert_eq!(times, 1, "{check} in {shown:?}");
+    }
+    assert_eq!(shown[3], "wifi", "{shown:?}");
+    assert!(matches!(end, Reply::HandedOff { .. }), "{end:?}");
+    let step = script.step(&StepId::new("backup-switch")).unwrap();
+    let label = &step.choices[sign_in].label;
+    let text = backup_help_bot::view::step_description(step);
+    assert!(
+        text.contains(label.as_str()),
+        "the step names {label:?}: {text}"
+    );
+    let text =
+        backup_help_bot::view::step_description(script.step(&StepId::new("sign-in")).unwrap());
+    assert!(text.contains("Not signed in at all?"), "{text}");
 }
 
 #[test]
