@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::ids::ThreadId;
 use crate::script::Script;
 use crate::store::{Event, EventKind};
 
@@ -41,7 +42,7 @@ pub struct Report {
 }
 
 pub fn report(events: &[Event], script: &Script) -> Report {
-    let mut by_thread: BTreeMap<u64, Vec<&Event>> = BTreeMap::new();
+    let mut by_thread: BTreeMap<ThreadId, Vec<&Event>> = BTreeMap::new();
     for event in events {
         by_thread.entry(event.thread).or_default().push(event);
     }

@@ -231,9 +231,9 @@ async fn contract(store: Arc<dyn SessionStore>) {
     .into_iter()
     .map(|(ms, kind, step)| Event {
         at: at(ms),
-        guild: guild_id,
-        thread: b + 10,
-        owner: owner_id,
+        guild,
+        thread: thread(b + 10),
+        owner,
         kind,
         step: step.map(str::to_string),
     })
@@ -251,7 +251,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
         .await
         .expect("events")
         .into_iter()
-        .filter(|e| e.thread == b + 10)
+        .filter(|e| e.thread == thread(b + 10))
         .map(|e| e.kind)
         .collect();
     assert_eq!(since, [EventKind::StepShown, EventKind::Fixed]);

@@ -1,6 +1,7 @@
 //! The append-only history behind `backup-help-bot stats`, and how replies become events.
 
-use crate::conversation::{Cause, CloseReason, Reply, Timestamp};
+use crate::conversation::{Cause, CloseReason, OwnerId, Reply, Timestamp};
+use crate::ids::{GuildId, ThreadId};
 use crate::script::StepId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,9 +51,9 @@ impl EventKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     pub at: Timestamp,
-    pub guild: u64,
-    pub thread: u64,
-    pub owner: u64,
+    pub guild: GuildId,
+    pub thread: ThreadId,
+    pub owner: OwnerId,
     pub kind: EventKind,
     /// The step the event is about, where there is one.
     pub step: Option<String>,

@@ -115,9 +115,9 @@ pub fn events_for(
         .into_iter()
         .map(|(kind, step)| Event {
             at: now,
-            guild: record.guild.get(),
-            thread: record.thread.get(),
-            owner: record.session.owner.get(),
+            guild: record.guild,
+            thread: record.thread,
+            owner: record.session.owner,
             kind,
             step: step.map(|s| s.to_string()),
         })

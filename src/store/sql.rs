@@ -109,9 +109,9 @@ async fn append_in_one_transaction(
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(e.at.0)
-        .bind(db(e.guild))
-        .bind(db(e.thread))
-        .bind(db(e.owner))
+        .bind(db(e.guild.get()))
+        .bind(db(e.thread.get()))
+        .bind(db(e.owner.get()))
         .bind(e.kind.as_str().to_string())
         .bind(e.step.clone())
         .execute(&mut *tx)
@@ -399,9 +399,9 @@ impl SessionStore for SqlStore {
                 let kind: String = row.try_get("kind")?;
                 Ok(Event {
                     at: Timestamp(row.try_get("at")?),
-                    guild: id(row.try_get("guild_id")?),
-                    thread: id(row.try_get("thread_id")?),
-                    owner: id(row.try_get("owner_id")?),
+                    guild: nonzero(row.try_get("guild_id")?, "guild_id", GuildId::new)?,
+                    thread: nonzero(row.try_get("thread_id")?, "thread_id", ThreadId::new)?,
+                    owner: nonzero(row.try_get("owner_id")?, "owner_id", OwnerId::new)?,
                     kind: EventKind::parse(&kind)
                         .ok_or_else(|| StoreError::Corrupt(format!("event kind {kind:?}")))?,
                     step: row.try_get("step")?,
