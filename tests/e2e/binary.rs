@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use fake_discord::Options;
 
-use crate::harness::{BotProcess, Harness, TestConfig, PERSON, WAIT};
+use crate::harness::{BotProcess, Harness, TestConfig, FIRST_CHECK_FAILING, PERSON, WAIT};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
@@ -125,7 +125,7 @@ async fn after_kill_9_and_a_restart_the_last_button_continues_the_walk() {
     h.wait_connected(1).await;
     let thread = h.open(PERSON).await;
     h.click(PERSON, thread, "Not sure").await;
-    h.click(PERSON, thread, "Still failing").await;
+    h.click(PERSON, thread, FIRST_CHECK_FAILING).await;
     h.click(PERSON, thread, "Still failing").await;
     let before = h.step_titles(thread);
     assert_eq!(
@@ -170,7 +170,7 @@ async fn a_step_gone_from_a_new_script_is_explained_and_start_over_works() {
     h.wait_connected(1).await;
     let thread = h.open(PERSON).await;
     h.click(PERSON, thread, "Not sure").await;
-    h.click(PERSON, thread, "Still failing").await;
+    h.click(PERSON, thread, FIRST_CHECK_FAILING).await;
     assert_eq!(h.step_title(thread), "Check the Wi-Fi connection");
     let (message, still_failing) = h.button(thread, "Still failing");
     let (_, start_over) = h.button(thread, "Start over");

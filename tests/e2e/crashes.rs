@@ -3,7 +3,7 @@
 
 use fake_discord::Options;
 
-use crate::harness::{BotProcess, Harness, PERSON, WAIT};
+use crate::harness::{BotProcess, Harness, FIRST_CHECK_FAILING, PERSON, WAIT};
 
 /// Starts bot number `run`, crashing at `point` if one is given.
 async fn run_bot(h: &Harness, run: usize, point: Option<&str>) -> BotProcess {
@@ -83,7 +83,7 @@ async fn a_crash_after_posting_but_before_recording_does_not_post_twice() {
             >= 3
     })
     .await;
-    h.click(PERSON, thread, "Still failing").await;
+    h.click(PERSON, thread, FIRST_CHECK_FAILING).await;
     let titles = h.step_titles(thread);
     assert_eq!(
         titles[1..],

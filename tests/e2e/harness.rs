@@ -21,6 +21,8 @@ pub const STRANGER: u64 = 5002;
 pub const STAFF_ROLE: u64 = 2100;
 pub const SUPPORT_ROLE: u64 = 2200;
 pub const WAIT: Duration = Duration::from_secs(10);
+/// The plain "still failing" answer of the first check (Is iCloud Backup switched on?).
+pub const FIRST_CHECK_FAILING: &str = "Still failing, last backup is recent";
 
 /// Every log line of the process (serenity's included), to prove the token is never in one.
 fn logs() -> &'static Arc<Mutex<Vec<u8>>> {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use fake_discord::Options;
 
-use crate::harness::{Harness, PERSON, WAIT};
+use crate::harness::{Harness, FIRST_CHECK_FAILING, PERSON, WAIT};
 
 /// A dispatch without its sequence number: the frame does not parse, and serenity logs it
 /// whole at WARN.
@@ -61,7 +61,7 @@ async fn at_trace_level_malformed_frames_and_callbacks_leave_no_token_in_the_log
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // The session survives them: the walk goes on.
-    h.click(PERSON, thread, "Still failing").await;
+    h.click(PERSON, thread, FIRST_CHECK_FAILING).await;
     drop(bot); // killed
 
     let log = read_log(&log_path);

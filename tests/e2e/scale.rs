@@ -4,7 +4,7 @@
 use fake_discord::world::{GUILD_ID, SECOND_GUILD_ID, SECOND_SUPPORT_CHANNEL, SUPPORT_CHANNEL};
 use fake_discord::Options;
 
-use crate::harness::{Harness, PERSON, STRANGER};
+use crate::harness::{Harness, FIRST_CHECK_FAILING, PERSON, STRANGER};
 use crate::postgres::{drop_database, fresh_database, server_or_skip, spawn_bot};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -46,7 +46,7 @@ async fn two_shard_processes_on_one_postgres_walk_people_in_both_guilds() {
     h.click(PERSON, first, "Not sure").await;
     h.click(STRANGER, second, "Not sure").await;
     h.type_text(PERSON, first, "still failing").await;
-    h.click(STRANGER, second, "Still failing").await;
+    h.click(STRANGER, second, FIRST_CHECK_FAILING).await;
     assert_eq!(h.step_title(first), "Check the Wi-Fi connection");
     assert_eq!(h.step_title(second), "Check the Wi-Fi connection");
     drop(shards); // killed
