@@ -96,6 +96,10 @@ struct Figures {
     misses: usize,
     cpu: f64,
     peak_rss_mb: f64,
+    /// What the person sees: seconds from an answer (click or typed) to the next step's
+    /// message in the thread, and from `/backup-help` to the first step's.
+    to_next_step: Vec<f64>,
+    to_first_step: Vec<f64>,
 }
 
 async fn run() {
@@ -264,6 +268,8 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
         let fake = fake.clone();
         tasks.push(tokio::spawn(async move {
             let user = 100_000 + i as u64;
+            let mut seen = Seen::default();
+            let asked = Instant::now();
             let command = fake.slash_command(user, SUPPORT_CHANNEL, "backup-help");
             let opened = fake
                 .wait_until("a thread", WAIT, |w| {
@@ -271,7 +277,7 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
                 })
                 .await;
             if opened.is_err() {
-                return (0, Vec::new());
+                return (0, Vec::new(), seen);
             }
             let thread = fake.world(|w| {
                 w.channels
@@ -281,7 +287,7 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
                     .max()
             });
             let Some(thread) = thread else {
-                return (0, Vec::new());
+                return (0, Vec::new(), seen);
             };
             let mut done = 0;
             let mut clicks = Vec::new();
@@ -296,7 +302,11 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
                     tokio::time::sleep(Duration::from_millis(2)).await;
                 }
                 let Some(step) = step else { break };
+                if k == 0 {
+                    seen.first_step = Some(asked.elapsed().as_secs_f64());
+                }
                 let (before, _) = progress(&fake, thread);
+                let answered = Instant::now();
                 if k % 2 == 0 {
                     let Some(choice) = second_choice(&fake, step) else {
                         break;
@@ -306,33 +316,50 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
                     fake.type_message(user, thread, "2");
                 }
                 done += 1;
-                let moved = fake
-                    .wait_until("the next step", WAIT, |w| {
-                        w.messages_in(thread)
-                            .iter()
-                            .filter(|m| m.author == APP_ID)
-                            .count()
-                            > before
-                    })
-                    .await;
-                if moved.is_err() {
+                // Polled every 2 ms, as the live step is: what the person would see.
+                let mut moved = false;
+                while answered.elapsed() < WAIT {
+                    if progress(&fake, thread).0 > before {
+                        moved = true;
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                if !moved {
                     break;
                 }
+                seen.next_step.push(answered.elapsed().as_secs_f64());
             }
-            (done, clicks)
+            (done, clicks, seen)
         }));
     }
     let mut total = 0;
     let mut clicks = Vec::new();
+    let mut seen = Seen::default();
     for task in tasks {
-        if let Ok((done, mine)) = task.await {
+        if let Ok((done, mine, theirs)) = task.await {
             total += done;
             clicks.extend(mine);
+            seen.next_step.extend(theirs.next_step);
+            seen.first_steps.extend(theirs.first_step);
         }
     }
     let seconds = started.elapsed().as_secs_f64();
     let cpu = proc::cpu_seconds(pid) - cpu_before;
-    figures(fake, pid, &clicks, total, seconds, cpu)
+    let mut figures = figures(fake, pid, &clicks, total, seconds, cpu);
+    seen.next_step.sort_by(f64::total_cmp);
+    seen.first_steps.sort_by(f64::total_cmp);
+    figures.to_next_step = seen.next_step;
+    figures.to_first_step = seen.first_steps;
+    figures
+}
+
+/// What one person saw, in seconds.
+#[derive(Default)]
+struct Seen {
+    first_step: Option<f64>,
+    first_steps: Vec<f64>,
+    next_step: Vec<f64>,
 }
 
 /// The floor's load: each person clicks a message `clicks` times, one every `pace`, waiting
@@ -410,6 +437,8 @@ fn figures(
         misses,
         cpu,
         peak_rss_mb: proc::memory_mb(pid, "VmHWM"),
+        to_next_step: Vec::new(),
+        to_first_step: Vec::new(),
     }
 }
 
@@ -480,6 +509,16 @@ fn report(ours: &Figures, floor: &Figures, rss_idle: f64, rss_open: f64, open: u
             ms(a),
             ms(b),
             a / b
+        );
+    }
+    for (name, seen) in [
+        ("answer → next step visible", &ours.to_next_step),
+        ("/backup-help → first step visible", &ours.to_first_step),
+    ] {
+        println!(
+            "| {name}, p50 / p99 | {:.1} / {:.1} ms | | |",
+            ms(percentile(seen, 0.5)),
+            ms(percentile(seen, 0.99))
         );
     }
     println!(
