@@ -30,6 +30,9 @@ pub fn store_message(shared: &Shared, world: &mut World, channel: u64, b: &Value
         nonce: nonce(b),
     };
     world.messages.insert(message.id, message.clone());
+    if let Some(nonce) = &message.nonce {
+        world.nonces.insert(nonce.clone(), message.id);
+    }
     if message.flags & EPHEMERAL == 0 {
         let guild = world.guild_of(channel);
         shared.emit("MESSAGE_CREATE", guild, payloads::message(world, &message));

@@ -199,9 +199,10 @@ fn create_message(shared: &Shared, world: &mut World, r: &Request, channel: u64)
     // (by the same author, within minutes) instead of creating a second.
     if let (Some(nonce), Some(true)) = (&nonce(b), b["enforce_nonce"].as_bool()) {
         let earlier = world
-            .messages
-            .values()
-            .find(|m| m.author == APP_ID && m.nonce.as_ref() == Some(nonce));
+            .nonces
+            .get(nonce)
+            .and_then(|id| world.messages.get(id))
+            .filter(|m| m.author == APP_ID);
         if let Some(earlier) = earlier {
             return Answer::json(200, payloads::message(world, earlier));
         }

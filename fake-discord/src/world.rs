@@ -133,6 +133,8 @@ pub struct World {
     /// Threads deleted (by a moderator): requests to them get 10003 Unknown Channel, which
     /// is no fault of the bot's.
     pub deleted: std::collections::BTreeSet<u64>,
+    /// The bot's messages by the nonce they were created with, for `enforce_nonce`.
+    pub nonces: std::collections::HashMap<String, u64>,
     /// How late to answer message posts (see `FakeDiscord::delay_message_posts`).
     pub message_post_delay: std::time::Duration,
     next_id: u64,

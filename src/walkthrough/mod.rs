@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! lock(thread) → load → settle what is owed → Engine::apply → save (compare-and-swap)
-//!   → courtesies (mark the answered message, notices) → settle what is now owed → events
+//!   → settle what is now owed (the next step first) → courtesies (mark the answered
+//!   message, notices) → events
 //! ```
 //!
 //! What a walkthrough owes the person (its current step, an ending's message, the archive)
@@ -207,7 +208,7 @@ impl Walkthroughs {
             return Ok(None);
         };
         let was_owed = record.session.current_step().is_some() && !record.step_is_posted();
-        let failure = self.settle(&mut record, out).await;
+        let failure_before = self.settle(&mut record, out).await;
         let repaired_step = was_owed && record.step_is_posted();
         let input = match input {
             // The person has not seen the step this text would answer: the step is posted
@@ -216,12 +217,12 @@ impl Walkthroughs {
             other => other,
         };
         let Some(input) = input else {
-            self.note(&record, failure.as_ref()).await;
+            self.note(&record, failure_before.as_ref()).await;
             return Ok(Some(Turned {
                 reply: None,
                 record,
                 repaired_step,
-                failure,
+                failure: failure_before,
             }));
         };
         let engine = self.engine(&record.locale);
@@ -249,13 +250,21 @@ impl Walkthroughs {
             // successor is posted now, which is the answer.
             courtesies.clear();
         }
+        // What the person needs next comes first: the next step is posted, then the answered
+        // message is marked (against what was shown when the input came).
+        let answered = record.clone();
+        let failure = self.settle_but(&mut record, out, Some(Owed::Archive)).await;
         let script = self.script(&record.locale);
         for effect in &courtesies {
-            if let Err(err) = out.carry_out(&record, script, effect).await {
+            if let Err(err) = out.carry_out(&answered, script, effect).await {
                 warn!(?effect, %thread, "could not carry out a courtesy: {err}");
             }
         }
-        let failure = self.settle(&mut record, out).await.or(failure);
+        let failure = match failure {
+            None => self.settle(&mut record, out).await,
+            stopped => stopped,
+        }
+        .or(failure_before);
         self.note(&record, failure.as_ref()).await;
         self.record_events(&events).await;
         Ok(Some(Turned {
@@ -291,8 +300,20 @@ impl Walkthroughs {
     /// Carries out what `record` owes, in order, recording each effect once done. Stops at
     /// the first that fails, which stays owed; a thread found gone closes the walkthrough.
     async fn settle(&self, record: &mut Record, out: &dyn Outlet) -> Option<EffectError> {
+        self.settle_but(record, out, None).await
+    }
+
+    /// [`Walkthroughs::settle`], leaving `later` (the archive, while the answered message is
+    /// still to be marked: an archived thread's messages cannot be edited) owed.
+    async fn settle_but(
+        &self,
+        record: &mut Record,
+        out: &dyn Outlet,
+        later: Option<Owed>,
+    ) -> Option<EffectError> {
         let script = self.script(&record.locale);
-        for owed in record.owed() {
+        let owed = record.owed();
+        for owed in owed.into_iter().filter(|o| Some(o) != later.as_ref()) {
             let message = match out.carry_out(record, script, &owed.clone().into()).await {
                 Ok(message) => message,
                 Err(EffectError::Gone) => {

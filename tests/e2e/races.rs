@@ -94,9 +94,9 @@ async fn an_answer_typed_while_the_step_is_still_being_posted_disables_that_step
             .any(|m| m.embeds[0]["title"] == "Check the Wi-Fi connection")
     })
     .await;
-    // Only the latest step may have live buttons (both older ones were disabled before the
-    // Wi-Fi step was posted).
-    let live: Vec<String> = h.fake.world(|w| {
+    // The next step is posted first, then the answered one marked: soon only the latest
+    // step has live buttons (the older ones are disabled, none redrawn live).
+    let live = |w: &fake_discord::world::World| -> Vec<String> {
         w.messages_in(thread)
             .iter()
             .filter(|m| {
@@ -111,7 +111,9 @@ async fn an_answer_typed_while_the_step_is_still_being_posted_disables_that_step
                     .to_string()
             })
             .collect()
-    });
-    assert_eq!(live, ["Check the Wi-Fi connection"]);
+    };
+    h.wait("the answered steps to be disabled", |w| live(w).len() == 1)
+        .await;
+    assert_eq!(h.fake.world(live), ["Check the Wi-Fi connection"]);
     h.finish().await;
 }
