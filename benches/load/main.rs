@@ -121,7 +121,31 @@ async fn run() {
     })
     .await;
     let rss_idle = proc::memory_mb(pid, "VmRSS");
+    let before = fake.world(|w| w.requests.len());
     let ours = walk_load(&fake, pid, people, answers).await;
+    if people == 1 {
+        // One person alone: the requests they wait for, in order: when each arrived, how
+        // long the fake took over it (checking it against the OpenAPI spec, mostly), and how
+        // long the bot took from the answer to the one before to sending it.
+        fake.world(|w| {
+            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            let start = w.requests[before].at;
+            let mut previous: Option<Instant> = None;
+            println!("  arrived   fake    bot   request");
+            for r in w.requests[before..].iter().take(12) {
+                let bot = previous.map_or(0.0, |p| ms(r.at.saturating_duration_since(p)));
+                println!(
+                    "  {:6.1}  {:5.1}  {:5.1}   {} {}",
+                    ms(r.at.duration_since(start)),
+                    ms(r.answered.duration_since(r.at)),
+                    bot,
+                    r.method,
+                    r.path.split("/interaction-token").next().unwrap_or(&r.path)
+                );
+                previous = Some(r.answered);
+            }
+        });
+    }
     let rss_open = open_many(&fake, pid, people, open).await;
     stop(bot);
 

@@ -42,6 +42,7 @@ pub async fn handle(
 /// Applies one request to the world and records it under the same lock, so a test that sees
 /// the request's effect (a message, say) also sees the request on record.
 fn answer(shared: &Shared, method: &str, path: &str, headers: &HeaderMap, body: &[u8]) -> Answer {
+    let arrived = std::time::Instant::now();
     let mut world = shared.lock();
     let answer = apply(shared, &mut world, method, path, headers, body);
     world.requests.push(Recorded {
@@ -49,6 +50,8 @@ fn answer(shared: &Shared, method: &str, path: &str, headers: &HeaderMap, body: 
         path: path.to_string(),
         body: serde_json::from_slice(body).ok(),
         status: answer.status,
+        at: arrived,
+        answered: std::time::Instant::now(),
     });
     answer
 }

@@ -97,6 +97,11 @@ pub struct Recorded {
     pub path: String,
     pub body: Option<Value>,
     pub status: u16,
+    /// When it arrived (before it was checked and applied), to see which requests a person
+    /// waits for in sequence.
+    pub at: std::time::Instant,
+    /// When the fake had checked and applied it (the answer goes out right after).
+    pub answered: std::time::Instant,
 }
 
 /// A fault to inject into the next REST request that matches.
