@@ -13,7 +13,7 @@ use tracing::{info, warn};
 
 use super::opening::thread_name;
 use super::render::{self, no_mentions, step_rows};
-use super::Bot;
+use super::state::Bot;
 use crate::config::ThreadKind;
 use crate::ids::{MessageId, ThreadId};
 use crate::script::Script;

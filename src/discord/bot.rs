@@ -1,77 +1,22 @@
 //! Running the bot: the serenity client, the idle ticker, and a clean shutdown.
 
-use std::collections::HashSet;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use serenity::all::{ChannelId, ClientBuilder, GatewayIntents, Http, HttpBuilder};
+use serenity::all::{ClientBuilder, GatewayIntents, Http, HttpBuilder};
 use serenity::gateway::GatewayError;
 use tracing::{debug, error, info, warn};
 
 use super::act::DiscordOutlet;
 use super::handler::Handler;
+use super::state::Bot;
 use crate::clock::Clock;
 use crate::config::{Config, Token};
-use crate::conversation::{IdlePolicy, Input};
+use crate::conversation::Input;
 use crate::script::Script;
-use crate::walkthrough::{Origin, Walkthroughs};
-
-/// What every handler shares: the config, the walkthroughs, and what the bot knows of
-/// Discord's state.
-pub struct Bot {
-    pub config: Config,
-    pub walkthroughs: Walkthroughs,
-    /// Threads of open walkthroughs known to be archived (from our own edits and
-    /// THREAD_UPDATE events), to unarchive before posting. Only open walkthroughs' threads
-    /// are kept, so it stays as small as they are few.
-    archived: Mutex<HashSet<ChannelId>>,
-    /// False once Discord refused the Message Content intent: buttons only.
-    pub typed_answers: AtomicBool,
-}
-
-impl Bot {
-    /// `scripts` must not be empty (`load_dir` never returns an empty list).
-    pub fn new(
-        config: Config,
-        scripts: Vec<Script>,
-        store: Arc<dyn crate::store::SessionStore>,
-        clock: Arc<dyn Clock>,
-    ) -> Bot {
-        let idle = IdlePolicy {
-            warn_after: config.idle_warning.0,
-            close_after: config.idle_close.0,
-        };
-        let default_locale = config.default_locale.clone();
-        Bot {
-            config,
-            walkthroughs: Walkthroughs::new(store, scripts, default_locale, idle, clock),
-            archived: Mutex::new(HashSet::new()),
-            typed_answers: AtomicBool::new(true),
-        }
-    }
-
-    pub fn script(&self, locale: &str) -> &Script {
-        self.walkthroughs.script(locale)
-    }
-
-    pub fn is_archived(&self, thread: ChannelId) -> bool {
-        self.archived.lock().is_ok_and(|set| set.contains(&thread))
-    }
-
-    pub fn set_archived(&self, thread: ChannelId, archived: bool) {
-        let open =
-            crate::ids::ThreadId::new(thread.get()).is_some_and(|t| self.walkthroughs.may_hold(t));
-        if let Ok(mut set) = self.archived.lock() {
-            if archived && open {
-                set.insert(thread);
-            } else {
-                set.remove(&thread);
-            }
-        }
-    }
-}
+use crate::walkthrough::Origin;
 
 fn http(config: &Config, token: &Token) -> Http {
     let mut builder = HttpBuilder::new(token.expose());

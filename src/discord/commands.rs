@@ -10,7 +10,7 @@ use super::act::{edit_reply, DiscordOutlet};
 use super::custom_id::Action;
 use super::opening::missing_permissions;
 use super::render::no_mentions;
-use super::Bot;
+use super::state::Bot;
 use crate::conversation::OwnerId;
 use crate::ids::{GuildId, ThreadId};
 use crate::script::Script;

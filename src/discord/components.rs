@@ -5,7 +5,7 @@ use tracing::{info, warn};
 
 use super::act::{self, DiscordOutlet};
 use super::custom_id::Action;
-use super::Bot;
+use super::state::Bot;
 use crate::conversation::OwnerId;
 use crate::ids::{GuildId, ThreadId};
 use crate::store::{Record, StoreError};

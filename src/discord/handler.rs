@@ -11,7 +11,8 @@ use serenity::async_trait;
 use tracing::{info, info_span, warn, Instrument};
 
 use super::act::DiscordOutlet;
-use super::{commands, components, Bot};
+use super::state::Bot;
+use super::{commands, components};
 use crate::conversation::{Input, OwnerId};
 use crate::ids::ThreadId;
 use crate::store::StoreError;

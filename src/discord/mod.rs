@@ -1,7 +1,7 @@
 //! The Discord front-end: a thin serenity adapter around the engine.
 //!
 //! - `bot`: the client (with the buttons-only fallback when Message Content is refused), the
-//!   idle ticker, and shutdown.
+//!   sweep and the idle ticker, and shutdown; `state`: what every handler shares.
 //! - `handler`: the gateway events; `commands` (`/backup-help`) and `components` (clicks).
 //! - `act`: the outlet that carries out a turn's effects (see [`crate::walkthrough`]).
 //! - `render`: every message as serenity builders; `custom_id`: the one button-id codec.
@@ -17,5 +17,7 @@ mod handler;
 pub mod opening;
 mod ratelimits;
 pub mod render;
+mod state;
 
-pub use bot::{run, Bot};
+pub use bot::run;
+pub use state::Bot;
