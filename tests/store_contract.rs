@@ -162,6 +162,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
     shown.done = Done {
         ending_posted: true,
         archived: false,
+        warned_for: Some(Timestamp(123_456)),
     };
     // Recorded against a version the store has moved past: refused, nothing written.
     let mut stale = shown.clone();

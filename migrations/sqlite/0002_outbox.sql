@@ -5,6 +5,8 @@
 ALTER TABLE sessions ADD COLUMN step_message_step TEXT;
 ALTER TABLE sessions ADD COLUMN step_message_serial BIGINT;
 ALTER TABLE sessions ADD COLUMN effects_done BIGINT NOT NULL DEFAULT 3;
+-- The idle warning posted last, by the quiet spell it was for (its last_activity).
+ALTER TABLE sessions ADD COLUMN warned_for BIGINT;
 -- Whether anything is owed, kept by whoever writes the row, so the sweep finds them quickly,
 -- and when the sweep may try again after a failure (ms since the epoch; 0 = at once).
 ALTER TABLE sessions ADD COLUMN owes BOOLEAN NOT NULL DEFAULT FALSE;

@@ -269,6 +269,7 @@ impl DiscordOutlet<'_> {
 fn nonce(record: &Record, effect: &Effect) -> Option<u64> {
     let what = match effect {
         Effect::PostStep(step) => format!("step {step} {}", record.session.step_serial),
+        Effect::PostIdleWarning => format!("warning {}", record.session.last_activity.0),
         // An ending happens once per walkthrough.
         Effect::PostResolved(_) | Effect::PostHandOff(_) | Effect::PostIdleClosed => {
             "ending".to_string()

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Record;
-use crate::conversation::{CloseReason, Phase};
+use crate::conversation::{CloseReason, Phase, Timestamp};
 use crate::ids::MessageId;
 use crate::script::{EndingId, StepId};
 
@@ -22,30 +22,36 @@ pub struct Shown {
     pub message: MessageId,
 }
 
-/// Which of an ending's effects are carried out.
+/// Which of the effects besides the step message are carried out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Done {
     /// The closing message (fixed, hand-off with its ping, idle close) is posted.
     pub ending_posted: bool,
     /// The thread is archived.
     pub archived: bool,
+    /// The idle warning posted last, by the quiet spell it was for: the session's
+    /// `last_activity` then. A new spell (the person moved) owes its own warning.
+    pub warned_for: Option<Timestamp>,
 }
 
 impl Done {
-    /// Everything done: how rows from before the outbox are read.
+    /// The ending's effects done: how rows from before the outbox are read.
     pub const ALL: Done = Done {
         ending_posted: true,
         archived: true,
+        warned_for: None,
     };
 
+    /// The two flags, as stored (`warned_for` has a column of its own).
     pub fn bits(self) -> i64 {
         i64::from(self.ending_posted) | i64::from(self.archived) << 1
     }
 
-    pub fn from_bits(bits: i64) -> Done {
+    pub fn from_bits(bits: i64, warned_for: Option<Timestamp>) -> Done {
         Done {
             ending_posted: bits & 1 != 0,
             archived: bits & 2 != 0,
+            warned_for,
         }
     }
 }
@@ -55,6 +61,8 @@ impl Done {
 pub enum Owed {
     /// The current step's message.
     Step(StepId),
+    /// "Are you still there?", once per quiet spell, after the step it is about.
+    IdleWarning,
     /// The closing message of a fixed walkthrough.
     Resolved(EndingId),
     /// The hand-off message, with its summary and the support role's ping.
@@ -88,6 +96,9 @@ impl Record {
                 if !posted {
                     owed.push(Owed::Step(step.clone()));
                 }
+                if session.idle_warned && self.done.warned_for != Some(session.last_activity) {
+                    owed.push(Owed::IdleWarning);
+                }
             }
             Phase::Resolved(e) => ending(&mut owed, Owed::Resolved(e.clone()), true),
             // The thread stays open for the support team.
@@ -101,7 +112,8 @@ impl Record {
 
     /// Whether the current step's message is posted (false when not at a step).
     pub fn step_is_posted(&self) -> bool {
-        self.session.current_step().is_some() && self.owed().is_empty()
+        self.session.current_step().is_some()
+            && !self.owed().iter().any(|o| matches!(o, Owed::Step(_)))
     }
 }
 
@@ -166,6 +178,7 @@ mod tests {
         let posted = Done {
             ending_posted: true,
             archived: false,
+            warned_for: None,
         };
         assert_eq!(record(fixed(), 3, None, posted).owed(), [Owed::Archive]);
         assert!(record(fixed(), 3, None, Done::ALL).owed().is_empty());
@@ -185,14 +198,35 @@ mod tests {
     }
 
     #[test]
+    fn an_idle_warning_is_owed_once_per_quiet_spell() {
+        let mut warned = record(Phase::At(StepId::new("wifi")), 3, Some(3), Done::default());
+        warned.session.idle_warned = true;
+        warned.session.last_activity = Timestamp(5_000);
+        assert_eq!(warned.owed(), [Owed::IdleWarning]);
+        assert!(warned.step_is_posted(), "a warning owed is not a step owed");
+        warned.done.warned_for = Some(Timestamp(5_000));
+        assert!(warned.owed().is_empty());
+        // The person moved and went quiet again: a new spell, a new warning.
+        warned.session.last_activity = Timestamp(9_000);
+        assert_eq!(warned.owed(), [Owed::IdleWarning]);
+        // An unposted step comes first.
+        warned.session.step_serial = 4;
+        assert_eq!(
+            warned.owed(),
+            [Owed::Step(StepId::new("wifi")), Owed::IdleWarning]
+        );
+    }
+
+    #[test]
     fn done_survives_its_bits() {
         for ending_posted in [false, true] {
             for archived in [false, true] {
                 let done = Done {
                     ending_posted,
                     archived,
+                    warned_for: None,
                 };
-                assert_eq!(Done::from_bits(done.bits()), done);
+                assert_eq!(Done::from_bits(done.bits(), None), done);
             }
         }
         assert_eq!(Done::ALL.bits(), 3, "the migration's default");

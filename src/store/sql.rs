@@ -35,7 +35,7 @@ fn nonzero<T>(value: i64, column: &str, new: fn(u64) -> Option<T>) -> Result<T, 
 }
 
 const COLUMNS: &str = "thread_id, guild_id, locale, step_message_id, step_message_step, \
-                       step_message_serial, effects_done, idle_due_at, session";
+                       step_message_serial, effects_done, warned_for, idle_due_at, session";
 
 impl SqlStore {
     pub async fn open(storage: &Storage) -> Result<SqlStore, StoreError> {
@@ -148,7 +148,10 @@ fn record(row: &AnyRow) -> Result<Record, StoreError> {
         guild: nonzero(row.try_get("guild_id")?, "guild_id", GuildId::new)?,
         locale: row.try_get("locale")?,
         shown,
-        done: Done::from_bits(row.try_get("effects_done")?),
+        done: Done::from_bits(
+            row.try_get("effects_done")?,
+            row.try_get::<Option<i64>, _>("warned_for")?.map(Timestamp),
+        ),
         idle_due: row.try_get::<Option<i64>, _>("idle_due_at")?.map(Timestamp),
         session,
     })
@@ -191,9 +194,9 @@ impl SessionStore for SqlStore {
         let mut conn = self.pool.acquire().await?;
         let result = sqlx::query(
             "INSERT INTO sessions (thread_id, guild_id, owner_id, locale, step_message_id, \
-             step_message_step, step_message_serial, effects_done, owes, is_open, version, \
-             idle_due_at, session) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             step_message_step, step_message_serial, effects_done, warned_for, owes, is_open, \
+             version, idle_due_at, session) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(db(r.thread.get()))
         .bind(db(r.guild.get()))
@@ -203,6 +206,7 @@ impl SessionStore for SqlStore {
         .bind(r.shown.as_ref().map(|s| s.step.to_string()))
         .bind(r.shown.as_ref().map(|s| db(s.serial)))
         .bind(r.done.bits())
+        .bind(r.done.warned_for.map(|t| t.0))
         .bind(!r.owed().is_empty())
         .bind(r.session.phase.is_open())
         .bind(db(r.session.version))
@@ -278,13 +282,14 @@ impl SessionStore for SqlStore {
         let mut conn = self.pool.acquire().await?;
         let result = sqlx::query(
             "UPDATE sessions SET step_message_id = $1, step_message_step = $2, \
-             step_message_serial = $3, effects_done = $4, owes = $5 \
-             WHERE thread_id = $6 AND version = $7",
+             step_message_serial = $3, effects_done = $4, warned_for = $5, owes = $6 \
+             WHERE thread_id = $7 AND version = $8",
         )
         .bind(r.shown.as_ref().map(|s| db(s.message.get())))
         .bind(r.shown.as_ref().map(|s| s.step.to_string()))
         .bind(r.shown.as_ref().map(|s| db(s.serial)))
         .bind(r.done.bits())
+        .bind(r.done.warned_for.map(|t| t.0))
         .bind(!r.owed().is_empty())
         .bind(db(r.thread.get()))
         .bind(db(r.session.version))

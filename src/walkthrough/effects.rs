@@ -1,10 +1,11 @@
 //! What a turn does where the person is, decided without Discord.
 //!
 //! Two kinds of effect:
-//! - **owed** ones ([`Owed`]: the current step, an ending's message, the archive) come from
+//! - **owed** ones ([`Owed`]: the current step, the idle warning, an ending's message, the
+//!   archive) come from
 //!   the stored walkthrough itself and are carried out until done, whatever crashes;
 //! - **courtesies** ([`plan`]: marking the answered message, a private notice, "not
-//!   understood", the idle nudge) answer one input and are carried out once, best effort.
+//!   understood") answer one input and are carried out once, best effort.
 //!
 //! A click is acknowledged before any of this, so Discord's 3 seconds never depend on it;
 //! its first courtesy updates the clicked message, before the next step is posted.
@@ -37,15 +38,9 @@ pub enum Answered {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Update the clicked message: buttons disabled, the choice marked.
-    UpdateClicked {
-        step: StepId,
-        answered: Answered,
-    },
+    UpdateClicked { step: StepId, answered: Answered },
     /// Edit the step's posted message the same way, for an answer that was typed.
-    DisableShown {
-        step: StepId,
-        answered: Answered,
-    },
+    DisableShown { step: StepId, answered: Answered },
     /// Tell the clicker something only they see (an ephemeral follow-up).
     Ephemeral(Notice),
     /// Post a notice in the thread (for typed text, which has no interaction to answer).
@@ -55,6 +50,7 @@ pub enum Effect {
         step: StepId,
         candidates: Vec<usize>,
     },
+    /// Post "are you still there?" (owed).
     PostIdleWarning,
     /// Post a step in the thread (owed).
     PostStep(StepId),
@@ -72,6 +68,7 @@ impl From<Owed> for Effect {
     fn from(owed: Owed) -> Effect {
         match owed {
             Owed::Step(step) => Effect::PostStep(step),
+            Owed::IdleWarning => Effect::PostIdleWarning,
             Owed::Resolved(ending) => Effect::PostResolved(ending),
             Owed::HandOff(ending) => Effect::PostHandOff(ending),
             Owed::IdleClosed => Effect::PostIdleClosed,
@@ -134,8 +131,9 @@ pub fn plan(reply: &Reply, origin: Origin, shown: Option<&StepId>) -> Vec<Effect
                 _ => {}
             }
         }
-        Reply::IdleWarning { .. } => effects.push(Effect::PostIdleWarning),
-        Reply::Show { .. }
+        // Owed, like a step: see the outbox.
+        Reply::IdleWarning { .. }
+        | Reply::Show { .. }
         | Reply::Resolved { .. }
         | Reply::HandedOff { .. }
         | Reply::Closed { .. }
@@ -263,9 +261,13 @@ mod tests {
     }
 
     #[test]
-    fn idle_warns_and_owed_effects_become_their_posts() {
+    fn idle_warnings_and_the_rest_of_what_is_owed_become_their_posts() {
         let warn = Reply::IdleWarning { step: id("wifi") };
-        assert_eq!(plan(&warn, Origin::Timer, None), [Effect::PostIdleWarning]);
+        assert!(
+            plan(&warn, Origin::Timer, None).is_empty(),
+            "owed, not a courtesy"
+        );
+        assert_eq!(Effect::from(Owed::IdleWarning), Effect::PostIdleWarning);
         assert_eq!(
             Effect::from(Owed::HandOff(EndingId::new("handoff"))),
             Effect::PostHandOff(EndingId::new("handoff"))

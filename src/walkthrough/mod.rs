@@ -338,6 +338,7 @@ impl Walkthroughs {
                     }
                     None => return Some(EffectError::Failed("the step was not posted".into())),
                 },
+                Owed::IdleWarning => record.done.warned_for = Some(record.session.last_activity),
                 Owed::Resolved(_) | Owed::HandOff(_) | Owed::IdleClosed => {
                     record.done.ending_posted = true
                 }

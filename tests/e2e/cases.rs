@@ -194,6 +194,28 @@ async fn a_quiet_walkthrough_is_warned_then_closed_and_archived() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_warning_discord_failed_to_take_is_posted_later_once() {
+    let h = start("", Options::default()).await;
+    let thread = h.open(PERSON).await;
+    for _ in 0..4 {
+        let path = format!("/channels/{thread}/messages");
+        h.fake.fail_next("POST", &path, 502, 0, "Bad Gateway");
+    }
+    h.clock.advance(Duration::from_secs(21 * 60));
+    let warnings = |w: &fake_discord::world::World| {
+        w.messages_in(thread)
+            .iter()
+            .filter(|m| m.content.contains("still there"))
+            .count()
+    };
+    // Every try of the first post fails; the sweep posts it seconds later.
+    h.wait("the owed idle warning", |w| warnings(w) == 1).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(h.fake.world(warnings), 1, "posted once");
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thread_archived_by_a_moderator_is_unarchived_before_posting() {
     let h = start("", Options::default()).await;
     let thread = h.open(PERSON).await;
