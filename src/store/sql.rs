@@ -86,6 +86,34 @@ impl SqlStore {
     }
 }
 
+impl SqlStore {
+    /// The readable rows where `condition` (on `$1`, `now`) holds, in the guilds of
+    /// `shards`, ordered by `order`, at most `limit`.
+    async fn select_in_shards(
+        &self,
+        condition: &str,
+        order: &str,
+        now: Timestamp,
+        shards: Option<ShardRange>,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM sessions WHERE {condition} AND {IN_SHARDS} \
+             ORDER BY {order} LIMIT $5"
+        );
+        let (first, end, total) = shard_bounds(shards);
+        let rows = sqlx::query(&sql)
+            .bind(now.0)
+            .bind(first)
+            .bind(end)
+            .bind(total)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(readable(&rows))
+    }
+}
+
 /// Drops a connection that a write failed on, unless the failure was an expected constraint
 /// (a unique violation). SQLite opens a database it cannot write to read-only without a
 /// word, and such a connection stays read-only after the file is writable again; reusing
@@ -311,20 +339,9 @@ impl SessionStore for SqlStore {
         shards: Option<ShardRange>,
         limit: u32,
     ) -> Result<Vec<Record>, StoreError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM sessions WHERE idle_due_at IS NOT NULL AND idle_due_at <= $1 \
-             AND {IN_SHARDS} ORDER BY idle_due_at LIMIT $5"
-        );
-        let (first, end, total) = shard_bounds(shards);
-        let rows = sqlx::query(&sql)
-            .bind(now.0)
-            .bind(first)
-            .bind(end)
-            .bind(total)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(readable(&rows))
+        let due = "idle_due_at IS NOT NULL AND idle_due_at <= $1";
+        self.select_in_shards(due, "idle_due_at", now, shards, limit)
+            .await
     }
 
     async fn owing(
@@ -333,20 +350,8 @@ impl SessionStore for SqlStore {
         shards: Option<ShardRange>,
         limit: u32,
     ) -> Result<Vec<Record>, StoreError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM sessions WHERE owes AND retry_at <= $1 AND {IN_SHARDS} \
-             ORDER BY retry_at LIMIT $5"
-        );
-        let (first, end, total) = shard_bounds(shards);
-        let rows = sqlx::query(&sql)
-            .bind(now.0)
-            .bind(first)
-            .bind(end)
-            .bind(total)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(readable(&rows))
+        self.select_in_shards("owes AND retry_at <= $1", "retry_at", now, shards, limit)
+            .await
     }
 
     async fn retry_at(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {

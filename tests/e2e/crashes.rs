@@ -15,6 +15,30 @@ async fn run_bot(h: &Harness, run: usize, point: Option<&str>) -> BotProcess {
     bot
 }
 
+/// A fake, a person, and a bot (run 1, stopped again) that opened their walkthrough;
+/// returns the harness and the thread.
+async fn walkthrough_opened() -> (Harness, u64) {
+    let h = Harness::for_process(Options::default()).await;
+    h.fake.add_member(PERSON, "Ada", &[]);
+    let bot = run_bot(&h, 1, None).await;
+    let thread = h.open(PERSON).await;
+    drop(bot); // killed
+    (h, thread)
+}
+
+/// The walk went opening → first check → Wi-Fi, each step shown once.
+fn assert_each_step_once(h: &Harness, thread: u64) {
+    let titles = h.step_titles(thread);
+    assert_eq!(
+        titles[1..],
+        [
+            "Is iCloud Backup switched on?",
+            "Check the Wi-Fi connection"
+        ],
+        "{titles:?}"
+    );
+}
+
 /// Waits for `bot` to die at its crash point.
 async fn crashed(mut bot: BotProcess) {
     let deadline = std::time::Instant::now() + WAIT;
@@ -29,11 +53,7 @@ async fn crashed(mut bot: BotProcess) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_saving_an_answer_is_repaired_at_start_up_and_nothing_advances_twice() {
-    let h = Harness::for_process(Options::default()).await;
-    h.fake.add_member(PERSON, "Ada", &[]);
-    let bot = run_bot(&h, 1, None).await;
-    let thread = h.open(PERSON).await;
-    drop(bot); // killed
+    let (h, thread) = walkthrough_opened().await;
     let bot = run_bot(&h, 2, Some("after-save")).await;
     // Saved (opening → backup switch), then the process dies before posting anything.
     h.fake.type_message(PERSON, thread, "not sure");
@@ -47,26 +67,14 @@ async fn a_crash_after_saving_an_answer_is_repaired_at_start_up_and_nothing_adva
     .await;
     // The person answers the step they now see: one step further, not two.
     h.type_text(PERSON, thread, "still failing").await;
-    let titles = h.step_titles(thread);
-    assert_eq!(
-        titles[1..],
-        [
-            "Is iCloud Backup switched on?",
-            "Check the Wi-Fi connection"
-        ],
-        "{titles:?}"
-    );
+    assert_each_step_once(&h, thread);
     drop(bot);
     h.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_posting_but_before_recording_does_not_post_twice() {
-    let h = Harness::for_process(Options::default()).await;
-    h.fake.add_member(PERSON, "Ada", &[]);
-    let bot = run_bot(&h, 1, None).await;
-    let thread = h.open(PERSON).await;
-    drop(bot);
+    let (h, thread) = walkthrough_opened().await;
     let bot = run_bot(&h, 2, Some("after-post")).await;
     let (message, not_sure) = h.button(thread, "Not sure");
     h.fake.click(PERSON, message, &not_sure);
@@ -84,15 +92,7 @@ async fn a_crash_after_posting_but_before_recording_does_not_post_twice() {
     })
     .await;
     h.click(PERSON, thread, FIRST_CHECK_FAILING).await;
-    let titles = h.step_titles(thread);
-    assert_eq!(
-        titles[1..],
-        [
-            "Is iCloud Backup switched on?",
-            "Check the Wi-Fi connection"
-        ],
-        "{titles:?}"
-    );
+    assert_each_step_once(&h, thread);
     drop(bot);
     h.finish().await;
 }
