@@ -1,5 +1,5 @@
-//! One contract, run against every backend: SQLite always, PostgreSQL when DATABASE_URL is
-//! set (CI sets it; locally the PostgreSQL half says why it skips).
+//! One contract, run against every backend: SQLite and the memory store always, PostgreSQL
+//! when DATABASE_URL is set (CI sets it; locally the PostgreSQL half says why it skips).
 
 mod common;
 
@@ -278,6 +278,11 @@ async fn contract_and_reopen(storage: &Storage) {
         .await
         .expect("an already-migrated database opens");
     assert!(again.by_thread(thread(1)).await.is_ok());
+}
+
+#[tokio::test]
+async fn the_memory_store_keeps_the_contract() {
+    contract(Arc::new(store::MemoryStore::new())).await;
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 //! walkthrough per person per guild, across every process sharing the database.
 
 pub mod events;
+mod memory;
 pub mod outbox;
 mod sql;
 
@@ -20,6 +21,7 @@ use crate::ids::{GuildId, ThreadId};
 use crate::script::StepId;
 
 pub use events::{Event, EventKind};
+pub use memory::MemoryStore;
 pub use outbox::{Done, Owed, Shown};
 
 /// A walkthrough, where it lives in Discord, and what the person has been shown of it.

@@ -1,0 +1,183 @@
+//! A [`SessionStore`] in memory, for what needs no database: the terminal walk (`chat`) and
+//! tests of the walkthrough service. It keeps the same contract as the SQL store (the contract
+//! test suite runs against both): compare-and-swap saves, one open walkthrough per person
+//! per guild, the outbox's `owes` and `retry_at`, shard-filtered queries.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::{Event, Record, SessionStore, StoreError};
+use crate::config::ShardRange;
+use crate::conversation::{OwnerId, Timestamp};
+use crate::ids::{GuildId, ThreadId};
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    rows: HashMap<ThreadId, Row>,
+    events: Vec<Event>,
+}
+
+#[derive(Debug, Clone)]
+struct Row {
+    record: Record,
+    /// As the SQL store keeps it: computed by whoever wrote the row, from what they had.
+    owes: bool,
+    retry_at: Timestamp,
+}
+
+impl MemoryStore {
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Rows where `keep` holds, in the guilds of `shards`, ordered by `key`, at most `limit`.
+    fn select(
+        &self,
+        shards: Option<ShardRange>,
+        limit: u32,
+        keep: impl Fn(&Row) -> bool,
+        key: impl Fn(&Row) -> Option<Timestamp>,
+    ) -> Vec<Record> {
+        let inner = self.inner();
+        let mut rows: Vec<&Row> = inner
+            .rows
+            .values()
+            .filter(|r| shards.is_none_or(|s| s.owns(r.record.guild.get())))
+            .filter(|r| keep(r))
+            .collect();
+        rows.sort_by_key(|r| (key(r), r.record.thread));
+        rows.into_iter()
+            .take(limit as usize)
+            .map(|r| r.record.clone())
+            .collect()
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn insert(&self, record: &Record) -> Result<(), StoreError> {
+        let mut inner = self.inner();
+        let taken = inner.rows.contains_key(&record.thread)
+            || (record.session.phase.is_open()
+                && inner.rows.values().any(|r| {
+                    r.record.session.phase.is_open()
+                        && r.record.guild == record.guild
+                        && r.record.session.owner == record.session.owner
+                }));
+        if taken {
+            return Err(StoreError::AlreadyOpen);
+        }
+        let row = Row {
+            record: record.clone(),
+            owes: !record.owed().is_empty(),
+            retry_at: Timestamp(0),
+        };
+        inner.rows.insert(record.thread, row);
+        Ok(())
+    }
+
+    async fn by_thread(&self, thread: ThreadId) -> Result<Option<Record>, StoreError> {
+        Ok(self.inner().rows.get(&thread).map(|r| r.record.clone()))
+    }
+
+    async fn open_for(&self, guild: GuildId, owner: OwnerId) -> Result<Option<Record>, StoreError> {
+        let inner = self.inner();
+        let open = inner.rows.values().find(|r| {
+            r.record.session.phase.is_open()
+                && r.record.guild == guild
+                && r.record.session.owner == owner
+        });
+        Ok(open.map(|r| r.record.clone()))
+    }
+
+    async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError> {
+        let mut inner = self.inner();
+        let row = inner
+            .rows
+            .get_mut(&record.thread)
+            .filter(|r| r.record.session.version == expected_version)
+            .ok_or(StoreError::Conflict)?;
+        // What was shown is left alone, as in the SQL store.
+        row.record.session = record.session.clone();
+        row.record.idle_due = record.idle_due;
+        row.owes = !record.owed().is_empty();
+        Ok(())
+    }
+
+    async fn save_shown(&self, record: &Record) -> Result<(), StoreError> {
+        let mut inner = self.inner();
+        let row = inner
+            .rows
+            .get_mut(&record.thread)
+            .filter(|r| r.record.session.version == record.session.version)
+            .ok_or(StoreError::Conflict)?;
+        row.record.shown = record.shown.clone();
+        row.record.done = record.done;
+        row.owes = !record.owed().is_empty();
+        Ok(())
+    }
+
+    async fn due(
+        &self,
+        now: Timestamp,
+        shards: Option<ShardRange>,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError> {
+        let due = |r: &Row| r.record.idle_due.is_some_and(|at| at <= now);
+        Ok(self.select(shards, limit, due, |r| r.record.idle_due))
+    }
+
+    async fn owing(
+        &self,
+        now: Timestamp,
+        shards: Option<ShardRange>,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError> {
+        let owing = |r: &Row| r.owes && r.retry_at <= now;
+        Ok(self.select(shards, limit, owing, |r| Some(r.retry_at)))
+    }
+
+    async fn retry_at(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {
+        if let Some(row) = self.inner().rows.get_mut(&thread) {
+            row.retry_at = at;
+        }
+        Ok(())
+    }
+
+    async fn open_threads(&self) -> Result<Vec<ThreadId>, StoreError> {
+        let inner = self.inner();
+        let open = inner
+            .rows
+            .values()
+            .filter(|r| r.record.session.phase.is_open());
+        Ok(open.map(|r| r.record.thread).collect())
+    }
+
+    async fn append_all(&self, events: &[Event]) -> Result<(), StoreError> {
+        self.inner().events.extend_from_slice(events);
+        Ok(())
+    }
+
+    async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError> {
+        let inner = self.inner();
+        Ok(inner
+            .events
+            .iter()
+            .filter(|e| e.at >= since)
+            .cloned()
+            .collect())
+    }
+}
