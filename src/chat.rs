@@ -1,15 +1,23 @@
 //! The terminal front-end: the same walk as the Discord thread, for previewing a script.
 //!
 //! Reads one answer a line from any `BufRead` (a terminal or a pipe) and writes to any
-//! `Write`, so tests drive it with byte buffers. Every line goes through the same matcher as
-//! typed text in Discord; numbers pick choices because the choices are numbered.
+//! `Write`, so tests drive it with byte buffers. Every line is a turn of the same
+//! walkthrough service the bot runs (with the walkthrough kept in memory), and goes through
+//! the same matcher as typed text in Discord; numbers pick choices because the choices are
+//! numbered.
 
 use std::io::{self, BufRead, Write};
+use std::sync::{Arc, Mutex};
 
-use crate::clock::{Clock, SystemClock};
-use crate::conversation::{Engine, IdlePolicy, Input, Reply, Timestamp, LOCAL_OWNER};
+use async_trait::async_trait;
+
+use crate::clock::SystemClock;
+use crate::conversation::{IdlePolicy, Input, Phase, LOCAL_OWNER};
+use crate::ids::{GuildId, MessageId, ThreadId};
 use crate::script::{Script, Step};
+use crate::store::{MemoryStore, Record};
 use crate::view;
+use crate::walkthrough::{Effect, EffectError, Origin, Outlet, Walkthroughs};
 
 /// How a terminal walk ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,80 +28,132 @@ pub enum ChatEnd {
     EndOfInput,
 }
 
+/// The terminal's one "server" and "thread".
+const HERE: (GuildId, ThreadId) = match (GuildId::new(1), ThreadId::new(1)) {
+    (Some(guild), Some(thread)) => (guild, thread),
+    _ => unreachable!(),
+};
+
 /// Runs one walk through `script`, reading answers from `input` until an ending or EOF.
-pub fn run(script: &Script, input: impl BufRead, mut out: impl Write) -> io::Result<ChatEnd> {
-    let engine = Engine::new(script, IdlePolicy::default());
-    let mut session = engine.new_session(LOCAL_OWNER, clock());
+pub fn run(script: Script, input: impl BufRead, mut out: impl Write) -> io::Result<ChatEnd> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let locale = script.locale.clone();
+    let walks = Walkthroughs::new(
+        Arc::new(MemoryStore::new()),
+        vec![script],
+        locale.clone(),
+        IdlePolicy::default(),
+        Arc::new(SystemClock),
+    );
+    let script = walks.script(&locale);
+    let screen = Screen::default();
     writeln!(out, "{}", script.name)?;
-    let mut reply = engine.apply(&mut session, Input::Start, clock());
+    let (guild, thread) = HERE;
+    let opened = runtime.block_on(walks.open(guild, LOCAL_OWNER, &locale, &screen));
+    opened.map_err(io::Error::other)?;
+    screen.show(&mut out)?;
     let mut lines = input.lines();
     loop {
-        match &reply {
-            Reply::Show { step, .. } => {
-                if let Some(step) = script.step(step) {
-                    show_step(script, step, &mut out)?;
-                }
-            }
-            Reply::ReAsk { step, .. } => {
-                writeln!(out, "\n{}", script.messages.not_understood)?;
-                if let Some(step) = script.step(step) {
-                    show_choices(step, &mut out)?;
-                }
-            }
-            Reply::Resolved { ending, .. } => {
-                if let Some(ending) = script.ending(ending) {
-                    writeln!(out, "\n== {} ==\n{}", ending.title, plain(&ending.text))?;
-                }
-                return Ok(ChatEnd::Resolved);
-            }
-            Reply::HandedOff {
-                ending, summary, ..
-            } => {
-                if let Some(ending) = script.ending(ending) {
-                    writeln!(out, "\n== {} ==\n{}", ending.title, plain(&ending.text))?;
-                }
-                writeln!(out, "\n{}:", script.messages.summary_heading)?;
-                for line in view::summary_lines(script, summary) {
-                    writeln!(out, "  - {line}")?;
-                }
-                return Ok(ChatEnd::HandedOff);
-            }
-            // Back at the first step: the step is still on screen, nothing to add.
-            Reply::Rejected(_) | Reply::Nothing => {}
-            Reply::IdleWarning { .. } | Reply::Closed { .. } => {}
-        }
         write!(out, "> ")?;
         out.flush()?;
         let Some(line) = lines.next() else {
             writeln!(out)?;
             return Ok(ChatEnd::EndOfInput);
         };
-        reply = engine.apply(&mut session, Input::Text(line?), clock());
+        let turn = walks.turn(thread, Some(Input::Text(line?)), Origin::Typed, &screen);
+        let turned = runtime.block_on(turn).map_err(io::Error::other)?;
+        screen.show(&mut out)?;
+        match turned.map(|t| t.record.session.phase) {
+            Some(Phase::Resolved(_)) => return Ok(ChatEnd::Resolved),
+            Some(Phase::HandedOff(_)) => return Ok(ChatEnd::HandedOff),
+            _ => {}
+        }
     }
 }
 
-fn show_step(script: &Script, step: &Step, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "\n== {} ==", step.title)?;
-    writeln!(out, "{}", plain(&view::step_description(step)))?;
+/// The terminal as an outlet: what a turn posts is written out after the turn.
+#[derive(Default)]
+struct Screen {
+    text: Mutex<String>,
+    posted: Mutex<u64>,
+}
+
+impl Screen {
+    fn show(&self, out: &mut impl Write) -> io::Result<()> {
+        let text = std::mem::take(&mut *self.text.lock().unwrap_or_else(|p| p.into_inner()));
+        out.write_all(text.as_bytes())
+    }
+}
+
+#[async_trait]
+impl Outlet for Screen {
+    async fn open_thread(&self, _script: &Script) -> Result<ThreadId, EffectError> {
+        Ok(HERE.1)
+    }
+
+    async fn carry_out(
+        &self,
+        record: &Record,
+        script: &Script,
+        effect: &Effect,
+    ) -> Result<Option<MessageId>, EffectError> {
+        let mut text = String::new();
+        match effect {
+            Effect::PostStep(step) => {
+                if let Some(step) = script.step(step) {
+                    show_step(script, step, &mut text);
+                }
+            }
+            Effect::PostReAsk { step, .. } => {
+                text.push_str(&format!("\n{}\n", script.messages.not_understood));
+                if let Some(step) = script.step(step) {
+                    show_choices(step, &mut text);
+                }
+            }
+            Effect::PostResolved(ending) | Effect::PostHandOff(ending) => {
+                if let Some(ending) = script.ending(ending) {
+                    let body = plain(&ending.text);
+                    text.push_str(&format!("\n== {} ==\n{body}\n", ending.title));
+                }
+                if matches!(effect, Effect::PostHandOff(_)) {
+                    text.push_str(&format!("\n{}:\n", script.messages.summary_heading));
+                    for line in view::summary_lines(script, &record.session.history) {
+                        text.push_str(&format!("  - {line}\n"));
+                    }
+                }
+            }
+            // Nothing to mark or archive in a terminal, and no idle time in a preview.
+            _ => return Ok(None),
+        }
+        self.text
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_str(&text);
+        let mut posted = self.posted.lock().unwrap_or_else(|p| p.into_inner());
+        *posted += 1;
+        Ok(MessageId::new(*posted))
+    }
+}
+
+fn show_step(script: &Script, step: &Step, out: &mut String) {
+    out.push_str(&format!("\n== {} ==\n", step.title));
+    out.push_str(&format!("{}\n", plain(&view::step_description(step))));
     for link in &step.links {
-        writeln!(out, "  ({}: {})", link.label, link.url)?;
+        out.push_str(&format!("  ({}: {})\n", link.label, link.url));
     }
-    show_choices(step, out)?;
-    writeln!(out, "{}", plain(&script.messages.typing_hint))
+    show_choices(step, out);
+    out.push_str(&format!("{}\n", plain(&script.messages.typing_hint)));
 }
 
-fn show_choices(step: &Step, out: &mut impl Write) -> io::Result<()> {
+fn show_choices(step: &Step, out: &mut String) {
     for (i, choice) in step.choices.iter().enumerate() {
-        writeln!(out, "  [{}] {}", i + 1, choice.label)?;
+        out.push_str(&format!("  [{}] {}\n", i + 1, choice.label));
     }
-    Ok(())
 }
 
 /// Discord markdown made readable in a terminal.
 fn plain(text: &str) -> String {
     text.replace("**", "")
-}
-
-fn clock() -> Timestamp {
-    SystemClock.now()
 }

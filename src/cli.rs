@@ -88,7 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chat(locale) => {
             let script = one_script(&locale)?;
             let stdin = io::stdin().lock();
-            chat::run(&script, stdin, io::stdout().lock()).context("terminal walkthrough")?;
+            chat::run(script, stdin, io::stdout().lock()).context("terminal walkthrough")?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { dir, json } => check(&dir.responses, json),
