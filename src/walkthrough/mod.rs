@@ -404,3 +404,6 @@ impl Walkthroughs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,146 @@
+//! The service on the memory store, with an outlet that fails when told to: the same
+//! turns the bot and the terminal run, without Discord.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use super::*;
+use crate::clock::SystemClock;
+use crate::conversation::{OwnerId, Phase};
+use crate::ids::GuildId;
+use crate::store::MemoryStore;
+
+/// Posts succeed unless `failing` says how many more must fail; `gone` makes every post
+/// find the thread gone.
+#[derive(Default)]
+struct Flaky {
+    failing: AtomicUsize,
+    gone: std::sync::atomic::AtomicBool,
+    posted: Mutex<Vec<Effect>>,
+    next_id: AtomicU64,
+}
+
+#[async_trait]
+impl Outlet for Flaky {
+    async fn open_thread(&self, _script: &Script) -> Result<ThreadId, EffectError> {
+        ThreadId::new(77).ok_or(EffectError::Gone)
+    }
+
+    async fn carry_out(
+        &self,
+        _record: &Record,
+        _script: &Script,
+        effect: &Effect,
+    ) -> Result<Option<MessageId>, EffectError> {
+        if self.gone.load(Ordering::SeqCst) {
+            return Err(EffectError::Gone);
+        }
+        let failing = self.failing.load(Ordering::SeqCst);
+        if failing > 0 {
+            self.failing.store(failing - 1, Ordering::SeqCst);
+            return Err(EffectError::Failed("502".into()));
+        }
+        if let Ok(mut posted) = self.posted.lock() {
+            posted.push(effect.clone());
+        }
+        Ok(MessageId::new(
+            self.next_id.fetch_add(1, Ordering::SeqCst) + 1,
+        ))
+    }
+}
+
+impl Flaky {
+    fn steps(&self) -> Vec<String> {
+        let posted = self.posted.lock().map(|p| p.clone()).unwrap_or_default();
+        posted
+            .iter()
+            .filter_map(|e| match e {
+                Effect::PostStep(step) => Some(step.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn service() -> Walkthroughs {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron");
+    let script = crate::script::load_file(path.as_ref()).expect("the shipped script");
+    Walkthroughs::new(
+        Arc::new(MemoryStore::new()),
+        vec![script],
+        "en".into(),
+        IdlePolicy::default(),
+        Arc::new(SystemClock),
+    )
+}
+
+async fn opened(walks: &Walkthroughs, out: &Flaky) -> ThreadId {
+    let (guild, owner) = (GuildId::new(5), OwnerId::new(6));
+    let (Some(guild), Some(owner)) = (guild, owner) else {
+        unreachable!("not 0");
+    };
+    match walks.open(guild, owner, "en", out).await {
+        Ok(Opened::New(thread)) => thread,
+        other => panic!("not opened: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn typed_text_at_an_unposted_step_posts_it_and_is_not_applied() {
+    let (walks, out) = (service(), Flaky::default());
+    let thread = opened(&walks, &out).await;
+    out.failing.store(1, Ordering::SeqCst);
+    let text = |t: &str| Some(Input::Text(t.to_string()));
+    let turned = walks
+        .turn(thread, text("not sure"), Origin::Typed, &out)
+        .await;
+    let turned = turned.ok().flatten().expect("a turn");
+    assert!(turned.failure.is_some(), "the next step's post failed");
+    assert_eq!(out.steps(), ["opening"]);
+    // Retyped because nothing appeared: the step is posted, the text not applied to it.
+    let again = walks.turn(thread, text("no"), Origin::Typed, &out).await;
+    let again = again.ok().flatten().expect("a turn");
+    assert!(again.reply.is_none() && again.repaired_step);
+    assert_eq!(out.steps(), ["opening", "backup-switch"]);
+    assert_eq!(
+        again.record.session.current_step().map(|s| s.to_string()),
+        Some("backup-switch".to_string())
+    );
+}
+
+#[tokio::test]
+async fn the_sweep_posts_what_a_failure_left_owed_once() {
+    let (walks, out) = (service(), Flaky::default());
+    out.failing.store(4, Ordering::SeqCst);
+    // Four failures are passing ones: the link is given and the step stays owed.
+    let thread = opened(&walks, &out).await;
+    assert!(out.steps().is_empty());
+    // Not yet: the sweep waits before trying again after a failure.
+    assert_eq!(walks.sweep(None, &out).await, 0);
+    let later = walks.now().plus(std::time::Duration::from_secs(10));
+    let owing = walks.store.owing(later, None, 10).await.expect("owing");
+    assert_eq!(owing.len(), 1);
+    let _ = walks.store.retry_at(thread, Timestamp(0)).await;
+    out.failing.store(0, Ordering::SeqCst);
+    assert_eq!(walks.sweep(None, &out).await, 1);
+    assert_eq!(walks.sweep(None, &out).await, 0, "nothing owed any more");
+    assert_eq!(out.steps(), ["opening"]);
+}
+
+#[tokio::test]
+async fn a_thread_gone_after_the_end_owes_nothing() {
+    let (walks, out) = (service(), Flaky::default());
+    let thread = opened(&walks, &out).await;
+    out.gone.store(true, Ordering::SeqCst);
+    let human = Some(Input::TalkToHuman { step: None });
+    let turned = walks.turn(thread, human, Origin::Typed, &out).await;
+    let record = turned.ok().flatten().expect("a turn").record;
+    assert!(matches!(record.session.phase, Phase::HandedOff(_)));
+    assert!(record.owed().is_empty(), "{:?}", record.owed());
+    let stored = walks.store.by_thread(thread).await.ok().flatten();
+    assert!(stored.is_some_and(|r| r.owed().is_empty()));
+    let anyone = walks.store.owing(Timestamp(i64::MAX), None, 10).await;
+    assert!(
+        anyone.is_ok_and(|o| o.is_empty()),
+        "the sweep has nothing to do"
+    );
+}
