@@ -9,7 +9,8 @@
 //! - `main.rs` / [`cli`]: the command line, one subcommand a front-end; [`logging`]: log
 //!   lines with every credential redacted.
 //! - [`discord`]: the Discord front-end, a serenity adapter: gateway events in, a turn's
-//!   effects out through its outlet. [`chat`]: the terminal front-end.
+//!   effects out through its outlet. [`chat`]: the terminal front-end, the same turns on
+//!   the memory store.
 //! - [`walkthrough`]: one turn for every input (lock, settle what is owed, apply, save,
 //!   carry out, record), the sweep, and opening a walkthrough; effects go out through an
 //!   `Outlet` a front-end implements.

@@ -1,6 +1,7 @@
 //! Where walkthroughs live between events: SQLite by default, PostgreSQL for several
 //! processes. Both go through one implementation ([`sql::SqlStore`], sqlx's `Any` driver
-//! with runtime queries), so one contract test suite proves both.
+//! with runtime queries); the terminal and unit tests use [`MemoryStore`]. One contract
+//! test suite proves all three.
 //!
 //! Exactly-once is the database's job, not a lock's: [`SessionStore::save`] is a
 //! compare-and-swap on the session's version, and a partial unique index allows one open
