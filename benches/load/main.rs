@@ -129,7 +129,9 @@ async fn run() {
         // long the bot took from the answer to the one before to sending it.
         fake.world(|w| {
             let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-            let start = w.requests[before].at;
+            let Some(start) = w.requests.get(before).map(|r| r.at) else {
+                return;
+            };
             let mut previous: Option<Instant> = None;
             println!("  arrived   fake    bot   request");
             for r in w.requests[before..].iter().take(12) {

@@ -15,3 +15,5 @@ CREATE INDEX sessions_owing ON sessions (retry_at) WHERE owes;
 -- A walkthrough at a step whose message was never posted (the old code forgot it when the
 -- post failed) owes that step.
 UPDATE sessions SET owes = TRUE WHERE is_open AND step_message_id IS NULL;
+-- A walkthrough warned before this migration has had its warning posted.
+UPDATE sessions SET warned_for = json_extract(session, '$.last_activity') WHERE is_open;

@@ -66,6 +66,17 @@ impl<'a> Engine<'a> {
         Some(session.last_activity.plus(after))
     }
 
+    /// The current step reached the person only now (its post was owed for a while): their
+    /// quiet time starts now, as if they had just moved, so the step is not followed at once
+    /// by an idle warning or close. `false` (nothing changed) when not at a step.
+    pub fn shown_late(&self, session: &mut Session, now: Timestamp) -> bool {
+        if session.current_step().is_none() {
+            return false;
+        }
+        touch(session, now);
+        true
+    }
+
     /// Applies one input. Rejections, re-asks and quiet ticks leave `session` untouched.
     pub fn apply(&self, session: &mut Session, input: Input, now: Timestamp) -> Reply {
         if input == Input::Tick {

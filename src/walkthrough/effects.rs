@@ -7,8 +7,9 @@
 //! - **courtesies** ([`plan`]: marking the answered message, a private notice, "not
 //!   understood") answer one input and are carried out once, best effort.
 //!
-//! A click is acknowledged before any of this, so Discord's 3 seconds never depend on it;
-//! its first courtesy updates the clicked message, before the next step is posted.
+//! A click is acknowledged before any of this, so Discord's 3 seconds never depend on it.
+//! What is owed goes first (the next step), then the courtesies (greying out the clicked
+//! message), then the archive, since an archived thread's messages cannot be edited.
 
 use crate::conversation::{Cause, Rejection, Reply};
 use crate::script::{EndingId, StepId};

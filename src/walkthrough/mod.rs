@@ -208,8 +208,25 @@ impl Walkthroughs {
             return Ok(None);
         };
         let was_owed = record.session.current_step().is_some() && !record.step_is_posted();
+        if input.is_some() && origin != Origin::Timer && record.owed().contains(&Owed::IdleWarning)
+        {
+            // The person is back before "still there?" could be posted: it is moot.
+            record.done.warned_for = Some(record.session.last_activity);
+            if let Err(err) = self.store.save_shown(&record).await {
+                warn!(%thread, "could not drop a moot idle warning: {err}");
+            }
+        }
         let failure_before = self.settle(&mut record, out).await;
         let repaired_step = was_owed && record.step_is_posted();
+        if repaired_step {
+            // Their quiet time starts now, not when the step fell due.
+            let engine = self.engine(&record.locale);
+            let version = record.session.version;
+            if engine.shown_late(&mut record.session, self.now()) {
+                record.idle_due = engine.idle_due(&record.session);
+                self.store.save(&record, version).await?;
+            }
+        }
         let input = match input {
             // The person has not seen the step this text would answer: the step is posted
             // now (or still owed), and they are asked again by it.
@@ -284,10 +301,8 @@ impl Walkthroughs {
                 let refused = matches!(failure, Some(EffectError::Refused(_)));
                 Some(backoff.failed(thread, self.clock.now(), refused))
             }
-            Ok(mut backoff) => {
-                backoff.succeeded(thread);
-                None
-            }
+            // It had been put off: it may be tried at once again when next it owes something.
+            Ok(mut backoff) => backoff.succeeded(thread).then_some(Timestamp(0)),
             Err(_) => None,
         };
         if let Some(at) = next {
@@ -359,13 +374,16 @@ impl Walkthroughs {
         let version = record.session.version;
         let shown_before = record.session.current_step().cloned();
         let now = self.now();
-        let reply = engine.apply(&mut record.session, Input::Close(reason), now);
-        if record.session.version == version {
+        // Closed on a copy: the record changes only once the close is saved.
+        let mut closed = record.clone();
+        let reply = engine.apply(&mut closed.session, Input::Close(reason), now);
+        if closed.session.version == version {
             return;
         }
-        record.idle_due = None;
-        match self.store.save(record, version).await {
+        closed.idle_due = None;
+        match self.store.save(&closed, version).await {
             Ok(()) => {
+                *record = closed;
                 info!(thread = %record.thread, ?reason, "walkthrough closed");
                 self.track(record);
                 let events = crate::store::events_for(record, &reply, shown_before.as_ref(), now);

@@ -50,8 +50,9 @@ impl Backoff {
         at
     }
 
-    pub(super) fn succeeded(&mut self, thread: ThreadId) {
-        self.next.remove(&thread);
+    /// Forgets `thread`'s failures; `true` if it had any.
+    pub(super) fn succeeded(&mut self, thread: ThreadId) -> bool {
+        self.next.remove(&thread).is_some()
     }
 }
 

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::*;
-use crate::clock::SystemClock;
+use crate::clock::{ManualClock, SystemClock};
 use crate::conversation::{OwnerId, Phase};
 use crate::ids::GuildId;
 use crate::store::MemoryStore;
@@ -62,6 +62,10 @@ impl Flaky {
 }
 
 fn service() -> Walkthroughs {
+    service_on(Arc::new(SystemClock))
+}
+
+fn service_on(clock: Arc<dyn Clock>) -> Walkthroughs {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron");
     let script = crate::script::load_file(path.as_ref()).expect("the shipped script");
     Walkthroughs::new(
@@ -69,8 +73,16 @@ fn service() -> Walkthroughs {
         vec![script],
         "en".into(),
         IdlePolicy::default(),
-        Arc::new(SystemClock),
+        clock,
     )
+}
+
+fn warnings(out: &Flaky) -> usize {
+    let posted = out.posted.lock().map(|p| p.clone()).unwrap_or_default();
+    posted
+        .iter()
+        .filter(|e| **e == Effect::PostIdleWarning)
+        .count()
 }
 
 async fn opened(walks: &Walkthroughs, out: &Flaky) -> ThreadId {
@@ -143,4 +155,51 @@ async fn a_thread_gone_after_the_end_owes_nothing() {
         anyone.is_ok_and(|o| o.is_empty()),
         "the sweep has nothing to do"
     );
+}
+
+#[tokio::test]
+async fn a_step_posted_late_starts_the_quiet_time_and_is_not_followed_by_a_warning() {
+    let clock = ManualClock::new();
+    let (walks, out) = (service_on(Arc::new(clock.clone())), Flaky::default());
+    out.failing.store(1, Ordering::SeqCst);
+    let thread = opened(&walks, &out).await;
+    assert!(out.steps().is_empty(), "the first step is owed");
+    // It stays owed for 21 minutes (the permission was granted only then).
+    clock.advance(std::time::Duration::from_secs(21 * 60));
+    let tick = walks
+        .turn(thread, Some(Input::Tick), Origin::Timer, &out)
+        .await;
+    let record = tick.ok().flatten().expect("a turn").record;
+    assert_eq!(out.steps(), ["opening"]);
+    assert_eq!(
+        warnings(&out),
+        0,
+        "no warning right after the step appeared"
+    );
+    assert!(!record.session.idle_warned);
+    // Quiet from now on: warned after the usual time.
+    clock.advance(std::time::Duration::from_secs(21 * 60));
+    let _ = walks
+        .turn(thread, Some(Input::Tick), Origin::Timer, &out)
+        .await;
+    assert_eq!(warnings(&out), 1);
+}
+
+#[tokio::test]
+async fn a_warning_not_yet_posted_is_dropped_when_the_person_answers() {
+    let clock = ManualClock::new();
+    let (walks, out) = (service_on(Arc::new(clock.clone())), Flaky::default());
+    let thread = opened(&walks, &out).await;
+    clock.advance(std::time::Duration::from_secs(21 * 60));
+    out.failing.store(1, Ordering::SeqCst);
+    let _ = walks
+        .turn(thread, Some(Input::Tick), Origin::Timer, &out)
+        .await;
+    assert_eq!(warnings(&out), 0, "the warning's post failed: owed");
+    let answer = Some(Input::Text("not sure".into()));
+    let turned = walks.turn(thread, answer, Origin::Typed, &out).await;
+    let record = turned.ok().flatten().expect("a turn").record;
+    assert_eq!(warnings(&out), 0, "not posted after the person came back");
+    assert_eq!(out.steps(), ["opening", "backup-switch"]);
+    assert!(record.owed().is_empty());
 }
