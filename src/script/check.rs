@@ -43,6 +43,17 @@ impl<'a> Checker<'a> {
             .map(|i| i + 1)
     }
 
+    /// Where the `n`-th choice (0-based) of a step is: its line, and how to name it.
+    pub(super) fn choice_place(
+        &self,
+        step_id: &str,
+        n: usize,
+        label: &str,
+    ) -> (Option<usize>, String) {
+        let place = format!("step \"{step_id}\", choice {} \"{label}\"", n + 1);
+        (self.line_of_choice(step_id, n), place)
+    }
+
     /// The line of the `n`-th `label:` after a step's id line, for choice problems.
     pub(super) fn line_of_choice(&self, step_id: &str, n: usize) -> Option<usize> {
         let start = self.line_of_id(step_id)?;

@@ -68,13 +68,7 @@ pub(super) fn check_claims(c: &mut Checker, raw: &RawScript) {
                     told(claims)
                 ),
             };
-            let line = c.line_of_choice(&step.id, i);
-            let place = format!(
-                "step \"{}\", choice {} \"{}\"",
-                step.id,
-                i + 1,
-                choice.label
-            );
+            let (line, place) = c.choice_place(&step.id, i, &choice.label);
             c.report(line, place, msg);
         }
     }

@@ -188,13 +188,7 @@ fn check_choices(c: &mut Checker, raw: &RawScript, step: &RawStep, ids: &HashMap
     // Each normalised phrase and the choice that first claimed it.
     let mut claimed: HashMap<String, usize> = HashMap::new();
     for (i, choice) in step.choices.iter().enumerate() {
-        let line = c.line_of_choice(&step.id, i);
-        let place = format!(
-            "step \"{}\", choice {} \"{}\"",
-            step.id,
-            i + 1,
-            choice.label
-        );
+        let (line, place) = c.choice_place(&step.id, i, &choice.label);
         c.text(line, &place, "label", &choice.label, limits::BUTTON_LABEL);
         if choice.goto != NEXT_CHECK && !ids.contains_key(&choice.goto) {
             let msg = format!(
