@@ -163,6 +163,36 @@ fn chat_with_piped_answers_reaches_the_hand_off() {
 }
 
 #[test]
+fn chat_with_still_failing_at_every_step_walks_the_checks_in_order_to_the_hand_off() {
+    let out = run(&["chat"], &"still failing\n".repeat(40));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let script = common::english();
+    assert!(
+        !stdout.contains(&script.messages.not_understood),
+        "every step understood it: {stdout}"
+    );
+    let shown: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("== ")?.strip_suffix(" =="))
+        .collect();
+    let checks: Vec<&str> = script
+        .checks
+        .iter()
+        .map(|c| script.step(c).map_or("", |s| s.title.as_str()))
+        .collect();
+    let mut at = shown.iter();
+    for check in &checks {
+        assert!(
+            at.any(|t| t == check),
+            "{check} missing or out of order in {shown:?}"
+        );
+    }
+    let handoff = script.ending(&script.handoff).map(|e| e.title.as_str());
+    assert_eq!(shown.last().copied(), handoff, "{shown:?}");
+}
+
+#[test]
 fn chat_understands_typed_words_and_ends_resolved() {
     let out = run(&["chat"], "not sure\nyep\n");
     assert!(out.status.success());
