@@ -43,6 +43,15 @@ fn record(thread_id: u64, guild: u64, owner: u64) -> Record {
     }
 }
 
+/// The stored walkthrough in `thread`, which must be there.
+async fn stored_at(store: &Arc<dyn SessionStore>, thread: ThreadId) -> Record {
+    store
+        .by_thread(thread)
+        .await
+        .expect("read")
+        .expect("present")
+}
+
 async fn contract(store: Arc<dyn SessionStore>) {
     let b = base();
     let (guild_id, owner_id) = (b + 1, b + 2);
@@ -172,11 +181,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
         Err(StoreError::Conflict)
     ));
     store.save_shown(&shown).await.expect("shown");
-    let stored = store
-        .by_thread(thread(b + 11))
-        .await
-        .expect("read")
-        .expect("present");
+    let stored = stored_at(&store, thread(b + 11)).await;
     assert_eq!(
         (stored.shown.clone(), stored.done, stored.session.version),
         (shown.shown.clone(), shown.done, second.session.version)
@@ -187,13 +192,8 @@ async fn contract(store: Arc<dyn SessionStore>) {
     store
         .save(&second, second.session.version)
         .await
-        .map_err(|e| e.to_string())
-        .ok();
-    let stored = store
-        .by_thread(thread(b + 11))
-        .await
-        .expect("read")
-        .expect("present");
+        .expect("a save at the stored version");
+    let stored = stored_at(&store, thread(b + 11)).await;
     assert_eq!(
         stored.shown, shown.shown,
         "save does not forget the step message"
