@@ -79,7 +79,7 @@ fn loading(c: &mut Criterion) {
         b.iter(|| black_box(load_str(&source, "en.ron", Some("en")).is_ok()))
     });
     group.bench_function("load_dir_from_disk", |b| {
-        b.iter(|| black_box(load_dir(&dir).is_ok()))
+        b.iter(|| black_box(load_dir(&dir, "en").is_ok()))
     });
     group.finish();
 }

@@ -51,7 +51,7 @@ pub fn run(script: Script, input: impl BufRead, mut out: impl Write) -> io::Resu
     let screen = Screen::default();
     writeln!(out, "{}", script.name)?;
     let (guild, thread) = HERE;
-    let opened = runtime.block_on(walks.open(guild, LOCAL_OWNER, &locale, &screen));
+    let opened = runtime.block_on(walks.open(guild, LOCAL_OWNER, &locale, None, &screen));
     opened.map_err(io::Error::other)?;
     screen.show(&mut out)?;
     let mut lines = input.lines();

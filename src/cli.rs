@@ -72,6 +72,9 @@ pub struct Responses {
     /// The folder holding the scripts, one <locale>.ron file per locale.
     #[arg(long, value_name = "DIR", default_value = "responses")]
     pub responses: PathBuf,
+    /// The locale the other scripts translate; each of them must keep parity with it.
+    #[arg(long, value_name = "LOCALE", default_value = "en")]
+    pub source: String,
 }
 
 #[derive(Debug, Args)]
@@ -91,7 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             chat::run(script, stdin, io::stdout().lock()).context("terminal walkthrough")?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { dir, json } => check(&dir.responses, json),
+        Command::Check { dir, json } => check(&dir, json),
         Command::Run { config } => run_bot(&config),
         Command::Stats {
             config,
@@ -107,7 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn one_script(locale: &Locale) -> anyhow::Result<Script> {
-    let scripts = load_dir(&locale.dir.responses)?;
+    let scripts = load_dir(&locale.dir.responses, &locale.dir.source)?;
     let known: Vec<String> = scripts.iter().map(|s| s.locale.clone()).collect();
     scripts
         .into_iter()
@@ -122,8 +125,9 @@ fn one_script(locale: &Locale) -> anyhow::Result<Script> {
         })
 }
 
-fn check(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let scripts = match load_dir(dir) {
+fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
+    let dir = responses.responses.as_path();
+    let scripts = match load_dir(dir, &responses.source) {
         Ok(scripts) => scripts,
         Err(LoadError::Invalid(problems)) => {
             eprintln!("{} problem(s) in {}:", problems.len(), dir.display());
@@ -219,7 +223,7 @@ fn run_bot(config_path: &Path) -> anyhow::Result<ExitCode> {
         }
     };
     let config = Config::load(config_path)?;
-    let scripts = load_dir(&config.responses)
+    let scripts = load_dir(&config.responses, &config.default_locale)
         .with_context(|| format!("loading the scripts in {}", config.responses.display()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -272,7 +276,7 @@ fn stats(config_path: &Path, since_text: &str, format: StatsFormat) -> anyhow::R
         anyhow!("--since \"{since_text}\" is not a duration ({err}); write e.g. 24h, 7d, 30d")
     })?;
     let config = Config::load(config_path)?;
-    let scripts = load_dir(&config.responses)?;
+    let scripts = load_dir(&config.responses, &config.default_locale)?;
     let script = scripts
         .iter()
         .find(|s| s.locale == config.default_locale)

@@ -32,9 +32,24 @@ pub struct Outcomes {
     pub still_open: usize,
 }
 
+impl Outcomes {
+    fn add(&mut self, other: &Outcomes) {
+        self.started += other.started;
+        self.fixed += other.fixed;
+        self.handed_off += other.handed_off;
+        self.idle_closed += other.idle_closed;
+        self.still_open += other.still_open;
+    }
+}
+
+/// The locale of walkthroughs whose events were recorded before the locale was kept.
+pub const UNKNOWN_LOCALE: &str = "unknown";
+
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
     pub outcomes: Outcomes,
+    /// The same outcomes per locale of the script people walked through.
+    pub per_locale: BTreeMap<String, Outcomes>,
     /// From the first start to the fix, the median over fixed walkthroughs.
     pub median_seconds_to_fix: Option<u64>,
     /// In the script's order; steps the script no longer has come last.
@@ -48,8 +63,10 @@ pub fn report(events: &[Event], script: &Script) -> Report {
     }
     let mut rows: HashMap<String, StepRow> = HashMap::new();
     let mut outcomes = Outcomes::default();
+    let mut per_locale: BTreeMap<String, Outcomes> = BTreeMap::new();
     let mut fix_times = Vec::new();
     for history in by_thread.values() {
+        let mut mine = Outcomes::default();
         let mut reached: Vec<&str> = Vec::new();
         let mut started = None;
         let mut ended = false;
@@ -58,7 +75,7 @@ pub fn report(events: &[Event], script: &Script) -> Report {
             match event.kind {
                 EventKind::Started => {
                     started.get_or_insert(event.at);
-                    outcomes.started += 1;
+                    mine.started += 1;
                 }
                 EventKind::StepShown if !reached.contains(&step) => {
                     reached.push(step);
@@ -66,7 +83,7 @@ pub fn report(events: &[Event], script: &Script) -> Report {
                 }
                 EventKind::Fixed => {
                     ended = true;
-                    outcomes.fixed += 1;
+                    mine.fixed += 1;
                     row(&mut rows, step).fixed_here += 1;
                     if let Some(start) = started {
                         fix_times.push(event.at.since(start));
@@ -74,12 +91,12 @@ pub fn report(events: &[Event], script: &Script) -> Report {
                 }
                 EventKind::HandedOff => {
                     ended = true;
-                    outcomes.handed_off += 1;
+                    mine.handed_off += 1;
                     row(&mut rows, step).handed_off_here += 1;
                 }
                 EventKind::IdleClosed => {
                     ended = true;
-                    outcomes.idle_closed += 1;
+                    mine.idle_closed += 1;
                     row(&mut rows, step).left_here += 1;
                 }
                 // Not an outcome of the walk itself; only no longer open.
@@ -88,8 +105,12 @@ pub fn report(events: &[Event], script: &Script) -> Report {
             }
         }
         if started.is_some() && !ended {
-            outcomes.still_open += 1;
+            mine.still_open += 1;
         }
+        let locale = history.iter().find_map(|e| e.locale.as_deref());
+        let locale = locale.unwrap_or(UNKNOWN_LOCALE).to_string();
+        per_locale.entry(locale).or_default().add(&mine);
+        outcomes.add(&mine);
     }
     let mut steps: Vec<StepRow> = Vec::new();
     for step in &script.steps {
@@ -103,6 +124,7 @@ pub fn report(events: &[Event], script: &Script) -> Report {
     steps.extend(gone);
     Report {
         outcomes,
+        per_locale,
         median_seconds_to_fix: median(&mut fix_times).map(|d| d.as_secs()),
         steps,
     }
@@ -137,6 +159,16 @@ pub fn table(report: &Report, since: &str) -> String {
          for inactivity, {} still open\n",
         o.started, o.fixed, o.handed_off, o.idle_closed, o.still_open
     );
+    if report.per_locale.len() > 1 {
+        for (locale, o) in &report.per_locale {
+            let _ = writeln!(
+                out,
+                "  {locale}: {} started, {} fixed, {} handed off, {} closed for inactivity, {} \
+                 still open",
+                o.started, o.fixed, o.handed_off, o.idle_closed, o.still_open
+            );
+        }
+    }
     match report.median_seconds_to_fix {
         Some(secs) => {
             let human = humantime::format_duration(Duration::from_secs(secs));

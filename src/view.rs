@@ -29,3 +29,20 @@ pub fn summary_lines(script: &Script, answers: &[Answer]) -> Vec<String> {
         })
         .collect()
 }
+
+/// The hand-off summary as the support team reads it: one bullet per answer in the `staff`
+/// script's words, and, when the person used another script, a line naming its language.
+pub fn summary(person: &Script, staff: &Script, answers: &[Answer]) -> String {
+    let mut summary = String::new();
+    for line in summary_lines(staff, answers) {
+        summary.push_str(&format!("• {line}\n"));
+    }
+    if summary.is_empty() {
+        summary.push_str("-\n");
+    }
+    if person.locale != staff.locale {
+        let language = format!("{} ({})", person.language, person.locale);
+        summary.push_str(&staff.messages.answered_in.replace("{language}", &language));
+    }
+    summary.trim_end().to_string()
+}

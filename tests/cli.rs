@@ -46,7 +46,14 @@ fn check_accepts_the_shipped_script() {
     );
     assert!(stdout.contains(&counts), "no {counts:?} in {stdout}");
     assert!(stdout.contains("longest"), "{stdout}");
-    assert!(stdout.contains("OK: 1 script(s)"), "{stdout}");
+    assert!(stdout.contains("OK: 3 script(s)"), "{stdout}");
+    for locale in ["de", "en", "es"] {
+        let head = format!("{locale}: \"");
+        assert!(
+            stdout.lines().any(|l| l.starts_with(&head)),
+            "no {locale} in {stdout}"
+        );
+    }
 }
 
 #[test]
@@ -92,6 +99,72 @@ fn check_rejects_each_broken_fixture_with_exit_1() {
         let stderr = text(&out.stderr);
         assert!(words.iter().all(|w| stderr.contains(w)), "{name}: {stderr}");
     }
+}
+
+/// A copy of the shipped scripts, with `es.ron` changed from `from` to `to`.
+fn shipped_with_spanish(from: &str, to: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for locale in ["en", "es", "de"] {
+        let text = common::read(&common::root().join(format!("responses/{locale}.ron")));
+        let text = if locale == "es" {
+            assert!(text.contains(from), "es.ron no longer contains {from:?}");
+            text.replacen(from, to, 1)
+        } else {
+            text
+        };
+        std::fs::write(dir.path().join(format!("{locale}.ron")), text).expect("written");
+    }
+    dir
+}
+
+#[test]
+fn check_names_a_translation_that_drifts_from_the_english() {
+    // A Spanish choice that goes elsewhere than the English one: valid on its own.
+    let dir = shipped_with_spanish(r#"goto: "storage","#, r#"goto: "wifi","#);
+    let path = dir.path().to_str().unwrap();
+    let out = run(&["check", "--responses", path], "");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("es.ron:"), "{stderr}");
+    assert!(
+        stderr.contains(
+            r#"goes to step "wifi" but the same choice in en.ron goes to step "storage""#
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("de.ron"), "{stderr}");
+    // And a translation that lost a placeholder.
+    let dir = shipped_with_spanish("{thread}", "el hilo");
+    let out = run(&["check", "--responses", dir.path().to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("es.ron:"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn chat_in_spanish_and_graph_in_german() {
+    let es = common::shipped_in("es");
+    let out = run(&["chat", "--locale", "es"], &"todavía falla\n".repeat(40));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains(&es.messages.not_understood), "{stdout}");
+    let handoff = es.ending(&es.handoff).expect("an ending");
+    assert!(
+        stdout.contains(&format!("== {} ==", handoff.title)),
+        "{stdout}"
+    );
+    let de = common::shipped_in("de");
+    let out = run(&["graph", "--locale", "de"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let first = de.step(&de.checks[0]).expect("a step");
+    assert!(
+        text(&out.stdout).contains(&first.title),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]

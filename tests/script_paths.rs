@@ -1,4 +1,4 @@
-//! Walks every path of the shipped responses/en.ron from the start to an ending.
+//! Walks every path of every shipped script from the start to an ending.
 
 mod common;
 
@@ -25,9 +25,16 @@ const CHECKS_IN_ORDER: [&str; 10] = [
 ];
 
 #[test]
-fn every_path_of_the_english_script_reaches_an_ending() {
-    let script = common::english();
-    let walk = walk_all(&script, 100_000);
+fn every_path_of_every_script_reaches_an_ending() {
+    let scripts = common::shipped();
+    assert!(scripts.len() >= 3, "en, es and de are shipped");
+    for script in &scripts {
+        every_path_reaches_an_ending(script);
+    }
+}
+
+fn every_path_reaches_an_ending(script: &Script) {
+    let walk = walk_all(script, 100_000);
     assert!(!walk.truncated, "the walk hit its cap");
     assert!(
         walk.stuck.is_empty(),
@@ -60,9 +67,14 @@ fn every_path_of_the_english_script_reaches_an_ending() {
 }
 
 #[test]
-fn no_path_says_a_backup_works_unless_the_last_answer_said_it_finished() {
-    let script = common::english();
-    let walk = walk_all(&script, 100_000);
+fn in_no_script_does_a_path_say_a_backup_works_unless_the_last_answer_said_it_finished() {
+    for script in &common::shipped() {
+        no_path_claims_unconfirmed(script);
+    }
+}
+
+fn no_path_claims_unconfirmed(script: &Script) {
+    let walk = walk_all(script, 100_000);
     let mut claimed = 0;
     for path in &walk.paths {
         let ending = script.ending(&path.ending).unwrap();

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use backup_help_bot::conversation::{Answer, Timestamp, Via};
 use backup_help_bot::discord::render::{
-    hand_off, notice, re_ask, resolved, step_message, step_rows, Answered,
+    hand_off, notice, re_ask, resolved, step_message, step_rows, Answered, HandOffScripts,
 };
 use backup_help_bot::ids::{RoleId, UserId};
 use backup_help_bot::script::EndingKind;
@@ -86,7 +86,11 @@ fn every_other_thread_message_is_a_valid_message_create_request() {
             assert_valid_message(&spec, &format!("ending {}", ending.id), body);
         }
         for support in [Some(role), None] {
-            let body = hand_off(&script, &ending.id, owner, &history, support);
+            let scripts = HandOffScripts {
+                person: &script,
+                staff: &script,
+            };
+            let body = hand_off(scripts, &ending.id, owner, &history, support);
             let body = serde_json::to_value(body).expect("serialises");
             let body = assert_valid_message(&spec, &format!("hand-off {}", ending.id), body);
             let field = body["embeds"][0]["fields"][0]["value"]

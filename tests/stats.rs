@@ -21,14 +21,26 @@ async fn walk(
     start: Timestamp,
     inputs: &[(Input, Duration)],
 ) {
-    let script = common::english();
+    walk_in("en", store, thread, start, inputs).await;
+}
+
+/// [`walk`] with the shipped script for `locale`.
+async fn walk_in(
+    locale: &str,
+    store: &dyn store::SessionStore,
+    thread: u64,
+    start: Timestamp,
+    inputs: &[(Input, Duration)],
+) {
+    let script = common::shipped_in(locale);
     let engine = common::engine(&script);
     let mut session = engine.new_session(OwnerId::new(thread).expect("ids are not 0"), start);
     let reply = engine.apply(&mut session, Input::Start, start);
     let mut record = Record {
         thread: ThreadId::new(thread).expect("ids are not 0"),
         guild: GuildId::new(1).expect("ids are not 0"),
-        locale: "en".into(),
+        locale: script.locale.clone(),
+        staff_locale: None,
         shown: None,
         done: Done::default(),
         idle_due: engine.idle_due(&session),
@@ -176,4 +188,62 @@ async fn stats_prints_the_funnel_of_a_scripted_run() {
         .expect("stats runs");
     let recent: Value = serde_json::from_slice(&recent.stdout).expect("JSON");
     assert_eq!(recent["outcomes"]["started"], 0);
+}
+
+#[tokio::test]
+async fn stats_counts_the_outcomes_per_language() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = dir.path().join("backup-help.db");
+    let store = store::open(&Storage::Sqlite { path: db.clone() })
+        .await
+        .expect("store");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let t = Timestamp(now - 3_600_000);
+    let text = |s: &str| Input::Text(s.to_string());
+    let s = store.as_ref();
+    walk_in("en", s, 201, t, &[(text("human"), MIN)]).await;
+    walk_in("es", s, 202, t, &[(text("hablar con una persona"), MIN)]).await;
+    walk_in(
+        "es",
+        s,
+        203,
+        t,
+        &[(text("no estoy seguro"), MIN), (text("sí"), MIN)],
+    )
+    .await;
+    walk_in("de", s, 204, t, &[]).await;
+    let config = dir.path().join("config.ron");
+    let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
+    let config_text = format!(
+        r#"Config(responses: "{responses}", storage: Sqlite(path: "{}"))"#,
+        db.display()
+    );
+    std::fs::write(&config, config_text).expect("config");
+    let out = Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
+        .args(["stats", "--since", "1d", "--format", "json", "--config"])
+        .arg(&config)
+        .output()
+        .expect("stats runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let per = &report["per_locale"];
+    let counts = |locale: &str| {
+        let o = &per[locale];
+        (
+            o["started"].as_u64(),
+            o["fixed"].as_u64(),
+            o["handed_off"].as_u64(),
+            o["still_open"].as_u64(),
+        )
+    };
+    assert_eq!(counts("en"), (Some(1), Some(0), Some(1), Some(0)), "{per}");
+    assert_eq!(counts("es"), (Some(2), Some(1), Some(1), Some(0)), "{per}");
+    assert_eq!(counts("de"), (Some(1), Some(0), Some(0), Some(1)), "{per}");
+    assert_eq!(report["outcomes"]["started"], 4);
 }

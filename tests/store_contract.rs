@@ -36,6 +36,7 @@ fn record(thread_id: u64, guild: u64, owner: u64) -> Record {
         thread: thread(thread_id),
         guild: GuildId::new(guild).expect("ids are not 0"),
         locale: "en".into(),
+        staff_locale: Some("de".into()),
         shown: None,
         done: Done::default(),
         idle_due: engine.idle_due(&session),
@@ -237,6 +238,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
         owner,
         kind,
         step: step.map(str::to_string),
+        locale: (ms != 2).then(|| "de".to_string()),
     })
     .collect();
     store

@@ -68,13 +68,13 @@ fn every_problem_is_reported_at_once() {
 
 #[test]
 fn syntax_error_reports_line_and_column() {
-    // Drop the comma after `locale: "en"` (line 4 of the fixture).
+    // Drop the comma after `locale: "en"`: the parser stops at the key on the next line.
     let source = common::variant(r#"locale: "en","#, r#"locale: "en""#);
     let found = problems(&source);
     assert_eq!(found.len(), 1, "{found:?}");
     let line = source
         .lines()
-        .position(|l| l.contains(r#"name: "Mini"#))
+        .position(|l| l.contains(r#"language: "English""#))
         .unwrap()
         + 1;
     assert_eq!(
@@ -131,7 +131,8 @@ fn a_script_starting_with_a_byte_order_mark_loads_as_the_same_script() {
     );
     let dir = tempfile::tempdir().expect("a temporary directory");
     std::fs::write(dir.path().join("en.ron"), marked.as_bytes()).expect("written");
-    let loaded = backup_help_bot::script::load_dir(dir.path()).expect("loads from the folder");
+    let loaded =
+        backup_help_bot::script::load_dir(dir.path(), "en").expect("loads from the folder");
     assert_eq!(loaded.len(), 1);
     assert_eq!(loaded[0].hash, plain.hash);
 }

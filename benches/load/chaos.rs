@@ -186,8 +186,11 @@ impl Drop for Bots {
 pub async fn run(chaos: &Chaos) -> Outcome {
     let started = Instant::now();
     let deadline = started + chaos.limit;
-    let scripts = backup_help_bot::script::load_dir(&chaos.responses).expect("the scripts load");
-    let script = Arc::new(scripts.into_iter().next().expect("one script"));
+    let scripts =
+        backup_help_bot::script::load_dir(&chaos.responses, "en").expect("the scripts load");
+    // The fake's people use en-US, so the bot walks them through the English script.
+    let english = scripts.into_iter().find(|s| s.locale == "en");
+    let script = Arc::new(english.expect("an English script"));
     let options = Options {
         heartbeat_interval_ms: 5_000,
         ..Options::default()

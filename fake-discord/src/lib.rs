@@ -179,6 +179,17 @@ impl FakeDiscord {
         self.shared.lock().users.insert(id, user);
     }
 
+    /// Sets `user`'s client language, sent as `locale` with their interactions.
+    pub fn set_locale(&self, user: u64, locale: &str) {
+        self.shared.lock().locales.insert(user, locale.to_string());
+    }
+
+    /// Sets a guild's language, sent as `guild_locale` with interactions there.
+    pub fn set_guild_locale(&self, guild: u64, locale: &str) {
+        let mut world = self.shared.lock();
+        world.guild_locales.insert(guild, locale.to_string());
+    }
+
     /// Adds a guild with a text channel called "support" (announced to shards that identify
     /// after this).
     pub fn add_guild(&self, guild: u64, support_channel: u64) {
@@ -263,6 +274,7 @@ impl FakeDiscord {
         let token = format!("interaction-token-{id}");
         let channel_kind = world.channels.get(&channel).map_or(0, |c| c.kind);
         let guild = world.guild_of(channel);
+        let locale = world.locales.get(&user).map_or("en-US", String::as_str);
         let mut payload = json!({
             "id": id.to_string(),
             "application_id": APP_ID.to_string(),
@@ -272,7 +284,7 @@ impl FakeDiscord {
             "channel": {"id": channel.to_string(), "type": channel_kind},
             "token": token,
             "version": 1,
-            "locale": "en-US",
+            "locale": locale,
             "entitlements": [],
             "attachment_size_limit": 8_388_608,
             "app_permissions": self.shared.options.app_permissions.to_string(),
@@ -281,7 +293,11 @@ impl FakeDiscord {
         let person = world.users.get(&user).cloned();
         if let (Some(guild), false) = (guild, channel_kind == DM_CHANNEL) {
             payload["guild_id"] = json!(guild.to_string());
-            payload["guild_locale"] = json!("en-US");
+            let guild_locale = world
+                .guild_locales
+                .get(&guild)
+                .map_or("en-US", String::as_str);
+            payload["guild_locale"] = json!(guild_locale);
             payload["member"] = person.as_ref().map(payloads::member).unwrap_or(Value::Null);
         } else {
             payload["user"] = person.as_ref().map(payloads::user).unwrap_or(Value::Null);

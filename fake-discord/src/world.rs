@@ -142,6 +142,10 @@ pub struct World {
     pub nonces: std::collections::HashMap<String, u64>,
     /// How late to answer message posts (see `FakeDiscord::delay_message_posts`).
     pub message_post_delay: std::time::Duration,
+    /// Each person's client language (`locale` in their interactions); "en-US" if unset.
+    pub locales: BTreeMap<u64, String>,
+    /// Each guild's language (`guild_locale`); "en-US" if unset.
+    pub guild_locales: BTreeMap<u64, String>,
     next_id: u64,
 }
 

@@ -185,8 +185,13 @@ impl Outlet for DiscordOutlet<'_> {
             Effect::PostHandOff(ending) => {
                 let support = self.bot.config.discord.support_role;
                 let session = &record.session;
+                let staff = self.bot.walkthroughs.staff_script(record);
+                let scripts = render::HandOffScripts {
+                    person: script,
+                    staff,
+                };
                 let message =
-                    render::hand_off(script, ending, session.owner, &session.history, support);
+                    render::hand_off(scripts, ending, session.owner, &session.history, support);
                 post(message).await.map(|_| None)
             }
             Effect::PostIdleWarning => {

@@ -63,7 +63,13 @@ pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
     };
     let opened = bot
         .walkthroughs
-        .open(guild, owner, &command.locale, &out)
+        .open(
+            guild,
+            owner,
+            &command.locale,
+            command.guild_locale.as_deref(),
+            &out,
+        )
         .await;
     let edit = match opened {
         Ok(Opened::New(thread)) => reply(link(&script.messages.thread_opened, thread)),

@@ -138,30 +138,33 @@ pub fn resolved(script: &Script, ending: &EndingId) -> Option<CreateMessage> {
 /// Discord's limit for an embed field's value.
 const FIELD_MAX: usize = 1024;
 
-/// The hand-off: the ending's text, the summary of every answer, and a ping of the support
-/// role, which is the only mention the message allows.
+/// Who reads which part of a hand-off: the person its ending, the support team its summary.
+#[derive(Clone, Copy)]
+pub struct HandOffScripts<'a> {
+    pub person: &'a Script,
+    pub staff: &'a Script,
+}
+
+/// The hand-off: the ending's text in the person's language, the summary of every answer in
+/// the support team's (naming the person's language when it is another), and a ping of the
+/// support role, which is the only mention the message allows.
 pub fn hand_off(
-    script: &Script,
+    scripts: HandOffScripts<'_>,
     ending: &EndingId,
     owner: OwnerId,
     history: &[Answer],
     support_role: Option<RoleId>,
 ) -> CreateMessage {
-    let (title, text) = script
+    let HandOffScripts { person, staff } = scripts;
+    let (title, text) = person
         .ending(ending)
         .map_or((String::new(), String::new()), |e| {
             (e.title.clone(), e.text.clone())
         });
-    let mut summary = String::new();
-    for line in view::summary_lines(script, history) {
-        summary.push_str(&format!("• {line}\n"));
-    }
-    if summary.is_empty() {
-        summary.push('-');
-    }
+    let summary = view::summary(person, staff, history);
     let summary: String = summary.chars().take(FIELD_MAX).collect();
     let embed = CreateEmbed::new().title(title).description(text).field(
-        &script.messages.summary_heading,
+        &staff.messages.summary_heading,
         summary,
         false,
     );

@@ -43,6 +43,27 @@ impl<'a> Checker<'a> {
             .map(|i| i + 1)
     }
 
+    /// The line of the first `key:` (inside the `section: (` block, if given), for problems
+    /// with a header key or a message.
+    pub(super) fn line_of_key(&self, section: Option<&str>, key: &str) -> Option<usize> {
+        let start = match section {
+            Some(section) => {
+                let opening = format!("{section}:");
+                self.source
+                    .lines()
+                    .position(|line| line.trim_start().starts_with(&opening))?
+            }
+            None => 0,
+        };
+        let wanted = format!("{key}:");
+        self.source
+            .lines()
+            .enumerate()
+            .skip(start)
+            .find(|(_, line)| line.trim_start().starts_with(&wanted))
+            .map(|(i, _)| i + 1)
+    }
+
     /// Where the `n`-th choice (0-based) of a step is: its line, and how to name it.
     pub(super) fn choice_place(
         &self,

@@ -60,9 +60,11 @@ fn list(problems: &[Problem]) -> String {
     lines.join("\n")
 }
 
-/// Loads every `*.ron` file in `dir`, one script per locale, sorted by locale. Problems from
-/// all files are reported together.
-pub fn load_dir(dir: &Path) -> Result<Vec<Script>, LoadError> {
+/// Loads every `*.ron` file in `dir`, one script per locale, sorted by locale. The script for
+/// `source` (the locale the others translate, normally the default one) must be among them,
+/// and every other one must keep parity with it. Problems from all files are reported
+/// together.
+pub fn load_dir(dir: &Path, source: &str) -> Result<Vec<Script>, LoadError> {
     let io = |source| LoadError::Io {
         path: dir.to_path_buf(),
         source,
@@ -76,29 +78,66 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Script>, LoadError> {
     if files.is_empty() {
         return Err(LoadError::NoScripts(dir.to_path_buf()));
     }
-    let mut scripts = Vec::new();
+    let mut loaded = Vec::new();
     let mut problems = Vec::new();
     for file in &files {
-        match load_file(file) {
-            Ok(script) => scripts.push(script),
+        match read_and_load(file) {
+            Ok(script) => loaded.push(script),
             Err(LoadError::Invalid(mut found)) => problems.append(&mut found),
             Err(other) => return Err(other),
         }
     }
+    if problems.is_empty() {
+        problems = check_translations(dir, source, &loaded);
+    }
     if !problems.is_empty() {
         return Err(LoadError::Invalid(problems));
     }
-    Ok(scripts)
+    Ok(loaded.into_iter().map(|(script, _, _)| script).collect())
 }
 
-/// Loads one script file.
-pub fn load_file(path: &Path) -> Result<Script, LoadError> {
+/// Parity of every translation with the `source` script.
+fn check_translations(
+    dir: &Path,
+    source: &str,
+    loaded: &[(Script, String, String)],
+) -> Vec<Problem> {
+    let Some((reference, _, _)) = loaded.iter().find(|(s, _, _)| s.locale == source) else {
+        let found: Vec<&str> = loaded.iter().map(|(s, _, _)| s.locale.as_str()).collect();
+        return vec![Problem {
+            file: dir.join(format!("{source}.ron")).display().to_string(),
+            line: None,
+            column: None,
+            place: String::new(),
+            message: format!(
+                "missing: \"{source}\" is the source locale, which the other scripts translate; \
+                 found: {}",
+                found.join(", ")
+            ),
+        }];
+    };
+    loaded
+        .iter()
+        .filter(|(s, _, _)| s.locale != source)
+        .flat_map(|(script, text, file)| super::parity::check_parity(reference, script, text, file))
+        .collect()
+}
+
+/// Loads one script file, keeping its text and name for the parity check.
+fn read_and_load(path: &Path) -> Result<(Script, String, String), LoadError> {
     let source = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let locale = path.file_stem().and_then(|s| s.to_str());
-    load_str(&source, &path.display().to_string(), locale)
+    let file = path.display().to_string();
+    let script = load_str(&source, &file, locale)?;
+    Ok((script, source, file))
+}
+
+/// Loads one script file.
+pub fn load_file(path: &Path) -> Result<Script, LoadError> {
+    read_and_load(path).map(|(script, _, _)| script)
 }
 
 /// Parses and validates script text. `file` names it in messages; `expected_locale` is the
@@ -228,6 +267,7 @@ fn build(raw: RawScript, hash: ScriptHash) -> Script {
         after_checks: target(&raw.after_checks),
         id: raw.id,
         locale: raw.locale,
+        language: raw.language,
         name: raw.name,
         hash,
         start: StepId::new(raw.start),

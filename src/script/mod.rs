@@ -7,6 +7,7 @@
 mod check;
 mod claims;
 mod load;
+mod parity;
 pub mod raw;
 mod reach;
 mod validate;
@@ -151,6 +152,8 @@ pub(crate) struct Commands {
 pub struct Script {
     pub id: String,
     pub locale: String,
+    /// The language's own name ("Español").
+    pub language: String,
     pub name: String,
     pub hash: ScriptHash,
     pub start: StepId,

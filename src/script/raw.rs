@@ -15,6 +15,9 @@ pub struct RawScript {
     pub id: String,
     /// The locale this file is written in; must match the file name (`en` for `en.ron`).
     pub locale: String,
+    /// The language's own name ("English", "Español"), for telling staff which language a
+    /// person answered in.
+    pub language: String,
     /// Human name of the walkthrough, shown in the terminal and in thread names.
     pub name: String,
     /// Id of the first step.
@@ -113,7 +116,8 @@ pub enum EndingKind {
 }
 
 /// Everything the bot says that is not part of a step. Placeholders: `{owner}` (the person a
-/// walkthrough belongs to), `{thread}` (a link to the thread), `{permissions}` (a list).
+/// walkthrough belongs to), `{thread}` (a link to the thread), `{permissions}` (a list),
+/// `{language}` (the name of a script's language).
 #[derive(Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMessages {
@@ -126,6 +130,9 @@ pub struct RawMessages {
     pub idle_warning: String,
     pub idle_closed: String,
     pub summary_heading: String,
+    /// Under the hand-off summary, when the person's language is not the server's:
+    /// `{language}` names theirs.
+    pub answered_in: String,
     pub typing_hint: String,
     /// Reply to `/backup-help` used in a DM or inside a thread.
     pub use_in_channel: String,
@@ -141,6 +148,38 @@ pub struct RawMessages {
     pub unknown_button: String,
     /// The bot could not save an answer (its database is unavailable): nothing changed.
     pub try_again: String,
+}
+
+impl RawMessages {
+    /// Every button label, by key.
+    pub fn labels(&self) -> [(&'static str, &str); 3] {
+        [
+            ("back", &self.back),
+            ("start_over", &self.start_over),
+            ("talk_to_human", &self.talk_to_human),
+        ]
+    }
+
+    /// Every message text, by key.
+    pub fn texts(&self) -> [(&'static str, &str); 15] {
+        [
+            ("not_understood", &self.not_understood),
+            ("already_answered", &self.already_answered),
+            ("not_yours", &self.not_yours),
+            ("idle_warning", &self.idle_warning),
+            ("idle_closed", &self.idle_closed),
+            ("summary_heading", &self.summary_heading),
+            ("answered_in", &self.answered_in),
+            ("typing_hint", &self.typing_hint),
+            ("use_in_channel", &self.use_in_channel),
+            ("missing_permissions", &self.missing_permissions),
+            ("thread_opened", &self.thread_opened),
+            ("already_open", &self.already_open),
+            ("step_gone", &self.step_gone),
+            ("unknown_button", &self.unknown_button),
+            ("try_again", &self.try_again),
+        ]
+    }
 }
 
 /// Words a person may type anywhere in the walkthrough.

@@ -46,6 +46,13 @@ pub fn validate(
 fn check_header(c: &mut Checker, raw: &RawScript, expected_locale: Option<&str>) {
     c.text(Some(1), "script", "id", &raw.id, MAX_ID_LEN);
     c.text(Some(1), "script", "name", &raw.name, limits::EMBED_TITLE);
+    c.text(
+        Some(1),
+        "script",
+        "language",
+        &raw.language,
+        limits::EMBED_TITLE,
+    );
     if let Some(expected) = expected_locale {
         if raw.locale != expected {
             let msg = format!(
@@ -240,29 +247,10 @@ fn phrases(raw: &RawScript, choice: &RawChoice) -> Vec<(String, &'static str)> {
 
 fn check_messages(c: &mut Checker, raw: &RawScript) {
     let m = &raw.messages;
-    for (field, text) in [
-        ("back", &m.back),
-        ("start_over", &m.start_over),
-        ("talk_to_human", &m.talk_to_human),
-    ] {
+    for (field, text) in m.labels() {
         c.text(None, "messages", field, text, limits::BUTTON_LABEL);
     }
-    for (field, text) in [
-        ("not_understood", &m.not_understood),
-        ("already_answered", &m.already_answered),
-        ("not_yours", &m.not_yours),
-        ("idle_warning", &m.idle_warning),
-        ("idle_closed", &m.idle_closed),
-        ("summary_heading", &m.summary_heading),
-        ("typing_hint", &m.typing_hint),
-        ("use_in_channel", &m.use_in_channel),
-        ("missing_permissions", &m.missing_permissions),
-        ("thread_opened", &m.thread_opened),
-        ("already_open", &m.already_open),
-        ("step_gone", &m.step_gone),
-        ("unknown_button", &m.unknown_button),
-        ("try_again", &m.try_again),
-    ] {
+    for (field, text) in m.texts() {
         c.text(None, "messages", field, text, limits::MESSAGE_CONTENT / 2);
     }
     for (field, text, placeholder) in [
@@ -274,6 +262,7 @@ fn check_messages(c: &mut Checker, raw: &RawScript) {
         ),
         ("thread_opened", &m.thread_opened, "{thread}"),
         ("already_open", &m.already_open, "{thread}"),
+        ("answered_in", &m.answered_in, "{language}"),
     ] {
         if !text.contains(placeholder) {
             let msg = format!("`{field}` must contain {placeholder}, where it is filled in");

@@ -57,6 +57,8 @@ pub struct Event {
     pub kind: EventKind,
     /// The step the event is about, where there is one.
     pub step: Option<String>,
+    /// The locale of the walkthrough's script; `None` for events recorded before it was kept.
+    pub locale: Option<String>,
 }
 
 /// What a reply means for the history: (kind, step) pairs, in order. `shown_before` is the

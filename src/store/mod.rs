@@ -32,6 +32,9 @@ pub struct Record {
     pub guild: GuildId,
     /// The locale of the script it runs.
     pub locale: String,
+    /// The locale of the script the support team reads it in (the server's language);
+    /// `None` for the default locale.
+    pub staff_locale: Option<String>,
     /// The step message posted last (whose buttons are live), and which step it shows.
     pub shown: Option<Shown>,
     /// Which of the ending's effects are carried out.
@@ -123,6 +126,7 @@ pub fn events_for(
             owner: record.session.owner,
             kind,
             step: step.map(|s| s.to_string()),
+            locale: Some(record.locale.clone()),
         })
         .collect()
 }

@@ -144,6 +144,7 @@ mod tests {
             thread: ThreadId::new(1).expect("an id"),
             guild: GuildId::new(2).expect("an id"),
             locale: "en".into(),
+            staff_locale: None,
             shown: shown.map(|serial| Shown {
                 step: StepId::new("wifi"),
                 serial,

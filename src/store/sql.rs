@@ -34,7 +34,8 @@ fn nonzero<T>(value: i64, column: &str, new: fn(u64) -> Option<T>) -> Result<T, 
     new(id(value)).ok_or_else(|| StoreError::Corrupt(format!("{column} is 0")))
 }
 
-const COLUMNS: &str = "thread_id, guild_id, locale, step_message_id, step_message_step, \
+const COLUMNS: &str =
+    "thread_id, guild_id, locale, staff_locale, step_message_id, step_message_step, \
                        step_message_serial, effects_done, warned_for, idle_due_at, session";
 
 impl SqlStore {
@@ -133,8 +134,8 @@ async fn append_in_one_transaction(
     let mut tx = conn.begin().await?;
     for e in events {
         sqlx::query(
-            "INSERT INTO events (at, guild_id, thread_id, owner_id, kind, step) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO events (at, guild_id, thread_id, owner_id, kind, step, locale) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(e.at.0)
         .bind(db(e.guild.get()))
@@ -142,6 +143,7 @@ async fn append_in_one_transaction(
         .bind(db(e.owner.get()))
         .bind(e.kind.as_str().to_string())
         .bind(e.step.clone())
+        .bind(e.locale.clone())
         .execute(&mut *tx)
         .await?;
     }
@@ -175,6 +177,7 @@ fn record(row: &AnyRow) -> Result<Record, StoreError> {
         thread: nonzero(row.try_get("thread_id")?, "thread_id", ThreadId::new)?,
         guild: nonzero(row.try_get("guild_id")?, "guild_id", GuildId::new)?,
         locale: row.try_get("locale")?,
+        staff_locale: row.try_get("staff_locale")?,
         shown,
         done: Done::from_bits(
             row.try_get("effects_done")?,
@@ -223,8 +226,8 @@ impl SessionStore for SqlStore {
         let result = sqlx::query(
             "INSERT INTO sessions (thread_id, guild_id, owner_id, locale, step_message_id, \
              step_message_step, step_message_serial, effects_done, warned_for, owes, is_open, \
-             version, idle_due_at, session) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             version, idle_due_at, session, staff_locale) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(db(r.thread.get()))
         .bind(db(r.guild.get()))
@@ -240,6 +243,7 @@ impl SessionStore for SqlStore {
         .bind(db(r.session.version))
         .bind(r.idle_due.map(|t| t.0))
         .bind(session_json(r)?)
+        .bind(r.staff_locale.clone())
         .execute(&mut *conn)
         .await;
         if let Err(err) = &result {
@@ -398,7 +402,7 @@ impl SessionStore for SqlStore {
 
     async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError> {
         let rows = sqlx::query(
-            "SELECT at, guild_id, thread_id, owner_id, kind, step FROM events \
+            "SELECT at, guild_id, thread_id, owner_id, kind, step, locale FROM events \
              WHERE at >= $1 ORDER BY id",
         )
         .bind(since.0)
@@ -415,6 +419,7 @@ impl SessionStore for SqlStore {
                     kind: EventKind::parse(&kind)
                         .ok_or_else(|| StoreError::Corrupt(format!("event kind {kind:?}")))?,
                     step: row.try_get("step")?,
+                    locale: row.try_get("locale")?,
                 })
             })
             .collect()

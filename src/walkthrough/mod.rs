@@ -147,6 +147,16 @@ impl Walkthroughs {
             .unwrap_or(&self.scripts[0])
     }
 
+    /// The script the support team reads `record`'s hand-off in.
+    pub fn staff_script(&self, record: &Record) -> &Script {
+        self.script(
+            record
+                .staff_locale
+                .as_deref()
+                .unwrap_or(&self.default_locale),
+        )
+    }
+
     pub fn engine(&self, locale: &str) -> Engine<'_> {
         Engine::new(self.script(locale), self.idle)
     }

@@ -43,13 +43,15 @@ pub enum OpenError {
 const PERSON_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Walkthroughs {
-    /// Opens a walkthrough for `owner` in `guild` with the script for `locale`, or finds the
-    /// one they have (whatever it still owed is carried out first).
+    /// Opens a walkthrough for `owner` in `guild` with the script for the person's `locale`,
+    /// or finds the one they have (whatever it still owed is carried out first). The support
+    /// team reads its hand-off in the script for `server_locale`, else the default one.
     pub async fn open(
         &self,
         guild: GuildId,
         owner: OwnerId,
         locale: &str,
+        server_locale: Option<&str>,
         out: &dyn Outlet,
     ) -> Result<Opened, OpenError> {
         let _person = self.people.lock(&(guild, owner), PERSON_WAIT).await;
@@ -87,6 +89,7 @@ impl Walkthroughs {
             thread,
             guild,
             locale: script.locale.clone(),
+            staff_locale: server_locale.map(|l| self.script(l).locale.clone()),
             shown: None,
             done: Done::default(),
             idle_due: engine.idle_due(&session),

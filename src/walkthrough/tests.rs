@@ -90,7 +90,7 @@ async fn opened(walks: &Walkthroughs, out: &Flaky) -> ThreadId {
     let (Some(guild), Some(owner)) = (guild, owner) else {
         unreachable!("not 0");
     };
-    match walks.open(guild, owner, "en", out).await {
+    match walks.open(guild, owner, "en", None, out).await {
         Ok(Opened::New(thread)) => thread,
         other => panic!("not opened: {other:?}"),
     }

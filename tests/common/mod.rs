@@ -18,9 +18,23 @@ pub fn english() -> Script {
     }
 }
 
+/// Every shipped script (responses/*.ron), as the bot loads them.
+pub fn shipped() -> Vec<Script> {
+    match load_dir(&root().join("responses"), "en") {
+        Ok(scripts) => scripts,
+        Err(err) => panic!("the shipped scripts do not load: {err}"),
+    }
+}
+
+/// The shipped script for `locale`.
+pub fn shipped_in(locale: &str) -> Script {
+    let found = shipped().into_iter().find(|s| s.locale == locale);
+    found.unwrap_or_else(|| panic!("no responses/{locale}.ron"))
+}
+
 /// The small test script in tests/fixtures/valid.
 pub fn mini() -> Script {
-    match load_dir(&root().join("tests/fixtures/valid")) {
+    match load_dir(&root().join("tests/fixtures/valid"), "en") {
         Ok(mut scripts) if scripts.len() == 1 => scripts.remove(0),
         Ok(scripts) => panic!("expected one fixture script, got {}", scripts.len()),
         Err(err) => panic!("the valid fixture does not load: {err}"),

@@ -142,7 +142,7 @@ pub async fn start(extra_config: &str, options: Options) -> Harness {
     }
     .ron();
     let config = Config::parse(&source, "test-config.ron").expect("the test config is valid");
-    let scripts = load_dir(&config.responses).expect("the scripts load");
+    let scripts = load_dir(&config.responses, &config.default_locale).expect("the scripts load");
     let token = Token::from_value(Some(fake.token().to_string())).expect("a token");
     let (stop, stopped) = oneshot::channel::<()>();
     let clock = ManualClock::new();

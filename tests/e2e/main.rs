@@ -8,6 +8,7 @@ mod crashes;
 mod edges;
 mod faults;
 mod harness;
+mod locales;
 mod logs;
 mod postgres;
 mod races;

@@ -1,0 +1,121 @@
+//! Each person in their own language, chosen from their Discord locale; the support team
+//! reads the hand-off in the server's.
+
+use backup_help_bot::script::{load_dir, Script, Target};
+use fake_discord::world::GUILD_ID;
+use fake_discord::Options;
+
+use crate::harness::{start, PERSON};
+
+/// The shipped scripts, as the bot loads them.
+fn shipped() -> Vec<Script> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
+    load_dir(dir.as_ref(), "en").expect("the shipped scripts load")
+}
+
+fn by_locale<'a>(scripts: &'a [Script], locale: &str) -> &'a Script {
+    let found = scripts.iter().find(|s| s.locale == locale);
+    found.unwrap_or_else(|| panic!("no {locale} script shipped"))
+}
+
+/// The opening's "not sure" answer (the one that goes through every check), in `script`.
+fn not_sure(script: &Script) -> &str {
+    let start = script.start_step();
+    let choice = start.choices.iter().find(|c| c.goto == Target::NextCheck);
+    &choice.expect("the opening has a next-check answer").label
+}
+
+fn title_of_check(script: &Script, n: usize) -> &str {
+    let step = script.step(&script.checks[n]).expect("a check is a step");
+    &step.title
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_on_es_419_walks_in_spanish_and_the_team_reads_english() {
+    let scripts = shipped();
+    let (es, en) = (by_locale(&scripts, "es"), by_locale(&scripts, "en"));
+    let h = start("", Options::default()).await;
+    h.fake.set_locale(PERSON, "es-419");
+    let thread = h.open(PERSON).await;
+    assert_eq!(h.step_title(thread), es.start_step().title);
+    h.click(PERSON, thread, not_sure(es)).await;
+    assert_eq!(h.step_title(thread), title_of_check(es, 0));
+    h.type_text(PERSON, thread, "todavía falla").await;
+    assert_eq!(h.step_title(thread), title_of_check(es, 1));
+    h.type_text(PERSON, thread, "hablar con una persona").await;
+    let (_, title, _, embeds) = h.last_bot_message(thread);
+    let handoff = es.ending(&es.handoff).expect("the hand-off ending");
+    assert_eq!(
+        title, handoff.title,
+        "the person reads their ending in Spanish"
+    );
+    let field = &embeds[0]["fields"][0];
+    assert_eq!(field["name"], en.messages.summary_heading.as_str());
+    let summary = field["value"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains(title_of_check(en, 0)) && !summary.contains(title_of_check(es, 0)),
+        "the summary is in the server's English:\n{summary}"
+    );
+    assert!(
+        summary.contains("The person answered in Español (es)."),
+        "{summary}"
+    );
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_german_server_reads_a_german_summary_and_pt_br_falls_back_to_english() {
+    let scripts = shipped();
+    let (de, en) = (by_locale(&scripts, "de"), by_locale(&scripts, "en"));
+    let h = start("", Options::default()).await;
+    h.fake.set_guild_locale(GUILD_ID, "de");
+    h.fake.set_locale(PERSON, "pt-BR");
+    let thread = h.open(PERSON).await;
+    assert_eq!(
+        h.step_title(thread),
+        en.start_step().title,
+        "no Portuguese script"
+    );
+    h.click(PERSON, thread, not_sure(en)).await;
+    h.type_text(PERSON, thread, "human").await;
+    let (_, title, _, embeds) = h.last_bot_message(thread);
+    assert_eq!(title, en.ending(&en.handoff).expect("an ending").title);
+    let field = &embeds[0]["fields"][0];
+    assert_eq!(field["name"], de.messages.summary_heading.as_str());
+    let summary = field["value"].as_str().unwrap_or_default();
+    // One answer so far, the opening's, named in German.
+    let opening = format!("{}: {}", de.start_step().title, not_sure(de));
+    assert!(summary.contains(&opening), "{summary}");
+    assert!(
+        summary.contains("(en)"),
+        "names the person's English: {summary}"
+    );
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_german_person_answers_in_german_words() {
+    let scripts = shipped();
+    let de = by_locale(&scripts, "de");
+    let h = start("", Options::default()).await;
+    h.fake.set_guild_locale(GUILD_ID, "de");
+    h.fake.set_locale(PERSON, "de");
+    let thread = h.open(PERSON).await;
+    h.click(PERSON, thread, not_sure(de)).await;
+    h.type_text(PERSON, thread, "nein").await;
+    assert_eq!(h.step_title(thread), title_of_check(de, 1));
+    h.type_text(PERSON, thread, "zurück").await;
+    assert_eq!(h.step_title(thread), title_of_check(de, 0));
+    h.type_text(PERSON, thread, "mit einem menschen sprechen")
+        .await;
+    let (_, _, _, embeds) = h.last_bot_message(thread);
+    let summary = embeds[0]["fields"][0]["value"].as_str().unwrap_or_default();
+    // Back took the first check's answer away again: the opening's is the one left.
+    let opening = format!("{}: {}", de.start_step().title, not_sure(de));
+    assert_eq!(
+        summary,
+        format!("• {opening}"),
+        "same language, nothing to name"
+    );
+    h.finish().await;
+}

@@ -1,0 +1,141 @@
+//! Each shipped language understands its own typed answers: the walk a person types in
+//! Spanish or German goes where the same walk in English goes.
+
+mod common;
+
+use backup_help_bot::conversation::{Cause, Input, Reply, Session};
+use backup_help_bot::script::{Meaning, Script, Target};
+
+/// A session of `script` at its first check (after the opening's "not sure").
+fn at_first_check(script: &Script) -> (backup_help_bot::conversation::Engine<'_>, Session) {
+    let engine = common::engine(script);
+    let mut session = common::started(&engine);
+    let start = script.start_step();
+    let not_sure = start
+        .choices
+        .iter()
+        .position(|c| c.goto == Target::NextCheck);
+    let input = Input::Choose {
+        step: start.id.clone(),
+        choice: not_sure.expect("the opening goes on to the checks"),
+    };
+    engine.apply(&mut session, input, common::T0);
+    assert_eq!(session.current_step(), Some(&script.checks[0]));
+    (engine, session)
+}
+
+fn typed(text: &str) -> Input {
+    Input::Text(text.to_string())
+}
+
+/// Typing `still_failing` at every step walks the checks in order to the hand-off.
+fn still_failing_walks_to_the_hand_off(locale: &str, still_failing: &str) {
+    let script = common::shipped_in(locale);
+    let engine = common::engine(&script);
+    let mut session = common::started(&engine);
+    let mut checks = Vec::new();
+    for _ in 0..40 {
+        match engine.apply(&mut session, typed(still_failing), common::T0) {
+            Reply::Show { step, .. } => {
+                if script.checks.contains(&step) {
+                    checks.push(step);
+                }
+            }
+            Reply::HandedOff { ending, .. } => {
+                assert_eq!(ending, script.handoff, "{locale}");
+                assert_eq!(checks, script.checks, "{locale}: every check, in order");
+                return;
+            }
+            other => panic!("{locale}: {still_failing:?} → {other:?} after {checks:?}"),
+        }
+    }
+    panic!("{locale}: no hand-off after 40 answers of {still_failing:?}");
+}
+
+#[test]
+fn still_failing_in_each_language_walks_the_checks_to_the_hand_off() {
+    still_failing_walks_to_the_hand_off("en", "still failing");
+    still_failing_walks_to_the_hand_off("es", "todavía falla");
+    still_failing_walks_to_the_hand_off("es", "todavia falla");
+    still_failing_walks_to_the_hand_off("de", "geht immer noch nicht");
+    still_failing_walks_to_the_hand_off("de", "klappt immer noch nicht");
+}
+
+/// `no`, `back` and `human` words in `locale`, typed at the first check.
+fn commands_are_understood(locale: &str, no: &str, back: &str, human: &str) {
+    let script = common::shipped_in(locale);
+    let (engine, session) = at_first_check(&script);
+    let first = script.step(&script.checks[0]).expect("a step");
+    let no_choice = first
+        .choices
+        .iter()
+        .position(|c| c.means == Some(Meaning::No));
+
+    let mut s = session.clone();
+    match engine.apply(&mut s, typed(no), common::T0) {
+        Reply::Show {
+            cause: Cause::Answered(answer),
+            ..
+        } => assert_eq!(Some(answer.choice), no_choice, "{locale}: {no:?}"),
+        other => panic!("{locale}: {no:?} → {other:?}"),
+    }
+    // Back from the second check is the first again.
+    let back_to = s.current_step().cloned();
+    assert_ne!(back_to.as_ref(), Some(&script.checks[0]));
+    match engine.apply(&mut s, typed(back), common::T0) {
+        Reply::Show {
+            step,
+            cause: Cause::WentBack,
+        } => assert_eq!(step, script.checks[0], "{locale}: {back:?}"),
+        other => panic!("{locale}: {back:?} → {other:?}"),
+    }
+    let mut s = session;
+    match engine.apply(&mut s, typed(human), common::T0) {
+        Reply::HandedOff { ending, .. } => assert_eq!(ending, script.handoff),
+        other => panic!("{locale}: {human:?} → {other:?}"),
+    }
+}
+
+#[test]
+fn no_back_and_a_person_are_understood_in_each_language() {
+    commands_are_understood("en", "no", "back", "talk to someone");
+    commands_are_understood("es", "no", "atrás", "hablar con una persona");
+    commands_are_understood(
+        "es",
+        "No.",
+        "volver",
+        "Quiero hablar con una persona, por favor",
+    );
+    commands_are_understood("de", "nein", "zurück", "mit einem menschen sprechen");
+    commands_are_understood(
+        "de",
+        "Nein!",
+        "Zurück",
+        "Kann ich mit einem Menschen sprechen?",
+    );
+}
+
+#[test]
+fn a_locale_without_a_script_of_its_own_gets_the_default() {
+    let scripts = common::shipped();
+    let store = std::sync::Arc::new(backup_help_bot::store::MemoryStore::default());
+    let walks = backup_help_bot::walkthrough::Walkthroughs::new(
+        store,
+        scripts,
+        "en".into(),
+        backup_help_bot::conversation::IdlePolicy::default(),
+        std::sync::Arc::new(backup_help_bot::clock::ManualClock::new()),
+    );
+    for (discord, script) in [
+        ("es-ES", "es"),
+        ("es-419", "es"),
+        ("de", "de"),
+        ("en-GB", "en"),
+        ("en-US", "en"),
+        ("pt-BR", "en"),
+        ("fr", "en"),
+        ("", "en"),
+    ] {
+        assert_eq!(walks.script(discord).locale, script, "{discord:?}");
+    }
+}
