@@ -9,7 +9,7 @@ use anyhow::{anyhow, Context};
 use clap::{Args, Parser, Subcommand};
 
 use crate::chat;
-use crate::config::{Config, Token};
+use crate::config::{Config, LogFormat, Token};
 use crate::conversation::walk;
 use crate::graph;
 use crate::script::{load_dir, LoadError, Script};
@@ -87,6 +87,10 @@ pub struct Locale {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // `run` logs in the format its config asks for, once the config is read.
+    if !matches!(cli.command, Command::Run { .. }) {
+        crate::logging::init(LogFormat::Text);
+    }
     match cli.command {
         Command::Chat(locale) => {
             let script = one_script(&locale)?;
@@ -223,6 +227,7 @@ fn run_bot(config_path: &Path) -> anyhow::Result<ExitCode> {
         }
     };
     let config = Config::load(config_path)?;
+    crate::logging::init(config.log_format);
     let scripts = load_dir(&config.responses, &config.default_locale)
         .with_context(|| format!("loading the scripts in {}", config.responses.display()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -36,6 +36,47 @@ pub struct Config {
     /// Where walkthroughs are kept.
     #[serde(default)]
     pub storage: Storage,
+    /// The operators' HTTP endpoint (metrics and health checks); off unless `listen` is set.
+    #[serde(default)]
+    pub http: HttpConfig,
+    /// How log lines are written: `Text` for people, `Json` for a log collector.
+    #[serde(default)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// The address to serve `/metrics`, `/healthz` and `/readyz` on, e.g.
+    /// `Some("127.0.0.1:9477")`; `None` serves nothing.
+    #[serde(default)]
+    pub listen: Option<ListenAddr>,
+}
+
+/// A socket address to listen on, written "host:port" with an IP host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenAddr(pub std::net::SocketAddr);
+
+impl<'de> Deserialize<'de> for ListenAddr {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map(ListenAddr).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "\"{text}\" is not an address to listen on; write an IP and a port, e.g. \
+                 \"127.0.0.1:9477\" (this machine only) or \"0.0.0.0:9477\" (every interface)"
+            ))
+        })
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum LogFormat {
+    /// `key=value` lines for people reading a terminal or a journal.
+    #[default]
+    Text,
+    /// One JSON object per line, with the fields of the spans it happened in.
+    Json,
 }
 
 /// The database behind the walkthroughs.

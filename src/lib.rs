@@ -17,6 +17,7 @@
 //! - [`store`]: walkthroughs in SQLite or PostgreSQL, saved with compare-and-swap, with
 //!   what each still owes the person (the outbox). [`stats`]: the drop-off report.
 //! - [`config`]: the operator's `config.ron`, and the token from the environment.
+//!   [`ops`]: the operators' HTTP endpoint; [`metrics`]: what it serves at `/metrics`.
 //! - [`graph`]: the script as a Mermaid flowchart. [`view`]: what a step and a summary
 //!   render into, shared by every front-end.
 //! - [`conversation`]: **the core**, a pure state machine
@@ -39,6 +40,8 @@ pub mod ids;
 pub mod layout;
 pub mod logging;
 pub mod matcher;
+pub mod metrics;
+pub mod ops;
 pub mod script;
 pub mod stats;
 pub mod store;

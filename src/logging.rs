@@ -13,25 +13,38 @@ use std::io::{self, IsTerminal, Write};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::Token;
+use crate::config::{LogFormat, Token};
 
 mod redact;
 pub use redact::{Redactor, REDACTED};
 
-/// Installs the global subscriber. The bot token, when `DISCORD_TOKEN` holds one, is
-/// redacted wherever it appears, on top of the patterns [`Redactor`] always removes.
-pub fn init() {
+/// Installs the global subscriber, writing lines in `format`. The bot token, when
+/// `DISCORD_TOKEN` holds one, is redacted wherever it appears, on top of the patterns
+/// [`Redactor`] always removes, in either format.
+pub fn init(format: LogFormat) {
     let mut redactor = Redactor::default();
     if let Ok(token) = Token::from_env() {
         redactor.add_secret(token.expose());
     }
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        // Colour codes in a log file would also split `key=value` pairs apart.
-        .with_ansi(io::stderr().is_terminal())
-        .with_writer(Redacting::new(io::stderr, redactor))
-        .init();
+    let writer = Redacting::new(io::stderr, redactor);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder
+            // Colour codes in a log file would also split `key=value` pairs apart.
+            .with_ansi(io::stderr().is_terminal())
+            .with_writer(writer)
+            .init(),
+        // One object per line: the event's fields at the top, and the fields of the span it
+        // happened in (guild, user, step) under "span", of every enclosing one under "spans".
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(true)
+            .with_writer(writer)
+            .init(),
+    }
 }
 
 /// A [`MakeWriter`] that redacts each event's text before handing it on.

@@ -3,10 +3,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use backup_help_bot::cli::{self, Cli};
-use backup_help_bot::logging;
 
 fn main() -> ExitCode {
-    logging::init();
     let cli = Cli::parse();
     match cli::run(cli) {
         Ok(code) => code,

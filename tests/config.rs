@@ -166,3 +166,26 @@ fn after_a_byte_order_mark_errors_keep_their_line_and_column() {
         error("Config(nope: 1)")
     );
 }
+
+#[test]
+fn the_operators_endpoint_and_the_log_format_are_read_and_checked() {
+    use backup_help_bot::config::LogFormat;
+    let config = Config::parse(
+        r#"Config(http: (listen: Some("127.0.0.1:9477")), log_format: Json)"#,
+        "c",
+    )
+    .expect("valid");
+    let listen = config.http.listen.map(|l| l.0.to_string());
+    assert_eq!(listen.as_deref(), Some("127.0.0.1:9477"));
+    assert_eq!(config.log_format, LogFormat::Json);
+    let off = Config::parse("Config()", "c").expect("valid");
+    assert_eq!((off.http.listen, off.log_format), (None, LogFormat::Text));
+    let text = error("Config(\n    http: (listen: Some(\"localhost\")),\n)");
+    assert!(text.starts_with("config.ron:2:"), "{text}");
+    assert!(
+        text.contains("\"localhost\" is not an address to listen on"),
+        "{text}"
+    );
+    let text = error("Config(log_format: Yaml)");
+    assert!(text.contains("Yaml"), "{text}");
+}

@@ -101,13 +101,26 @@ impl Shared {
 
 pub struct FakeDiscord {
     shared: Arc<Shared>,
-    server: tokio::task::JoinHandle<()>,
+    server: std::sync::Mutex<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for FakeDiscord {
     fn drop(&mut self) {
-        self.server.abort();
+        self.stop_serving();
     }
+}
+
+/// Serves REST and the gateway on `listener` until aborted.
+fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener) -> tokio::task::JoinHandle<()> {
+    let app = Router::new()
+        .route("/gateway", get(gateway::upgrade))
+        .fallback(rest::handle)
+        .with_state(shared);
+    tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, app).await {
+            tracing::error!(target: "fake_discord", "server stopped: {err}");
+        }
+    })
 }
 
 impl FakeDiscord {
@@ -124,16 +137,15 @@ impl FakeDiscord {
             events: broadcast::channel(1024).0,
             control: broadcast::channel(16).0,
         });
-        let app = Router::new()
-            .route("/gateway", get(gateway::upgrade))
-            .fallback(rest::handle)
-            .with_state(shared.clone());
-        let server = tokio::spawn(async move {
-            if let Err(err) = axum::serve(listener, app).await {
-                tracing::error!(target: "fake_discord", "server stopped: {err}");
-            }
-        });
+        let server = std::sync::Mutex::new(serve(shared.clone(), listener));
         Ok(FakeDiscord { shared, server })
+    }
+
+    fn stop_serving(&self) {
+        match self.server.lock() {
+            Ok(server) => server.abort(),
+            Err(poisoned) => poisoned.into_inner().abort(),
+        }
     }
 
     /// The base URL to give the bot (`api_url`), e.g. `http://127.0.0.1:40123`.
@@ -409,8 +421,19 @@ impl FakeDiscord {
     /// Discord goes out of reach: new connections are refused and every gateway session is
     /// closed with 4000, so a bot tries to reconnect and cannot.
     pub fn go_offline(&self) {
-        self.server.abort();
+        self.stop_serving();
         self.close_gateway(4000);
+    }
+
+    /// Discord is back after [`FakeDiscord::go_offline`], on the same address.
+    pub async fn go_online(&self) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(self.shared.addr).await?;
+        let server = serve(self.shared.clone(), listener);
+        match self.server.lock() {
+            Ok(mut slot) => *slot = server,
+            Err(poisoned) => *poisoned.into_inner() = server,
+        }
+        Ok(())
     }
 
     /// Everything Discord would have rejected or a test rule forbids: schema and limit

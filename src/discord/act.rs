@@ -16,6 +16,7 @@ use super::render::{self, no_mentions, step_rows};
 use super::state::Bot;
 use crate::config::ThreadKind;
 use crate::ids::{MessageId, ThreadId};
+use crate::metrics::Metrics;
 use crate::script::Script;
 use crate::store::Record;
 use crate::walkthrough::{Effect, EffectError, Notice, Outlet};
@@ -46,6 +47,10 @@ pub struct DiscordOutlet<'a> {
 }
 
 impl<'a> DiscordOutlet<'a> {
+    fn metrics(&self) -> &Metrics {
+        &self.bot.walkthroughs.metrics
+    }
+
     pub fn new(bot: &'a Bot, http: &'a Http) -> DiscordOutlet<'a> {
         DiscordOutlet {
             bot,
@@ -81,16 +86,15 @@ impl Outlet for DiscordOutlet<'_> {
         }
         // Not retried: a create that failed on the way back may have created the thread, and
         // a second try would open another. The person can run /backup-help again.
-        let thread = command
-            .channel_id
-            .create_thread(self.http, builder)
-            .await
-            .map_err(|err| classify(err, permission))?;
+        let created = command.channel_id.create_thread(self.http, builder).await;
+        let thread = counted(self.metrics(), created).map_err(|err| classify(err, permission))?;
         let add = || thread.id.add_thread_member(self.http, command.user.id);
-        if let Err(err) = with_retries("adding the person to the thread", add).await {
+        if let Err(err) = with_retries(self.metrics(), "adding the person to the thread", add).await
+        {
             // A thread without the person helps nobody.
             let archive = EditThread::new().archived(true);
-            if let Err(err) = thread.id.edit_thread(self.http, archive).await {
+            let archived = thread.id.edit_thread(self.http, archive).await;
+            if let Err(err) = counted(self.metrics(), archived) {
                 warn!(thread = %thread.id, "could not archive an unused thread: {err}");
             }
             return Err(classify(err, "Send Messages in Threads"));
@@ -134,7 +138,7 @@ impl Outlet for DiscordOutlet<'_> {
                     let rows = if in_thread { rows } else { Vec::new() };
                     let edit = EditInteractionResponse::new().components(rows);
                     let update = || click.edit_response(self.http, edit.clone());
-                    with_retries("updating the clicked message", update)
+                    with_retries(self.metrics(), "updating the clicked message", update)
                         .await
                         .map_err(|err| classify(err, "Send Messages in Threads"))?;
                 }
@@ -142,9 +146,14 @@ impl Outlet for DiscordOutlet<'_> {
             }
             Effect::Ephemeral(notice) => {
                 if let Some(click) = self.click {
-                    ephemeral(self.http, click, notice_text(script, *notice))
-                        .await
-                        .map_err(|err| classify(err, "Send Messages in Threads"))?;
+                    ephemeral(
+                        self.metrics(),
+                        self.http,
+                        click,
+                        notice_text(script, *notice),
+                    )
+                    .await
+                    .map_err(|err| classify(err, "Send Messages in Threads"))?;
                 }
                 Ok(None)
             }
@@ -157,7 +166,7 @@ impl Outlet for DiscordOutlet<'_> {
                         let edit = EditMessage::new().components(rows.clone());
                         thread.edit_message(self.http, message, edit)
                     };
-                    with_retries("disabling the answered step", edit)
+                    with_retries(self.metrics(), "disabling the answered step", edit)
                         .await
                         .map_err(|err| classify(err, "Send Messages in Threads"))?;
                 }
@@ -208,7 +217,7 @@ impl Outlet for DiscordOutlet<'_> {
             }
             Effect::ArchiveThread => {
                 let archive = || thread.edit_thread(self.http, EditThread::new().archived(true));
-                with_retries("archiving the thread", archive)
+                with_retries(self.metrics(), "archiving the thread", archive)
                     .await
                     .map_err(|err| classify(err, "Manage Threads"))?;
                 self.bot.set_archived(thread, true);
@@ -240,15 +249,13 @@ impl DiscordOutlet<'_> {
             None => message,
         };
         let send = || thread.send_message(self.http, message.clone());
-        let sent = match with_retries("posting in the thread", send).await {
+        let sent = match with_retries(self.metrics(), "posting in the thread", send).await {
             Ok(sent) => sent,
             // Archived without us hearing of it: unarchive and try once more.
             Err(serenity::Error::Http(err)) if discord_code(&err) == Some(THREAD_ARCHIVED) => {
                 self.unarchive(thread).await?;
-                thread
-                    .send_message(self.http, message)
-                    .await
-                    .map_err(|err| classify(err, refused))?
+                let sent = thread.send_message(self.http, message).await;
+                counted(self.metrics(), sent).map_err(|err| classify(err, refused))?
             }
             Err(err) => return Err(classify(err, refused)),
         };
@@ -256,10 +263,10 @@ impl DiscordOutlet<'_> {
     }
 
     async fn unarchive(&self, thread: ChannelId) -> Result<(), EffectError> {
-        thread
+        let edited = thread
             .edit_thread(self.http, EditThread::new().archived(false))
-            .await
-            .map_err(|err| classify(err, "Manage Threads"))?;
+            .await;
+        counted(self.metrics(), edited).map_err(|err| classify(err, "Manage Threads"))?;
         self.bot.set_archived(thread, false);
         info!(%thread, "thread unarchived before posting");
         Ok(())
@@ -288,8 +295,13 @@ fn nonce(record: &Record, effect: &Effect) -> Option<u64> {
     Some(hash & ((1 << 53) - 1))
 }
 
-/// Runs a request again on a server error, a few times with a growing pause.
-async fn with_retries<T, F, Fut>(what: &str, mut attempt: F) -> serenity::Result<T>
+/// Runs a request again on a server error, a few times with a growing pause. Every failed
+/// try is counted into `metrics`.
+async fn with_retries<T, F, Fut>(
+    metrics: &Metrics,
+    what: &str,
+    mut attempt: F,
+) -> serenity::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = serenity::Result<T>>,
@@ -298,14 +310,29 @@ where
     for _ in 1..TRIES {
         match attempt().await {
             Err(serenity::Error::Http(err)) if status(&err).is_some_and(|s| s >= 500) => {
+                metrics.discord_error(status(&err));
                 warn!(status = ?status(&err), "{what} failed; trying again in {pause:?}");
                 tokio::time::sleep(pause).await;
                 pause *= 2;
             }
-            other => return other,
+            other => return counted(metrics, other),
         }
     }
-    attempt().await
+    counted(metrics, attempt().await)
+}
+
+/// `result`, with a failure counted into `metrics` by its HTTP status.
+// Serenity's own result, passed through as it came.
+#[allow(clippy::result_large_err)]
+pub fn counted<T>(metrics: &Metrics, result: serenity::Result<T>) -> serenity::Result<T> {
+    if let Err(err) = &result {
+        let status = match err {
+            serenity::Error::Http(http) => status(http),
+            _ => None,
+        };
+        metrics.discord_error(status);
+    }
+    result
 }
 
 /// What a failed request means for the walkthrough; `permission` names what a 403 lacks.
@@ -346,6 +373,7 @@ fn notice_text(script: &Script, notice: Notice) -> String {
 
 /// A private answer to a click (acknowledged at once when it came), pinging nobody.
 pub async fn ephemeral(
+    metrics: &Metrics,
     http: &Http,
     click: &ComponentInteraction,
     text: String,
@@ -355,17 +383,20 @@ pub async fn ephemeral(
         .ephemeral(true)
         .allowed_mentions(no_mentions());
     let send = || click.create_followup(http, message.clone());
-    with_retries("answering the click privately", send)
+    with_retries(metrics, "answering the click privately", send)
         .await
         .map(drop)
 }
 
 /// Edits the private reply to `/backup-help`, retrying server errors like any other effect.
 pub async fn edit_reply(
+    metrics: &Metrics,
     http: &Http,
     command: &CommandInteraction,
     reply: EditInteractionResponse,
 ) -> serenity::Result<()> {
     let edit = || command.edit_response(http, reply.clone());
-    with_retries("answering /backup-help", edit).await.map(drop)
+    with_retries(metrics, "answering /backup-help", edit)
+        .await
+        .map(drop)
 }

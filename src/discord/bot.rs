@@ -5,7 +5,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use serenity::all::{ClientBuilder, GatewayIntents, Http, HttpBuilder};
+use async_trait::async_trait;
+use serenity::all::{
+    ClientBuilder, ConnectionStage, GatewayIntents, Http, HttpBuilder, ShardManager,
+};
 use serenity::gateway::GatewayError;
 use tracing::{debug, error, info, warn};
 
@@ -72,6 +75,23 @@ async fn serve(
     let bot = Arc::new(Bot::new(config, scripts, store, clock));
     let open = bot.walkthroughs.load_open_threads().await?;
     info!(open, "open walkthroughs");
+    let shards = Arc::new(ShardsUp {
+        manager: std::sync::Mutex::new(None),
+        expected: bot.config.discord.shards.map_or(1, |r| r.count),
+    });
+    let _ops = match bot.config.http.listen {
+        Some(listen) => {
+            let ops = crate::ops::Ops {
+                metrics: bot.walkthroughs.metrics.clone(),
+                store: bot.walkthroughs.store.clone(),
+                gateway: shards.clone(),
+            };
+            let (addr, serve) = crate::ops::bind(listen.0, ops).await?;
+            info!(%addr, "serving /metrics, /healthz and /readyz");
+            Some(AbortOnDrop(tokio::spawn(serve)))
+        }
+        None => None,
+    };
     let mut intents =
         GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::MESSAGE_CONTENT;
     let mut first_try = true;
@@ -86,12 +106,15 @@ async fn serve(
             stop_rx.clone(),
         ));
         let sweeper = tokio::spawn(sweeper(bot.clone(), client.http.clone(), stop_rx.clone()));
-        let shards = client.shard_manager.clone();
+        if let Ok(mut manager) = shards.manager.lock() {
+            *manager = Some(client.shard_manager.clone());
+        }
+        let manager = client.shard_manager.clone();
         let mut stop = stop_rx.clone();
         let stopper = tokio::spawn(async move {
             let _ = stop.wait_for(|stopped| *stopped).await;
             info!("shutting down: closing the gateway");
-            shards.shutdown_all().await;
+            manager.shutdown_all().await;
         });
         if first_try {
             info!(intents = ?intents, "connecting to Discord");
@@ -130,6 +153,43 @@ async fn serve(
                 return Ok(());
             }
         }
+    }
+}
+
+/// A task that ends with its owner (the operators' endpoint ends with the bot).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// What `/readyz` asks of the gateway: is every shard of this process connected?
+struct ShardsUp {
+    manager: std::sync::Mutex<Option<Arc<ShardManager>>>,
+    expected: u32,
+}
+
+#[async_trait]
+impl crate::ops::Gateway for ShardsUp {
+    async fn connected(&self) -> Result<(), String> {
+        let manager = self.manager.lock().ok().and_then(|m| m.clone());
+        let Some(manager) = manager else {
+            return Err("the gateway is not started yet".into());
+        };
+        let runners = manager.runners.lock().await;
+        let connected = runners
+            .values()
+            .filter(|r| r.stage == ConnectionStage::Connected)
+            .count();
+        if connected < self.expected as usize {
+            return Err(format!(
+                "{connected} of {} gateway shard(s) connected",
+                self.expected
+            ));
+        }
+        Ok(())
     }
 }
 

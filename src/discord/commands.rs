@@ -1,12 +1,14 @@
 //! `/backup-help`: open a thread for the person, or point them to the one they have.
 
+use std::time::Instant;
+
 use serenity::all::{
     ButtonStyle, ChannelType, CommandInteraction, CreateActionRow, CreateButton,
     CreateInteractionResponse, CreateInteractionResponseMessage, EditInteractionResponse, Http,
 };
 use tracing::{info, warn};
 
-use super::act::{edit_reply, DiscordOutlet};
+use super::act::{counted, edit_reply, DiscordOutlet};
 use super::custom_id::Action;
 use super::opening::missing_permissions;
 use super::render::no_mentions;
@@ -17,6 +19,7 @@ use crate::script::Script;
 use crate::walkthrough::{EffectError, OpenError, Opened};
 
 pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
+    let arrived = Instant::now();
     let script = bot.script(&command.locale);
     let in_thread = command.channel.as_ref().is_some_and(|c| {
         matches!(
@@ -35,16 +38,18 @@ pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
             .ephemeral(true)
             .allowed_mentions(no_mentions());
         let reply = CreateInteractionResponse::Message(reply);
-        if let Err(err) = command.create_response(http, reply).await {
-            warn!("could not answer: {err}");
+        match counted(bot.metrics(), command.create_response(http, reply).await) {
+            Ok(()) => bot.metrics().acknowledged(arrived.elapsed()),
+            Err(err) => warn!("could not answer: {err}"),
         }
         return;
     };
     // Answer first: creating a thread may take longer than Discord's 3 seconds.
-    if let Err(err) = command.defer_ephemeral(http).await {
+    if let Err(err) = counted(bot.metrics(), command.defer_ephemeral(http).await) {
         warn!("could not acknowledge /backup-help: {err}");
         return;
     }
+    bot.metrics().acknowledged(arrived.elapsed());
     let reply = |text: String| {
         EditInteractionResponse::new()
             .content(text)
@@ -54,7 +59,13 @@ pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
         let missing = missing_permissions(have, bot.config.discord.thread);
         if !missing.is_empty() {
             warn!(?missing, channel = %command.channel_id, "missing permissions; no thread opened");
-            return answer(http, command, reply(refused(script, &missing.join(", ")))).await;
+            return answer(
+                bot,
+                http,
+                command,
+                reply(refused(script, &missing.join(", "))),
+            )
+            .await;
         }
     }
     let out = DiscordOutlet {
@@ -84,7 +95,7 @@ pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
             reply(script.messages.try_again.clone())
         }
     };
-    answer(http, command, edit).await;
+    answer(bot, http, command, edit).await;
 }
 
 fn link(template: &str, thread: ThreadId) -> String {
@@ -98,8 +109,13 @@ fn refused(script: &Script, missing: &str) -> String {
         .replace("{permissions}", missing)
 }
 
-async fn answer(http: &Http, command: &CommandInteraction, reply: EditInteractionResponse) {
-    if let Err(err) = edit_reply(http, command, reply).await {
+async fn answer(
+    bot: &Bot,
+    http: &Http,
+    command: &CommandInteraction,
+    reply: EditInteractionResponse,
+) {
+    if let Err(err) = edit_reply(&bot.walkthroughs.metrics, http, command, reply).await {
         warn!("could not answer /backup-help: {err}");
     }
 }

@@ -1,5 +1,7 @@
 //! Button clicks: decode the custom_id, check who clicked, apply, answer, carry on.
 
+use std::time::Instant;
+
 use serenity::all::{ComponentInteraction, Http};
 use tracing::{info, warn};
 
@@ -12,37 +14,39 @@ use crate::store::{Record, StoreError};
 use crate::walkthrough::{EffectError, Origin};
 
 pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
+    let arrived = Instant::now();
     // Acknowledge at once (a deferred update, type 6): Discord's 3 seconds are met before
     // the database or anything slow is touched. The message is edited and any notice sent as
     // a private follow-up afterwards.
-    if let Err(err) = click.defer(http).await {
+    if let Err(err) = act::counted(bot.metrics(), click.defer(http).await) {
         warn!("could not acknowledge the click: {err}");
         return;
     }
+    bot.metrics().acknowledged(arrived.elapsed());
     let messages = &bot.script(&click.locale).messages;
     let action = match Action::decode(&click.data.custom_id) {
         Ok(action) => action,
         Err(err) => {
             warn!("a button we cannot read: {err}");
-            return answer_ephemeral(http, click, messages.unknown_button.clone()).await;
+            return answer_ephemeral(bot, http, click, messages.unknown_button.clone()).await;
         }
     };
     let record = match find(bot, click).await {
         Ok(Some(record)) => record,
         Ok(None) => {
             info!("click on a walkthrough that is not open");
-            return answer_ephemeral(http, click, messages.unknown_button.clone()).await;
+            return answer_ephemeral(bot, http, click, messages.unknown_button.clone()).await;
         }
         Err(err) => {
             warn!("cannot look up the walkthrough: {err}");
-            return answer_ephemeral(http, click, messages.try_again.clone()).await;
+            return answer_ephemeral(bot, http, click, messages.try_again.clone()).await;
         }
     };
     if !may_answer(bot, &record, click) {
         info!(owner = %record.session.owner, "click by someone else");
         let owner = format!("<@{}>", record.session.owner);
         let text = messages.not_yours.replace("{owner}", &owner);
-        return answer_ephemeral(http, click, text).await;
+        return answer_ephemeral(bot, http, click, text).await;
     }
     let out = DiscordOutlet {
         click: Some(click),
@@ -55,15 +59,17 @@ pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
         .await
     {
         Ok(Some(turned)) => turned,
-        Ok(None) => return answer_ephemeral(http, click, messages.unknown_button.clone()).await,
+        Ok(None) => {
+            return answer_ephemeral(bot, http, click, messages.unknown_button.clone()).await
+        }
         // Another click or a typed answer saved first: this one changed nothing.
         Err(StoreError::Conflict) => {
             info!("click lost a race; already answered");
-            return answer_ephemeral(http, click, messages.already_answered.clone()).await;
+            return answer_ephemeral(bot, http, click, messages.already_answered.clone()).await;
         }
         Err(err) => {
             warn!("could not save the click: {err}");
-            return answer_ephemeral(http, click, messages.try_again.clone()).await;
+            return answer_ephemeral(bot, http, click, messages.try_again.clone()).await;
         }
     };
     if let Some(reply) = &turned.reply {
@@ -74,7 +80,7 @@ pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
         let text = messages
             .missing_permissions
             .replace("{permissions}", missing);
-        answer_ephemeral(http, click, text).await;
+        answer_ephemeral(bot, http, click, text).await;
     }
 }
 
@@ -107,8 +113,8 @@ fn may_answer(bot: &Bot, record: &Record, click: &ComponentInteraction) -> bool 
     })
 }
 
-async fn answer_ephemeral(http: &Http, click: &ComponentInteraction, text: String) {
-    if let Err(err) = act::ephemeral(http, click, text).await {
+async fn answer_ephemeral(bot: &Bot, http: &Http, click: &ComponentInteraction, text: String) {
+    if let Err(err) = act::ephemeral(&bot.walkthroughs.metrics, http, click, text).await {
         warn!("could not answer the click: {err}");
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serenity::all::{
     Command, Context, CreateCommand, EventHandler, GuildChannel, GuildId, InstallationContext,
-    Interaction, InteractionContext, Message, PartialGuildChannel, Ready,
+    Interaction, InteractionContext, Message, PartialGuildChannel, Ready, ResumedEvent,
 };
 use serenity::async_trait;
 use tracing::{info, info_span, warn, Instrument};
@@ -44,6 +44,10 @@ fn command() -> CreateCommand {
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+        if !self.bot.first_ready(ctx.shard_id.0) {
+            // A shard identifying again (its session could not be resumed).
+            self.bot.metrics().reconnected();
+        }
         // Bulk overwrite: registering is idempotent, however often the bot restarts.
         let guilds = &self.bot.config.discord.guilds;
         if guilds.is_empty() {
@@ -59,6 +63,11 @@ impl EventHandler for Handler {
                 Err(err) => warn!(%guild, "could not register /{COMMAND}: {err}"),
             }
         }
+    }
+
+    async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
+        info!("gateway session resumed");
+        self.bot.metrics().reconnected();
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {

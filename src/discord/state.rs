@@ -10,6 +10,7 @@ use serenity::all::ChannelId;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::conversation::IdlePolicy;
+use crate::metrics::{CountingStore, Metrics};
 use crate::script::Script;
 use crate::walkthrough::Walkthroughs;
 
@@ -24,6 +25,8 @@ pub struct Bot {
     archived: Mutex<HashSet<ChannelId>>,
     /// False once Discord refused the Message Content intent: buttons only.
     pub typed_answers: AtomicBool,
+    /// Shards that have had their first READY: another one is a reconnect.
+    ready_shards: Mutex<HashSet<u32>>,
 }
 
 impl Bot {
@@ -39,12 +42,35 @@ impl Bot {
             close_after: config.idle_close.0,
         };
         let default_locale = config.default_locale.clone();
+        let metrics = Arc::new(Metrics::new());
+        if let Some(source) = scripts.iter().find(|s| s.locale == default_locale) {
+            metrics.set_build(source.hash.to_string());
+        }
+        // Every store error is counted, whoever meets it.
+        let store = Arc::new(CountingStore {
+            inner: store,
+            metrics: metrics.clone(),
+        });
+        let walkthroughs =
+            Walkthroughs::new(store, scripts, default_locale, idle, clock).with_metrics(metrics);
         Bot {
             config,
-            walkthroughs: Walkthroughs::new(store, scripts, default_locale, idle, clock),
+            walkthroughs,
             archived: Mutex::new(HashSet::new()),
             typed_answers: AtomicBool::new(true),
+            ready_shards: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Notes a READY from `shard`; true if it is the shard's first.
+    pub fn first_ready(&self, shard: u32) -> bool {
+        self.ready_shards
+            .lock()
+            .map_or(true, |mut shards| shards.insert(shard))
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.walkthroughs.metrics
     }
 
     pub fn script(&self, locale: &str) -> &Script {

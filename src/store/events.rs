@@ -40,6 +40,18 @@ impl EventKind {
             .map_or("unknown", |(_, name)| name)
     }
 
+    /// Whether the event ends a walkthrough (its outcome).
+    pub fn is_outcome(self) -> bool {
+        matches!(
+            self,
+            EventKind::Fixed
+                | EventKind::HandedOff
+                | EventKind::IdleClosed
+                | EventKind::ThreadDeleted
+                | EventKind::NotDelivered
+        )
+    }
+
     pub fn parse(text: &str) -> Option<EventKind> {
         Self::ALL
             .iter()

@@ -166,6 +166,12 @@ impl SessionStore for MemoryStore {
         Ok(open.map(|r| r.record.thread).collect())
     }
 
+    async fn count_open(&self) -> Result<usize, StoreError> {
+        let inner = self.inner();
+        let open = inner.rows.values();
+        Ok(open.filter(|r| r.record.session.phase.is_open()).count())
+    }
+
     async fn append_all(&self, events: &[Event]) -> Result<(), StoreError> {
         self.inner().events.extend_from_slice(events);
         Ok(())

@@ -105,6 +105,8 @@ pub trait SessionStore: Send + Sync {
     async fn retry_at(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError>;
     /// The threads of every open walkthrough: the channels where typed text may be an answer.
     async fn open_threads(&self) -> Result<Vec<ThreadId>, StoreError>;
+    /// How many walkthroughs are open, in every guild; also the readiness check's query.
+    async fn count_open(&self) -> Result<usize, StoreError>;
     /// Appends events, all in one transaction.
     async fn append_all(&self, events: &[Event]) -> Result<(), StoreError>;
     async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError>;

@@ -387,6 +387,14 @@ impl SessionStore for SqlStore {
         Ok(threads.collect())
     }
 
+    async fn count_open(&self) -> Result<usize, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS open FROM sessions WHERE is_open")
+            .fetch_one(&self.pool)
+            .await?;
+        let open: i64 = row.try_get("open")?;
+        Ok(usize::try_from(open).unwrap_or(0))
+    }
+
     async fn append_all(&self, events: &[Event]) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());

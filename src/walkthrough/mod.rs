@@ -32,6 +32,7 @@ use crate::clock::Clock;
 use crate::conversation::{CloseReason, Engine, IdlePolicy, Input, Rejection, Reply, Timestamp};
 use crate::crash::{self, Point};
 use crate::ids::{MessageId, ThreadId};
+use crate::metrics::{Metrics, Via};
 use crate::script::Script;
 use crate::store::{Owed, Record, SessionStore, Shown, StoreError};
 
@@ -113,6 +114,8 @@ pub struct Walkthroughs {
     open_threads: Mutex<HashSet<ThreadId>>,
     /// When the sweep may try a walkthrough again whose owed effect failed.
     retry: Mutex<sweep::Backoff>,
+    /// Counted from the events each turn records.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Walkthroughs {
@@ -134,7 +137,14 @@ impl Walkthroughs {
             people: locks::Locks::new(),
             open_threads: Mutex::new(HashSet::new()),
             retry: Mutex::new(sweep::Backoff::default()),
+            metrics: Arc::new(Metrics::new()),
         }
+    }
+
+    /// Counts into `metrics` (the front-end's, which it serves) instead of a private set.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Walkthroughs {
+        self.metrics = metrics;
+        self
     }
 
     /// The script for a Discord locale ("en-US" → "en"), else the default one.
@@ -293,7 +303,15 @@ impl Walkthroughs {
         }
         .or(failure_before);
         self.note(&record, failure.as_ref()).await;
-        self.record_events(&events).await;
+        if matches!(reply, Reply::ReAsk { .. }) {
+            self.metrics.reasked();
+        }
+        let via = match origin {
+            Origin::Click => Some(Via::Button),
+            Origin::Typed => Some(Via::Text),
+            Origin::Timer => None,
+        };
+        self.record_events(&events, via).await;
         Ok(Some(Turned {
             reply: Some(reply),
             record,
@@ -397,7 +415,7 @@ impl Walkthroughs {
                 info!(thread = %record.thread, ?reason, "walkthrough closed");
                 self.track(record);
                 let events = crate::store::events_for(record, &reply, shown_before.as_ref(), now);
-                self.record_events(&events).await;
+                self.record_events(&events, None).await;
             }
             Err(err) => warn!(thread = %record.thread, "could not close a walkthrough: {err}"),
         }
@@ -426,7 +444,8 @@ impl Walkthroughs {
 
     /// Records events, after the person has been answered: the history is for the report,
     /// and a failure there loses a statistic, never an answer.
-    async fn record_events(&self, events: &[crate::store::Event]) {
+    async fn record_events(&self, events: &[crate::store::Event], via: Option<Via>) {
+        self.metrics.record(events, via);
         if let Err(err) = self.store.append_all(events).await {
             warn!("could not record events: {err}");
         }

@@ -113,7 +113,7 @@ impl Walkthroughs {
         info!(%thread, "walkthrough opened");
         self.track(&record);
         let events = crate::store::events_for(&record, &reply, None, now);
-        self.record_events(&events).await;
+        self.record_events(&events, None).await;
         crate::crash::point(crate::crash::Point::AfterInsert);
         match self.settle(&mut record, out).await {
             None => Ok(Opened::New(thread)),

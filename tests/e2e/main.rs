@@ -10,6 +10,7 @@ mod faults;
 mod harness;
 mod locales;
 mod logs;
+mod ops;
 mod postgres;
 mod races;
 mod scale;
