@@ -1,4 +1,5 @@
-//! The engine's speed targets: one transition ≤ 5 µs; loading + validating the script ≤ 5 ms.
+//! The engine's speed targets: one transition ≤ 5 µs; loading + validating the script ≤ 5 ms;
+//! and what counting a click into the metrics adds to it.
 //!
 //! Run: `cargo bench --bench engine`. Figures go to BENCHMARKS.md.
 
@@ -84,11 +85,42 @@ fn loading(c: &mut Criterion) {
     group.finish();
 }
 
+/// What the metrics add to a click: its events counted, its acknowledgement timed; and one
+/// scrape of `/metrics` (without the store's count).
+fn metrics(c: &mut Criterion) {
+    use backup_help_bot::ids::{GuildId, ThreadId};
+    use backup_help_bot::metrics::{Metrics, Via};
+    use backup_help_bot::store::{Event, EventKind};
+    let event = |kind| Event {
+        at: Timestamp(0),
+        guild: GuildId::new(1).expect("not 0"),
+        thread: ThreadId::new(2).expect("not 0"),
+        owner: OwnerId::new(3).expect("not 0"),
+        kind,
+        step: Some("wifi".into()),
+        locale: Some("en".into()),
+    };
+    let click = [event(EventKind::Answered), event(EventKind::StepShown)];
+    let m = Metrics::new();
+    m.set_build("0123456789abcdef".into());
+    let mut group = c.benchmark_group("metrics");
+    group.bench_function("count_a_click", |b| {
+        b.iter(|| {
+            m.record(black_box(&click), Some(Via::Button));
+            m.acknowledged(black_box(std::time::Duration::from_millis(40)));
+        })
+    });
+    group.bench_function("encode_a_scrape", |b| {
+        b.iter(|| black_box(m.encode(Some(12))))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(500))
         .measurement_time(std::time::Duration::from_secs(3));
-    targets = transitions, loading
+    targets = transitions, loading, metrics
 }
 criterion_main!(benches);

@@ -53,6 +53,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: StatsFormat,
     },
+    /// Print the URL that invites the bot to a server, asking for exactly the permissions it
+    /// checks. Without --application-id, asks Discord (with DISCORD_TOKEN) for the id.
+    Invite {
+        /// The application id (Developer Portal → General Information).
+        #[arg(long, value_name = "ID")]
+        application_id: Option<u64>,
+        /// The config file, for `api_url`; read only without --application-id.
+        #[arg(long, value_name = "FILE", default_value = "config.ron")]
+        config: PathBuf,
+    },
+    /// Check the deployment: config, scripts, store, token, intents, and in every server of
+    /// `guilds` the bot's membership, command, roles and channel permissions. One line per
+    /// check; exit 0 when all pass, 1 otherwise.
+    Doctor {
+        /// The config file (see config.example.ron).
+        #[arg(long, value_name = "FILE", default_value = "config.ron")]
+        config: PathBuf,
+    },
     /// Run the Discord bot. The token comes from the environment variable DISCORD_TOKEN.
     Run {
         /// The config file (see config.example.ron).
@@ -100,6 +118,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Check { dir, json } => check(&dir, json),
         Command::Run { config } => run_bot(&config),
+        Command::Invite {
+            application_id,
+            config,
+        } => invite(application_id, &config),
+        Command::Doctor { config } => doctor(&config),
         Command::Stats {
             config,
             since,
@@ -213,6 +236,47 @@ fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
         writeln!(out, "OK: {} script(s) in {}", scripts.len(), dir.display())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn invite(application_id: Option<u64>, config_path: &Path) -> anyhow::Result<ExitCode> {
+    let id = match application_id {
+        Some(id) => id,
+        None => {
+            let token = Token::from_env().context("without --application-id")?;
+            let config = Config::load(config_path)?;
+            let http = crate::discord::http(&config, &token);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            let app = runtime
+                .block_on(http.get_current_application_info())
+                .context("asking Discord for the application id (or pass --application-id)")?;
+            app.id.get()
+        }
+    };
+    println!("{}", crate::discord::opening::invite_url(id));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn doctor(config_path: &Path) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let lines = runtime.block_on(crate::doctor::run(config_path));
+    let mut out = io::stdout().lock();
+    for line in &lines {
+        writeln!(out, "{line}")?;
+    }
+    let failed = lines.iter().filter(|l| !l.ok).count();
+    if failed == 0 {
+        writeln!(out, "all {} checks passed", lines.len())?;
+        Ok(ExitCode::SUCCESS)
+    } else {
+        writeln!(out, "{failed} of {} checks failed", lines.len())?;
+        Ok(ExitCode::FAILURE)
+    }
 }
 
 /// Exit code for a missing token, distinct from other failures so scripts can tell.

@@ -17,7 +17,8 @@
 //! - [`store`]: walkthroughs in SQLite or PostgreSQL, saved with compare-and-swap, with
 //!   what each still owes the person (the outbox). [`stats`]: the drop-off report.
 //! - [`config`]: the operator's `config.ron`, and the token from the environment.
-//!   [`ops`]: the operators' HTTP endpoint; [`metrics`]: what it serves at `/metrics`.
+//!   [`ops`]: the operators' HTTP endpoint; [`metrics`]: what it serves at `/metrics`;
+//!   [`doctor`]: the deployment self-check.
 //! - [`graph`]: the script as a Mermaid flowchart. [`view`]: what a step and a summary
 //!   render into, shared by every front-end.
 //! - [`conversation`]: **the core**, a pure state machine
@@ -35,6 +36,7 @@ pub mod config;
 pub mod conversation;
 pub mod crash;
 pub mod discord;
+pub mod doctor;
 pub mod graph;
 pub mod ids;
 pub mod layout;

@@ -330,3 +330,29 @@ fn every_subcommand_has_help() {
         assert!(text(&out.stdout).contains("--responses"), "{sub}");
     }
 }
+
+#[test]
+fn invite_prints_the_readme_url_with_the_permissions_the_bot_checks() {
+    let out = run(&["invite", "--application-id", "123456789012345678"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let url = text(&out.stdout).trim().to_string();
+    let bits = backup_help_bot::discord::opening::INVITE_PERMISSIONS.bits();
+    assert_eq!(
+        url,
+        format!(
+            "https://discord.com/oauth2/authorize?client_id=123456789012345678\
+             &scope=bot%20applications.commands&permissions={bits}"
+        )
+    );
+    let readme = common::read(&common::root().join("README.md"));
+    let documented = url.replace("123456789012345678", "APP_ID");
+    assert!(readme.contains(&documented), "README lacks {documented}");
+    assert!(
+        readme.contains(&format!("`{bits}` is ")),
+        "README explains {bits}"
+    );
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needed in backup_help_bot::discord::opening::PERMISSIONS {
+        assert!(flat.contains(needed.name), "README names {}", needed.name);
+    }
+}

@@ -191,6 +191,50 @@ impl FakeDiscord {
         self.shared.lock().users.insert(id, user);
     }
 
+    /// Adds a role to `guild` with the permission bits `permissions`.
+    pub fn add_role(&self, guild: u64, role: u64, name: &str, permissions: u64) {
+        let mut world = self.shared.lock();
+        let role = world::Role {
+            id: role,
+            name: name.to_string(),
+            permissions,
+        };
+        world.roles.entry(guild).or_default().push(role);
+    }
+
+    /// Sets what @everyone may do in `guild` (every permission by default).
+    pub fn set_everyone_permissions(&self, guild: u64, permissions: u64) {
+        let mut world = self.shared.lock();
+        let roles = world.roles.entry(guild).or_default();
+        if let Some(everyone) = roles.iter_mut().find(|r| r.id == guild) {
+            everyone.permissions = permissions;
+        }
+    }
+
+    /// Gives the bot's member `role`.
+    pub fn give_bot_role(&self, role: u64) {
+        let mut world = self.shared.lock();
+        if let Some(bot) = world.users.get_mut(&world::APP_ID) {
+            bot.roles.push(role);
+        }
+    }
+
+    /// Adds a permission overwrite to `channel`.
+    pub fn add_overwrite(&self, channel: u64, overwrite: world::Overwrite) {
+        let mut world = self.shared.lock();
+        world.overwrites.entry(channel).or_default().push(overwrite);
+    }
+
+    /// Sets the application's flags (e.g. without the Message Content intent: 0).
+    pub fn set_app_flags(&self, flags: u64) {
+        self.shared.lock().app_flags = flags;
+    }
+
+    /// The bot is removed from `guild`: its REST routes answer 403 Missing Access.
+    pub fn remove_bot_from(&self, guild: u64) {
+        self.shared.lock().left.insert(guild);
+    }
+
     /// Sets `user`'s client language, sent as `locale` with their interactions.
     pub fn set_locale(&self, user: u64, locale: &str) {
         self.shared.lock().locales.insert(user, locale.to_string());

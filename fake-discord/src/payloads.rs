@@ -34,6 +34,89 @@ pub fn member(u: &User) -> Value {
     })
 }
 
+/// A guild's roles, as Discord lists them.
+pub fn roles(world: &World, guild: u64) -> Vec<Value> {
+    let roles = world
+        .roles
+        .get(&guild)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    roles
+        .iter()
+        .enumerate()
+        .map(|(position, r)| {
+            json!({
+                "id": r.id.to_string(),
+                "name": r.name,
+                "color": 0,
+                "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+                "hoist": false,
+                "position": position,
+                "permissions": r.permissions.to_string(),
+                "managed": false,
+                "mentionable": false,
+                "flags": 0,
+            })
+        })
+        .collect()
+}
+
+/// GET /guilds/{id}: the guild without its members, channels and other gateway-only parts.
+pub fn partial_guild(world: &World, guild: u64) -> Value {
+    let mut value = guild_create(world, guild, 0, 250);
+    if let Some(object) = value.as_object_mut() {
+        for key in [
+            "joined_at",
+            "large",
+            "unavailable",
+            "member_count",
+            "voice_states",
+            "members",
+            "channels",
+            "threads",
+            "presences",
+            "stage_instances",
+            "guild_scheduled_events",
+        ] {
+            object.remove(key);
+        }
+    }
+    value
+}
+
+/// A channel with its permission overwrites, as GET /guilds/{id}/channels lists it.
+pub fn channel_with_overwrites(world: &World, c: &Channel) -> Value {
+    let mut value = channel(c);
+    let overwrites = world
+        .overwrites
+        .get(&c.id)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    value["permission_overwrites"] = overwrites
+        .iter()
+        .map(|o| {
+            json!({"id": o.id.to_string(), "type": o.kind,
+                   "allow": o.allow.to_string(), "deny": o.deny.to_string()})
+        })
+        .collect();
+    value
+}
+
+/// GET /oauth2/applications/@me.
+pub fn application(world: &World) -> Value {
+    json!({
+        "id": APP_ID.to_string(),
+        "name": "backup-help-bot",
+        "icon": null,
+        "description": "",
+        "bot_public": true,
+        "bot_require_code_grant": false,
+        "verify_key": "0".repeat(64),
+        "team": null,
+        "flags": world.app_flags,
+    })
+}
+
 pub fn channel(c: &Channel) -> Value {
     let mut value = json!({
         "id": c.id.to_string(),
@@ -177,18 +260,7 @@ pub fn guild_create(world: &World, guild: u64, intents: u64, large_threshold: u6
         "features": [],
         "emojis": [],
         "stickers": [],
-        "roles": [{
-            "id": guild.to_string(),
-            "name": "@everyone",
-            "color": 0,
-            "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
-            "hoist": false,
-            "position": 0,
-            "permissions": ALL_PERMISSIONS,
-            "managed": false,
-            "mentionable": false,
-            "flags": 0,
-        }],
+        "roles": roles(world, guild),
         "joined_at": TIMESTAMP,
         "large": member_count as u64 > large_threshold,
         "unavailable": false,

@@ -39,6 +39,49 @@ pub fn route(shared: &Shared, world: &mut World, r: &Request) -> Option<Answer> 
             edit_message(shared, world, r, id(channel)?, id(message)?)
         }
         ("PATCH", ["channels", channel]) => edit_channel(shared, world, r, id(channel)?),
+        ("GET", ["users", "@me"]) => match world.users.get(&APP_ID) {
+            Some(bot) => Answer::json(200, payloads::user(bot)),
+            None => Answer::error(401, 0, "401: Unauthorized"),
+        },
+        ("GET", ["oauth2", "applications", "@me"]) => {
+            Answer::json(200, payloads::application(world))
+        }
+        ("GET", ["guilds", guild]) => match member_guild(world, id(guild)?) {
+            Some(g) => Answer::json(200, payloads::partial_guild(world, g)),
+            None => Answer::error(403, 50001, "Missing Access"),
+        },
+        ("GET", ["guilds", guild, "members", user]) => {
+            let user = world.users.get(&id(user)?);
+            match (member_guild(world, id(guild)?), user) {
+                (Some(_), Some(u)) => Answer::json(200, payloads::member(u)),
+                (None, _) => Answer::error(403, 50001, "Missing Access"),
+                (Some(_), None) => Answer::error(404, 10007, "Unknown Member"),
+            }
+        }
+        ("GET", ["guilds", guild, "channels"]) => match member_guild(world, id(guild)?) {
+            Some(g) => {
+                let channels: Vec<Value> = world
+                    .channels
+                    .values()
+                    .filter(|c| c.guild == Some(g) && !c.is_thread())
+                    .map(|c| payloads::channel_with_overwrites(world, c))
+                    .collect();
+                Answer::json(200, Value::Array(channels))
+            }
+            None => Answer::error(403, 50001, "Missing Access"),
+        },
+        ("GET", ["applications", app, "guilds", guild, "commands"]) => {
+            if *app != APP_ID.to_string() {
+                return Some(Answer::error(404, 10002, "Unknown Application"));
+            }
+            match member_guild(world, id(guild)?) {
+                Some(g) => {
+                    let list = world.commands.get(&Some(g)).cloned();
+                    Answer::json(200, list.unwrap_or_else(|| json!([])))
+                }
+                None => Answer::error(403, 50001, "Missing Access"),
+            }
+        }
         ("GET", ["channels", channel]) => match world.channels.get(&id(channel)?) {
             Some(c) => Answer::json(200, payloads::channel(c)),
             None => Answer::error(404, 10003, "Unknown Channel"),
@@ -46,6 +89,11 @@ pub fn route(shared: &Shared, world: &mut World, r: &Request) -> Option<Answer> 
         _ => return None,
     };
     Some(answer)
+}
+
+/// `guild`, if it exists and the bot is in it.
+fn member_guild(world: &World, guild: u64) -> Option<u64> {
+    (world.guilds.contains(&guild) && !world.left.contains(&guild)).then_some(guild)
 }
 
 fn body<'a>(world: &mut World, r: &'a Request) -> Option<&'a Value> {

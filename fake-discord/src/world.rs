@@ -30,6 +30,28 @@ pub struct User {
     pub roles: Vec<u64>,
 }
 
+/// A guild role; the @everyone role's id is the guild's.
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub id: u64,
+    pub name: String,
+    pub permissions: u64,
+}
+
+/// A channel's permission overwrite for a role (`kind` 0) or a member (`kind` 1).
+#[derive(Debug, Clone)]
+pub struct Overwrite {
+    pub id: u64,
+    pub kind: u8,
+    pub allow: u64,
+    pub deny: u64,
+}
+
+/// Every permission bit Discord defines today.
+pub const ALL_PERMISSION_BITS: u64 = 2_251_799_813_685_247;
+/// The application flag saying the Message Content intent is enabled.
+pub const GATEWAY_MESSAGE_CONTENT: u64 = 1 << 19;
+
 /// The shard Discord sends a guild's events to.
 pub fn shard_of(guild: u64, total: u64) -> u64 {
     (guild >> 22) % total.max(1)
@@ -146,6 +168,14 @@ pub struct World {
     pub locales: BTreeMap<u64, String>,
     /// Each guild's language (`guild_locale`); "en-US" if unset.
     pub guild_locales: BTreeMap<u64, String>,
+    /// Each guild's roles, @everyone first (every permission, unless a test changes it).
+    pub roles: BTreeMap<u64, Vec<Role>>,
+    /// Channels' permission overwrites.
+    pub overwrites: BTreeMap<u64, Vec<Overwrite>>,
+    /// The application's flags (the Message Content intent is on unless a test says not).
+    pub app_flags: u64,
+    /// Guilds the bot was removed from: their REST routes answer as to a stranger.
+    pub left: std::collections::BTreeSet<u64>,
     next_id: u64,
 }
 
@@ -153,6 +183,7 @@ impl World {
     pub fn new() -> World {
         let mut world = World {
             next_id: 10_000,
+            app_flags: GATEWAY_MESSAGE_CONTENT,
             ..World::default()
         };
         for (id, name, bot) in [
@@ -174,6 +205,12 @@ impl World {
     /// Adds a guild with a text channel called "support".
     pub fn add_guild(&mut self, guild: u64, support_channel: u64) {
         self.guilds.push(guild);
+        let everyone = Role {
+            id: guild,
+            name: "@everyone".into(),
+            permissions: ALL_PERMISSION_BITS,
+        };
+        self.roles.insert(guild, vec![everyone]);
         let channel = Channel {
             id: support_channel,
             guild: Some(guild),

@@ -21,7 +21,8 @@ use crate::conversation::Input;
 use crate::script::Script;
 use crate::walkthrough::Origin;
 
-fn http(config: &Config, token: &Token) -> Http {
+/// The REST client for `config`: Discord itself, or the `api_url` proxy.
+pub fn http(config: &Config, token: &Token) -> Http {
     let mut builder = HttpBuilder::new(token.expose());
     if let Some(url) = &config.discord.api_url {
         // Serenity's rate limiter always talks to discord.com; a proxy needs it off.

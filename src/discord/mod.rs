@@ -19,5 +19,6 @@ mod ratelimits;
 pub mod render;
 mod state;
 
-pub use bot::run;
+pub use bot::{http, run};
+pub use handler::COMMAND;
 pub use state::Bot;

@@ -8,43 +8,108 @@ use crate::config::ThreadKind;
 /// Discord's limit for a channel or thread name.
 pub const THREAD_NAME_MAX: usize = 100;
 
-/// What the invite link asks for: enough to open threads, post steps with embeds and link
-/// buttons, add the person, and archive or unarchive the thread.
-pub const INVITE_PERMISSIONS: Permissions = Permissions::VIEW_CHANNEL
-    .union(Permissions::SEND_MESSAGES)
-    .union(Permissions::SEND_MESSAGES_IN_THREADS)
-    .union(Permissions::CREATE_PRIVATE_THREADS)
-    .union(Permissions::CREATE_PUBLIC_THREADS)
-    .union(Permissions::MANAGE_THREADS)
-    .union(Permissions::EMBED_LINKS)
-    .union(Permissions::READ_MESSAGE_HISTORY);
+/// A permission the bot uses in the channels where people run `/backup-help`.
+#[derive(Debug, Clone, Copy)]
+pub struct Needed {
+    pub permission: Permissions,
+    /// As Discord's server settings name it.
+    pub name: &'static str,
+    /// Needed only with this kind of thread; `None` = always.
+    pub only_for: Option<ThreadKind>,
+    /// What it is for, in `doctor`'s and the README's words.
+    pub why: &'static str,
+}
+
+/// Every permission the bot uses: the one list behind the invite's permission integer, the
+/// check at `/backup-help` and `doctor`'s check of every channel.
+pub const PERMISSIONS: [Needed; 8] = [
+    Needed {
+        permission: Permissions::VIEW_CHANNEL,
+        name: "View Channel",
+        only_for: None,
+        why: "see the channel where /backup-help is used, and its threads",
+    },
+    Needed {
+        permission: Permissions::SEND_MESSAGES,
+        name: "Send Messages",
+        only_for: None,
+        why: "write in the channel the threads open from",
+    },
+    Needed {
+        permission: Permissions::SEND_MESSAGES_IN_THREADS,
+        name: "Send Messages in Threads",
+        only_for: None,
+        why: "post the steps in the thread and add the person to it",
+    },
+    Needed {
+        permission: Permissions::CREATE_PRIVATE_THREADS,
+        name: "Create Private Threads",
+        only_for: Some(ThreadKind::Private),
+        why: "open a private thread for each person (thread: Private)",
+    },
+    Needed {
+        permission: Permissions::CREATE_PUBLIC_THREADS,
+        name: "Create Public Threads",
+        only_for: Some(ThreadKind::Public),
+        why: "open a public thread for each person (thread: Public)",
+    },
+    Needed {
+        permission: Permissions::MANAGE_THREADS,
+        name: "Manage Threads",
+        only_for: None,
+        why: "archive a walkthrough's thread when it ends, and unarchive it to post",
+    },
+    Needed {
+        permission: Permissions::EMBED_LINKS,
+        name: "Embed Links",
+        only_for: None,
+        why: "show each step as an embed with its links",
+    },
+    Needed {
+        permission: Permissions::READ_MESSAGE_HISTORY,
+        name: "Read Message History",
+        only_for: None,
+        why: "read the thread's earlier messages, whose buttons it updates",
+    },
+];
+
+/// What the invite link asks for: every permission in [`PERMISSIONS`], for either kind of
+/// thread, so the operator can switch kinds without inviting the bot again.
+pub const INVITE_PERMISSIONS: Permissions = {
+    let mut all = Permissions::empty();
+    let mut i = 0;
+    while i < PERMISSIONS.len() {
+        all = all.union(PERMISSIONS[i].permission);
+        i += 1;
+    }
+    all
+};
+
+/// The invite URL for the application `application_id`.
+pub fn invite_url(application_id: u64) -> String {
+    format!(
+        "https://discord.com/oauth2/authorize?client_id={application_id}\
+         &scope=bot%20applications.commands&permissions={}",
+        INVITE_PERMISSIONS.bits()
+    )
+}
+
+/// The permissions the bot needs for `thread`, in [`PERMISSIONS`]' order.
+pub fn needed_for(thread: ThreadKind) -> impl Iterator<Item = &'static Needed> {
+    PERMISSIONS
+        .iter()
+        .filter(move |n| n.only_for.is_none_or(|kind| kind == thread))
+}
 
 /// The permissions the bot lacks in the channel to open a walkthrough there, named as
 /// Discord's server settings name them. Empty when all is well.
 pub fn missing_permissions(have: Permissions, thread: ThreadKind) -> Vec<&'static str> {
-    let create = match thread {
-        ThreadKind::Private => (
-            Permissions::CREATE_PRIVATE_THREADS,
-            "Create Private Threads",
-        ),
-        ThreadKind::Public => (Permissions::CREATE_PUBLIC_THREADS, "Create Public Threads"),
-    };
-    let needed = [
-        (Permissions::VIEW_CHANNEL, "View Channel"),
-        create,
-        (
-            Permissions::SEND_MESSAGES_IN_THREADS,
-            "Send Messages in Threads",
-        ),
-        (Permissions::EMBED_LINKS, "Embed Links"),
-    ];
     if have.contains(Permissions::ADMINISTRATOR) {
         return Vec::new();
     }
-    needed
-        .into_iter()
-        .filter(|(permission, _)| !have.contains(*permission))
-        .map(|(_, name)| name)
+    needed_for(thread)
+        .filter(|n| !have.contains(n.permission))
+        .map(|n| n.name)
         .collect()
 }
 
@@ -71,9 +136,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_invite_asks_for_the_documented_permission_integer() {
-        // README "Going live on Discord" quotes this number in the invite URL.
+    fn the_invite_asks_for_the_permissions_of_the_list() {
         assert_eq!(INVITE_PERMISSIONS.bits(), 395_137_076_224);
+        let url = invite_url(42);
+        assert!(url.ends_with("&permissions=395137076224"), "{url}");
+        assert!(
+            url.contains("client_id=42&scope=bot%20applications.commands"),
+            "{url}"
+        );
     }
 
     #[test]
@@ -92,7 +162,8 @@ mod tests {
         assert!(missing_permissions(Permissions::ADMINISTRATOR, ThreadKind::Private).is_empty());
         assert_eq!(
             missing_permissions(Permissions::empty(), ThreadKind::Private).len(),
-            4
+            7,
+            "every permission but the public-thread one"
         );
     }
 

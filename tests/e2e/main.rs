@@ -5,6 +5,7 @@ mod binary;
 mod cases;
 mod chaos;
 mod crashes;
+mod doctor;
 mod edges;
 mod faults;
 mod harness;
