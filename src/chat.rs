@@ -11,13 +11,14 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::clock::SystemClock;
-use crate::conversation::{IdlePolicy, Input, Phase, LOCAL_OWNER};
+use crate::clock::{Clock, SystemClock};
+use crate::conversation::{IdlePolicy, Input, Phase, Timestamp, LOCAL_OWNER};
 use crate::ids::{GuildId, MessageId, ThreadId};
-use crate::script::{Script, Step};
+use crate::script::{Live, Script, Step};
+use crate::status::Report;
 use crate::store::{MemoryStore, Record};
 use crate::view;
-use crate::walkthrough::{Effect, EffectError, Origin, Outlet, Walkthroughs};
+use crate::walkthrough::{Effect, EffectError, LiveStatus, Origin, Outlet, Walkthroughs};
 
 /// How a terminal walk ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,20 +36,33 @@ const HERE: (GuildId, ThreadId) = match (GuildId::new(1), ThreadId::new(1)) {
 };
 
 /// Runs one walk through `script`, reading answers from `input` until an ending or EOF.
-pub fn run(script: Script, input: impl BufRead, mut out: impl Write) -> io::Result<ChatEnd> {
+/// `status` is Apple's System Status for the status step (`None`: offline, the step as
+/// written).
+pub fn run(
+    script: Script,
+    input: impl BufRead,
+    mut out: impl Write,
+    status: Option<Arc<dyn LiveStatus>>,
+) -> io::Result<ChatEnd> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let locale = script.locale.clone();
-    let walks = Walkthroughs::new(
+    let mut walks = Walkthroughs::new(
         Arc::new(MemoryStore::new()),
         vec![script],
         locale.clone(),
         IdlePolicy::default(),
         Arc::new(SystemClock),
     );
+    if let Some(status) = &status {
+        walks = walks.with_status(status.clone());
+    }
     let script = walks.script(&locale);
-    let screen = Screen::default();
+    let screen = Screen {
+        status,
+        ..Screen::default()
+    };
     writeln!(out, "{}", script.name)?;
     let (guild, thread) = HERE;
     let opened = runtime.block_on(walks.open(guild, LOCAL_OWNER, &locale, None, &screen));
@@ -66,6 +80,7 @@ pub fn run(script: Script, input: impl BufRead, mut out: impl Write) -> io::Resu
         let turned = runtime.block_on(turn).map_err(io::Error::other)?;
         screen.show(&mut out)?;
         match turned.map(|t| t.record.session.phase) {
+            // Resolved, or waiting for Apple: either way the walk is over.
             Some(Phase::Resolved(_)) => return Ok(ChatEnd::Resolved),
             Some(Phase::HandedOff(_)) => return Ok(ChatEnd::HandedOff),
             _ => {}
@@ -78,9 +93,17 @@ pub fn run(script: Script, input: impl BufRead, mut out: impl Write) -> io::Resu
 struct Screen {
     text: Mutex<String>,
     posted: Mutex<u64>,
+    status: Option<Arc<dyn LiveStatus>>,
 }
 
 impl Screen {
+    async fn report_for(&self, script: &Script, step: &Step) -> Option<Report> {
+        match &self.status {
+            Some(status) if script.shows_apple_status(&step.id) => status.report().await,
+            _ => None,
+        }
+    }
+
     fn show(&self, out: &mut impl Write) -> io::Result<()> {
         let text = std::mem::take(&mut *self.text.lock().unwrap_or_else(|p| p.into_inner()));
         out.write_all(text.as_bytes())
@@ -103,13 +126,15 @@ impl Outlet for Screen {
         match effect {
             Effect::PostStep(step) => {
                 if let Some(step) = script.step(step) {
-                    show_step(script, step, &mut text);
+                    let report = self.report_for(script, step).await;
+                    show_step(script, step, report.as_ref(), &mut text);
                 }
             }
             Effect::PostReAsk { step, .. } => {
                 text.push_str(&format!("\n{}\n", script.messages.not_understood));
                 if let Some(step) = script.step(step) {
-                    show_choices(step, &mut text);
+                    let report = self.report_for(script, step).await;
+                    show_choices(step, live(report.as_ref()), &mut text);
                 }
             }
             Effect::PostResolved(ending) | Effect::PostHandOff(ending) => {
@@ -137,19 +162,41 @@ impl Outlet for Screen {
     }
 }
 
-fn show_step(script: &Script, step: &Step, out: &mut String) {
+fn show_step(script: &Script, step: &Step, report: Option<&Report>, out: &mut String) {
     out.push_str(&format!("\n== {} ==\n", step.title));
-    out.push_str(&format!("{}\n", plain(&view::step_description(step))));
+    let now = SystemClock.now();
+    let ago = move |at: Timestamp| ago(now, at);
+    let description = view::step_description_live(script, step, report, &ago);
+    out.push_str(&format!("{}\n", plain(&description)));
     for link in &step.links {
         out.push_str(&format!("  ({}: {})\n", link.label, link.url));
     }
-    show_choices(step, out);
+    show_choices(step, live(report), out);
     out.push_str(&format!("{}\n", plain(&script.messages.typing_hint)));
 }
 
-fn show_choices(step: &Step, out: &mut String) {
+fn live(report: Option<&Report>) -> Live {
+    Live {
+        apple_problem: report.is_some_and(Report::has_problem),
+    }
+}
+
+fn show_choices(step: &Step, live: Live, out: &mut String) {
     for (i, choice) in step.choices.iter().enumerate() {
-        out.push_str(&format!("  [{}] {}\n", i + 1, choice.label));
+        if choice.offered(live) {
+            out.push_str(&format!("  [{}] {}\n", i + 1, choice.label));
+        }
+    }
+}
+
+/// A time as a terminal shows it: how long ago, roughly.
+fn ago(now: Timestamp, at: Timestamp) -> String {
+    let minutes = now.since(at).as_secs() / 60;
+    match minutes {
+        0 => "just now".to_string(),
+        1..=119 => format!("{minutes} min ago"),
+        120..=2879 => format!("{} h ago", minutes / 60),
+        _ => format!("{} days ago", minutes / 1440),
     }
 }
 

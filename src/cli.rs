@@ -30,7 +30,7 @@ pub struct Cli {
 pub enum Command {
     /// Walk through the script in this terminal, exactly as a person would in Discord.
     /// Type a choice's number or words; works with piped input too.
-    Chat(Locale),
+    Chat(ChatArgs),
     /// Validate every script and print a summary; on problems, list them all and exit 1.
     Check {
         #[command(flatten)]
@@ -96,6 +96,18 @@ pub struct Responses {
 }
 
 #[derive(Debug, Args)]
+pub struct ChatArgs {
+    #[command(flatten)]
+    pub locale: Locale,
+    /// Do not read Apple's System Status: the status step shows Apple's page only.
+    #[arg(long)]
+    pub offline: bool,
+    /// Where to read Apple's System Status from.
+    #[arg(long, value_name = "URL", default_value = crate::status::APPLE_STATUS_URL)]
+    pub status_url: String,
+}
+
+#[derive(Debug, Args)]
 pub struct Locale {
     #[command(flatten)]
     pub dir: Responses,
@@ -110,10 +122,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         crate::logging::init(LogFormat::Text);
     }
     match cli.command {
-        Command::Chat(locale) => {
-            let script = one_script(&locale)?;
+        Command::Chat(args) => {
+            let script = one_script(&args.locale)?;
+            let status = match (&script.apple_status, args.offline) {
+                (Some(watched), false) => {
+                    let feed = crate::status_feed::StatusFeed::new(
+                        args.status_url.clone(),
+                        std::time::Duration::from_secs(2),
+                        std::time::Duration::from_secs(60),
+                        watched.services.clone(),
+                        std::sync::Arc::new(crate::clock::SystemClock),
+                    );
+                    Some(std::sync::Arc::new(feed)
+                        as std::sync::Arc<dyn crate::walkthrough::LiveStatus>)
+                }
+                _ => None,
+            };
             let stdin = io::stdin().lock();
-            chat::run(script, stdin, io::stdout().lock()).context("terminal walkthrough")?;
+            chat::run(script, stdin, io::stdout().lock(), status)
+                .context("terminal walkthrough")?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { dir, json } => check(&dir, json),

@@ -42,6 +42,34 @@ pub struct Config {
     /// How log lines are written: `Text` for people, `Json` for a log collector.
     #[serde(default)]
     pub log_format: LogFormat,
+    /// Apple's System Status feed, shown live in the status step.
+    #[serde(default)]
+    pub apple_status: AppleStatusConfig,
+}
+
+/// Where and how often Apple's System Status is read.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppleStatusConfig {
+    /// The feed; `None` turns the live status off (the step shows Apple's page only).
+    #[serde(default = "defaults::apple_status_url")]
+    pub url: Option<String>,
+    /// A read that takes longer is given up, and the step is shown as written.
+    #[serde(default = "defaults::apple_status_timeout")]
+    pub timeout: HumanDuration,
+    /// How long one read is used for, by every walkthrough.
+    #[serde(default = "defaults::apple_status_refresh")]
+    pub refresh: HumanDuration,
+}
+
+impl Default for AppleStatusConfig {
+    fn default() -> Self {
+        AppleStatusConfig {
+            url: defaults::apple_status_url(),
+            timeout: defaults::apple_status_timeout(),
+            refresh: defaults::apple_status_refresh(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -177,6 +205,15 @@ mod defaults {
     pub fn idle_close() -> HumanDuration {
         HumanDuration(Duration::from_secs(30 * 60))
     }
+    pub fn apple_status_url() -> Option<String> {
+        Some(crate::status::APPLE_STATUS_URL.to_string())
+    }
+    pub fn apple_status_timeout() -> HumanDuration {
+        HumanDuration(Duration::from_secs(2))
+    }
+    pub fn apple_status_refresh() -> HumanDuration {
+        HumanDuration(Duration::from_secs(60))
+    }
 }
 
 /// A duration written for people: "20m", "1h 30m", "45s".
@@ -273,6 +310,16 @@ impl Config {
                 );
                 return Err(invalid("shards", msg));
             }
+        }
+        if let Some(url) = &config.apple_status.url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                let msg = format!("`apple_status.url` \"{url}\" must be an https:// address");
+                return Err(invalid("url", msg));
+            }
+        }
+        if config.apple_status.timeout.0.is_zero() {
+            let msg = "`apple_status.timeout` must be above zero".to_string();
+            return Err(invalid("timeout", msg));
         }
         if let Some(url) = &config.discord.api_url {
             let scheme_ok = url.starts_with("http://") || url.starts_with("https://");

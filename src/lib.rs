@@ -46,6 +46,8 @@ pub mod metrics;
 pub mod ops;
 pub mod script;
 pub mod stats;
+pub mod status;
+pub mod status_feed;
 pub mod store;
 pub mod text;
 pub mod view;

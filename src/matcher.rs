@@ -11,7 +11,7 @@
 
 use strsim::osa_distance;
 
-use crate::script::{Commands, Script, Step};
+use crate::script::{Commands, Live, Script, Step};
 pub use crate::text::normalize;
 
 /// Longer input is not an answer to a multiple-choice question.
@@ -39,8 +39,10 @@ enum Meaning {
     Human,
 }
 
-/// Works out which answer `text` gives to `step` of `script`.
-pub fn understand(text: &str, step: &Step, script: &Script) -> Understood {
+/// Works out which answer `text` gives to `step` of `script`, among the choices offered
+/// given `live` (a choice offered only while Apple reports a problem is not an answer
+/// otherwise).
+pub fn understand(text: &str, step: &Step, script: &Script, live: Live) -> Understood {
     let commands = &script.commands;
     let input = normalize(text);
     if input.is_empty() || input.chars().count() > MAX_NORMALISED_CHARS {
@@ -48,11 +50,18 @@ pub fn understand(text: &str, step: &Step, script: &Script) -> Understood {
     }
     if input.bytes().all(|b| b.is_ascii_digit()) {
         return match input.parse::<usize>() {
-            Ok(n) if (1..=step.choices.len()).contains(&n) => Understood::Choice(n - 1),
+            Ok(n)
+                if step
+                    .choices
+                    .get(n.wrapping_sub(1))
+                    .is_some_and(|c| c.offered(live)) =>
+            {
+                Understood::Choice(n - 1)
+            }
             _ => not_understood(Vec::new()),
         };
     }
-    let candidates = candidates(step, commands);
+    let candidates = candidates(step, commands, live);
     let exact: Vec<Meaning> = candidates
         .iter()
         .filter(|(phrase, _, _)| *phrase == input)
@@ -108,9 +117,18 @@ fn decide(mut found: Vec<Meaning>) -> Option<Understood> {
 }
 
 /// Every phrase this step answers to: (phrase, meaning, may it match inside a sentence).
-fn candidates<'a>(step: &'a Step, commands: &'a Commands) -> Vec<(&'a str, Meaning, bool)> {
+fn candidates<'a>(
+    step: &'a Step,
+    commands: &'a Commands,
+    live: Live,
+) -> Vec<(&'a str, Meaning, bool)> {
     let mut out = Vec::new();
-    for (i, choice) in step.choices.iter().enumerate() {
+    let offered = step
+        .choices
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.offered(live));
+    for (i, choice) in offered {
         out.extend(
             choice
                 .phrases

@@ -29,6 +29,8 @@ pub struct Outcomes {
     pub fixed: usize,
     pub handed_off: usize,
     pub idle_closed: usize,
+    /// Apple reported a problem, and the person chose to wait for Apple.
+    pub waiting_for_apple: usize,
     pub still_open: usize,
 }
 
@@ -38,6 +40,7 @@ impl Outcomes {
         self.fixed += other.fixed;
         self.handed_off += other.handed_off;
         self.idle_closed += other.idle_closed;
+        self.waiting_for_apple += other.waiting_for_apple;
         self.still_open += other.still_open;
     }
 }
@@ -99,6 +102,10 @@ pub fn report(events: &[Event], script: &Script) -> Report {
                     mine.idle_closed += 1;
                     row(&mut rows, step).left_here += 1;
                 }
+                EventKind::WaitingForApple => {
+                    ended = true;
+                    mine.waiting_for_apple += 1;
+                }
                 // Not an outcome of the walk itself; only no longer open.
                 EventKind::ThreadDeleted | EventKind::NotDelivered => ended = true,
                 _ => {}
@@ -151,22 +158,27 @@ fn median(values: &mut [Duration]) -> Option<Duration> {
     })
 }
 
+fn outcomes_line(o: &Outcomes) -> String {
+    let mut line = format!(
+        "{} started, {} fixed, {} handed off, {} closed for inactivity",
+        o.started, o.fixed, o.handed_off, o.idle_closed
+    );
+    if o.waiting_for_apple > 0 {
+        line.push_str(&format!(", {} waiting for Apple", o.waiting_for_apple));
+    }
+    line.push_str(&format!(", {} still open", o.still_open));
+    line
+}
+
 /// The report as a table for a terminal.
 pub fn table(report: &Report, since: &str) -> String {
-    let o = &report.outcomes;
     let mut out = format!(
-        "Walkthroughs in the last {since}: {} started, {} fixed, {} handed off, {} closed \
-         for inactivity, {} still open\n",
-        o.started, o.fixed, o.handed_off, o.idle_closed, o.still_open
+        "Walkthroughs in the last {since}: {}\n",
+        outcomes_line(&report.outcomes)
     );
     if report.per_locale.len() > 1 {
         for (locale, o) in &report.per_locale {
-            let _ = writeln!(
-                out,
-                "  {locale}: {} started, {} fixed, {} handed off, {} closed for inactivity, {} \
-                 still open",
-                o.started, o.fixed, o.handed_off, o.idle_closed, o.still_open
-            );
+            let _ = writeln!(out, "  {locale}: {}", outcomes_line(o));
         }
     }
     match report.median_seconds_to_fix {

@@ -3,13 +3,58 @@
 //! The validator measures these texts against Discord's limits, the terminal prints them and
 //! the Discord adapter puts them into an embed, so all three agree by construction.
 
-use crate::conversation::Answer;
+use crate::conversation::{Answer, Timestamp};
 use crate::layout::description;
-use crate::script::{Script, Step};
+use crate::script::{Script, Step, MAX_APPLE_MESSAGE, MAX_PROBLEMS_SHOWN};
+use crate::status::{quote_safely, Report};
 
 /// The description of a validated step.
 pub fn step_description(step: &Step) -> String {
     description(&step.explanation, &step.instructions, &step.question)
+}
+
+/// The description of a step with what Apple reports now on top, when `step` is the script's
+/// status step and the feed was read; else exactly [`step_description`]. `when` writes a
+/// time for the reader (a Discord timestamp in Discord).
+pub fn step_description_live(
+    script: &Script,
+    step: &Step,
+    report: Option<&Report>,
+    when: &dyn Fn(Timestamp) -> String,
+) -> String {
+    let plain = step_description(step);
+    match report.filter(|_| script.shows_apple_status(&step.id)) {
+        Some(report) => format!("{}\n\n{plain}", status_paragraph(script, report, when)),
+        None => plain,
+    }
+}
+
+/// What Apple reports, in the script's words: each ongoing problem (at most
+/// [`MAX_PROBLEMS_SHOWN`]), or that there is none and when that was checked. Apple's own
+/// text is quoted so it cannot format or ping.
+pub fn status_paragraph(
+    script: &Script,
+    report: &Report,
+    when: &dyn Fn(Timestamp) -> String,
+) -> String {
+    let m = &script.messages;
+    if !report.has_problem() {
+        return m.status_none.replace("{checked}", &when(report.checked));
+    }
+    let lines: Vec<String> = report
+        .problems
+        .iter()
+        .take(MAX_PROBLEMS_SHOWN)
+        .map(|p| {
+            let since = p.since.map_or_else(|| "?".to_string(), when);
+            m.status_problem
+                .replace("{service}", &quote_safely(&p.service, 60))
+                .replace("{kind}", &quote_safely(&p.kind, 20))
+                .replace("{since}", &since)
+                .replace("{message}", &quote_safely(&p.message, MAX_APPLE_MESSAGE))
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// One line per answer given, "Title: answer", for the hand-off summary. Answers to steps

@@ -10,8 +10,13 @@ fn bin() -> Command {
 }
 
 fn run(args: &[&str], stdin: &str) -> Output {
+    let mut args = args.to_vec();
+    // No internet here: the terminal walk shows the status step as written.
+    if args.first() == Some(&"chat") && !args.contains(&"--help") {
+        args.push("--offline");
+    }
     let mut child = bin()
-        .args(args)
+        .args(&args)
         .current_dir(common::root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -133,6 +138,28 @@ fn check_names_a_translation_that_drifts_from_the_english() {
         "{stderr}"
     );
     assert!(!stderr.contains("de.ron"), "{stderr}");
+    // A translation offering the wait-for-Apple choice always, and watching other services.
+    for (from, to, said) in [
+        (
+            "                    when: AppleReportsProblem,\n",
+            "",
+            "has `when: None` but",
+        ),
+        (
+            "\"iCloud Backup\", \"iCloud Account & Sign In\"",
+            "\"Copia en iCloud\"",
+            "`apple_status` is",
+        ),
+    ] {
+        let dir = shipped_with_spanish(from, to);
+        let out = run(&["check", "--responses", dir.path().to_str().unwrap()], "");
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("es.ron:") && stderr.contains(said),
+            "{stderr}"
+        );
+    }
     // And a translation that lost a placeholder.
     let dir = shipped_with_spanish("{thread}", "el hilo");
     let out = run(&["check", "--responses", dir.path().to_str().unwrap()], "");

@@ -151,6 +151,7 @@ fn describe(reply: &Reply) -> String {
     match reply {
         Reply::Show { step, cause: c } => format!("show {step} {}", cause(c)),
         Reply::Resolved { .. } => "resolved".into(),
+        Reply::Waiting { .. } => "waiting".into(),
         Reply::HandedOff { .. } => "handed off".into(),
         Reply::ReAsk { .. } => "re-ask".into(),
         Reply::Rejected(r) => match r {

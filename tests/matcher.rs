@@ -9,7 +9,7 @@ fn at(script: &Script, step: &str, text: &str) -> Understood {
     let step = script
         .step(&StepId::new(step))
         .unwrap_or_else(|| panic!("no step {step}"));
-    understand(text, step, script)
+    understand(text, step, script, Default::default())
 }
 
 #[test]

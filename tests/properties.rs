@@ -111,7 +111,7 @@ proptest! {
     fn the_matcher_never_panics_on_any_text(text in ".{0,400}") {
         let script = english();
         for step in &script.steps {
-            let _ = understand(&text, step, script);
+            let _ = understand(&text, step, script, Default::default());
         }
     }
 }

@@ -220,7 +220,8 @@ fn apples_messages_go_to_the_step_that_fixes_them() {
     let script = common::english();
     let opening = script.start_step();
     let to = |text: &str| {
-        let understood = backup_help_bot::matcher::understand(text, opening, &script);
+        let understood =
+            backup_help_bot::matcher::understand(text, opening, &script, Default::default());
         let backup_help_bot::matcher::Understood::Choice(i) = understood else {
             panic!("{text:?} → {understood:?}");
         };

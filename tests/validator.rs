@@ -145,3 +145,84 @@ fn after_a_byte_order_mark_problems_keep_their_line_and_column() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found, problems(&broken));
 }
+
+/// Problems in the shipped English script with `from` replaced by `to`.
+fn english_with(from: &str, to: &str) -> Vec<String> {
+    let source = common::read(&common::root().join("responses/en.ron"));
+    assert!(source.contains(from), "en.ron no longer contains {from:?}");
+    let changed = source.replacen(from, to, 1);
+    match load_str(&changed, "en.ron", Some("en")) {
+        Ok(_) => Vec::new(),
+        Err(backup_help_bot::script::LoadError::Invalid(found)) => {
+            found.iter().map(|p| p.to_string()).collect()
+        }
+        Err(other) => panic!("{other}"),
+    }
+}
+
+#[test]
+fn the_live_status_rules_name_each_mistake() {
+    for (from, to, expected) in [
+        (
+            r#"apple_status: (step: "system-status""#,
+            r#"apple_status: (step: "status""#,
+            r#"`apple_status` names "status", which is not a step"#,
+        ),
+        (
+            r#"services: ["iCloud Backup", "iCloud Account & Sign In"]"#,
+            "services: []",
+            "`services` needs Apple's names",
+        ),
+        (
+            r#"when: AppleReportsProblem,
+                    goto: "apple-problem","#,
+            r#"when: AppleReportsProblem,
+                    goto: "handoff","#,
+            "must lead to an ending of kind Wait, not \"handoff\"",
+        ),
+        (
+            r#"kind: Wait,"#,
+            r#"kind: Wait, claims: ICloud,"#,
+            "an ending of kind Wait tells the person to try later",
+        ),
+        (
+            "(checked {checked}).",
+            "(checked recently).",
+            "`status_none` must contain {checked}",
+        ),
+        (
+            "Apple says: {message}",
+            "Apple says something.",
+            "`status_problem` must contain {message}",
+        ),
+    ] {
+        let found = english_with(from, to);
+        assert!(
+            found.iter().any(|p| p.contains(expected)),
+            "{expected:?} not in {found:#?}"
+        );
+    }
+    // A choice offered on a condition belongs on the status step only.
+    let source = common::read(&common::root().join("responses/en.ron"));
+    let moved = source.replacen(
+        r#"                    means: Yes,
+                    confirms: ICloud,
+                    goto: "fixed","#,
+        r#"                    means: Yes,
+                    confirms: ICloud,
+                    when: AppleReportsProblem,
+                    goto: "fixed","#,
+        1,
+    );
+    let Err(backup_help_bot::script::LoadError::Invalid(found)) =
+        load_str(&moved, "en.ron", Some("en"))
+    else {
+        panic!("accepted a conditional choice off the status step");
+    };
+    assert!(
+        found
+            .iter()
+            .any(|p| p.message.contains("belongs on the `apple_status` step")),
+        "{found:#?}"
+    );
+}

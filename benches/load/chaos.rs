@@ -79,7 +79,11 @@ fn expected(script: &Script, seed: u64, i: usize) -> (Vec<StepId>, String) {
     let mut steps = Vec::new();
     while let Reply::Show { step, .. } = &reply {
         let step = step.clone();
-        let choices = script.step(&step).map_or(1, |s| s.choices.len());
+        // The choices the bot shows: with the status feed off, none offered on a condition.
+        let live = backup_help_bot::script::Live::default();
+        let choices = script
+            .step(&step)
+            .map_or(1, |s| s.choices.iter().filter(|c| c.offered(live)).count());
         let choice = plan(seed, i, steps.len(), &step, choices);
         steps.push(step.clone());
         reply = engine.apply(&mut session, Input::Choose { step, choice }, now);
@@ -314,7 +318,7 @@ pub async fn run(chaos: &Chaos) -> Outcome {
 pub fn config_ron(api_url: &str, responses: &Path, db: &Path) -> String {
     format!(
         "Config(discord: (api_url: Some(\"{api_url}\"), guilds: [{GUILD_ID}]), responses: \"{}\", \
-         storage: Sqlite(path: \"{}\"))",
+         storage: Sqlite(path: \"{}\"), apple_status: (url: None))",
         responses.display(),
         db.display()
     )

@@ -7,7 +7,7 @@ use super::{
     Timestamp, Via,
 };
 use crate::matcher::{understand, Understood};
-use crate::script::{EndingId, EndingKind, Script, StepId, Target};
+use crate::script::{EndingId, EndingKind, Live, Script, StepId, Target};
 
 /// When a quiet session is warned and then closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,11 +30,23 @@ impl Default for IdlePolicy {
 pub struct Engine<'a> {
     pub script: &'a Script,
     pub idle: IdlePolicy,
+    /// What the adapter knows of the world right now (Apple's status), for choices offered
+    /// only under a condition.
+    pub live: Live,
 }
 
 impl<'a> Engine<'a> {
     pub fn new(script: &'a Script, idle: IdlePolicy) -> Self {
-        Engine { script, idle }
+        Engine {
+            script,
+            idle,
+            live: Live::default(),
+        }
+    }
+
+    /// The same engine, told what the adapter knows now.
+    pub fn with_live(self, live: Live) -> Self {
+        Engine { live, ..self }
     }
 
     /// A session for `owner`, not started yet; `Input::Start` shows the first step.
@@ -125,7 +137,7 @@ impl<'a> Engine<'a> {
             Input::Back { .. } => self.back(session, now),
             Input::TalkToHuman { .. } => self.hand_off(session, current, Cause::AskedForHuman, now),
             Input::StartOver => self.start_over(session, now),
-            Input::Text(text) => match understand(&text, step, self.script) {
+            Input::Text(text) => match understand(&text, step, self.script, self.live) {
                 Understood::Choice(choice) => self.answer(session, current, choice, Via::Text, now),
                 Understood::Back => self.back(session, now),
                 Understood::StartOver => self.start_over(session, now),
@@ -202,9 +214,21 @@ impl<'a> Engine<'a> {
     ) -> Reply {
         let kind = self.script.ending(&ending).map(|e| e.kind);
         touch(session, now);
-        if kind == Some(EndingKind::Resolved) {
-            session.phase = Phase::Resolved(ending.clone());
-            return Reply::Resolved { ending, cause };
+        match kind {
+            Some(EndingKind::Resolved) => {
+                session.phase = Phase::Resolved(ending.clone());
+                return Reply::Resolved { ending, cause };
+            }
+            // Ended, and closed like a resolved walkthrough; the reply says it is not fixed.
+            Some(EndingKind::Wait) => {
+                session.phase = Phase::Resolved(ending.clone());
+                return Reply::Waiting {
+                    ending,
+                    cause,
+                    stopped_at,
+                };
+            }
+            Some(EndingKind::HandOff) | None => {}
         }
         session.phase = Phase::HandedOff(ending.clone());
         Reply::HandedOff {

@@ -216,6 +216,14 @@ pub enum Reply {
         ending: EndingId,
         cause: Cause,
     },
+    /// Apple reports a problem and the person will try again later (an ending of kind Wait):
+    /// ended and closed, but not fixed.
+    Waiting {
+        ending: EndingId,
+        cause: Cause,
+        /// The step where the person chose to wait.
+        stopped_at: StepId,
+    },
     HandedOff {
         ending: EndingId,
         cause: Cause,

@@ -72,7 +72,9 @@ pub fn walk_all(script: &Script, max_paths: usize) -> Walk {
                 .map(|a| (a.step.clone(), a.choice))
                 .collect();
             match reply {
-                Reply::Resolved { ending, .. } | Reply::HandedOff { ending, .. } => {
+                Reply::Resolved { ending, .. }
+                | Reply::Waiting { ending, .. }
+                | Reply::HandedOff { ending, .. } => {
                     walk.paths.push(Path { answers, ending });
                 }
                 Reply::Show { step, .. } if !answers.iter().any(|(s, _)| *s == step) => {

@@ -17,7 +17,8 @@ use super::state::Bot;
 use crate::config::ThreadKind;
 use crate::ids::{MessageId, ThreadId};
 use crate::metrics::Metrics;
-use crate::script::Script;
+use crate::script::{Live, Script, Step};
+use crate::status::Report;
 use crate::store::Record;
 use crate::walkthrough::{Effect, EffectError, Notice, Outlet};
 
@@ -47,6 +48,14 @@ pub struct DiscordOutlet<'a> {
 }
 
 impl<'a> DiscordOutlet<'a> {
+    /// What Apple reports now, if `step` is the status step (the feed is cached).
+    async fn report_for(&self, script: &Script, step: &Step) -> Option<Report> {
+        if !script.shows_apple_status(&step.id) {
+            return None;
+        }
+        self.bot.walkthroughs.apple_report().await
+    }
+
     fn metrics(&self) -> &Metrics {
         &self.bot.walkthroughs.metrics
     }
@@ -127,7 +136,7 @@ impl Outlet for DiscordOutlet<'_> {
         match effect {
             Effect::UpdateClicked { step, answered } => {
                 let rows = match script.step(step) {
-                    Some(step) => step_rows(script, step, Some(*answered)),
+                    Some(step) => step_rows(script, step, Some(*answered), Live::default()),
                     None => Vec::new(),
                 };
                 // The click was acknowledged at once (a deferred update): edit its message.
@@ -160,7 +169,7 @@ impl Outlet for DiscordOutlet<'_> {
             Effect::DisableShown { step, answered } => {
                 let shown = record.shown.as_ref().filter(|s| s.step == *step);
                 if let (Some(shown), Some(step)) = (shown, script.step(step)) {
-                    let rows = step_rows(script, step, Some(*answered));
+                    let rows = step_rows(script, step, Some(*answered), Live::default());
                     let message = serenity::all::MessageId::new(shown.message.get());
                     let edit = || {
                         let edit = EditMessage::new().components(rows.clone());
@@ -173,7 +182,11 @@ impl Outlet for DiscordOutlet<'_> {
                 Ok(None)
             }
             Effect::PostStep(step) => match script.step(step) {
-                Some(step) => post(render::step_message(script, step)).await.map(Some),
+                Some(step) => {
+                    let report = self.report_for(script, step).await;
+                    let message = render::step_message(script, step, report.as_ref());
+                    post(message).await.map(Some)
+                }
                 // The script changed under the walkthrough: say so, and that message is
                 // what the person has been shown.
                 None => post(render::notice(script.messages.step_gone.clone()))
@@ -181,9 +194,15 @@ impl Outlet for DiscordOutlet<'_> {
                     .map(Some),
             },
             Effect::PostReAsk { step, candidates } => match script.step(step) {
-                Some(step) => post(render::re_ask(script, step, candidates))
-                    .await
-                    .map(drop),
+                Some(step) => {
+                    let report = self.report_for(script, step).await;
+                    let live = Live {
+                        apple_problem: report.is_some_and(|r| r.has_problem()),
+                    };
+                    post(render::re_ask(script, step, candidates, live))
+                        .await
+                        .map(drop)
+                }
                 None => Ok(()),
             }
             .map(|()| None),

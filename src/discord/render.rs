@@ -11,10 +11,11 @@ use serenity::all::{
 };
 
 use super::custom_id::Action;
-use crate::conversation::{Answer, OwnerId};
+use crate::conversation::{Answer, OwnerId, Timestamp};
 use crate::ids::RoleId;
 use crate::layout::limits;
-use crate::script::{EndingId, Script, Step};
+use crate::script::{EndingId, Live, Script, Step};
+use crate::status::Report;
 use crate::view;
 pub use crate::walkthrough::Answered;
 
@@ -26,26 +27,44 @@ pub fn no_mentions() -> CreateAllowedMentions {
     CreateAllowedMentions::new()
 }
 
-/// The embed for a step.
-pub fn step_embed(script: &Script, step: &Step) -> CreateEmbed {
+/// A time as a Discord timestamp, which every reader sees in their own time zone ("5
+/// minutes ago").
+pub fn discord_time(at: Timestamp) -> String {
+    format!("<t:{}:R>", at.0.div_euclid(1000))
+}
+
+/// The embed for a step; on the status step, with what Apple reports (`report`).
+pub fn step_embed(script: &Script, step: &Step, report: Option<&Report>) -> CreateEmbed {
+    let description = view::step_description_live(script, step, report, &discord_time);
     CreateEmbed::new()
         .title(&step.title)
-        .description(view::step_description(step))
+        .description(description)
         .footer(CreateEmbedFooter::new(&script.name))
         .colour(STEP_COLOUR)
 }
 
-/// The message that shows a step, ready to send into the thread.
-pub fn step_message(script: &Script, step: &Step) -> CreateMessage {
+/// The message that shows a step, ready to send into the thread. `report` is what Apple's
+/// status feed says now, if it was read: on the status step it is shown, and a problem
+/// offers the choices marked `when: AppleReportsProblem`.
+pub fn step_message(script: &Script, step: &Step, report: Option<&Report>) -> CreateMessage {
+    let live = Live {
+        apple_problem: report.is_some_and(Report::has_problem),
+    };
     CreateMessage::new()
-        .embed(step_embed(script, step))
-        .components(step_rows(script, step, None))
+        .embed(step_embed(script, step, report))
+        .components(step_rows(script, step, None, live))
         .allowed_mentions(no_mentions())
 }
 
-/// The button rows under a step. With `answered`, every button is disabled and the chosen
-/// choice (if it was one) is shown in green: what the answered message is updated to.
-pub fn step_rows(script: &Script, step: &Step, answered: Option<Answered>) -> Vec<CreateActionRow> {
+/// The button rows under a step, with the choices offered given `live`. With `answered`,
+/// every button is disabled and the chosen choice (if it was one) is shown in green: what
+/// the answered message is updated to.
+pub fn step_rows(
+    script: &Script,
+    step: &Step,
+    answered: Option<Answered>,
+    live: Live,
+) -> Vec<CreateActionRow> {
     let disabled = answered.is_some();
     let chosen = match answered {
         Some(Answered::Choice(i)) => Some(i),
@@ -55,6 +74,7 @@ pub fn step_rows(script: &Script, step: &Step, answered: Option<Answered>) -> Ve
         .choices
         .iter()
         .enumerate()
+        .filter(|(i, choice)| choice.offered(live) || chosen == Some(*i))
         .map(|(i, choice)| {
             let action = Action::Choose {
                 step: step.id.clone(),
@@ -110,12 +130,12 @@ pub fn notice(text: String) -> CreateMessage {
         .allowed_mentions(no_mentions())
 }
 
-/// "Not understood", with the step's choices (only those the text could have meant, when
-/// it was ambiguous).
-pub fn re_ask(script: &Script, step: &Step, candidates: &[usize]) -> CreateMessage {
+/// "Not understood", with the step's choices offered given `live` (only those the text could
+/// have meant, when it was ambiguous).
+pub fn re_ask(script: &Script, step: &Step, candidates: &[usize], live: Live) -> CreateMessage {
     let mut text = script.messages.not_understood.clone();
     for (i, choice) in step.choices.iter().enumerate() {
-        if candidates.is_empty() || candidates.contains(&i) {
+        if choice.offered(live) && (candidates.is_empty() || candidates.contains(&i)) {
             text.push_str(&format!("\n{}. {}", i + 1, choice.label));
         }
     }
@@ -213,7 +233,7 @@ mod tests {
     fn every_step_renders_within_discords_limits() {
         let script = english();
         for step in &script.steps {
-            let message = json(&step_message(&script, step));
+            let message = json(&step_message(&script, step, None));
             let rows = message["components"].as_array().unwrap();
             assert!(rows.len() <= limits::ACTION_ROWS, "{}", step.id);
             for row in rows {
@@ -245,7 +265,7 @@ mod tests {
     #[test]
     fn a_step_message_pings_nobody() {
         let script = english();
-        let message = json(&step_message(&script, script.start_step()));
+        let message = json(&step_message(&script, script.start_step(), None));
         let mentions = &message["allowed_mentions"];
         assert_eq!(mentions["parse"], Value::Array(vec![]));
         assert_eq!(mentions["users"], Value::Array(vec![]));
@@ -258,7 +278,7 @@ mod tests {
         let step = script
             .step(&crate::script::StepId::new("system-status"))
             .unwrap();
-        let message = json(&step_message(&script, step));
+        let message = json(&step_message(&script, step, None));
         let ids: Vec<Option<&str>> = buttons(&message)
             .iter()
             .map(|b| b["custom_id"].as_str())
@@ -280,7 +300,12 @@ mod tests {
     fn an_answered_step_disables_everything_and_marks_the_choice() {
         let script = english();
         let step = script.step(&crate::script::StepId::new("wifi")).unwrap();
-        let rows = json(&step_rows(&script, step, Some(Answered::Choice(1))));
+        let rows = json(&step_rows(
+            &script,
+            step,
+            Some(Answered::Choice(1)),
+            Live::default(),
+        ));
         let all: Vec<&Value> = rows
             .as_array()
             .unwrap()

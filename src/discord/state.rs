@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::conversation::IdlePolicy;
 use crate::metrics::{CountingStore, Metrics};
 use crate::script::Script;
+use crate::status_feed::StatusFeed;
 use crate::walkthrough::Walkthroughs;
 
 /// What every handler shares: the config, the walkthroughs, and what the bot knows of
@@ -27,6 +28,21 @@ pub struct Bot {
     pub typed_answers: AtomicBool,
     /// Shards that have had their first READY: another one is a reconnect.
     ready_shards: Mutex<HashSet<u32>>,
+}
+
+/// Apple's status feed for the services the default script names, unless it is turned off
+/// (or no script shows it).
+fn status_feed(
+    config: &Config,
+    scripts: &[Script],
+    clock: Arc<dyn Clock>,
+) -> Option<Arc<StatusFeed>> {
+    let url = config.apple_status.url.clone()?;
+    let source = scripts.iter().find(|s| s.locale == config.default_locale)?;
+    let services = source.apple_status.as_ref()?.services.clone();
+    let status = &config.apple_status;
+    let feed = StatusFeed::new(url, status.timeout.0, status.refresh.0, services, clock);
+    Some(Arc::new(feed))
 }
 
 impl Bot {
@@ -51,8 +67,12 @@ impl Bot {
             inner: store,
             metrics: metrics.clone(),
         });
-        let walkthroughs =
+        let feed = status_feed(&config, &scripts, clock.clone());
+        let mut walkthroughs =
             Walkthroughs::new(store, scripts, default_locale, idle, clock).with_metrics(metrics);
+        if let Some(feed) = feed {
+            walkthroughs = walkthroughs.with_status(feed);
+        }
         Bot {
             config,
             walkthroughs,

@@ -219,6 +219,7 @@ fn build(raw: RawScript, hash: ScriptHash) -> Script {
             means: c.means,
             goto: target(&c.goto),
             confirms: c.confirms,
+            when: c.when,
             phrases,
         }
     };
@@ -273,6 +274,7 @@ fn build(raw: RawScript, hash: ScriptHash) -> Script {
         start: StepId::new(raw.start),
         checks: raw.checks.into_iter().map(StepId::new).collect(),
         handoff: EndingId(raw.handoff),
+        apple_status: raw.apple_status,
         steps,
         endings,
         messages: raw.messages,

@@ -6,6 +6,7 @@
 
 mod check;
 mod claims;
+mod live;
 mod load;
 mod parity;
 pub mod raw;
@@ -17,8 +18,12 @@ use std::fmt;
 
 use serde::Serialize;
 
+pub use live::{MAX_APPLE_MESSAGE, MAX_PROBLEMS_SHOWN};
 pub use load::{load_dir, load_file, load_str, LoadError, Problem};
-pub use raw::{Backup, EndingKind, Meaning, RawMessages as Messages, RawWords as Words};
+pub use raw::{
+    Backup, Condition, EndingKind, Meaning, RawAppleStatus as AppleStatus, RawMessages as Messages,
+    RawWords as Words,
+};
 
 /// The goto keyword for "the first check the person has not seen yet".
 pub const NEXT_CHECK: &str = "next";
@@ -111,6 +116,8 @@ pub struct Choice {
     pub goto: Target,
     /// The backup the person says has finished by giving this answer, if any.
     pub confirms: Option<Backup>,
+    /// Offered only under this condition (see [`Choice::offered`]).
+    pub when: Option<Condition>,
     /// The label, words and yes/no words, normalised once at load time for the matcher.
     #[serde(skip)]
     pub(crate) phrases: Vec<String>,
@@ -160,6 +167,8 @@ pub struct Script {
     pub checks: Vec<StepId>,
     pub after_checks: Target,
     pub handoff: EndingId,
+    /// Where Apple's live System Status is shown, if anywhere.
+    pub apple_status: Option<AppleStatus>,
     pub steps: Vec<Step>,
     pub endings: Vec<Ending>,
     pub messages: Messages,
@@ -172,7 +181,32 @@ pub struct Script {
     ending_index: HashMap<String, usize>,
 }
 
+/// What the bot knows of the world outside the conversation when it applies an input or
+/// renders a step, passed in by the adapter (the engine stays pure).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Live {
+    /// Apple's System Status shows an ongoing problem with a status service.
+    pub apple_problem: bool,
+}
+
+impl Choice {
+    /// Whether the choice is offered (as a button, and to typed answers) given `live`.
+    pub fn offered(&self, live: Live) -> bool {
+        match self.when {
+            None => true,
+            Some(Condition::AppleReportsProblem) => live.apple_problem,
+        }
+    }
+}
+
 impl Script {
+    /// Whether `step` is where Apple's live status is shown.
+    pub fn shows_apple_status(&self, step: &StepId) -> bool {
+        self.apple_status
+            .as_ref()
+            .is_some_and(|s| s.step == step.as_str())
+    }
+
     pub fn step(&self, id: &StepId) -> Option<&Step> {
         self.step_index.get(id).map(|&i| &self.steps[i])
     }

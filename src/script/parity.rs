@@ -56,6 +56,12 @@ fn check_header(c: &mut Checker, source: &Script, translation: &Script, of: &str
         quote(source.handoff.as_str()),
         quote(translation.handoff.as_str()),
     );
+    // Apple's feed names its services in English whatever language the person reads.
+    let status = |s: &Script| {
+        let status = s.apple_status.as_ref();
+        format!("{:?}", status.map(|a| (&a.step, &a.services)))
+    };
+    differs("apple_status", status(source), status(translation));
 }
 
 fn check_steps(c: &mut Checker, source: &Script, translation: &Script, of: &str) {
@@ -104,6 +110,12 @@ fn choice_drift(ours: &Choice, theirs: &Choice, of: &str) -> Option<String> {
         return Some(format!(
             "has `means: {:?}` but the same choice in {of} has `means: {:?}`",
             ours.means, theirs.means
+        ));
+    }
+    if ours.when != theirs.when {
+        return Some(format!(
+            "has `when: {:?}` but the same choice in {of} has `when: {:?}`",
+            ours.when, theirs.when
         ));
     }
     if ours.confirms != theirs.confirms {

@@ -29,12 +29,25 @@ pub struct RawScript {
     pub after_checks: String,
     /// The hand-off ending used by the "Talk to a human" button.
     pub handoff: String,
+    /// The step that shows Apple's live System Status, and the services it looks at.
+    #[serde(default)]
+    pub apple_status: Option<RawAppleStatus>,
     pub steps: Vec<RawStep>,
     pub endings: Vec<RawEnding>,
     /// Button labels and short bot messages, so a locale file translates everything.
     pub messages: RawMessages,
     /// Words the typed-answer matcher understands beyond each choice's own words.
     pub words: RawWords,
+}
+
+/// Where Apple's live System Status is shown, and for which of Apple's services.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAppleStatus {
+    /// The step whose message shows what Apple reports now.
+    pub step: String,
+    /// Apple's service names as its status feed writes them ("iCloud Backup").
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +80,17 @@ pub struct RawChoice {
     /// Only such a choice may lead to an ending that `claims` the same backup works.
     #[serde(default)]
     pub confirms: Option<Backup>,
+    /// `AppleReportsProblem`: offered only while Apple reports a problem with one of the
+    /// status services (on the `apple_status` step).
+    #[serde(default)]
+    pub when: Option<Condition>,
+}
+
+/// When a choice is offered beyond always.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum Condition {
+    /// Apple's System Status shows an ongoing problem with a service the script names.
+    AppleReportsProblem,
 }
 
 /// What a choice means in yes/no terms, so "yep" or "nope" can pick it.
@@ -113,6 +137,9 @@ pub enum EndingKind {
     Resolved,
     /// A person from the support team takes over; the summary is posted.
     HandOff,
+    /// The problem is on Apple's side: the person waits and tries again later. Closed like a
+    /// resolved walkthrough, but counted apart, and it may claim nothing.
+    Wait,
 }
 
 /// Everything the bot says that is not part of a step. Placeholders: `{owner}` (the person a
@@ -148,6 +175,11 @@ pub struct RawMessages {
     pub unknown_button: String,
     /// The bot could not save an answer (its database is unavailable): nothing changed.
     pub try_again: String,
+    /// Added to the status step while Apple reports a problem: `{service}`, `{kind}` (Apple's
+    /// word: Outage, Issue...), `{since}` (a Discord timestamp) and `{message}` (Apple's).
+    pub status_problem: String,
+    /// Added to the status step when Apple reports none; `{checked}` is when it was read.
+    pub status_none: String,
 }
 
 impl RawMessages {
@@ -161,7 +193,7 @@ impl RawMessages {
     }
 
     /// Every message text, by key.
-    pub fn texts(&self) -> [(&'static str, &str); 15] {
+    pub fn texts(&self) -> [(&'static str, &str); 17] {
         [
             ("not_understood", &self.not_understood),
             ("already_answered", &self.already_answered),
@@ -178,6 +210,8 @@ impl RawMessages {
             ("step_gone", &self.step_gone),
             ("unknown_button", &self.unknown_button),
             ("try_again", &self.try_again),
+            ("status_problem", &self.status_problem),
+            ("status_none", &self.status_none),
         ]
     }
 }

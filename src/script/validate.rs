@@ -40,6 +40,7 @@ pub fn validate(
     check_messages(&mut c, raw);
     super::reach::check_graph(&mut c, raw, &ids);
     super::claims::check_claims(&mut c, raw);
+    super::live::check_live(&mut c, raw, &ids);
     c.into_problems()
 }
 

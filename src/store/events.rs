@@ -18,10 +18,12 @@ pub enum EventKind {
     ThreadDeleted,
     /// The first step could not be posted; the walkthrough never really started.
     NotDelivered,
+    /// Apple reports a problem; the person will try again later. `step` is where.
+    WaitingForApple,
 }
 
 impl EventKind {
-    const ALL: [(EventKind, &'static str); 9] = [
+    const ALL: [(EventKind, &'static str); 10] = [
         (EventKind::Started, "started"),
         (EventKind::StepShown, "step_shown"),
         (EventKind::Answered, "answered"),
@@ -31,6 +33,7 @@ impl EventKind {
         (EventKind::StartedOver, "started_over"),
         (EventKind::ThreadDeleted, "thread_deleted"),
         (EventKind::NotDelivered, "not_delivered"),
+        (EventKind::WaitingForApple, "waiting_for_apple"),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +52,7 @@ impl EventKind {
                 | EventKind::IdleClosed
                 | EventKind::ThreadDeleted
                 | EventKind::NotDelivered
+                | EventKind::WaitingForApple
         )
     }
 
@@ -95,6 +99,12 @@ pub fn kinds_for(reply: &Reply, shown_before: Option<&StepId>) -> Vec<(EventKind
         Reply::Resolved { cause, .. } => {
             answered(&mut out, cause);
             out.push((EventKind::Fixed, shown_before.cloned()));
+        }
+        Reply::Waiting {
+            cause, stopped_at, ..
+        } => {
+            answered(&mut out, cause);
+            out.push((EventKind::WaitingForApple, Some(stopped_at.clone())));
         }
         Reply::HandedOff {
             cause, stopped_at, ..

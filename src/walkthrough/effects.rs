@@ -98,7 +98,9 @@ pub fn plan(reply: &Reply, origin: Origin, shown: Option<&StepId>) -> Vec<Effect
     // First: mark the message that was answered, if the reply moved the session.
     let moved = match reply {
         Reply::Show { cause, .. } if *cause != Cause::Resumed => Some(answered(cause)),
-        Reply::Resolved { cause, .. } | Reply::HandedOff { cause, .. } => Some(answered(cause)),
+        Reply::Resolved { cause, .. }
+        | Reply::Waiting { cause, .. }
+        | Reply::HandedOff { cause, .. } => Some(answered(cause)),
         _ => None,
     };
     match (moved, shown, origin) {
@@ -136,6 +138,7 @@ pub fn plan(reply: &Reply, origin: Origin, shown: Option<&StepId>) -> Vec<Effect
         Reply::IdleWarning { .. }
         | Reply::Show { .. }
         | Reply::Resolved { .. }
+        | Reply::Waiting { .. }
         | Reply::HandedOff { .. }
         | Reply::Closed { .. }
         | Reply::Nothing => {}

@@ -33,6 +33,7 @@ use crate::conversation::{CloseReason, Engine, IdlePolicy, Input, Rejection, Rep
 use crate::crash::{self, Point};
 use crate::ids::{MessageId, ThreadId};
 use crate::metrics::{Metrics, Via};
+use crate::script::Live;
 use crate::script::Script;
 use crate::store::{Owed, Record, SessionStore, Shown, StoreError};
 
@@ -80,6 +81,13 @@ pub trait Outlet: Send + Sync {
     ) -> Result<Option<MessageId>, EffectError>;
 }
 
+/// Where Apple's live System Status comes from (the status feed, cached): `None` when it
+/// is off, slow or unreadable, and the status step is shown as written.
+#[async_trait]
+pub trait LiveStatus: Send + Sync {
+    async fn report(&self) -> Option<crate::status::Report>;
+}
+
 /// What a turn did.
 #[derive(Debug)]
 pub struct Turned {
@@ -116,6 +124,8 @@ pub struct Walkthroughs {
     retry: Mutex<sweep::Backoff>,
     /// Counted from the events each turn records.
     pub metrics: Arc<Metrics>,
+    /// Apple's System Status for the status step, if the front-end reads it.
+    status: Option<Arc<dyn LiveStatus>>,
 }
 
 impl Walkthroughs {
@@ -138,6 +148,38 @@ impl Walkthroughs {
             open_threads: Mutex::new(HashSet::new()),
             retry: Mutex::new(sweep::Backoff::default()),
             metrics: Arc::new(Metrics::new()),
+            status: None,
+        }
+    }
+
+    /// Reads Apple's System Status from `status` for the status step.
+    pub fn with_status(mut self, status: Arc<dyn LiveStatus>) -> Walkthroughs {
+        self.status = Some(status);
+        self
+    }
+
+    /// What Apple reports now (cached by the source), if anything is known.
+    pub async fn apple_report(&self) -> Option<crate::status::Report> {
+        match &self.status {
+            Some(status) => status.report().await,
+            None => None,
+        }
+    }
+
+    /// What the engine must know to apply an input to `record`: on the status step, whether
+    /// Apple reports a problem (which offers the choices marked for it).
+    async fn live_at(&self, record: &Record) -> Live {
+        let script = self.script(&record.locale);
+        let on_status = record
+            .session
+            .current_step()
+            .is_some_and(|step| script.shows_apple_status(step));
+        if !on_status {
+            return Live::default();
+        }
+        let report = self.apple_report().await;
+        Live {
+            apple_problem: report.is_some_and(|r| r.has_problem()),
         }
     }
 
@@ -262,7 +304,8 @@ impl Walkthroughs {
                 failure: failure_before,
             }));
         };
-        let engine = self.engine(&record.locale);
+        let live = self.live_at(&record).await;
+        let engine = self.engine(&record.locale).with_live(live);
         let version = record.session.version;
         let shown_before = record.session.current_step().cloned();
         let now = self.now();

@@ -83,6 +83,8 @@ pub struct TestConfig {
     pub shards: Option<(u32, u32, u32)>,
     /// More top-level keys, e.g. `idle_warning: "1s",`.
     pub extra: String,
+    /// Apple's status feed; off unless a test serves one (there is no internet here).
+    pub apple_status: Option<String>,
 }
 
 impl TestConfig {
@@ -96,6 +98,7 @@ impl TestConfig {
             roles: true,
             shards: None,
             extra: String::new(),
+            apple_status: None,
         }
     }
 
@@ -117,8 +120,12 @@ impl TestConfig {
         let shards = self.shards.map_or(String::new(), |(first, count, total)| {
             format!("shards: Some((first: {first}, count: {count}, total: {total})),")
         });
+        let status = match &self.apple_status {
+            Some(url) => format!("apple_status: (url: Some(\"{url}\"), timeout: \"1s\"),"),
+            None => "apple_status: (url: None),".to_string(),
+        };
         format!(
-            "Config(\n    discord: (api_url: Some(\"{}\"), guilds: [{}], {roles} {shards}\n        thread: Private),\n    responses: \"{}\",\n    storage: {},\n    {}\n)\n",
+            "Config(\n    discord: (api_url: Some(\"{}\"), guilds: [{}], {roles} {shards}\n        thread: Private),\n    responses: \"{}\",\n    storage: {},\n    {status}\n    {}\n)\n",
             self.api_url,
             guilds.join(", "),
             self.responses.display(),
@@ -130,17 +137,20 @@ impl TestConfig {
 
 /// Config keys to add, e.g. `idle_warning: "1s"`.
 pub async fn start(extra_config: &str, options: Options) -> Harness {
+    start_with(options, |config| config.extra = extra_config.to_string()).await
+}
+
+/// [`start`], with the bot's config changed by `edit` first.
+pub async fn start_with(options: Options, edit: impl FnOnce(&mut TestConfig)) -> Harness {
     logs();
     let fake = FakeDiscord::start(options).await.expect("the fake starts");
     fake.add_member(PERSON, "Ada", &[]);
     fake.add_member(STAFF, "Sam from support", &[STAFF_ROLE]);
     fake.add_member(STRANGER, "Mallory", &[]);
     let data = tempfile::tempdir().expect("a temporary directory");
-    let source = TestConfig {
-        extra: extra_config.to_string(),
-        ..TestConfig::new(&fake, data.path())
-    }
-    .ron();
+    let mut config = TestConfig::new(&fake, data.path());
+    edit(&mut config);
+    let source = config.ron();
     let config = Config::parse(&source, "test-config.ron").expect("the test config is valid");
     let scripts = load_dir(&config.responses, &config.default_locale).expect("the scripts load");
     let token = Token::from_value(Some(fake.token().to_string())).expect("a token");

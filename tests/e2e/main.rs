@@ -1,6 +1,7 @@
 //! End to end: the real bot against a fake Discord on 127.0.0.1. Each test starts its own
 //! fake and bot, and ends by asserting that Discord would have accepted everything.
 
+mod apple;
 mod binary;
 mod cases;
 mod chaos;

@@ -1,0 +1,151 @@
+//! Apple's live System Status in the status step, end to end: the bot reads a fixture feed
+//! on 127.0.0.1, says what Apple reports inside the step, offers to wait for Apple only
+//! during a problem, and shows the step as written when the feed is unreadable.
+
+#[path = "../support/apple_fixture.rs"]
+mod fixture;
+
+use backup_help_bot::script::{load_file, Script};
+use fake_discord::Options;
+
+use crate::harness::{start_with, Harness, PERSON};
+use fixture::Fixture;
+
+fn english() -> Script {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron");
+    load_file(path.as_ref()).expect("the English script loads")
+}
+
+/// A bot reading Apple's status from `url`.
+async fn bot_reading(url: String) -> Harness {
+    start_with(Options::default(), |config| config.apple_status = Some(url)).await
+}
+
+/// Walks `thread` by typing "still failing" until the status step is shown; its message.
+async fn walk_to_the_status_step(h: &Harness, thread: u64, script: &Script) -> serde_json::Value {
+    let status = script.apple_status.as_ref().expect("a status step");
+    let title = &script
+        .step(&backup_help_bot::script::StepId::new(&status.step))
+        .expect("a step")
+        .title;
+    h.click(PERSON, thread, "Not sure").await;
+    for _ in 0..8 {
+        if h.step_title(thread) == *title {
+            return h.fake.world(|w| {
+                let id = h.step_message_in(w, thread).expect("a live step");
+                serde_json::json!({"embeds": w.messages[&id].embeds, "components": w.messages[&id].components})
+            });
+        }
+        h.type_text(PERSON, thread, "still failing").await;
+    }
+    panic!("never reached the status step: {:?}", h.step_titles(thread));
+}
+
+fn labels(message: &serde_json::Value) -> Vec<String> {
+    crate::harness::buttons(&message["components"])
+        .iter()
+        .filter_map(|b| b["label"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_at_apple_is_said_in_the_step_and_waiting_ends_it_kindly() {
+    let feed = Fixture::start().await;
+    let h = bot_reading(feed.url("outage")).await;
+    let script = english();
+    let thread = h.open(PERSON).await;
+    let message = walk_to_the_status_step(&h, thread, &script).await;
+    let description = message["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default();
+    let since = fixture::OUTAGE_SINCE_MS / 1000;
+    let said = format!(
+        "⚠️ **Apple reports a problem with iCloud Backup right now** (Outage, since <t:{since}:R>)"
+    );
+    assert!(description.starts_with(&said), "{description}");
+    // Apple's words are quoted: they cannot format or ping.
+    assert!(description.contains(r"\*\*unable\*\*"), "{description}");
+    assert!(!description.contains("@everyone"), "{description}");
+    let wait = "Apple reports a problem: I'll try later";
+    assert!(
+        labels(&message).iter().any(|l| l == wait),
+        "{:?}",
+        labels(&message)
+    );
+    h.click(PERSON, thread, wait).await;
+    let (_, title, _, _) = h.last_bot_message(thread);
+    assert_eq!(title, "It's on Apple's side: try again later");
+    h.wait("the thread to be archived", |w| {
+        w.channels[&thread].archived
+    })
+    .await;
+    assert!(feed.requests() >= 1);
+    // `stats` counts it as its own outcome.
+    let config = h.data_dir().join("stats-config.ron");
+    std::fs::write(&config, h.config().ron()).expect("config written");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
+        .args(["stats", "--format", "json", "--config"])
+        .arg(&config)
+        .output()
+        .expect("stats runs");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["outcomes"]["waiting_for_apple"], 1, "{report}");
+    assert_eq!(report["outcomes"]["fixed"], 0, "{report}");
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_problem_is_said_with_when_it_was_checked_and_no_wait_button() {
+    let feed = Fixture::start().await;
+    let h = bot_reading(feed.url("resolved")).await;
+    let script = english();
+    let thread = h.open(PERSON).await;
+    let message = walk_to_the_status_step(&h, thread, &script).await;
+    let description = message["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        description.starts_with("✅ Apple reports no problem with iCloud Backup or iCloud sign-in right now (checked <t:"),
+        "{description}"
+    );
+    assert!(!labels(&message).iter().any(|l| l.contains("try later")));
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_feed_shows_the_step_as_written() {
+    let feed = Fixture::start().await;
+    let h = bot_reading(feed.url("garbage")).await;
+    let script = english();
+    let thread = h.open(PERSON).await;
+    let message = walk_to_the_status_step(&h, thread, &script).await;
+    let status = script.apple_status.as_ref().expect("a status step");
+    let step = script
+        .step(&backup_help_bot::script::StepId::new(&status.step))
+        .expect("a step");
+    let description = message["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(description, backup_help_bot::view::step_description(step));
+    assert!(!labels(&message).iter().any(|l| l.contains("try later")));
+    // Typed, the wait answer is not understood either: it is not offered.
+    h.type_text(PERSON, thread, "wait for apple").await;
+    assert_eq!(h.step_title(thread), step.title, "still at the status step");
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_that_hangs_delays_the_status_step_by_its_timeout_at_most() {
+    let feed = Fixture::start().await;
+    // The harness gives the feed 1 s; the fixture answers after 30 s.
+    let h = bot_reading(feed.url("hang")).await;
+    let script = english();
+    let thread = h.open(PERSON).await;
+    let message = walk_to_the_status_step(&h, thread, &script).await;
+    let description = message["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(!description.contains("Apple reports"), "{description}");
+    // Every interaction was still answered within Discord's 3 s (finish checks).
+    h.finish().await;
+}
