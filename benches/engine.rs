@@ -99,6 +99,7 @@ fn metrics(c: &mut Criterion) {
         kind,
         step: Some("wifi".into()),
         locale: Some("en".into()),
+        version: None,
     };
     let click = [event(EventKind::Answered), event(EventKind::StepShown)];
     let m = Metrics::new();

@@ -325,18 +325,45 @@ fn run_bot(config_path: &Path) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let (reload, reloads) = tokio::sync::mpsc::channel(4);
+    runtime.spawn(reload_on_sighup(reload));
     let served = runtime.block_on(crate::discord::run(
         config,
         token,
         scripts,
         std::sync::Arc::new(crate::clock::SystemClock),
         shutdown_signal(),
+        reloads,
     ));
     // Tasks still running (a shard reconnecting, a name lookup on a blocking thread) must
     // not hold the exit up.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     served?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Asks for the scripts to be re-read on every SIGHUP.
+async fn reload_on_sighup(reload: tokio::sync::mpsc::Sender<()>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut hangups = match signal(SignalKind::hangup()) {
+            Ok(hangups) => hangups,
+            Err(err) => {
+                tracing::error!(
+                    "cannot listen for SIGHUP, so scripts reload only at a restart: {err}"
+                );
+                return;
+            }
+        };
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP received: reloading the scripts");
+            // A reload already waiting covers this one too.
+            let _ = reload.try_send(());
+        }
+    }
+    #[cfg(not(unix))]
+    drop(reload);
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

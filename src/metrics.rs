@@ -20,7 +20,8 @@ use prometheus_client::registry::Registry;
 
 use crate::conversation::{OwnerId, Timestamp};
 use crate::ids::{GuildId, ThreadId};
-use crate::store::{Event, EventKind, Record, SessionStore, StoreError};
+use crate::script::ScriptHash;
+use crate::store::{Event, EventKind, Record, SessionStore, StoreError, StoredScript};
 
 /// Acknowledgement buckets in seconds: Discord's deadline is 3 s, and a healthy bot answers
 /// within tens of milliseconds.
@@ -164,11 +165,13 @@ impl Metrics {
     }
 
     /// Names what is running: the crate version and the default script's hash.
+    /// Names what is running (again after a reload: the previous hash is dropped).
     pub fn set_build(&self, script_hash: String) {
         let label = BuildLabel {
             version: env!("CARGO_PKG_VERSION"),
             script_hash,
         };
+        self.build.clear();
         self.build.get_or_create(&label).set(1);
     }
 
@@ -291,6 +294,15 @@ impl SessionStore for CountingStore {
     async fn count_open(&self) -> Result<usize, StoreError> {
         self.count(self.inner.count_open().await)
     }
+    async fn keep_script(&self, script: &StoredScript, now: Timestamp) -> Result<(), StoreError> {
+        self.count(self.inner.keep_script(script, now).await)
+    }
+    async fn script(&self, hash: ScriptHash) -> Result<Option<StoredScript>, StoreError> {
+        self.count(self.inner.script(hash).await)
+    }
+    async fn scripts_in_use(&self) -> Result<Vec<(ScriptHash, usize)>, StoreError> {
+        self.count(self.inner.scripts_in_use().await)
+    }
     async fn append_all(&self, events: &[Event]) -> Result<(), StoreError> {
         self.count(self.inner.append_all(events).await)
     }
@@ -312,6 +324,7 @@ mod tests {
             kind,
             step: None,
             locale: None,
+            version: None,
         }
     }
 

@@ -45,7 +45,7 @@ impl Outcomes {
     }
 }
 
-/// The locale of walkthroughs whose events were recorded before the locale was kept.
+/// The locale (or version) of walkthroughs whose events were recorded before it was kept.
 pub const UNKNOWN_LOCALE: &str = "unknown";
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -53,6 +53,8 @@ pub struct Report {
     pub outcomes: Outcomes,
     /// The same outcomes per locale of the script people walked through.
     pub per_locale: BTreeMap<String, Outcomes>,
+    /// And per version of the script (its hash), as walkthroughs keep theirs across edits.
+    pub per_version: BTreeMap<String, Outcomes>,
     /// From the first start to the fix, the median over fixed walkthroughs.
     pub median_seconds_to_fix: Option<u64>,
     /// In the script's order; steps the script no longer has come last.
@@ -67,6 +69,7 @@ pub fn report(events: &[Event], script: &Script) -> Report {
     let mut rows: HashMap<String, StepRow> = HashMap::new();
     let mut outcomes = Outcomes::default();
     let mut per_locale: BTreeMap<String, Outcomes> = BTreeMap::new();
+    let mut per_version: BTreeMap<String, Outcomes> = BTreeMap::new();
     let mut fix_times = Vec::new();
     for history in by_thread.values() {
         let mut mine = Outcomes::default();
@@ -117,6 +120,9 @@ pub fn report(events: &[Event], script: &Script) -> Report {
         let locale = history.iter().find_map(|e| e.locale.as_deref());
         let locale = locale.unwrap_or(UNKNOWN_LOCALE).to_string();
         per_locale.entry(locale).or_default().add(&mine);
+        let version = history.iter().find_map(|e| e.version.as_deref());
+        let version = version.unwrap_or(UNKNOWN_LOCALE).to_string();
+        per_version.entry(version).or_default().add(&mine);
         outcomes.add(&mine);
     }
     let mut steps: Vec<StepRow> = Vec::new();
@@ -132,6 +138,7 @@ pub fn report(events: &[Event], script: &Script) -> Report {
     Report {
         outcomes,
         per_locale,
+        per_version,
         median_seconds_to_fix: median(&mut fix_times).map(|d| d.as_secs()),
         steps,
     }
@@ -179,6 +186,11 @@ pub fn table(report: &Report, since: &str) -> String {
     if report.per_locale.len() > 1 {
         for (locale, o) in &report.per_locale {
             let _ = writeln!(out, "  {locale}: {}", outcomes_line(o));
+        }
+    }
+    if report.per_version.len() > 1 {
+        for (version, o) in &report.per_version {
+            let _ = writeln!(out, "  script version {version}: {}", outcomes_line(o));
         }
     }
     match report.median_seconds_to_fix {

@@ -246,4 +246,12 @@ async fn stats_counts_the_outcomes_per_language() {
     assert_eq!(counts("es"), (Some(2), Some(1), Some(1), Some(0)), "{per}");
     assert_eq!(counts("de"), (Some(1), Some(0), Some(0), Some(1)), "{per}");
     assert_eq!(report["outcomes"]["started"], 4);
+    // Per script version: each language's file is a version of its own.
+    let versions = report["per_version"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let es = common::shipped_in("es").hash.to_string();
+    assert_eq!(versions.len(), 3, "{versions:?}");
+    assert_eq!(versions[&es]["started"], 2, "{versions:?}");
 }

@@ -9,6 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use backup_help_bot::config::{ShardRange, Storage};
 use backup_help_bot::conversation::{Input, OwnerId, Timestamp};
 use backup_help_bot::ids::{GuildId, MessageId, ThreadId};
+use backup_help_bot::script::ScriptHash;
+use backup_help_bot::store::StoredScript;
 use backup_help_bot::store::{
     self, Done, Event, EventKind, Owed, Record, SessionStore, Shown, StoreError,
 };
@@ -239,6 +241,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
         kind,
         step: step.map(str::to_string),
         locale: (ms != 2).then(|| "de".to_string()),
+        version: Some("00000000000000ab".to_string()),
     })
     .collect();
     store
@@ -258,6 +261,42 @@ async fn contract(store: Arc<dyn SessionStore>) {
         .map(|e| e.kind)
         .collect();
     assert_eq!(since, [EventKind::StepShown, EventKind::Fixed]);
+    let versions: Vec<Option<String>> = store
+        .events_since(at(1))
+        .await
+        .expect("events")
+        .into_iter()
+        .filter(|e| e.thread == thread(b + 10))
+        .map(|e| e.version)
+        .collect();
+    assert!(versions
+        .iter()
+        .all(|v| v.as_deref() == Some("00000000000000ab")));
+
+    // Script versions: kept once, read back by hash; those open walkthroughs run, counted.
+    let english = common::english();
+    let kept = StoredScript {
+        hash: english.hash,
+        locale: "en".into(),
+        source: english.source.to_string(),
+    };
+    store.keep_script(&kept, common::T0).await.expect("kept");
+    let again = StoredScript {
+        source: "something else".into(),
+        ..kept.clone()
+    };
+    store
+        .keep_script(&again, common::T0)
+        .await
+        .expect("kept again: a no-op");
+    assert_eq!(store.script(english.hash).await.expect("read"), Some(kept));
+    assert_eq!(store.script(ScriptHash(7)).await.expect("read"), None);
+    let in_use = store.scripts_in_use().await.expect("in use");
+    let open_on_english = in_use
+        .iter()
+        .find(|(hash, _)| *hash == english.hash)
+        .map(|(_, n)| *n);
+    assert!(open_on_english.is_some_and(|n| n >= 1), "{in_use:?}");
 }
 
 #[tokio::test]

@@ -216,7 +216,7 @@ impl Outlet for DiscordOutlet<'_> {
                 let staff = self.bot.walkthroughs.staff_script(record);
                 let scripts = render::HandOffScripts {
                     person: script,
-                    staff,
+                    staff: &staff,
                 };
                 let message =
                     render::hand_off(scripts, ending, session.owner, &session.history, support);

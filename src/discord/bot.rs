@@ -33,13 +33,15 @@ pub fn http(config: &Config, token: &Token) -> Http {
     builder.build()
 }
 
-/// Runs the bot until `shutdown` completes (or the gateway fails for good).
+/// Runs the bot until `shutdown` completes (or the gateway fails for good). Each message on
+/// `reload` (SIGHUP, from the command line) re-reads the scripts folder.
 pub async fn run(
     config: Config,
     token: Token,
     scripts: Vec<Script>,
     clock: Arc<dyn Clock>,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    reload: tokio::sync::mpsc::Receiver<()>,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -47,7 +49,7 @@ pub async fn run(
         let _ = stop_tx.send(true);
     });
     tokio::select! {
-        result = serve(config, token, scripts, clock, stop_rx.clone()) => result,
+        result = serve(config, token, scripts, clock, stop_rx.clone(), reload) => result,
         () = grace_after(stop_rx) => {
             // Serenity only stops shards that are connected: while Discord is out of reach a
             // shard waiting to reconnect keeps the client running for ever, and connecting
@@ -70,12 +72,16 @@ async fn serve(
     scripts: Vec<Script>,
     clock: Arc<dyn Clock>,
     stop_rx: tokio::sync::watch::Receiver<bool>,
+    reload: tokio::sync::mpsc::Receiver<()>,
 ) -> anyhow::Result<()> {
     let store = crate::store::open(&config.storage).await?;
     info!(storage = ?config.storage, "walkthroughs are stored");
     let bot = Arc::new(Bot::new(config, scripts, store, clock));
     let open = bot.walkthroughs.load_open_threads().await?;
-    info!(open, "open walkthroughs");
+    bot.walkthroughs.keep_current_scripts().await?;
+    let on_older = bot.walkthroughs.on_older_versions().await?;
+    info!(open, on_older_versions = on_older, "open walkthroughs");
+    let _reloader = AbortOnDrop(tokio::spawn(reloader(bot.clone(), reload)));
     let shards = Arc::new(ShardsUp {
         manager: std::sync::Mutex::new(None),
         expected: bot.config.discord.shards.map_or(1, |r| r.count),
@@ -153,6 +159,52 @@ async fn serve(
                 info!("gateway closed cleanly; bye");
                 return Ok(());
             }
+        }
+    }
+}
+
+/// Re-reads the scripts on each message: validated first; on any problem the scripts in
+/// service stay, and every problem is logged with its file and line.
+async fn reloader(bot: Arc<Bot>, mut reload: tokio::sync::mpsc::Receiver<()>) {
+    while reload.recv().await.is_some() {
+        let dir = &bot.config.responses;
+        let scripts = match crate::script::load_dir(dir, &bot.config.default_locale) {
+            Ok(scripts) => scripts,
+            Err(crate::script::LoadError::Invalid(problems)) => {
+                for problem in &problems {
+                    error!("{problem}");
+                }
+                error!(
+                    problems = problems.len(),
+                    "the edited scripts in {} were not loaded; the previous ones stay in service",
+                    dir.display()
+                );
+                continue;
+            }
+            Err(err) => {
+                error!("the scripts were not reloaded, the previous ones stay in service: {err}");
+                continue;
+            }
+        };
+        match bot.walkthroughs.reload(scripts).await {
+            Ok(reloaded) => {
+                let changed: Vec<String> = reloaded
+                    .changed
+                    .iter()
+                    .map(|(locale, old, new)| match old {
+                        Some(old) => format!("{locale}.ron {old} → {new}"),
+                        None => format!("{locale}.ron (new) {new}"),
+                    })
+                    .collect();
+                bot.metrics()
+                    .set_build(bot.script(&bot.config.default_locale).hash.to_string());
+                info!(
+                    changed = %if changed.is_empty() { "nothing".to_string() } else { changed.join(", ") },
+                    on_older_versions = reloaded.on_older,
+                    "scripts reloaded; open walkthroughs keep the version they started with"
+                );
+            }
+            Err(err) => error!("the scripts were checked but could not be put in service: {err}"),
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::walkthrough::{EffectError, OpenError, Opened};
 
 pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
     let arrived = Instant::now();
-    let script = bot.script(&command.locale);
+    let script = &*bot.script(&command.locale);
     let in_thread = command.channel.as_ref().is_some_and(|c| {
         matches!(
             c.kind,

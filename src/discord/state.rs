@@ -93,7 +93,7 @@ impl Bot {
         &self.walkthroughs.metrics
     }
 
-    pub fn script(&self, locale: &str) -> &Script {
+    pub fn script(&self, locale: &str) -> Arc<Script> {
         self.walkthroughs.script(locale)
     }
 

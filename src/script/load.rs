@@ -163,7 +163,7 @@ pub fn load_str(
     if !problems.is_empty() {
         return Err(LoadError::Invalid(problems));
     }
-    Ok(build(raw, ScriptHash::of(source.as_bytes())))
+    Ok(build(raw, source))
 }
 
 fn describe_syntax_error(code: &ron::Error) -> String {
@@ -184,7 +184,8 @@ fn describe_syntax_error(code: &ron::Error) -> String {
 
 /// Turns a validated raw script into the model. Only called when validation found nothing,
 /// so every id it looks up exists.
-fn build(raw: RawScript, hash: ScriptHash) -> Script {
+fn build(raw: RawScript, source: &str) -> Script {
+    let hash = ScriptHash::of(source.as_bytes());
     let words = &raw.words;
     let normalise_all = |list: &[String]| list.iter().map(|w| normalize(w)).collect::<Vec<_>>();
     let commands = Commands {
@@ -271,6 +272,7 @@ fn build(raw: RawScript, hash: ScriptHash) -> Script {
         language: raw.language,
         name: raw.name,
         hash,
+        source: source.into(),
         start: StepId::new(raw.start),
         checks: raw.checks.into_iter().map(StepId::new).collect(),
         handoff: EndingId(raw.handoff),

@@ -96,6 +96,13 @@ impl ScriptHash {
     }
 }
 
+impl ScriptHash {
+    /// Reads the hex form [`fmt::Display`] writes.
+    pub fn parse(text: &str) -> Option<ScriptHash> {
+        u64::from_str_radix(text, 16).ok().map(ScriptHash)
+    }
+}
+
 impl fmt::Display for ScriptHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:016x}", self.0)
@@ -163,6 +170,10 @@ pub struct Script {
     pub language: String,
     pub name: String,
     pub hash: ScriptHash,
+    /// The file's text, kept in the store so a walkthrough can finish on this version
+    /// after the file has been edited.
+    #[serde(skip)]
+    pub source: std::sync::Arc<str>,
     pub start: StepId,
     pub checks: Vec<StepId>,
     pub after_checks: Target,

@@ -75,6 +75,8 @@ pub struct Event {
     pub step: Option<String>,
     /// The locale of the walkthrough's script; `None` for events recorded before it was kept.
     pub locale: Option<String>,
+    /// The hash of the script version it runs (hex); `None` for events from before.
+    pub version: Option<String>,
 }
 
 /// What a reply means for the history: (kind, step) pairs, in order. `shown_before` is the

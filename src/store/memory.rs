@@ -8,10 +8,11 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{Event, Record, SessionStore, StoreError};
+use super::{Event, Record, SessionStore, StoreError, StoredScript};
 use crate::config::ShardRange;
 use crate::conversation::{OwnerId, Timestamp};
 use crate::ids::{GuildId, ThreadId};
+use crate::script::ScriptHash;
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -22,6 +23,7 @@ pub struct MemoryStore {
 struct Inner {
     rows: HashMap<ThreadId, Row>,
     events: Vec<Event>,
+    scripts: HashMap<ScriptHash, StoredScript>,
 }
 
 #[derive(Debug, Clone)]
@@ -175,6 +177,33 @@ impl SessionStore for MemoryStore {
     async fn append_all(&self, events: &[Event]) -> Result<(), StoreError> {
         self.inner().events.extend_from_slice(events);
         Ok(())
+    }
+
+    async fn keep_script(&self, script: &StoredScript, _now: Timestamp) -> Result<(), StoreError> {
+        let mut inner = self.inner();
+        inner
+            .scripts
+            .entry(script.hash)
+            .or_insert_with(|| script.clone());
+        Ok(())
+    }
+
+    async fn script(&self, hash: ScriptHash) -> Result<Option<StoredScript>, StoreError> {
+        Ok(self.inner().scripts.get(&hash).cloned())
+    }
+
+    async fn scripts_in_use(&self) -> Result<Vec<(ScriptHash, usize)>, StoreError> {
+        let inner = self.inner();
+        let mut counts: HashMap<ScriptHash, usize> = HashMap::new();
+        for row in inner.rows.values() {
+            let session = &row.record.session;
+            if session.phase.is_open() {
+                *counts.entry(session.script.hash).or_default() += 1;
+            }
+        }
+        let mut used: Vec<(ScriptHash, usize)> = counts.into_iter().collect();
+        used.sort_by_key(|(hash, _)| hash.0);
+        Ok(used)
     }
 
     async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError> {

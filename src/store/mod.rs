@@ -19,11 +19,19 @@ use async_trait::async_trait;
 use crate::config::{ShardRange, Storage};
 use crate::conversation::{OwnerId, Reply, Session, Timestamp};
 use crate::ids::{GuildId, ThreadId};
-use crate::script::StepId;
+use crate::script::{ScriptHash, StepId};
 
 pub use events::{Event, EventKind};
 pub use memory::MemoryStore;
 pub use outbox::{Done, Owed, Shown};
+
+/// A version of a script, kept so walkthroughs started on it can finish on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredScript {
+    pub hash: ScriptHash,
+    pub locale: String,
+    pub source: String,
+}
 
 /// A walkthrough, where it lives in Discord, and what the person has been shown of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,6 +115,13 @@ pub trait SessionStore: Send + Sync {
     async fn open_threads(&self) -> Result<Vec<ThreadId>, StoreError>;
     /// How many walkthroughs are open, in every guild; also the readiness check's query.
     async fn count_open(&self) -> Result<usize, StoreError>;
+    /// Keeps a script version (once: a version already kept is left as it is).
+    async fn keep_script(&self, script: &StoredScript, now: Timestamp) -> Result<(), StoreError>;
+    /// A kept script version.
+    async fn script(&self, hash: ScriptHash) -> Result<Option<StoredScript>, StoreError>;
+    /// The script versions open walkthroughs run, with how many run each (walkthroughs from
+    /// before versions were kept are not counted).
+    async fn scripts_in_use(&self) -> Result<Vec<(ScriptHash, usize)>, StoreError>;
     /// Appends events, all in one transaction.
     async fn append_all(&self, events: &[Event]) -> Result<(), StoreError>;
     async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError>;
@@ -129,6 +144,7 @@ pub fn events_for(
             kind,
             step: step.map(|s| s.to_string()),
             locale: Some(record.locale.clone()),
+            version: Some(record.session.script.hash.to_string()),
         })
         .collect()
 }

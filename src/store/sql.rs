@@ -10,11 +10,11 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 
-use super::{Done, Event, EventKind, Record, SessionStore, Shown, StoreError};
+use super::{Done, Event, EventKind, Record, SessionStore, Shown, StoreError, StoredScript};
 use crate::config::{ShardRange, Storage};
 use crate::conversation::{OwnerId, Session, Timestamp};
 use crate::ids::{GuildId, MessageId, ThreadId};
-use crate::script::StepId;
+use crate::script::{ScriptHash, StepId};
 
 pub struct SqlStore {
     pool: AnyPool,
@@ -134,8 +134,8 @@ async fn append_in_one_transaction(
     let mut tx = conn.begin().await?;
     for e in events {
         sqlx::query(
-            "INSERT INTO events (at, guild_id, thread_id, owner_id, kind, step, locale) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO events (at, guild_id, thread_id, owner_id, kind, step, locale, \
+             script_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(e.at.0)
         .bind(db(e.guild.get()))
@@ -144,6 +144,7 @@ async fn append_in_one_transaction(
         .bind(e.kind.as_str().to_string())
         .bind(e.step.clone())
         .bind(e.locale.clone())
+        .bind(e.version.clone())
         .execute(&mut *tx)
         .await?;
     }
@@ -226,8 +227,8 @@ impl SessionStore for SqlStore {
         let result = sqlx::query(
             "INSERT INTO sessions (thread_id, guild_id, owner_id, locale, step_message_id, \
              step_message_step, step_message_serial, effects_done, warned_for, owes, is_open, \
-             version, idle_due_at, session, staff_locale) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             version, idle_due_at, session, staff_locale, script_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(db(r.thread.get()))
         .bind(db(r.guild.get()))
@@ -244,6 +245,7 @@ impl SessionStore for SqlStore {
         .bind(r.idle_due.map(|t| t.0))
         .bind(session_json(r)?)
         .bind(r.staff_locale.clone())
+        .bind(r.session.script.hash.to_string())
         .execute(&mut *conn)
         .await;
         if let Err(err) = &result {
@@ -395,6 +397,56 @@ impl SessionStore for SqlStore {
         Ok(usize::try_from(open).unwrap_or(0))
     }
 
+    async fn keep_script(&self, script: &StoredScript, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO script_versions (hash, locale, source, first_seen) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING",
+        )
+        .bind(script.hash.to_string())
+        .bind(script.locale.clone())
+        .bind(script.source.clone())
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn script(&self, hash: ScriptHash) -> Result<Option<StoredScript>, StoreError> {
+        let row = sqlx::query("SELECT locale, source FROM script_versions WHERE hash = $1")
+            .bind(hash.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            Ok(StoredScript {
+                hash,
+                locale: row.try_get("locale")?,
+                source: row.try_get("source")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn scripts_in_use(&self) -> Result<Vec<(ScriptHash, usize)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT script_hash, COUNT(*) AS open FROM sessions \
+             WHERE is_open AND script_hash IS NOT NULL GROUP BY script_hash ORDER BY script_hash",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut used = Vec::new();
+        for row in rows {
+            let text: String = row.try_get("script_hash")?;
+            let open: i64 = row.try_get("open")?;
+            match ScriptHash::parse(&text) {
+                Some(hash) => used.push((hash, usize::try_from(open).unwrap_or(0))),
+                None => tracing::warn!(
+                    "a walkthrough names a script version {text:?} that is not a hash"
+                ),
+            }
+        }
+        Ok(used)
+    }
+
     async fn append_all(&self, events: &[Event]) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());
@@ -410,7 +462,7 @@ impl SessionStore for SqlStore {
 
     async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError> {
         let rows = sqlx::query(
-            "SELECT at, guild_id, thread_id, owner_id, kind, step, locale FROM events \
+            "SELECT at, guild_id, thread_id, owner_id, kind, step, locale, script_hash FROM events \
              WHERE at >= $1 ORDER BY id",
         )
         .bind(since.0)
@@ -428,6 +480,7 @@ impl SessionStore for SqlStore {
                         .ok_or_else(|| StoreError::Corrupt(format!("event kind {kind:?}")))?,
                     step: row.try_get("step")?,
                     locale: row.try_get("locale")?,
+                    version: row.try_get("script_hash")?,
                 })
             })
             .collect()

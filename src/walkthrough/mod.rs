@@ -17,6 +17,7 @@
 //! current step is unposted gets the step posted instead, and is not applied to it.
 
 pub mod effects;
+mod library;
 mod locks;
 mod open;
 mod sweep;
@@ -36,6 +37,7 @@ use crate::metrics::{Metrics, Via};
 use crate::script::Live;
 use crate::script::Script;
 use crate::store::{Owed, Record, SessionStore, Shown, StoreError};
+pub use library::{Library, Reloaded};
 
 pub use effects::{plan, Answered, Effect, Notice, Origin};
 pub use open::{OpenError, Opened};
@@ -111,7 +113,8 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 pub struct Walkthroughs {
     pub store: Arc<dyn SessionStore>,
-    scripts: Vec<Script>,
+    /// The scripts in service, swapped whole by a reload.
+    library: std::sync::RwLock<Arc<Library>>,
     default_locale: String,
     idle: IdlePolicy,
     clock: Arc<dyn Clock>,
@@ -139,7 +142,10 @@ impl Walkthroughs {
     ) -> Walkthroughs {
         Walkthroughs {
             store,
-            scripts,
+            library: std::sync::RwLock::new(Arc::new(Library::new(
+                scripts,
+                default_locale.clone(),
+            ))),
             default_locale,
             idle,
             clock,
@@ -169,7 +175,7 @@ impl Walkthroughs {
     /// What the engine must know to apply an input to `record`: on the status step, whether
     /// Apple reports a problem (which offers the choices marked for it).
     async fn live_at(&self, record: &Record) -> Live {
-        let script = self.script(&record.locale);
+        let script = self.script_of(record).await;
         let on_status = record
             .session
             .current_step()
@@ -189,18 +195,58 @@ impl Walkthroughs {
         self
     }
 
-    /// The script for a Discord locale ("en-US" → "en"), else the default one.
-    pub fn script(&self, locale: &str) -> &Script {
-        let language = locale.split('-').next().unwrap_or(locale);
-        let find = |l: &str| self.scripts.iter().find(|s| s.locale == l);
-        find(locale)
-            .or_else(|| find(language))
-            .or_else(|| find(&self.default_locale))
-            .unwrap_or(&self.scripts[0])
+    fn library(&self) -> Arc<Library> {
+        match self.library.read() {
+            Ok(library) => library.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn set_library(&self, library: Library) {
+        match self.library.write() {
+            Ok(mut slot) => *slot = Arc::new(library),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(library),
+        }
+    }
+
+    /// The current script for a Discord locale ("en-US" → "en"), else the default one: what
+    /// a new walkthrough starts on.
+    pub fn script(&self, locale: &str) -> Arc<Script> {
+        self.library().current(locale)
+    }
+
+    /// The script version `record`'s walkthrough runs: the one it started on, from memory
+    /// or else from the store (kept there by whichever process loaded it); the current one
+    /// for its locale if that version is nowhere (a walkthrough from before versions were
+    /// kept), which says so if its step is gone.
+    pub async fn script_of(&self, record: &Record) -> Arc<Script> {
+        let hash = record.session.script.hash;
+        let library = self.library();
+        if let Some(script) = library.version(hash) {
+            return script;
+        }
+        match self.store.script(hash).await {
+            Ok(Some(stored)) => {
+                let name = format!("{}.ron as of version {hash}", stored.locale);
+                match crate::script::load_str(&stored.source, &name, Some(&stored.locale)) {
+                    Ok(script) if script.hash == hash => {
+                        let script = Arc::new(script);
+                        self.set_library(self.library().with_older(script.clone()));
+                        info!(%hash, locale = %stored.locale, "an older script version is back in service for its walkthroughs");
+                        return script;
+                    }
+                    Ok(_) => warn!(%hash, "a stored script version does not hash to its name"),
+                    Err(err) => warn!(%hash, "a stored script version no longer loads: {err}"),
+                }
+            }
+            Ok(None) => {}
+            Err(err) => warn!(%hash, "cannot read a script version from the store: {err}"),
+        }
+        library.current(&record.locale)
     }
 
     /// The script the support team reads `record`'s hand-off in.
-    pub fn staff_script(&self, record: &Record) -> &Script {
+    pub fn staff_script(&self, record: &Record) -> Arc<Script> {
         self.script(
             record
                 .staff_locale
@@ -209,8 +255,41 @@ impl Walkthroughs {
         )
     }
 
-    pub fn engine(&self, locale: &str) -> Engine<'_> {
-        Engine::new(self.script(locale), self.idle)
+    /// Keeps the current scripts' text in the store, so walkthroughs started on them can
+    /// finish on them after an edit, in any process.
+    pub async fn keep_current_scripts(&self) -> Result<(), StoreError> {
+        let now = self.now();
+        for script in self.library().current_scripts() {
+            let stored = crate::store::StoredScript {
+                hash: script.hash,
+                locale: script.locale.clone(),
+                source: script.source.to_string(),
+            };
+            self.store.keep_script(&stored, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Puts `scripts` (validated by the caller) in service for new walkthroughs; open ones
+    /// stay on the version they started with.
+    pub async fn reload(&self, scripts: Vec<Script>) -> Result<Reloaded, StoreError> {
+        let in_use = self.store.scripts_in_use().await?;
+        let (library, reloaded) = self.library().reloaded(scripts, &in_use);
+        self.set_library(library);
+        self.keep_current_scripts().await?;
+        Ok(reloaded)
+    }
+
+    /// How many open walkthroughs run a version other than the current one.
+    pub async fn on_older_versions(&self) -> Result<usize, StoreError> {
+        let library = self.library();
+        let in_use = self.store.scripts_in_use().await?;
+        let current = |hash| library.current_scripts().iter().any(|s| s.hash == hash);
+        Ok(in_use
+            .iter()
+            .filter(|(h, _)| !current(*h))
+            .map(|(_, n)| n)
+            .sum())
     }
 
     pub fn now(&self) -> Timestamp {
@@ -282,7 +361,8 @@ impl Walkthroughs {
         let repaired_step = was_owed && record.step_is_posted();
         if repaired_step {
             // Their quiet time starts now, not when the step fell due.
-            let engine = self.engine(&record.locale);
+            let script = self.script_of(&record).await;
+            let engine = Engine::new(&script, self.idle);
             let version = record.session.version;
             if engine.shown_late(&mut record.session, self.now()) {
                 record.idle_due = engine.idle_due(&record.session);
@@ -305,7 +385,8 @@ impl Walkthroughs {
             }));
         };
         let live = self.live_at(&record).await;
-        let engine = self.engine(&record.locale).with_live(live);
+        let script = self.script_of(&record).await;
+        let engine = Engine::new(&script, self.idle).with_live(live);
         let version = record.session.version;
         let shown_before = record.session.current_step().cloned();
         let now = self.now();
@@ -334,9 +415,9 @@ impl Walkthroughs {
         // message is marked (against what was shown when the input came).
         let answered = record.clone();
         let failure = self.settle_but(&mut record, out, Some(Owed::Archive)).await;
-        let script = self.script(&record.locale);
+        let script = self.script_of(&record).await;
         for effect in &courtesies {
-            if let Err(err) = out.carry_out(&answered, script, effect).await {
+            if let Err(err) = out.carry_out(&answered, &script, effect).await {
                 warn!(?effect, %thread, "could not carry out a courtesy: {err}");
             }
         }
@@ -397,10 +478,10 @@ impl Walkthroughs {
         out: &dyn Outlet,
         later: Option<Owed>,
     ) -> Option<EffectError> {
-        let script = self.script(&record.locale);
+        let script = self.script_of(record).await;
         let owed = record.owed();
         for owed in owed.into_iter().filter(|o| Some(o) != later.as_ref()) {
-            let message = match out.carry_out(record, script, &owed.clone().into()).await {
+            let message = match out.carry_out(record, &script, &owed.clone().into()).await {
                 Ok(message) => message,
                 Err(EffectError::Gone) => {
                     self.thread_gone(record).await;
@@ -441,7 +522,8 @@ impl Walkthroughs {
 
     /// Closes an open walkthrough for `reason` (its thread is gone, it could not start).
     async fn close(&self, record: &mut Record, reason: CloseReason) {
-        let engine = self.engine(&record.locale);
+        let script = self.script_of(record).await;
+        let engine = Engine::new(&script, self.idle);
         let version = record.session.version;
         let shown_before = record.session.current_step().cloned();
         let now = self.now();

@@ -14,7 +14,7 @@
 use tracing::{info, warn};
 
 use super::{EffectError, Outlet, Walkthroughs};
-use crate::conversation::{CloseReason, Input, OwnerId};
+use crate::conversation::{CloseReason, Engine, Input, OwnerId};
 use crate::ids::{GuildId, ThreadId};
 use crate::store::{Done, Record, StoreError};
 
@@ -76,9 +76,9 @@ impl Walkthroughs {
                 self.close(&mut existing, CloseReason::ThreadDeleted).await;
             }
         }
-        let engine = self.engine(locale);
-        let script = engine.script;
-        let thread = out.open_thread(script).await.map_err(OpenError::Thread)?;
+        let script = self.script(locale);
+        let engine = Engine::new(&script, self.idle);
+        let thread = out.open_thread(&script).await.map_err(OpenError::Thread)?;
         // Held until the first step is posted and recorded: a click or a sweep meanwhile
         // waits, and finds it recorded.
         let _turn = self.threads.lock(&thread, super::LOCK_WAIT).await;
@@ -139,7 +139,7 @@ impl Walkthroughs {
     async fn abandon(&self, record: &Record, out: &dyn Outlet) {
         let script = self.script(&record.locale);
         if let Err(err) = out
-            .carry_out(record, script, &super::Effect::ArchiveThread)
+            .carry_out(record, &script, &super::Effect::ArchiveThread)
             .await
         {
             warn!(thread = %record.thread, "could not archive an unused thread: {err}");

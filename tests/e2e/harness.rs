@@ -66,6 +66,8 @@ pub struct Harness {
     _data: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     bot: tokio::task::JoinHandle<anyhow::Result<()>>,
+    /// Asks the in-process bot to re-read its scripts, as SIGHUP does for the binary.
+    pub reload: tokio::sync::mpsc::Sender<()>,
 }
 
 /// The config a test bot runs with, typed; [`TestConfig::ron`] is the one place it becomes
@@ -156,6 +158,7 @@ pub async fn start_with(options: Options, edit: impl FnOnce(&mut TestConfig)) ->
     let token = Token::from_value(Some(fake.token().to_string())).expect("a token");
     let (stop, stopped) = oneshot::channel::<()>();
     let clock = ManualClock::new();
+    let (reload, reloads) = tokio::sync::mpsc::channel(4);
     let bot = tokio::spawn(backup_help_bot::discord::run(
         config,
         token,
@@ -164,6 +167,7 @@ pub async fn start_with(options: Options, edit: impl FnOnce(&mut TestConfig)) ->
         async {
             let _ = stopped.await;
         },
+        reloads,
     ));
     let harness = Harness {
         fake,
@@ -171,6 +175,7 @@ pub async fn start_with(options: Options, edit: impl FnOnce(&mut TestConfig)) ->
         _data: data,
         stop: Some(stop),
         bot,
+        reload,
     };
     harness.wait_connected(1).await;
     harness
@@ -186,6 +191,8 @@ impl Harness {
             _data: tempfile::tempdir().expect("a temporary directory"),
             stop: None,
             bot: tokio::spawn(async { Ok(()) }),
+            // A process-run bot reloads on SIGHUP instead.
+            reload: tokio::sync::mpsc::channel(1).0,
         }
     }
 

@@ -16,4 +16,5 @@ mod ops;
 mod postgres;
 mod races;
 mod scale;
+mod versions;
 mod walks;
