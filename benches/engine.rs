@@ -117,11 +117,67 @@ fn metrics(c: &mut Criterion) {
     group.finish();
 }
 
+/// Apple's status as a click on the status step asks for it once the feed has been read
+/// (the cached path every walkthrough shares), and what a reload costs besides reading the
+/// folder: swapping the library.
+fn live(c: &mut Criterion) {
+    use backup_help_bot::status_feed::StatusFeed;
+    use backup_help_bot::walkthrough::{Library, LiveStatus};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let feed = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let addr = listener.local_addr().expect("its address");
+        let app = axum::Router::new().route(
+            "/feed",
+            axum::routing::get(|| async {
+                r#"{"services":[{"serviceName":"iCloud Backup","events":[{"statusType":"Outage","eventStatus":"ongoing","message":"Some users","epochStartDate":1700000000000}]}]}"#
+            }),
+        );
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let feed = StatusFeed::new(
+            format!("http://{addr}/feed"),
+            std::time::Duration::from_secs(2),
+            std::time::Duration::from_secs(3600),
+            vec!["iCloud Backup".into()],
+            std::sync::Arc::new(backup_help_bot::clock::SystemClock),
+        );
+        assert!(feed.report().await.is_some_and(|r| r.has_problem()));
+        feed
+    });
+    let mut group = c.benchmark_group("live");
+    group.bench_function("apple_status_cached", |b| {
+        b.iter(|| black_box(runtime.block_on(feed.report())))
+    });
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("responses");
+    let scripts = load_dir(&dir, "en").expect("the scripts load");
+    let library = Library::new(scripts, "en".into());
+    let in_use: Vec<_> = library
+        .current_scripts()
+        .iter()
+        .map(|s| (s.hash, 10))
+        .collect();
+    group.bench_function("reload_swap_library", |b| {
+        b.iter_batched(
+            || load_dir(&dir, "en").expect("the scripts load"),
+            |fresh| black_box(library.reloaded(fresh, &in_use)),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(500))
         .measurement_time(std::time::Duration::from_secs(3));
-    targets = transitions, loading, metrics
+    targets = transitions, loading, metrics, live
 }
 criterion_main!(benches);
