@@ -1,8 +1,8 @@
 //! `backup-help-bot doctor`: checks everything a deployment needs, one line each, and says
 //! what to do about each that fails. Exit 0 when all pass, 1 otherwise.
 //!
-//! It reads only: the config and scripts, the store (opening it runs any pending migration,
-//! as `run` would), and Discord's REST API with the bot's token.
+//! It only reads: the config and scripts, the store (pending migrations are reported, not
+//! run), and Discord's REST API with the bot's token.
 
 use std::fmt;
 use std::path::Path;
@@ -139,22 +139,24 @@ fn scripts(config: &Config) -> Line {
 }
 
 async fn store(config: &Config) -> Line {
-    let opened = match crate::store::open(&config.storage).await {
-        Ok(store) => store,
-        Err(err) => {
-            return Line::fail(
-                format!("store: {err}"),
-                "check `storage` in the config (and the database URL's environment variable)",
-            )
-        }
-    };
-    match opened.count_open().await {
-        Ok(open) => Line::pass(format!(
-            "store reachable and migrated ({open} walkthrough(s) open)"
-        )),
+    match crate::store::inspect(&config.storage).await {
+        Ok(schema) => match schema.open {
+            Some(open) => Line::pass(format!(
+                "store reachable and migrated ({open} walkthrough(s) open)"
+            )),
+            None => Line::fail(
+                format!(
+                    "store reachable, {} migration(s) pending: {}",
+                    schema.pending.len(),
+                    schema.pending.join(", ")
+                ),
+                "they run when the bot starts (`run`); back the database up first",
+            ),
+        },
         Err(err) => Line::fail(
-            format!("store does not answer: {err}"),
-            "check that the database is up and the bot's user may read and write it",
+            format!("store: {err}"),
+            "check `storage` in the config (and the database URL's environment variable), \
+             and that the database is up and the bot's user may read it",
         ),
     }
 }

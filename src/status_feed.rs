@@ -78,7 +78,7 @@ impl StatusFeed {
     }
 
     async fn fetch(&self) -> Result<Report, String> {
-        let response = self
+        let mut response = self
             .client
             .get(&self.url)
             .send()
@@ -88,12 +88,24 @@ impl StatusFeed {
         if !status.is_success() {
             return Err(format!("it answered HTTP {status}"));
         }
-        let body = response
-            .bytes()
+        let too_large = || format!("its answer is over {MAX_BODY} bytes, too large");
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_BODY as u64)
+        {
+            return Err(too_large());
+        }
+        // Read in pieces, so a body larger than announced never fills memory either.
+        let mut body = Vec::new();
+        while let Some(piece) = response
+            .chunk()
             .await
-            .map_err(|err| format!("its answer broke off: {err}"))?;
-        if body.len() > MAX_BODY {
-            return Err(format!("its answer is {} bytes, too large", body.len()));
+            .map_err(|err| format!("its answer broke off: {err}"))?
+        {
+            if body.len() + piece.len() > MAX_BODY {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&piece);
         }
         let text = String::from_utf8_lossy(&body);
         parse(&text, &self.services, self.clock.now()).map_err(|err| err.to_string())

@@ -47,14 +47,43 @@ pub fn status_paragraph(
         .take(MAX_PROBLEMS_SHOWN)
         .map(|p| {
             let since = p.since.map_or_else(|| "?".to_string(), when);
-            m.status_problem
-                .replace("{service}", &quote_safely(&p.service, 60))
-                .replace("{kind}", &quote_safely(&p.kind, 20))
-                .replace("{since}", &since)
-                .replace("{message}", &quote_safely(&p.message, MAX_APPLE_MESSAGE))
+            fill(
+                &m.status_problem,
+                &[
+                    ("{service}", &quote_safely(&p.service, 60)),
+                    ("{kind}", &quote_safely(&p.kind, 20)),
+                    ("{since}", &since),
+                    ("{message}", &quote_safely(&p.message, MAX_APPLE_MESSAGE)),
+                ],
+            )
         })
         .collect();
     lines.join("\n")
+}
+
+/// `template` with each placeholder replaced, in one pass: a value that happens to contain
+/// a placeholder (Apple's text) is never filled in again.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while !rest.is_empty() {
+        let next = values
+            .iter()
+            .filter_map(|(name, value)| rest.find(name).map(|at| (at, *name, *value)))
+            .min_by_key(|(at, _, _)| *at);
+        match next {
+            Some((at, name, value)) => {
+                out.push_str(&rest[..at]);
+                out.push_str(value);
+                rest = &rest[at + name.len()..];
+            }
+            None => {
+                out.push_str(rest);
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// One line per answer given, "Title: answer", for the hand-off summary. Answers to steps
@@ -90,4 +119,13 @@ pub fn summary(person: &Script, staff: &Script, answers: &[Answer]) -> String {
         summary.push_str(&staff.messages.answered_in.replace("{language}", &language));
     }
     summary.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_filled_once() {
+        let filled = super::fill("{a} and {b}", &[("{a}", "{b}"), ("{b}", "B")]);
+        assert_eq!(filled, "{b} and B");
+    }
 }

@@ -261,17 +261,21 @@ async fn contract(store: Arc<dyn SessionStore>) {
         .map(|e| e.kind)
         .collect();
     assert_eq!(since, [EventKind::StepShown, EventKind::Fixed]);
-    let versions: Vec<Option<String>> = store
+    let kept: Vec<(Option<String>, Option<String>)> = store
         .events_since(at(1))
         .await
         .expect("events")
         .into_iter()
         .filter(|e| e.thread == thread(b + 10))
-        .map(|e| e.version)
+        .map(|e| (e.locale, e.version))
         .collect();
-    assert!(versions
-        .iter()
-        .all(|v| v.as_deref() == Some("00000000000000ab")));
+    let version = || Some("00000000000000ab".to_string());
+    let de = || Some("de".to_string());
+    assert_eq!(
+        kept,
+        [(de(), version()), (None, version()), (de(), version())],
+        "each event's locale (none for the second) and version, as written"
+    );
 
     // Script versions: kept once, read back by hash; those open walkthroughs run, counted.
     let english = common::english();

@@ -213,7 +213,12 @@ impl Outlet for DiscordOutlet<'_> {
             Effect::PostHandOff(ending) => {
                 let support = self.bot.config.discord.support_role;
                 let session = &record.session;
-                let staff = self.bot.walkthroughs.staff_script(record);
+                let staff = self
+                    .bot
+                    .walkthroughs
+                    .staff_script(record)
+                    .await
+                    .map_err(|err| EffectError::Failed(format!("storage: {err}")))?;
                 let scripts = render::HandOffScripts {
                     person: script,
                     staff: &staff,

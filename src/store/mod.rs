@@ -149,6 +149,13 @@ pub fn events_for(
         .collect()
 }
 
+pub use sql::Schema;
+
+/// What the configured store holds, read without migrating or creating anything.
+pub async fn inspect(storage: &Storage) -> Result<Schema, StoreError> {
+    sql::SqlStore::inspect(storage).await
+}
+
 /// Opens (and migrates) the configured store.
 pub async fn open(storage: &Storage) -> Result<Arc<dyn SessionStore>, StoreError> {
     Ok(Arc::new(sql::SqlStore::open(storage).await?))

@@ -38,7 +38,68 @@ const COLUMNS: &str =
     "thread_id, guild_id, locale, staff_locale, step_message_id, step_message_step, \
                        step_message_serial, effects_done, warned_for, idle_due_at, session";
 
+/// What `doctor` learns of a store without changing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    /// Migrations the database has not had yet ("4 script versions"); they run when the
+    /// bot starts.
+    pub pending: Vec<String>,
+    /// Open walkthroughs, when the schema is current.
+    pub open: Option<usize>,
+}
+
 impl SqlStore {
+    /// Connects without migrating or creating anything, and says which migrations are
+    /// pending. A SQLite file that does not exist yet has them all pending.
+    pub async fn inspect(storage: &Storage) -> Result<Schema, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (url, migrator) = match storage {
+            Storage::Sqlite { path } => {
+                let all = sqlx::migrate!("migrations/sqlite");
+                if !path.exists() {
+                    return Ok(Schema {
+                        pending: all.iter().map(describe).collect(),
+                        open: None,
+                    });
+                }
+                (format!("sqlite://{}?mode=ro", path.display()), all)
+            }
+            Storage::Postgres { url_env } => {
+                let url = std::env::var(url_env)
+                    .ok()
+                    .filter(|u| !u.trim().is_empty())
+                    .ok_or_else(|| StoreError::MissingUrl(url_env.clone()))?;
+                (url, sqlx::migrate!("migrations/postgres"))
+            }
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(&url)
+            .await?;
+        // No table yet: nothing applied.
+        let applied: Vec<i64> = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&pool)
+            .await
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|r| r.try_get("version").ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let pending: Vec<String> = migrator
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .map(describe)
+            .collect();
+        let open = if pending.is_empty() {
+            Some(SqlStore { pool }.count_open().await?)
+        } else {
+            None
+        };
+        Ok(Schema { pending, open })
+    }
+
     pub async fn open(storage: &Storage) -> Result<SqlStore, StoreError> {
         sqlx::any::install_default_drivers();
         match storage {
@@ -187,6 +248,10 @@ fn record(row: &AnyRow) -> Result<Record, StoreError> {
         idle_due: row.try_get::<Option<i64>, _>("idle_due_at")?.map(Timestamp),
         session,
     })
+}
+
+fn describe(migration: &sqlx::migrate::Migration) -> String {
+    format!("{} {}", migration.version, migration.description)
 }
 
 /// The guilds of a shard range, as SQL over `$2` (first shard), `$3` (one past the last)

@@ -90,6 +90,15 @@ pub trait LiveStatus: Send + Sync {
     async fn report(&self) -> Option<crate::status::Report>;
 }
 
+/// A script as the store keeps it.
+fn stored(script: &Script) -> crate::store::StoredScript {
+    crate::store::StoredScript {
+        hash: script.hash,
+        locale: script.locale.clone(),
+        source: script.source.to_string(),
+    }
+}
+
 /// What a turn did.
 #[derive(Debug)]
 pub struct Turned {
@@ -174,8 +183,7 @@ impl Walkthroughs {
 
     /// What the engine must know to apply an input to `record`: on the status step, whether
     /// Apple reports a problem (which offers the choices marked for it).
-    async fn live_at(&self, record: &Record) -> Live {
-        let script = self.script_of(record).await;
+    async fn live_at(&self, record: &Record, script: &Script) -> Live {
         let on_status = record
             .session
             .current_step()
@@ -202,13 +210,6 @@ impl Walkthroughs {
         }
     }
 
-    fn set_library(&self, library: Library) {
-        match self.library.write() {
-            Ok(mut slot) => *slot = Arc::new(library),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(library),
-        }
-    }
-
     /// The current script for a Discord locale ("en-US" → "en"), else the default one: what
     /// a new walkthrough starts on.
     pub fn script(&self, locale: &str) -> Arc<Script> {
@@ -218,41 +219,58 @@ impl Walkthroughs {
     /// The script version `record`'s walkthrough runs: the one it started on, from memory
     /// or else from the store (kept there by whichever process loaded it); the current one
     /// for its locale if that version is nowhere (a walkthrough from before versions were
-    /// kept), which says so if its step is gone.
-    pub async fn script_of(&self, record: &Record) -> Arc<Script> {
+    /// kept), which says so if its step is gone. A store that cannot be read is an error, not
+    /// a reason to apply an answer to another version than the one it was given to.
+    pub async fn script_of(&self, record: &Record) -> Result<Arc<Script>, StoreError> {
         let hash = record.session.script.hash;
-        let library = self.library();
-        if let Some(script) = library.version(hash) {
-            return script;
+        if let Some(script) = self.library().version(hash) {
+            return Ok(script);
         }
-        match self.store.script(hash).await {
-            Ok(Some(stored)) => {
-                let name = format!("{}.ron as of version {hash}", stored.locale);
-                match crate::script::load_str(&stored.source, &name, Some(&stored.locale)) {
-                    Ok(script) if script.hash == hash => {
-                        let script = Arc::new(script);
-                        self.set_library(self.library().with_older(script.clone()));
-                        info!(%hash, locale = %stored.locale, "an older script version is back in service for its walkthroughs");
-                        return script;
-                    }
-                    Ok(_) => warn!(%hash, "a stored script version does not hash to its name"),
-                    Err(err) => warn!(%hash, "a stored script version no longer loads: {err}"),
+        if let Some(stored) = self.store.script(hash).await? {
+            let name = format!("{}.ron as of version {hash}", stored.locale);
+            match crate::script::load_str(&stored.source, &name, Some(&stored.locale)) {
+                Ok(script) if script.hash == hash => {
+                    let script = Arc::new(script);
+                    self.add_older(script.clone());
+                    info!(%hash, locale = %stored.locale, "an older script version is back in service for its walkthroughs");
+                    return Ok(script);
                 }
+                Ok(_) => warn!(%hash, "a stored script version does not hash to its name"),
+                Err(err) => warn!(%hash, "a stored script version no longer loads: {err}"),
             }
-            Ok(None) => {}
-            Err(err) => warn!(%hash, "cannot read a script version from the store: {err}"),
         }
-        library.current(&record.locale)
+        Ok(self.library().current(&record.locale))
     }
 
-    /// The script the support team reads `record`'s hand-off in.
-    pub fn staff_script(&self, record: &Record) -> Arc<Script> {
-        self.script(
-            record
-                .staff_locale
-                .as_deref()
-                .unwrap_or(&self.default_locale),
-        )
+    /// Adds an older version to the library in service, under one lock: a reload meanwhile
+    /// is never undone.
+    fn add_older(&self, script: Arc<Script>) {
+        let mut slot = match self.library.write() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if slot.version(script.hash).is_none() {
+            *slot = Arc::new(slot.with_older(script));
+        }
+    }
+
+    /// The script the support team reads `record`'s hand-off in: the server's language, and
+    /// when that is the person's, the very version they answered (their answers are step and
+    /// choice numbers of it). Another language's current version names the same steps and
+    /// choices (parity), unless an edit since changed them; answers to steps it lacks are
+    /// listed by id.
+    pub async fn staff_script(&self, record: &Record) -> Result<Arc<Script>, StoreError> {
+        let locale = record
+            .staff_locale
+            .as_deref()
+            .unwrap_or(&self.default_locale);
+        let staff = self.script(locale);
+        let theirs = self.script_of(record).await?;
+        Ok(if theirs.locale == staff.locale {
+            theirs
+        } else {
+            staff
+        })
     }
 
     /// Keeps the current scripts' text in the store, so walkthroughs started on them can
@@ -260,23 +278,26 @@ impl Walkthroughs {
     pub async fn keep_current_scripts(&self) -> Result<(), StoreError> {
         let now = self.now();
         for script in self.library().current_scripts() {
-            let stored = crate::store::StoredScript {
-                hash: script.hash,
-                locale: script.locale.clone(),
-                source: script.source.to_string(),
-            };
-            self.store.keep_script(&stored, now).await?;
+            self.store.keep_script(&stored(script), now).await?;
         }
         Ok(())
     }
 
     /// Puts `scripts` (validated by the caller) in service for new walkthroughs; open ones
-    /// stay on the version they started with.
+    /// stay on the version they started with. The new versions are kept in the store first:
+    /// a walkthrough never starts on a version that could be lost.
     pub async fn reload(&self, scripts: Vec<Script>) -> Result<Reloaded, StoreError> {
+        let now = self.now();
+        for script in &scripts {
+            self.store.keep_script(&stored(script), now).await?;
+        }
         let in_use = self.store.scripts_in_use().await?;
-        let (library, reloaded) = self.library().reloaded(scripts, &in_use);
-        self.set_library(library);
-        self.keep_current_scripts().await?;
+        let mut slot = match self.library.write() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let (library, reloaded) = slot.reloaded(scripts, &in_use);
+        *slot = Arc::new(library);
         Ok(reloaded)
     }
 
@@ -361,7 +382,7 @@ impl Walkthroughs {
         let repaired_step = was_owed && record.step_is_posted();
         if repaired_step {
             // Their quiet time starts now, not when the step fell due.
-            let script = self.script_of(&record).await;
+            let script = self.script_of(&record).await?;
             let engine = Engine::new(&script, self.idle);
             let version = record.session.version;
             if engine.shown_late(&mut record.session, self.now()) {
@@ -384,8 +405,8 @@ impl Walkthroughs {
                 failure: failure_before,
             }));
         };
-        let live = self.live_at(&record).await;
-        let script = self.script_of(&record).await;
+        let script = self.script_of(&record).await?;
+        let live = self.live_at(&record, &script).await;
         let engine = Engine::new(&script, self.idle).with_live(live);
         let version = record.session.version;
         let shown_before = record.session.current_step().cloned();
@@ -415,7 +436,6 @@ impl Walkthroughs {
         // message is marked (against what was shown when the input came).
         let answered = record.clone();
         let failure = self.settle_but(&mut record, out, Some(Owed::Archive)).await;
-        let script = self.script_of(&record).await;
         for effect in &courtesies {
             if let Err(err) = out.carry_out(&answered, &script, effect).await {
                 warn!(?effect, %thread, "could not carry out a courtesy: {err}");
@@ -478,8 +498,15 @@ impl Walkthroughs {
         out: &dyn Outlet,
         later: Option<Owed>,
     ) -> Option<EffectError> {
-        let script = self.script_of(record).await;
         let owed = record.owed();
+        if owed.is_empty() {
+            return None;
+        }
+        let script = match self.script_of(record).await {
+            Ok(script) => script,
+            // Nothing is carried out on a version it cannot be sure of; the sweep tries again.
+            Err(err) => return Some(EffectError::Failed(format!("storage: {err}"))),
+        };
         for owed in owed.into_iter().filter(|o| Some(o) != later.as_ref()) {
             let message = match out.carry_out(record, &script, &owed.clone().into()).await {
                 Ok(message) => message,
@@ -522,7 +549,13 @@ impl Walkthroughs {
 
     /// Closes an open walkthrough for `reason` (its thread is gone, it could not start).
     async fn close(&self, record: &mut Record, reason: CloseReason) {
-        let script = self.script_of(record).await;
+        let script = match self.script_of(record).await {
+            Ok(script) => script,
+            Err(err) => {
+                warn!(thread = %record.thread, ?reason, "could not close a walkthrough: {err}");
+                return;
+            }
+        };
         let engine = Engine::new(&script, self.idle);
         let version = record.session.version;
         let shown_before = record.session.current_step().cloned();

@@ -135,6 +135,15 @@ async fn doctor_stops_at_a_refused_token_and_a_broken_config() {
     let h = Harness::for_process(Options::default()).await;
     let (code, text) = doctor(&h, "not-the-token").await;
     assert_eq!(code, Some(1), "{text}");
+    // No bot has run here: the store is reported as needing its migrations, and left alone.
+    assert!(
+        text.contains("✗ store reachable, 4 migration(s) pending: 1 sessions and events"),
+        "{text}"
+    );
+    assert!(
+        !h.data_dir().join("backup-help.db").exists(),
+        "doctor created the database"
+    );
     assert!(text.contains("✗ Discord refused the token"), "{text}");
     assert!(text.contains("Reset Token"), "{text}");
     assert!(

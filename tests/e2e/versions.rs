@@ -88,13 +88,7 @@ async fn a_reload_serves_new_walkthroughs_the_edit_and_open_ones_their_version()
     h.click(PERSON, before, REMOVED_ANSWER).await;
     assert_eq!(h.step_title(before), REMOVED_STEP_TITLE);
 
-    // A broken edit is refused: the edited script stays in service.
-    write(dir.path(), "Script(id: \"icloud-backup\", locale: \"en\"");
-    h.reload.send(()).await.expect("the bot listens");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let third = h.open(crate::harness::STRANGER).await;
-    h.click(crate::harness::STRANGER, third, "Not sure").await;
-    assert_eq!(h.step_title(third), NEW_TITLE);
+    // A broken edit and its error: see the SIGHUP test below, which reads the bot's log.
     h.finish().await;
 }
 
