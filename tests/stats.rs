@@ -61,8 +61,13 @@ async fn walk_in(
     }
 }
 
-#[tokio::test]
-async fn stats_prints_the_funnel_of_a_scripted_run() {
+/// A SQLite store in a folder of its own, and a time an hour ago for the walks.
+async fn fresh_store() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::sync::Arc<dyn store::SessionStore>,
+    Timestamp,
+) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db = dir.path().join("backup-help.db");
     let store = store::open(&Storage::Sqlite { path: db.clone() })
@@ -71,7 +76,12 @@ async fn stats_prints_the_funnel_of_a_scripted_run() {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
-    let t = Timestamp(now - 3_600_000); // an hour ago
+    (dir, db, store, Timestamp(now - 3_600_000))
+}
+
+#[tokio::test]
+async fn stats_prints_the_funnel_of_a_scripted_run() {
+    let (dir, db, store, t) = fresh_store().await;
     let text = |s: &str| Input::Text(s.to_string());
     // Fixed at the first check after 2 minutes; fixed at Wi-Fi after 4; handed off at the
     // opening; closed idle at the first check; one still open at the opening.
@@ -192,15 +202,7 @@ async fn stats_prints_the_funnel_of_a_scripted_run() {
 
 #[tokio::test]
 async fn stats_counts_the_outcomes_per_language() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let db = dir.path().join("backup-help.db");
-    let store = store::open(&Storage::Sqlite { path: db.clone() })
-        .await
-        .expect("store");
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    let t = Timestamp(now - 3_600_000);
+    let (dir, db, store, t) = fresh_store().await;
     let text = |s: &str| Input::Text(s.to_string());
     let s = store.as_ref();
     walk_in("en", s, 201, t, &[(text("human"), MIN)]).await;

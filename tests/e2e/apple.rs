@@ -23,11 +23,7 @@ async fn bot_reading(url: String) -> Harness {
 
 /// Walks `thread` by typing "still failing" until the status step is shown; its message.
 async fn walk_to_the_status_step(h: &Harness, thread: u64, script: &Script) -> serde_json::Value {
-    let status = script.apple_status.as_ref().expect("a status step");
-    let title = &script
-        .step(&backup_help_bot::script::StepId::new(&status.step))
-        .expect("a step")
-        .title;
+    let title = &status_step(script).title;
     h.click(PERSON, thread, "Not sure").await;
     for _ in 0..8 {
         if h.step_title(thread) == *title {
@@ -39,6 +35,20 @@ async fn walk_to_the_status_step(h: &Harness, thread: u64, script: &Script) -> s
         h.type_text(PERSON, thread, "still failing").await;
     }
     panic!("never reached the status step: {:?}", h.step_titles(thread));
+}
+
+/// The script's status step.
+fn status_step(script: &Script) -> &backup_help_bot::script::Step {
+    let status = script.apple_status.as_ref().expect("a status step");
+    let id = backup_help_bot::script::StepId::new(&status.step);
+    script.step(&id).expect("a step")
+}
+
+/// The step embed's text.
+fn description(message: &serde_json::Value) -> &str {
+    message["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default()
 }
 
 fn labels(message: &serde_json::Value) -> Vec<String> {
@@ -55,9 +65,7 @@ async fn an_outage_at_apple_is_said_in_the_step_and_waiting_ends_it_kindly() {
     let script = english();
     let thread = h.open(PERSON).await;
     let message = walk_to_the_status_step(&h, thread, &script).await;
-    let description = message["embeds"][0]["description"]
-        .as_str()
-        .unwrap_or_default();
+    let description = description(&message);
     let since = fixture::OUTAGE_SINCE_MS / 1000;
     let said = format!(
         "⚠️ **Apple reports a problem with iCloud Backup right now** (Outage, since <t:{since}:R>)"
@@ -101,9 +109,7 @@ async fn no_problem_is_said_with_when_it_was_checked_and_no_wait_button() {
     let script = english();
     let thread = h.open(PERSON).await;
     let message = walk_to_the_status_step(&h, thread, &script).await;
-    let description = message["embeds"][0]["description"]
-        .as_str()
-        .unwrap_or_default();
+    let description = description(&message);
     assert!(
         description.starts_with("✅ Apple reports no problem with iCloud Backup or iCloud sign-in right now (checked <t:"),
         "{description}"
@@ -119,13 +125,8 @@ async fn an_unreadable_feed_shows_the_step_as_written() {
     let script = english();
     let thread = h.open(PERSON).await;
     let message = walk_to_the_status_step(&h, thread, &script).await;
-    let status = script.apple_status.as_ref().expect("a status step");
-    let step = script
-        .step(&backup_help_bot::script::StepId::new(&status.step))
-        .expect("a step");
-    let description = message["embeds"][0]["description"]
-        .as_str()
-        .unwrap_or_default();
+    let step = status_step(&script);
+    let description = description(&message);
     assert_eq!(description, backup_help_bot::view::step_description(step));
     assert!(!labels(&message).iter().any(|l| l.contains("try later")));
     // Typed, the wait answer is not understood either: it is not offered.
@@ -142,9 +143,7 @@ async fn a_feed_that_hangs_delays_the_status_step_by_its_timeout_at_most() {
     let script = english();
     let thread = h.open(PERSON).await;
     let message = walk_to_the_status_step(&h, thread, &script).await;
-    let description = message["embeds"][0]["description"]
-        .as_str()
-        .unwrap_or_default();
+    let description = description(&message);
     assert!(!description.contains("Apple reports"), "{description}");
     // Every interaction was still answered within Discord's 3 s (finish checks).
     h.finish().await;
