@@ -134,7 +134,7 @@ impl Outlet for Screen {
                 text.push_str(&format!("\n{}\n", script.messages.not_understood));
                 if let Some(step) = script.step(step) {
                     let report = self.report_for(script, step).await;
-                    show_choices(step, live(report.as_ref()), &mut text);
+                    show_choices(step, Report::live(report.as_ref()), &mut text);
                 }
             }
             Effect::PostResolved(ending) | Effect::PostHandOff(ending) => {
@@ -171,14 +171,8 @@ fn show_step(script: &Script, step: &Step, report: Option<&Report>, out: &mut St
     for link in &step.links {
         out.push_str(&format!("  ({}: {})\n", link.label, link.url));
     }
-    show_choices(step, live(report), out);
+    show_choices(step, Report::live(report), out);
     out.push_str(&format!("{}\n", plain(&script.messages.typing_hint)));
-}
-
-fn live(report: Option<&Report>) -> Live {
-    Live {
-        apple_problem: report.is_some_and(Report::has_problem),
-    }
 }
 
 fn show_choices(step: &Step, live: Live, out: &mut String) {

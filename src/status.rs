@@ -37,6 +37,13 @@ impl Report {
     pub fn has_problem(&self) -> bool {
         !self.problems.is_empty()
     }
+
+    /// What the engine and the renderer are told, given what the feed said (if anything).
+    pub fn live(report: Option<&Report>) -> crate::script::Live {
+        crate::script::Live {
+            apple_problem: report.is_some_and(Report::has_problem),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

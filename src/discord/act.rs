@@ -196,9 +196,7 @@ impl Outlet for DiscordOutlet<'_> {
             Effect::PostReAsk { step, candidates } => match script.step(step) {
                 Some(step) => {
                     let report = self.report_for(script, step).await;
-                    let live = Live {
-                        apple_problem: report.is_some_and(|r| r.has_problem()),
-                    };
+                    let live = Report::live(report.as_ref());
                     post(render::re_ask(script, step, candidates, live))
                         .await
                         .map(drop)

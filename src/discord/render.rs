@@ -47,9 +47,7 @@ pub fn step_embed(script: &Script, step: &Step, report: Option<&Report>) -> Crea
 /// status feed says now, if it was read: on the status step it is shown, and a problem
 /// offers the choices marked `when: AppleReportsProblem`.
 pub fn step_message(script: &Script, step: &Step, report: Option<&Report>) -> CreateMessage {
-    let live = Live {
-        apple_problem: report.is_some_and(Report::has_problem),
-    };
+    let live = Report::live(report);
     CreateMessage::new()
         .embed(step_embed(script, step, report))
         .components(step_rows(script, step, None, live))

@@ -192,9 +192,7 @@ impl Walkthroughs {
             return Live::default();
         }
         let report = self.apple_report().await;
-        Live {
-            apple_problem: report.is_some_and(|r| r.has_problem()),
-        }
+        crate::status::Report::live(report.as_ref())
     }
 
     /// Counts into `metrics` (the front-end's, which it serves) instead of a private set.
