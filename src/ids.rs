@@ -73,6 +73,11 @@ discord_id!(
     "message"
 );
 discord_id!(
+    /// An interaction (a click), whose own response can carry the message it leads to.
+    InteractionId,
+    "interaction"
+);
+discord_id!(
     /// A role, such as the support team's.
     RoleId,
     "role"

@@ -44,6 +44,7 @@ async fn walk_in(
         shown: None,
         done: Done::default(),
         idle_due: engine.idle_due(&session),
+        responding: None,
         session,
     };
     store.insert(&record).await.expect("insert");

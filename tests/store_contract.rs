@@ -42,6 +42,7 @@ fn record(thread_id: u64, guild: u64, owner: u64) -> Record {
         shown: None,
         done: Done::default(),
         idle_due: engine.idle_due(&session),
+        responding: None,
         session,
     }
 }
@@ -108,6 +109,24 @@ async fn contract(store: Arc<dyn SessionStore>) {
             .map(|r| r.session),
         Some(a.session.clone())
     );
+
+    // The click whose response may carry the next step is saved with the answer, and
+    // cleared with what was shown.
+    let via = backup_help_bot::ids::InteractionId::new(b + 77);
+    let mut answered = a.clone();
+    engine.apply(&mut answered.session, Input::Text("2".into()), common::T0);
+    answered.responding = via;
+    store
+        .save(&answered, a.session.version)
+        .await
+        .expect("saved with its click");
+    let read = stored_at(&store, thread(b + 10)).await;
+    assert_eq!(read.responding, via);
+    let mut shown = read.clone();
+    shown.responding = None;
+    store.save_shown(&shown).await.expect("shown");
+    assert_eq!(stored_at(&store, thread(b + 10)).await.responding, None);
+    let a = shown;
 
     // Once ended, the person may open a new one.
     let mut ended = a.clone();

@@ -1,9 +1,9 @@
 //! Interaction responses: the one callback each interaction gets within 3 seconds, and the
 //! webhook edits and follow-ups that may come after it.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::messages::{apply_edit, store_message};
+use crate::messages::{apply_edit, store_message, store_response};
 use crate::payloads;
 use crate::rules::{check_limits, check_schema, Answer, Request, DEADLINE_SECS};
 use crate::world::World;
@@ -27,6 +27,7 @@ pub fn callback(shared: &Shared, world: &mut World, r: &Request, id: u64, token:
         interaction.channel,
         interaction.message,
     );
+    let (interaction_kind, user) = (interaction.kind, interaction.user);
     let answered_before = !interaction.callbacks.is_empty();
     if let Some(i) = world.interactions.get_mut(&id) {
         i.callbacks.push((kind, elapsed));
@@ -58,21 +59,37 @@ pub fn callback(shared: &Shared, world: &mut World, r: &Request, id: u64, token:
     if !(valid && check_limits(world, &r.what(), &data, kind == 4)) {
         return Answer::error(400, 50035, "Invalid Form Body");
     }
-    match kind {
+    let made = (id, interaction_kind, user, clicked);
+    let message = match kind {
         4 => {
-            let message = store_message(shared, world, channel, &data);
+            let message = store_response(shared, world, channel, &data, Some(made));
             if let Some(i) = world.interactions.get_mut(&id) {
                 i.original = Some(message.id);
             }
+            Some(message)
         }
-        7 => {
-            if let Some(message) = clicked.and_then(|m| world.messages.get_mut(&m)) {
+        7 => match clicked.and_then(|m| world.messages.get_mut(&m)) {
+            Some(message) => {
                 apply_edit(message, &data);
+                Some(message.clone())
             }
-        }
-        _ => {}
+            None => None,
+        },
+        _ => None,
+    };
+    // `?with_response=true`: the interaction, and the message the response made or updated.
+    if r.param("with_response") != Some("true") {
+        return Answer::empty();
     }
-    Answer::empty()
+    let mut response = json!({"interaction": {"id": id.to_string(), "type": interaction_kind}});
+    if let Some(message) = message {
+        let ephemeral = message.flags & crate::rules::EPHEMERAL != 0;
+        response["interaction"]["response_message_id"] = json!(message.id.to_string());
+        response["interaction"]["response_message_loading"] = json!(false);
+        response["interaction"]["response_message_ephemeral"] = json!(ephemeral);
+        response["resource"] = json!({"type": kind, "message": payloads::message(world, &message)});
+    }
+    Answer::json(200, response)
 }
 
 fn by_token(world: &mut World, r: &Request, token: &str) -> Option<u64> {

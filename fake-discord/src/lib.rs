@@ -394,6 +394,7 @@ impl FakeDiscord {
             flags: 0,
             pings: rules::pings(content, None),
             nonce: None,
+            interaction: None,
         };
         let mut payload = payloads::message(&world, &message);
         if let Some(person) = world.users.get(&user) {
@@ -442,6 +443,13 @@ impl FakeDiscord {
     /// visible: the gap between Discord showing a message and the bot hearing back.
     pub fn delay_message_posts(&self, delay: Duration) {
         self.shared.lock().message_post_delay = delay;
+    }
+
+    /// From now on, every REST request takes `latency` to come back: held half of it before
+    /// it is applied (the way to Discord) and half after (the way back), as a Discord that far
+    /// from the bot would.
+    pub fn set_rest_latency(&self, latency: Duration) {
+        self.shared.lock().rest_latency = latency;
     }
 
     /// Sends op 9 Invalid Session (not resumable) to every gateway session.

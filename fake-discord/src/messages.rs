@@ -17,6 +17,18 @@ pub fn nonce(b: &Value) -> Option<String> {
 
 /// Stores a message the bot sends (into a channel, or as an interaction response).
 pub fn store_message(shared: &Shared, world: &mut World, channel: u64, b: &Value) -> Message {
+    store_response(shared, world, channel, b, None)
+}
+
+/// Stores a message the bot sends, created by the response to `interaction` (see
+/// [`Message::interaction`]) if that is given.
+pub fn store_response(
+    shared: &Shared,
+    world: &mut World,
+    channel: u64,
+    b: &Value,
+    interaction: Option<(u64, u8, u64, Option<u64>)>,
+) -> Message {
     let content = b["content"].as_str().unwrap_or_default().to_string();
     let message = Message {
         id: world.id(),
@@ -28,6 +40,7 @@ pub fn store_message(shared: &Shared, world: &mut World, channel: u64, b: &Value
         components: b.get("components").cloned().unwrap_or(json!([])),
         flags: b["flags"].as_u64().unwrap_or(0),
         nonce: nonce(b),
+        interaction,
     };
     world.messages.insert(message.id, message.clone());
     if let Some(nonce) = &message.nonce {

@@ -172,6 +172,19 @@ pub fn message(world: &World, m: &Message) -> Value {
     if let Some(guild) = world.guild_of(m.channel) {
         value["guild_id"] = json!(guild.to_string());
     }
+    if let Some((id, kind, by, clicked)) = m.interaction {
+        let by = world.users.get(&by).map(user).unwrap_or(Value::Null);
+        let mut metadata = json!({
+            "id": id.to_string(),
+            "type": kind,
+            "user": by,
+            "authorizing_integration_owners": {"0": world.guild_of(m.channel).unwrap_or(0).to_string()},
+        });
+        if let Some(clicked) = clicked {
+            metadata["interacted_message_id"] = json!(clicked.to_string());
+        }
+        value["interaction_metadata"] = metadata;
+    }
     value
 }
 

@@ -22,7 +22,15 @@ pub async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_string();
-    let answer = answer(&shared, method.as_str(), &path, &headers, &body);
+    let query = uri.query().unwrap_or_default();
+    let latency = shared.lock().rest_latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency / 2).await;
+    }
+    let answer = answer(&shared, method.as_str(), &path, query, &headers, &body);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency - latency / 2).await;
+    }
     let delay = shared.lock().message_post_delay;
     if method == Method::POST && path.ends_with("/messages") && !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -41,10 +49,17 @@ pub async fn handle(
 
 /// Applies one request to the world and records it under the same lock, so a test that sees
 /// the request's effect (a message, say) also sees the request on record.
-fn answer(shared: &Shared, method: &str, path: &str, headers: &HeaderMap, body: &[u8]) -> Answer {
+fn answer(
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Answer {
     let arrived = std::time::Instant::now();
     let mut world = shared.lock();
-    let answer = apply(shared, &mut world, method, path, headers, body);
+    let answer = apply(shared, &mut world, method, path, query, headers, body);
     world.requests.push(Recorded {
         method: method.to_string(),
         path: path.to_string(),
@@ -61,6 +76,7 @@ fn apply(
     world: &mut World,
     method: &str,
     path: &str,
+    query: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Answer {
@@ -94,10 +110,17 @@ fn apply(
         return Answer::error(404, 0, "404: Not Found");
     };
     let segments: Vec<&str> = rest.split('/').collect();
+    // Serenity writes `?&key=value`: empty pairs are skipped.
+    let query: Vec<(&str, &str)> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        .collect();
     let request = Request {
         method,
         path,
         segments: &segments,
+        query: &query,
         body: json.as_ref(),
     };
     match routes::route(shared, world, &request) {

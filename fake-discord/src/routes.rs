@@ -35,6 +35,7 @@ pub fn route(shared: &Shared, world: &mut World, r: &Request) -> Option<Answer> 
         ("POST", ["channels", channel, "messages"]) => {
             create_message(shared, world, r, id(channel)?)
         }
+        ("GET", ["channels", channel, "messages"]) => list_messages(world, r, id(channel)?),
         ("PATCH", ["channels", channel, "messages", message]) => {
             edit_message(shared, world, r, id(channel)?, id(message)?)
         }
@@ -257,6 +258,30 @@ fn create_message(shared: &Shared, world: &mut World, r: &Request, channel: u64)
     }
     let message = store_message(shared, world, channel, b);
     Answer::json(200, payloads::message(world, &message))
+}
+
+/// The newest messages of a channel first, `limit` of them (50 unless asked, at most 100).
+fn list_messages(world: &mut World, r: &Request, channel: u64) -> Answer {
+    if world.deleted.contains(&channel) || !world.channels.contains_key(&channel) {
+        return Answer::error(404, 10003, "Unknown Channel");
+    }
+    let limit = match r.param("limit").map(str::parse::<usize>) {
+        None => 50,
+        Some(Ok(limit @ 1..=100)) => limit,
+        Some(_) => {
+            world.violation(format!("{}: limit must be 1 to 100", r.what()));
+            return Answer::error(400, 50035, "Invalid Form Body");
+        }
+    };
+    let listed: Vec<Value> = world
+        .messages
+        .values()
+        .rev()
+        .filter(|m| m.channel == channel && m.flags & crate::rules::EPHEMERAL == 0)
+        .take(limit)
+        .map(|m| payloads::message(world, m))
+        .collect();
+    Answer::json(200, Value::Array(listed))
 }
 
 fn edit_message(shared: &Shared, world: &mut World, r: &Request, channel: u64, id: u64) -> Answer {

@@ -14,7 +14,16 @@ pub struct Request<'a> {
     pub method: &'a str,
     pub path: &'a str,
     pub segments: &'a [&'a str],
+    /// The query string's `key=value` pairs.
+    pub query: &'a [(&'a str, &'a str)],
     pub body: Option<&'a Value>,
+}
+
+impl<'a> Request<'a> {
+    /// The value of `key` in the query string.
+    pub fn param(&self, key: &str) -> Option<&'a str> {
+        self.query.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
 }
 
 impl Request<'_> {

@@ -91,6 +91,9 @@ pub struct Message {
     pub pings: Vec<String>,
     /// The nonce the bot sent with it, if any.
     pub nonce: Option<String>,
+    /// The interaction whose response created it: (interaction id, interaction type, user,
+    /// the clicked message for a component), as Discord's `interaction_metadata` says.
+    pub interaction: Option<(u64, u8, u64, Option<u64>)>,
 }
 
 /// Which response an interaction got, and when.
@@ -164,6 +167,10 @@ pub struct World {
     pub nonces: std::collections::HashMap<String, u64>,
     /// How late to answer message posts (see `FakeDiscord::delay_message_posts`).
     pub message_post_delay: std::time::Duration,
+    /// Discord's distance: every REST request is held half of this before it is applied and
+    /// half after, so a request takes one round trip of this (see
+    /// `FakeDiscord::set_rest_latency`).
+    pub rest_latency: std::time::Duration,
     /// Each person's client language (`locale` in their interactions); "en-US" if unset.
     pub locales: BTreeMap<u64, String>,
     /// Each guild's language (`guild_locale`); "en-US" if unset.

@@ -228,3 +228,68 @@ async fn faults_are_injected_once_and_unknown_routes_recorded() {
         .await
         .expect("immediate");
 }
+
+#[tokio::test]
+async fn a_click_answered_with_a_message_says_which_and_the_thread_lists_it() {
+    let fake = fake().await;
+    fake.add_member(5000, "Ada", &[]);
+    let http = http(&fake);
+    let clicked = ChannelId::new(SUPPORT_CHANNEL)
+        .send_message(
+            &http,
+            CreateMessage::new()
+                .content("a step")
+                .allowed_mentions(serenity::all::CreateAllowedMentions::new()),
+        )
+        .await
+        .expect("posted");
+    let click = fake.click(5000, clicked.id.get(), "bh1:s");
+    let token = fake.world(|w| w.interactions[&click].token.clone());
+    let body = serde_json::json!({"type": 4, "data": {"content": "the next step",
+        "allowed_mentions": {"parse": []}}});
+    let route = serenity::http::Route::InteractionResponse {
+        interaction_id: serenity::all::InteractionId::new(click),
+        token: &token,
+    };
+    let request = serenity::http::Request::new(route, serenity::http::LightMethod::Post)
+        .body(serde_json::to_vec(&body).ok())
+        .params(Some(vec![("with_response", "true".to_string())]));
+    let response: serde_json::Value = http.fire(request).await.expect("answered");
+    let made = response["resource"]["message"]["id"]
+        .as_str()
+        .map(str::to_string);
+    assert!(made.is_some(), "{response:#}");
+    assert_eq!(response["interaction"]["id"], click.to_string());
+    // The message lists among the channel's newest, saying which interaction made it, and
+    // reads as serenity's Message.
+    let route = serenity::http::Route::ChannelMessages {
+        channel_id: ChannelId::new(SUPPORT_CHANNEL),
+    };
+    let request = serenity::http::Request::new(route, serenity::http::LightMethod::Get)
+        .params(Some(vec![("limit", "2".to_string())]));
+    let listed: Vec<serde_json::Value> = http.fire(request).await.expect("listed");
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["id"].as_str(), made.as_deref(), "newest first");
+    assert_eq!(listed[0]["interaction_metadata"]["id"], click.to_string());
+    assert_eq!(
+        listed[0]["interaction_metadata"]["interacted_message_id"],
+        clicked.id.to_string()
+    );
+    let parsed = serde_json::from_value::<SMessage>(listed[0].clone());
+    assert!(parsed.is_ok(), "{parsed:?}");
+    assert!(fake.problems().is_empty(), "{:?}", fake.problems());
+}
+
+#[tokio::test]
+async fn a_distant_discord_takes_its_latency_per_request() {
+    let fake = fake().await;
+    let http = http(&fake);
+    fake.set_rest_latency(std::time::Duration::from_millis(80));
+    let started = std::time::Instant::now();
+    http.get_gateway().await.expect("GET /gateway");
+    let took = started.elapsed();
+    assert!(
+        took >= std::time::Duration::from_millis(80),
+        "one round trip: {took:?}"
+    );
+}

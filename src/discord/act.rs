@@ -13,15 +13,20 @@ use tracing::{info, warn};
 
 use super::opening::thread_name;
 use super::render::{self, no_mentions, step_rows};
+use super::respond::{Made, Response};
 use super::state::Bot;
 use crate::config::ThreadKind;
-use crate::ids::{MessageId, ThreadId};
+use crate::ids::{InteractionId, MessageId, ThreadId};
 use crate::metrics::Metrics;
 use crate::script::{Live, Script, Step};
 use crate::status::Report;
 use crate::store::Record;
 use crate::walkthrough::{Effect, EffectError, Notice, Outlet};
+use serenity::http::{LightMethod, Request, Route};
 
+/// How many of a thread's newest messages are searched for one an interaction's response
+/// made (the step it carried is among the last few, staff chatter aside).
+const RECENT: u8 = 50;
 /// Discord's "thread is archived" error.
 const THREAD_ARCHIVED: isize = 50083;
 /// Discord's "unknown channel": the thread was deleted.
@@ -41,8 +46,9 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 pub struct DiscordOutlet<'a> {
     pub bot: &'a Bot,
     pub http: &'a Http,
-    /// The click being answered: its message is the one to update, its follow-ups private.
-    pub click: Option<&'a ComponentInteraction>,
+    /// The click being answered: its response may carry the next step, its message is the
+    /// one to update, its follow-ups are private.
+    pub response: Option<&'a Response<'a>>,
     /// The `/backup-help` being answered: who to open a thread for, and where.
     pub command: Option<&'a CommandInteraction>,
 }
@@ -64,7 +70,7 @@ impl<'a> DiscordOutlet<'a> {
         DiscordOutlet {
             bot,
             http,
-            click: None,
+            response: None,
             command: None,
         }
     }
@@ -72,6 +78,16 @@ impl<'a> DiscordOutlet<'a> {
 
 #[async_trait]
 impl Outlet for DiscordOutlet<'_> {
+    fn responding(&self, thread: ThreadId) -> Option<InteractionId> {
+        // Only a click in the thread itself: a response goes where the click was.
+        let response = self.response.filter(|r| !r.deferred())?;
+        let click = response.click();
+        if click.channel_id.get() != thread.get() {
+            return None;
+        }
+        InteractionId::new(click.id.get())
+    }
+
     async fn open_thread(&self, script: &Script) -> Result<ThreadId, EffectError> {
         let Some(command) = self.command else {
             return Err(EffectError::Failed(
@@ -139,12 +155,29 @@ impl Outlet for DiscordOutlet<'_> {
                     Some(step) => step_rows(script, step, Some(*answered), Live::default()),
                     None => Vec::new(),
                 };
-                // The click was acknowledged at once (a deferred update): edit its message.
-                if let Some(click) = self.click {
-                    let in_thread = click.channel_id == thread;
-                    // Clicked under the private reply to a second /backup-help: remove its
-                    // button there; the thread gets the rest.
-                    let rows = if in_thread { rows } else { Vec::new() };
+                let Some(response) = self.response else {
+                    return Ok(None);
+                };
+                let click = response.click();
+                let in_thread = click.channel_id == thread;
+                // Clicked under the private reply to a second /backup-help: remove its
+                // button there; the thread gets the rest.
+                let rows = if in_thread { rows } else { Vec::new() };
+                if response.made_a_message() {
+                    // The response is the next step, so the webhook's `@original` is that
+                    // one: the clicked message is edited in the channel instead.
+                    if in_thread {
+                        let edit = || {
+                            let edit = EditMessage::new().components(rows.clone());
+                            thread.edit_message(self.http, click.message.id, edit)
+                        };
+                        with_retries(self.metrics(), "updating the clicked message", edit)
+                            .await
+                            .map_err(|err| classify(err, "Send Messages in Threads"))?;
+                    }
+                } else if !response.update(rows.clone()).await {
+                    // Acknowledged already (a deferred update): `@original` is the clicked
+                    // message.
                     let edit = EditInteractionResponse::new().components(rows);
                     let update = || click.edit_response(self.http, edit.clone());
                     with_retries(self.metrics(), "updating the clicked message", update)
@@ -154,15 +187,11 @@ impl Outlet for DiscordOutlet<'_> {
                 Ok(None)
             }
             Effect::Ephemeral(notice) => {
-                if let Some(click) = self.click {
-                    ephemeral(
-                        self.metrics(),
-                        self.http,
-                        click,
-                        notice_text(script, *notice),
-                    )
-                    .await
-                    .map_err(|err| classify(err, "Send Messages in Threads"))?;
+                if let Some(response) = self.response {
+                    response
+                        .ephemeral(notice_text(script, *notice))
+                        .await
+                        .map_err(|err| classify(err, "Send Messages in Threads"))?;
                 }
                 Ok(None)
             }
@@ -266,7 +295,13 @@ impl DiscordOutlet<'_> {
         if self.bot.is_archived(thread) {
             self.unarchive(thread).await?;
         }
-        let message = match nonce(record, effect) {
+        let owed = nonce(record, effect);
+        if let (Some(_), Some(via)) = (owed, record.responding) {
+            if let Some(made) = self.through_response(thread, via, &message).await? {
+                return Ok(made);
+            }
+        }
+        let message = match owed {
             Some(nonce) => message.nonce(Nonce::Number(nonce)).enforce_nonce(true),
             None => message,
         };
@@ -282,6 +317,67 @@ impl DiscordOutlet<'_> {
             Err(err) => return Err(classify(err, refused)),
         };
         MessageId::new(sent.id.get()).ok_or_else(|| EffectError::Failed("message id 0".into()))
+    }
+
+    /// The first owed post of a turn whose answer came by click `via`: made as that click's
+    /// response if it is this outlet's and still free; else, if an earlier response may have
+    /// made it (a crash, a response that failed on the way back), found in the thread.
+    /// `None`: it is to be posted in the thread.
+    async fn through_response(
+        &self,
+        thread: ChannelId,
+        via: InteractionId,
+        message: &CreateMessage,
+    ) -> Result<Option<MessageId>, EffectError> {
+        let ours = self.response.filter(|r| r.click().id.get() == via.get());
+        let Some(response) = ours else {
+            return self.made_by(thread, via).await;
+        };
+        match response.message(message).await {
+            Ok(Made::Message(Some(id))) => Ok(MessageId::new(id)),
+            Ok(Made::Message(None)) => match self.made_by(thread, via).await? {
+                Some(id) => Ok(Some(id)),
+                None => Err(EffectError::Failed(
+                    "the response made a message Discord does not show".into(),
+                )),
+            },
+            Ok(Made::Taken) => Ok(None),
+            // Discord answered with an error: nothing was made.
+            Err(serenity::Error::Http(err)) if status(&err).is_some_and(|s| s < 500) => {
+                warn!(status = ?status(&err), "the response carrying the next step was refused; posting it instead");
+                Ok(None)
+            }
+            Err(err) => {
+                warn!("the response carrying the next step failed; looking for it: {err}");
+                self.made_by(thread, via).await
+            }
+        }
+    }
+
+    /// The message the response to interaction `via` made in `thread`, if it made one: among
+    /// the newest there, by its `interaction_metadata`.
+    async fn made_by(
+        &self,
+        thread: ChannelId,
+        via: InteractionId,
+    ) -> Result<Option<MessageId>, EffectError> {
+        let route = Route::ChannelMessages { channel_id: thread };
+        let request =
+            Request::new(route, LightMethod::Get).params(Some(vec![("limit", RECENT.to_string())]));
+        let listed = self.http.fire::<Vec<serde_json::Value>>(request).await;
+        let listed =
+            counted(self.metrics(), listed).map_err(|err| classify(err, "Read Message History"))?;
+        let wanted = via.get().to_string();
+        let made = listed.iter().find_map(|m| {
+            let by = m["interaction_metadata"]["id"].as_str();
+            (by == Some(wanted.as_str()))
+                .then(|| m["id"].as_str().and_then(|id| id.parse().ok()))
+                .flatten()
+        });
+        if made.is_some() {
+            info!(%thread, "found the step a click's response posted before a restart");
+        }
+        Ok(made.and_then(MessageId::new))
     }
 
     async fn unarchive(&self, thread: ChannelId) -> Result<(), EffectError> {
@@ -393,7 +489,7 @@ fn notice_text(script: &Script, notice: Notice) -> String {
     }
 }
 
-/// A private answer to a click (acknowledged at once when it came), pinging nobody.
+/// A private answer to a click already answered (a follow-up), pinging nobody.
 pub async fn ephemeral(
     metrics: &Metrics,
     http: &Http,

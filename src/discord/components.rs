@@ -5,8 +5,9 @@ use std::time::Instant;
 use serenity::all::{ComponentInteraction, Http};
 use tracing::{info, warn};
 
-use super::act::{self, DiscordOutlet};
+use super::act::DiscordOutlet;
 use super::custom_id::Action;
+use super::respond::Response;
 use super::state::Bot;
 use crate::conversation::OwnerId;
 use crate::ids::{GuildId, ThreadId};
@@ -14,42 +15,47 @@ use crate::store::{Record, StoreError};
 use crate::walkthrough::{EffectError, Origin};
 
 pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
-    let arrived = Instant::now();
-    // Acknowledge at once (a deferred update, type 6): Discord's 3 seconds are met before
-    // the database or anything slow is touched. The message is edited and any notice sent as
-    // a private follow-up afterwards.
-    if let Err(err) = act::counted(bot.metrics(), click.defer(http).await) {
-        warn!("could not acknowledge the click: {err}");
-        return;
-    }
-    bot.metrics().acknowledged(arrived.elapsed());
+    // The click's one response carries what it leads to, if that is ready in time; else the
+    // watchdog acknowledges it first (see `respond`).
+    let response = Response::new(click, http, bot.metrics(), Instant::now());
+    tokio::join!(handle(bot, http, &response), response.watch());
+}
+
+async fn handle(bot: &Bot, http: &Http, response: &Response<'_>) {
+    answer(bot, http, response).await;
+    // Whatever the click led to, it is acknowledged.
+    response.defer().await;
+}
+
+async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
+    let click = response.click();
     let messages = &bot.script(&click.locale).messages;
     let action = match Action::decode(&click.data.custom_id) {
         Ok(action) => action,
         Err(err) => {
             warn!("a button we cannot read: {err}");
-            return answer_ephemeral(bot, http, click, messages.unknown_button.clone()).await;
+            return answer_ephemeral(response, messages.unknown_button.clone()).await;
         }
     };
     let record = match find(bot, click).await {
         Ok(Some(record)) => record,
         Ok(None) => {
             info!("click on a walkthrough that is not open");
-            return answer_ephemeral(bot, http, click, messages.unknown_button.clone()).await;
+            return answer_ephemeral(response, messages.unknown_button.clone()).await;
         }
         Err(err) => {
             warn!("cannot look up the walkthrough: {err}");
-            return answer_ephemeral(bot, http, click, messages.try_again.clone()).await;
+            return answer_ephemeral(response, messages.try_again.clone()).await;
         }
     };
     if !may_answer(bot, &record, click) {
         info!(owner = %record.session.owner, "click by someone else");
         let owner = format!("<@{}>", record.session.owner);
         let text = messages.not_yours.replace("{owner}", &owner);
-        return answer_ephemeral(bot, http, click, text).await;
+        return answer_ephemeral(response, text).await;
     }
     let out = DiscordOutlet {
-        click: Some(click),
+        response: Some(response),
         ..DiscordOutlet::new(bot, http)
     };
     let input = Some(action.into_input());
@@ -59,17 +65,15 @@ pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
         .await
     {
         Ok(Some(turned)) => turned,
-        Ok(None) => {
-            return answer_ephemeral(bot, http, click, messages.unknown_button.clone()).await
-        }
+        Ok(None) => return answer_ephemeral(response, messages.unknown_button.clone()).await,
         // Another click or a typed answer saved first: this one changed nothing.
         Err(StoreError::Conflict) => {
             info!("click lost a race; already answered");
-            return answer_ephemeral(bot, http, click, messages.already_answered.clone()).await;
+            return answer_ephemeral(response, messages.already_answered.clone()).await;
         }
         Err(err) => {
             warn!("could not save the click: {err}");
-            return answer_ephemeral(bot, http, click, messages.try_again.clone()).await;
+            return answer_ephemeral(response, messages.try_again.clone()).await;
         }
     };
     if let Some(reply) = &turned.reply {
@@ -80,7 +84,7 @@ pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
         let text = messages
             .missing_permissions
             .replace("{permissions}", missing);
-        answer_ephemeral(bot, http, click, text).await;
+        answer_ephemeral(response, text).await;
     }
 }
 
@@ -113,8 +117,8 @@ fn may_answer(bot: &Bot, record: &Record, click: &ComponentInteraction) -> bool 
     })
 }
 
-async fn answer_ephemeral(bot: &Bot, http: &Http, click: &ComponentInteraction, text: String) {
-    if let Err(err) = act::ephemeral(&bot.walkthroughs.metrics, http, click, text).await {
+async fn answer_ephemeral(response: &Response<'_>, text: String) {
+    if let Err(err) = response.ephemeral(text).await {
         warn!("could not answer the click: {err}");
     }
 }

@@ -17,6 +17,7 @@ mod handler;
 pub mod opening;
 mod ratelimits;
 pub mod render;
+mod respond;
 mod state;
 
 pub use bot::{http, run};

@@ -115,6 +115,7 @@ impl SessionStore for MemoryStore {
         // What was shown is left alone, as in the SQL store.
         row.record.session = record.session.clone();
         row.record.idle_due = record.idle_due;
+        row.record.responding = record.responding;
         row.owes = !record.owed().is_empty();
         Ok(())
     }
@@ -128,6 +129,7 @@ impl SessionStore for MemoryStore {
             .ok_or(StoreError::Conflict)?;
         row.record.shown = record.shown.clone();
         row.record.done = record.done;
+        row.record.responding = record.responding;
         row.owes = !record.owed().is_empty();
         Ok(())
     }

@@ -18,7 +18,7 @@ use async_trait::async_trait;
 
 use crate::config::{ShardRange, Storage};
 use crate::conversation::{OwnerId, Reply, Session, Timestamp};
-use crate::ids::{GuildId, ThreadId};
+use crate::ids::{GuildId, InteractionId, ThreadId};
 use crate::script::{ScriptHash, StepId};
 
 pub use events::{Event, EventKind};
@@ -49,6 +49,11 @@ pub struct Record {
     pub done: Done,
     /// When the next idle warning or close falls due; `None` when not waiting.
     pub idle_due: Option<Timestamp>,
+    /// The click whose own interaction response may carry the first effect owed (the next
+    /// step), saved with the answer it led to and cleared once that effect is recorded.
+    /// Whoever finds the effect still owed asks Discord for that response's message before
+    /// posting it again: a crash between the response and its record leaves no double.
+    pub responding: Option<InteractionId>,
     pub session: Session,
 }
 

@@ -152,6 +152,7 @@ mod tests {
             }),
             done,
             idle_due: None,
+            responding: None,
             session,
         }
     }

@@ -13,7 +13,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 use super::{Done, Event, EventKind, Record, SessionStore, Shown, StoreError, StoredScript};
 use crate::config::{ShardRange, Storage};
 use crate::conversation::{OwnerId, Session, Timestamp};
-use crate::ids::{GuildId, MessageId, ThreadId};
+use crate::ids::{GuildId, InteractionId, MessageId, ThreadId};
 use crate::script::{ScriptHash, StepId};
 
 pub struct SqlStore {
@@ -36,7 +36,8 @@ fn nonzero<T>(value: i64, column: &str, new: fn(u64) -> Option<T>) -> Result<T, 
 
 const COLUMNS: &str =
     "thread_id, guild_id, locale, staff_locale, step_message_id, step_message_step, \
-                       step_message_serial, effects_done, warned_for, idle_due_at, session";
+                       step_message_serial, effects_done, warned_for, idle_due_at, session, \
+                       responding_interaction";
 
 /// What `doctor` learns of a store without changing it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,6 +247,9 @@ fn record(row: &AnyRow) -> Result<Record, StoreError> {
             row.try_get::<Option<i64>, _>("warned_for")?.map(Timestamp),
         ),
         idle_due: row.try_get::<Option<i64>, _>("idle_due_at")?.map(Timestamp),
+        responding: row
+            .try_get::<Option<i64>, _>("responding_interaction")?
+            .and_then(|i| InteractionId::new(id(i))),
         session,
     })
 }
@@ -292,8 +296,9 @@ impl SessionStore for SqlStore {
         let result = sqlx::query(
             "INSERT INTO sessions (thread_id, guild_id, owner_id, locale, step_message_id, \
              step_message_step, step_message_serial, effects_done, warned_for, owes, is_open, \
-             version, idle_due_at, session, staff_locale, script_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             version, idle_due_at, session, staff_locale, script_hash, responding_interaction) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             $17)",
         )
         .bind(db(r.thread.get()))
         .bind(db(r.guild.get()))
@@ -311,6 +316,7 @@ impl SessionStore for SqlStore {
         .bind(session_json(r)?)
         .bind(r.staff_locale.clone())
         .bind(r.session.script.hash.to_string())
+        .bind(r.responding.map(|i| db(i.get())))
         .execute(&mut *conn)
         .await;
         if let Err(err) = &result {
@@ -352,13 +358,14 @@ impl SessionStore for SqlStore {
             // What was shown is left alone: save_shown owns it, and a record loaded before
             // the latest step was posted would otherwise put an old id back.
             "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4, \
-             owes = $5 WHERE thread_id = $6 AND version = $7",
+             owes = $5, responding_interaction = $6 WHERE thread_id = $7 AND version = $8",
         )
         .bind(r.session.phase.is_open())
         .bind(db(r.session.version))
         .bind(r.idle_due.map(|t| t.0))
         .bind(session_json(r)?)
         .bind(!r.owed().is_empty())
+        .bind(r.responding.map(|i| db(i.get())))
         .bind(db(r.thread.get()))
         .bind(db(expected_version))
         .execute(&mut *conn)
@@ -381,8 +388,8 @@ impl SessionStore for SqlStore {
         let mut conn = self.pool.acquire().await?;
         let result = sqlx::query(
             "UPDATE sessions SET step_message_id = $1, step_message_step = $2, \
-             step_message_serial = $3, effects_done = $4, warned_for = $5, owes = $6 \
-             WHERE thread_id = $7 AND version = $8",
+             step_message_serial = $3, effects_done = $4, warned_for = $5, owes = $6, \
+             responding_interaction = $7 WHERE thread_id = $8 AND version = $9",
         )
         .bind(r.shown.as_ref().map(|s| db(s.message.get())))
         .bind(r.shown.as_ref().map(|s| s.step.to_string()))
@@ -390,6 +397,7 @@ impl SessionStore for SqlStore {
         .bind(r.done.bits())
         .bind(r.done.warned_for.map(|t| t.0))
         .bind(!r.owed().is_empty())
+        .bind(r.responding.map(|i| db(i.get())))
         .bind(db(r.thread.get()))
         .bind(db(r.session.version))
         .execute(&mut *conn)

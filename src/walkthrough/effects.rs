@@ -7,9 +7,11 @@
 //! - **courtesies** ([`plan`]: marking the answered message, a private notice, "not
 //!   understood") answer one input and are carried out once, best effort.
 //!
-//! A click is acknowledged before any of this, so Discord's 3 seconds never depend on it.
-//! What is owed goes first (the next step), then the courtesies (greying out the clicked
-//! message), then the archive, since an archived thread's messages cannot be edited.
+//! What is owed goes first (the next step, which a click's own interaction response carries
+//! when the answer was saved in time), then the courtesies (greying out the clicked message),
+//! then the archive, since an archived thread's messages cannot be edited. Discord's 3
+//! seconds never depend on any of this: a click not answered within the save budget is
+//! acknowledged without waiting for it.
 
 use crate::conversation::{Cause, Rejection, Reply};
 use crate::script::{EndingId, StepId};

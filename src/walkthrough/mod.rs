@@ -74,6 +74,14 @@ pub trait Outlet: Send + Sync {
         true
     }
 
+    /// The interaction this outlet answers whose own response can carry the first post a
+    /// turn owes (a click in the walkthrough's thread, not acknowledged yet). Saved with the
+    /// answer, so whoever finds that post still owed later asks Discord for the response's
+    /// message before posting again.
+    fn responding(&self, _thread: ThreadId) -> Option<crate::ids::InteractionId> {
+        None
+    }
+
     /// Carries out `effect` for `record`; a posted step returns its message.
     async fn carry_out(
         &self,
@@ -114,10 +122,11 @@ pub struct Turned {
 }
 
 /// How long an input waits for its thread's lock (held by a turn carrying out its effects,
-/// retries included) before going ahead without it. Every interaction is acknowledged before
-/// its turn, so Discord's 3 s never wait on this; and exactly-once does not depend on the
-/// lock: saves are compare-and-swap, and what was shown is recorded only against the
-/// session version it was shown for.
+/// retries included) before going ahead without it. Discord's 3 s never wait on this: a
+/// click not answered by its turn within the save budget is acknowledged by its watchdog
+/// (see the Discord layer's `respond`); and exactly-once does not depend on the lock: saves
+/// are compare-and-swap, and what was shown is recorded only against the session version it
+/// was shown for.
 pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 pub struct Walkthroughs {
@@ -414,6 +423,7 @@ impl Walkthroughs {
         let idle_due = engine.idle_due(&record.session);
         if record.session.version != version {
             record.idle_due = idle_due;
+            record.responding = out.responding(thread);
             self.store.save(&record, version).await?;
             self.track(&record);
             events = crate::store::events_for(&record, &reply, shown_before.as_ref(), now);
@@ -518,6 +528,8 @@ impl Walkthroughs {
                 }
             };
             crash::point(Point::AfterPost);
+            // Only the first effect owed can have gone through the interaction's response.
+            record.responding = None;
             match owed {
                 Owed::Step(step) => match message {
                     Some(message) => {

@@ -93,6 +93,7 @@ impl Walkthroughs {
             shown: None,
             done: Done::default(),
             idle_due: engine.idle_due(&session),
+            responding: None,
             session,
         };
         match self.store.insert(&record).await {

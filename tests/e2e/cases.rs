@@ -91,9 +91,12 @@ async fn a_second_command_links_the_open_thread_and_offers_start_over() {
         crate::harness::count_bot(w, thread) > before
     })
     .await;
-    assert!(h
-        .fake
-        .world(|w| !w.interactions[&click].callbacks.is_empty()));
+    // Acknowledged by removing the button under the private reply (type 7), once the step
+    // is posted in the thread.
+    h.wait("the click to be answered", |w| {
+        w.interactions[&click].callbacks.iter().map(|c| c.0).eq([7])
+    })
+    .await;
     assert!(
         h.step_title(thread).contains("backing up"),
         "{}",

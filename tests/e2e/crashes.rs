@@ -1,6 +1,7 @@
 //! A bot process that dies between two effects of a turn (at a crash point, as `kill -9`
 //! would leave it) and is started again: the restart carries out what was owed, once.
 
+use fake_discord::world::World;
 use fake_discord::Options;
 
 use crate::harness::{BotProcess, Harness, FIRST_CHECK_FAILING, PERSON, WAIT};
@@ -72,26 +73,65 @@ async fn a_crash_after_saving_an_answer_is_repaired_at_start_up_and_nothing_adva
     h.finish().await;
 }
 
+/// POSTs to `thread`'s messages, and GETs of them, so far.
+fn posts_and_reads(w: &World, thread: u64) -> (usize, usize) {
+    let path = format!("{thread}/messages");
+    let to = |method: &str| {
+        w.requests
+            .iter()
+            .filter(|r| r.method == method && r.path.ends_with(&path))
+            .count()
+    };
+    (to("POST"), to("GET"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_after_posting_but_before_recording_does_not_post_twice() {
+async fn a_crash_after_a_click_response_carried_the_step_does_not_post_it_twice() {
     let (h, thread) = walkthrough_opened().await;
     let bot = run_bot(&h, 2, Some("after-post")).await;
     let (message, not_sure) = h.button(thread, "Not sure");
-    h.fake.click(PERSON, message, &not_sure);
+    let click = h.fake.click(PERSON, message, &not_sure);
     crashed(bot).await;
     assert_eq!(h.step_titles(thread).len(), 2, "posted, not recorded");
+    let carried = h
+        .fake
+        .world(|w| w.interactions[&click].callbacks.first().map(|c| c.0));
+    assert_eq!(carried, Some(4), "the click's response carried the step");
+    let (posts, reads) = h.fake.world(|w| posts_and_reads(w, thread));
+    // The restart finds the step owed, and asks Discord whether the click's response made
+    // it before posting: it did, so it is recorded and not posted again.
+    let bot = run_bot(&h, 3, None).await;
+    h.wait("the restart to look for the step", |w| {
+        posts_and_reads(w, thread).1 > reads
+    })
+    .await;
+    h.click(PERSON, thread, FIRST_CHECK_FAILING).await;
+    assert_each_step_once(&h, thread);
+    assert_eq!(
+        h.fake.world(|w| posts_and_reads(w, thread)).0,
+        posts,
+        "the next step came as the click's response too; nothing was posted in the thread"
+    );
+    drop(bot);
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_posting_a_typed_answers_step_does_not_post_it_twice() {
+    let (h, thread) = walkthrough_opened().await;
+    let bot = run_bot(&h, 2, Some("after-post")).await;
+    h.fake.type_message(PERSON, thread, "not sure");
+    crashed(bot).await;
+    assert_eq!(h.step_titles(thread).len(), 2, "posted, not recorded");
+    let (posts, _) = h.fake.world(|w| posts_and_reads(w, thread));
     // The restart posts the owed step again with the same nonce: Discord hands back the
     // message it has, and the person sees the step once.
     let bot = run_bot(&h, 3, None).await;
     h.wait("the restart to settle the walkthrough", |w| {
-        w.requests
-            .iter()
-            .filter(|r| r.method == "POST" && r.path.ends_with(&format!("{thread}/messages")))
-            .count()
-            >= 3
+        posts_and_reads(w, thread).0 > posts
     })
     .await;
-    h.click(PERSON, thread, FIRST_CHECK_FAILING).await;
+    h.type_text(PERSON, thread, "still failing").await;
     assert_each_step_once(&h, thread);
     drop(bot);
     h.finish().await;

@@ -137,7 +137,7 @@ async fn doctor_stops_at_a_refused_token_and_a_broken_config() {
     assert_eq!(code, Some(1), "{text}");
     // No bot has run here: the store is reported as needing its migrations, and left alone.
     assert!(
-        text.contains("✗ store reachable, 4 migration(s) pending: 1 sessions and events"),
+        text.contains("✗ store reachable, 5 migration(s) pending: 1 sessions and events"),
         "{text}"
     );
     assert!(

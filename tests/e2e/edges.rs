@@ -89,15 +89,13 @@ async fn an_answer_typed_at_a_step_never_shown_posts_the_step_instead_of_skippin
             "Bad Gateway",
         );
     }
-    let (message, not_sure) = h.button(thread, "Not sure");
-    let click = h.fake.click(PERSON, message, &not_sure);
+    h.fake.type_message(PERSON, thread, "not sure");
     h.wait("the four failed posts", |w| {
-        !w.interactions[&click].callbacks.is_empty()
-            && w.requests
-                .iter()
-                .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
-                .count()
-                >= 5
+        w.requests
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+            .count()
+            >= 5
     })
     .await;
     assert_eq!(h.step_titles(thread).len(), 1, "the next step is owed");

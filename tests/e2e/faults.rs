@@ -69,6 +69,10 @@ async fn a_server_error_then_success_is_retried() {
 async fn missing_permissions_while_posting_are_told_privately_and_the_walk_stays_consistent() {
     let h = start("", Options::default()).await;
     let thread = h.open(PERSON).await;
+    // Refused both ways a step can go: as the click's response, and posted in the thread.
+    let (message, not_sure) = h.button(thread, "Not sure");
+    h.fake
+        .fail_next("POST", "/callback", 403, 50013, "Missing Permissions");
     h.fake.fail_next(
         "POST",
         &format!("/channels/{thread}/messages"),
@@ -76,7 +80,6 @@ async fn missing_permissions_while_posting_are_told_privately_and_the_walk_stays
         50013,
         "Missing Permissions",
     );
-    let (message, not_sure) = h.button(thread, "Not sure");
     let click = h.fake.click(PERSON, message, &not_sure);
     h.wait("the private explanation", |w| {
         w.messages

@@ -391,14 +391,15 @@ impl Harness {
         })
     }
 
-    /// The private reply to an interaction: its original response, or its first follow-up
-    /// (clicks are acknowledged at once and answered privately by follow-up).
+    /// The private reply to an interaction: its original response, when that is private,
+    /// or its first follow-up (a click whose response carried the next step, or was a
+    /// deferred update, is answered privately by follow-up).
     pub async fn ephemeral_reply(&self, interaction: u64) -> String {
         let reply = |w: &World| {
             let i = &w.interactions[&interaction];
-            i.original
-                .filter(|_| i.kind != 3)
-                .or(i.followups.first().copied())
+            let private = |m: &u64| w.messages.get(m).is_some_and(|m| m.flags & 64 != 0);
+            let original = i.original.filter(|m| i.kind != 3 || private(m));
+            original.or(i.followups.first().copied())
         };
         self.wait("a private reply", |w| reply(w).is_some()).await;
         self.fake.world(|w| {

@@ -15,6 +15,7 @@ mod logs;
 mod ops;
 mod postgres;
 mod races;
+mod responses;
 mod scale;
 mod versions;
 mod walks;

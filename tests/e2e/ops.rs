@@ -96,9 +96,18 @@ async fn metrics_count_a_walk_and_readyz_follows_the_gateway() {
         "no thread ids in labels"
     );
 
-    // The person asks for a human: the walkthrough ends, handed off.
+    // The person asks for a human: the walkthrough ends, handed off (counted once the turn
+    // is done, a moment after the hand-off shows).
     h.type_text(PERSON, thread, "human").await;
-    let text = get(addr, "/metrics").await.1;
+    let ended = "backup_help_walkthroughs_ended_total{outcome=\"handed_off\"}";
+    let mut text = get(addr, "/metrics").await.1;
+    for _ in 0..100 {
+        if sample(&text, ended).is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        text = get(addr, "/metrics").await.1;
+    }
     assert_eq!(
         sample(
             &text,

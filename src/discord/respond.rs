@@ -1,0 +1,264 @@
+//! A click's one interaction response, and who gets to make it.
+//!
+//! Discord wants one response to every click within 3 seconds. The cheapest for the person is
+//! the one that carries what they are waiting for: the next step, as a message in the thread
+//! (type 4), so it appears one round trip after the click. That needs the answer saved
+//! first, and a database can be slow; so the click's handling and a watchdog race for the
+//! response:
+//!
+//! - the turn saves the answer and, when it has the next step to post, takes the response
+//!   and makes it carry the step ([`Response::message`]);
+//! - a turn with nothing to post answers a notice privately through it, or updates the
+//!   clicked message with it (type 7);
+//! - if none of that has happened [`SAVE_BUDGET`] after the click arrived, the watchdog
+//!   acknowledges it (a deferred update, type 6) and everything goes the long way: the step
+//!   is posted in the thread, the clicked message edited through the webhook, notices sent as
+//!   follow-ups. That is also what happens when the response fails.
+//!
+//! Whichever comes first wins; the other finds the response taken and goes the other way.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use serenity::all::{
+    ComponentInteraction, CreateActionRow, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateMessage, Http,
+};
+use serenity::http::{LightMethod, Request, Route};
+use tokio::sync::Notify;
+use tracing::{info, warn};
+
+use super::act::counted;
+use super::render::no_mentions;
+use crate::metrics::Metrics;
+
+/// How long a click may wait for its answer to be saved before it is acknowledged without
+/// the next step. Discord's limit is 3 s for the response to *arrive*; the response carrying
+/// the step is one more request, which under a slow or distant Discord can take a second
+/// of its own. Half the limit leaves that second and some to spare, and a database answering
+/// within 1.5 s is already unwell.
+pub const SAVE_BUDGET: Duration = Duration::from_millis(1500);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Nobody has responded yet.
+    Open,
+    /// A response is on its way.
+    Taken,
+    /// The response created a message (the next step, or a private notice).
+    Message,
+    /// The response updated the clicked message (type 7).
+    Updated,
+    /// Acknowledged without a message (type 6): the rest goes through the webhook.
+    Deferred,
+}
+
+/// What became of a message meant for the response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Made {
+    /// The response was taken (acknowledged already): post the message another way.
+    Taken,
+    /// The response created it, with this id if Discord said.
+    Message(Option<u64>),
+}
+
+/// The response to one click.
+pub struct Response<'a> {
+    click: &'a ComponentInteraction,
+    http: &'a Http,
+    metrics: &'a Metrics,
+    arrived: Instant,
+    state: Mutex<State>,
+    settled: Notify,
+}
+
+impl<'a> Response<'a> {
+    pub fn new(
+        click: &'a ComponentInteraction,
+        http: &'a Http,
+        metrics: &'a Metrics,
+        arrived: Instant,
+    ) -> Response<'a> {
+        Response {
+            click,
+            http,
+            metrics,
+            arrived,
+            state: Mutex::new(State::Open),
+            settled: Notify::new(),
+        }
+    }
+
+    fn state(&self) -> State {
+        match self.state.lock() {
+            Ok(state) => *state,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
+    fn set(&self, to: State) {
+        match self.state.lock() {
+            Ok(mut state) => *state = to,
+            Err(poisoned) => *poisoned.into_inner() = to,
+        }
+        if to != State::Taken {
+            self.settled.notify_one();
+        }
+    }
+
+    /// Takes the response if nobody has.
+    fn take(&self) -> bool {
+        let mut state = match self.state.lock() {
+            Ok(state) => state,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let open = *state == State::Open;
+        if open {
+            *state = State::Taken;
+        }
+        open
+    }
+
+    /// How a response that went through is counted, and what it leaves the response as; a
+    /// failed one leaves it open for the watchdog or the end of the click.
+    // Serenity's own result, passed through as it came.
+    #[allow(clippy::result_large_err)]
+    fn outcome<T>(&self, result: serenity::Result<T>, made: State) -> serenity::Result<T> {
+        let result = counted(self.metrics, result);
+        match &result {
+            Ok(_) => {
+                self.metrics.acknowledged(self.arrived.elapsed());
+                self.set(made);
+            }
+            Err(_) => self.set(State::Open),
+        }
+        result
+    }
+
+    /// Whether the response created a message: the clicked message is then edited through
+    /// the channel, since the webhook's `@original` is the new one.
+    pub fn made_a_message(&self) -> bool {
+        self.state() == State::Message
+    }
+
+    /// Whether the response is a deferred update, whose webhook `@original` is the clicked
+    /// message.
+    pub fn deferred(&self) -> bool {
+        self.state() == State::Deferred
+    }
+
+    /// The click's interaction.
+    pub fn click(&self) -> &ComponentInteraction {
+        self.click
+    }
+
+    /// Acknowledges the click without a message (type 6), unless it has been answered;
+    /// `false` if it had been.
+    pub async fn defer(&self) -> bool {
+        if !self.take() {
+            return false;
+        }
+        let deferred = self.click.defer(self.http).await;
+        if let Err(err) = self.outcome(deferred, State::Deferred) {
+            warn!("could not acknowledge the click: {err}");
+            // Nothing more can be tried: the rest goes through the webhook, which fails
+            // too if Discord never got an acknowledgement.
+            self.set(State::Deferred);
+        }
+        true
+    }
+
+    /// Waits until the click is answered, or acknowledges it [`SAVE_BUDGET`] after it came.
+    pub async fn watch(&self) {
+        let deadline = tokio::time::Instant::from_std(self.arrived + SAVE_BUDGET);
+        loop {
+            let state = self.state();
+            if !matches!(state, State::Open | State::Taken) {
+                return;
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => {
+                    if self.defer().await {
+                        info!("the answer was not saved within {SAVE_BUDGET:?}: acknowledged without it");
+                    }
+                    return;
+                }
+                () = self.settled.notified() => {}
+            }
+        }
+    }
+
+    /// Posts `message` as the response (type 4) if nobody has responded. `Err`: the
+    /// response failed, and may or may not have created the message.
+    pub async fn message(&self, message: &CreateMessage) -> serenity::Result<Made> {
+        if !self.take() {
+            return Ok(Made::Taken);
+        }
+        let made = self.send_message(message).await;
+        self.outcome(made, State::Message).map(Made::Message)
+    }
+
+    async fn send_message(&self, message: &CreateMessage) -> serenity::Result<Option<u64>> {
+        let mut data = serde_json::to_value(message)?;
+        if let Some(fields) = data.as_object_mut() {
+            // What a channel message has and an interaction response does not.
+            for field in ["nonce", "enforce_nonce", "sticker_ids", "message_reference"] {
+                fields.remove(field);
+            }
+        }
+        let body = serde_json::to_vec(&json!({"type": 4, "data": data}))?;
+        let route = Route::InteractionResponse {
+            interaction_id: self.click.id,
+            token: &self.click.token,
+        };
+        let request = Request::new(route, LightMethod::Post)
+            .body(Some(body))
+            .params(Some(vec![("with_response", "true".to_string())]));
+        let response: Value = self.http.fire(request).await?;
+        Ok(response["resource"]["message"]["id"]
+            .as_str()
+            .and_then(|id| id.parse().ok()))
+    }
+
+    /// Answers privately with `text`: as the response if it is free (type 4, ephemeral),
+    /// else as a follow-up.
+    pub async fn ephemeral(&self, text: String) -> serenity::Result<()> {
+        if self.take() {
+            let reply = CreateInteractionResponseMessage::new()
+                .content(text.clone())
+                .ephemeral(true)
+                .allowed_mentions(no_mentions());
+            let sent = self
+                .click
+                .create_response(self.http, CreateInteractionResponse::Message(reply))
+                .await;
+            if self.outcome(sent, State::Message).is_ok() {
+                return Ok(());
+            }
+            // Not acknowledged: acknowledge, then follow up.
+            self.defer().await;
+        }
+        super::act::ephemeral(self.metrics, self.http, self.click, text).await
+    }
+
+    /// Updates the clicked message's buttons to `rows` as the response (type 7), if it is
+    /// free. `false`: it was taken, and the message must be edited another way.
+    pub async fn update(&self, rows: Vec<CreateActionRow>) -> bool {
+        if !self.take() {
+            return false;
+        }
+        let update = CreateInteractionResponseMessage::new().components(rows);
+        let sent = self
+            .click
+            .create_response(self.http, CreateInteractionResponse::UpdateMessage(update))
+            .await;
+        match self.outcome(sent, State::Updated) {
+            Ok(()) => true,
+            Err(err) => {
+                warn!("could not update the clicked message: {err}");
+                false
+            }
+        }
+    }
+}
