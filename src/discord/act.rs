@@ -11,6 +11,7 @@ use serenity::all::{
 };
 use tracing::{info, warn};
 
+use super::gate::{Gate, Priority};
 use super::opening::thread_name;
 use super::render::{self, no_mentions, step_rows};
 use super::respond::{Made, Response};
@@ -62,8 +63,8 @@ impl<'a> DiscordOutlet<'a> {
         self.bot.walkthroughs.apple_report().await
     }
 
-    fn metrics(&self) -> &Metrics {
-        &self.bot.walkthroughs.metrics
+    fn rest(&self) -> Rest<'_> {
+        self.bot.rest()
     }
 
     pub fn new(bot: &'a Bot, http: &'a Http) -> DiscordOutlet<'a> {
@@ -111,15 +112,21 @@ impl Outlet for DiscordOutlet<'_> {
         }
         // Not retried: a create that failed on the way back may have created the thread, and
         // a second try would open another. The person can run /backup-help again.
-        let created = command.channel_id.create_thread(self.http, builder).await;
-        let thread = counted(self.metrics(), created).map_err(|err| classify(err, permission))?;
+        let created = command.channel_id.create_thread(self.http, builder);
+        let thread = self
+            .rest()
+            .once(Priority::Waiting, created)
+            .await
+            .map_err(|err| classify(err, permission))?;
         let add = || thread.id.add_thread_member(self.http, command.user.id);
-        if let Err(err) = with_retries(self.metrics(), "adding the person to the thread", add).await
-        {
+        let added = self
+            .rest()
+            .retried(Priority::Waiting, "adding the person to the thread", add);
+        if let Err(err) = added.await {
             // A thread without the person helps nobody.
             let archive = EditThread::new().archived(true);
-            let archived = thread.id.edit_thread(self.http, archive).await;
-            if let Err(err) = counted(self.metrics(), archived) {
+            let archived = thread.id.edit_thread(self.http, archive);
+            if let Err(err) = self.rest().once(Priority::Later, archived).await {
                 warn!(thread = %thread.id, "could not archive an unused thread: {err}");
             }
             return Err(classify(err, "Send Messages in Threads"));
@@ -129,7 +136,8 @@ impl Outlet for DiscordOutlet<'_> {
 
     async fn thread_exists(&self, thread: ThreadId) -> bool {
         let channel = ChannelId::new(thread.get());
-        match channel.to_channel(self.http).await {
+        let asked = channel.to_channel(self.http);
+        match self.rest().gate.run(Priority::Waiting, asked).await {
             Ok(_) => true,
             Err(err) => {
                 let gone = classify(err, "View Channel") == EffectError::Gone;
@@ -171,16 +179,19 @@ impl Outlet for DiscordOutlet<'_> {
                             let edit = EditMessage::new().components(rows.clone());
                             thread.edit_message(self.http, click.message.id, edit)
                         };
-                        with_retries(self.metrics(), "updating the clicked message", edit)
+                        self.rest()
+                            .retried(Priority::Later, "updating the clicked message", edit)
                             .await
                             .map_err(|err| classify(err, "Send Messages in Threads"))?;
                     }
                 } else if !response.update(rows.clone()).await {
                     // Acknowledged already (a deferred update): `@original` is the clicked
                     // message.
+                    response.acknowledged().await;
                     let edit = EditInteractionResponse::new().components(rows);
                     let update = || click.edit_response(self.http, edit.clone());
-                    with_retries(self.metrics(), "updating the clicked message", update)
+                    self.rest()
+                        .retried(Priority::Later, "updating the clicked message", update)
                         .await
                         .map_err(|err| classify(err, "Send Messages in Threads"))?;
                 }
@@ -204,7 +215,8 @@ impl Outlet for DiscordOutlet<'_> {
                         let edit = EditMessage::new().components(rows.clone());
                         thread.edit_message(self.http, message, edit)
                     };
-                    with_retries(self.metrics(), "disabling the answered step", edit)
+                    self.rest()
+                        .retried(Priority::Later, "disabling the answered step", edit)
                         .await
                         .map_err(|err| classify(err, "Send Messages in Threads"))?;
                 }
@@ -268,7 +280,8 @@ impl Outlet for DiscordOutlet<'_> {
             }
             Effect::ArchiveThread => {
                 let archive = || thread.edit_thread(self.http, EditThread::new().archived(true));
-                with_retries(self.metrics(), "archiving the thread", archive)
+                self.rest()
+                    .retried(Priority::Later, "archiving the thread", archive)
                     .await
                     .map_err(|err| classify(err, "Manage Threads"))?;
                 self.bot.set_archived(thread, true);
@@ -306,13 +319,20 @@ impl DiscordOutlet<'_> {
             None => message,
         };
         let send = || thread.send_message(self.http, message.clone());
-        let sent = match with_retries(self.metrics(), "posting in the thread", send).await {
+        let sent = match self
+            .rest()
+            .retried(Priority::Waiting, "posting in the thread", send)
+            .await
+        {
             Ok(sent) => sent,
             // Archived without us hearing of it: unarchive and try once more.
             Err(serenity::Error::Http(err)) if discord_code(&err) == Some(THREAD_ARCHIVED) => {
                 self.unarchive(thread).await?;
-                let sent = thread.send_message(self.http, message).await;
-                counted(self.metrics(), sent).map_err(|err| classify(err, refused))?
+                let sent = thread.send_message(self.http, message);
+                self.rest()
+                    .once(Priority::Waiting, sent)
+                    .await
+                    .map_err(|err| classify(err, refused))?
             }
             Err(err) => return Err(classify(err, refused)),
         };
@@ -364,9 +384,12 @@ impl DiscordOutlet<'_> {
         let route = Route::ChannelMessages { channel_id: thread };
         let request =
             Request::new(route, LightMethod::Get).params(Some(vec![("limit", RECENT.to_string())]));
-        let listed = self.http.fire::<Vec<serde_json::Value>>(request).await;
-        let listed =
-            counted(self.metrics(), listed).map_err(|err| classify(err, "Read Message History"))?;
+        let listed = self.http.fire::<Vec<serde_json::Value>>(request);
+        let listed = self
+            .rest()
+            .once(Priority::Waiting, listed)
+            .await
+            .map_err(|err| classify(err, "Read Message History"))?;
         let wanted = via.get().to_string();
         let made = listed.iter().find_map(|m| {
             let by = m["interaction_metadata"]["id"].as_str();
@@ -381,10 +404,11 @@ impl DiscordOutlet<'_> {
     }
 
     async fn unarchive(&self, thread: ChannelId) -> Result<(), EffectError> {
-        let edited = thread
-            .edit_thread(self.http, EditThread::new().archived(false))
-            .await;
-        counted(self.metrics(), edited).map_err(|err| classify(err, "Manage Threads"))?;
+        let edited = thread.edit_thread(self.http, EditThread::new().archived(false));
+        self.rest()
+            .once(Priority::Waiting, edited)
+            .await
+            .map_err(|err| classify(err, "Manage Threads"))?;
         self.bot.set_archived(thread, false);
         info!(%thread, "thread unarchived before posting");
         Ok(())
@@ -413,30 +437,52 @@ fn nonce(record: &Record, effect: &Effect) -> Option<u64> {
     Some(hash & ((1 << 53) - 1))
 }
 
-/// Runs a request again on a server error, a few times with a growing pause. Every failed
-/// try is counted into `metrics`.
-async fn with_retries<T, F, Fut>(
-    metrics: &Metrics,
-    what: &str,
-    mut attempt: F,
-) -> serenity::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = serenity::Result<T>>,
-{
-    let mut pause = FIRST_BACKOFF;
-    for _ in 1..TRIES {
-        match attempt().await {
-            Err(serenity::Error::Http(err)) if status(&err).is_some_and(|s| s >= 500) => {
-                metrics.discord_error(status(&err));
-                warn!(status = ?status(&err), "{what} failed; trying again in {pause:?}");
-                tokio::time::sleep(pause).await;
-                pause *= 2;
-            }
-            other => return counted(metrics, other),
-        }
+/// The way to Discord's REST API for one request: through the gate (bounded, most urgent
+/// first), with every failure counted.
+#[derive(Clone, Copy)]
+pub struct Rest<'a> {
+    pub gate: &'a Gate,
+    pub metrics: &'a Metrics,
+}
+
+impl Rest<'_> {
+    /// Sends a request once it has a place.
+    // Serenity's own result, passed through as it came.
+    #[allow(clippy::result_large_err)]
+    pub async fn once<T>(
+        self,
+        priority: Priority,
+        request: impl std::future::Future<Output = serenity::Result<T>>,
+    ) -> serenity::Result<T> {
+        counted(self.metrics, self.gate.run(priority, request).await)
     }
-    counted(metrics, attempt().await)
+
+    /// Sends a request, again on a server error, a few times with a growing pause (each try
+    /// takes its own place: nothing is held while pausing).
+    pub async fn retried<T, F, Fut>(
+        self,
+        priority: Priority,
+        what: &str,
+        mut attempt: F,
+    ) -> serenity::Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = serenity::Result<T>>,
+    {
+        let mut pause = FIRST_BACKOFF;
+        for _ in 1..TRIES {
+            match self.gate.run(priority, attempt()).await {
+                Err(serenity::Error::Http(err)) if status(&err).is_some_and(|s| s >= 500) => {
+                    self.metrics.discord_error(status(&err));
+                    warn!(status = ?status(&err), "{what} failed; trying again in {pause:?}");
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+                other => return counted(self.metrics, other),
+            }
+        }
+        self.once(priority, attempt()).await
+    }
 }
 
 /// `result`, with a failure counted into `metrics` by its HTTP status.
@@ -491,7 +537,7 @@ fn notice_text(script: &Script, notice: Notice) -> String {
 
 /// A private answer to a click already answered (a follow-up), pinging nobody.
 pub async fn ephemeral(
-    metrics: &Metrics,
+    rest: Rest<'_>,
     http: &Http,
     click: &ComponentInteraction,
     text: String,
@@ -501,20 +547,20 @@ pub async fn ephemeral(
         .ephemeral(true)
         .allowed_mentions(no_mentions());
     let send = || click.create_followup(http, message.clone());
-    with_retries(metrics, "answering the click privately", send)
+    rest.retried(Priority::Waiting, "answering the click privately", send)
         .await
         .map(drop)
 }
 
 /// Edits the private reply to `/backup-help`, retrying server errors like any other effect.
 pub async fn edit_reply(
-    metrics: &Metrics,
+    rest: Rest<'_>,
     http: &Http,
     command: &CommandInteraction,
     reply: EditInteractionResponse,
 ) -> serenity::Result<()> {
     let edit = || command.edit_response(http, reply.clone());
-    with_retries(metrics, "answering /backup-help", edit)
+    rest.retried(Priority::Waiting, "answering /backup-help", edit)
         .await
         .map(drop)
 }

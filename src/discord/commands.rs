@@ -8,8 +8,9 @@ use serenity::all::{
 };
 use tracing::{info, warn};
 
-use super::act::{counted, edit_reply, DiscordOutlet};
+use super::act::{edit_reply, DiscordOutlet};
 use super::custom_id::Action;
+use super::gate::Priority;
 use super::opening::missing_permissions;
 use super::render::no_mentions;
 use super::state::Bot;
@@ -38,18 +39,48 @@ pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
             .ephemeral(true)
             .allowed_mentions(no_mentions());
         let reply = CreateInteractionResponse::Message(reply);
-        match counted(bot.metrics(), command.create_response(http, reply).await) {
+        let answered = bot
+            .rest()
+            .once(Priority::Acknowledge, command.create_response(http, reply));
+        match answered.await {
             Ok(()) => bot.metrics().acknowledged(arrived.elapsed()),
             Err(err) => warn!("could not answer: {err}"),
         }
         return;
     };
-    // Answer first: creating a thread may take longer than Discord's 3 seconds.
-    if let Err(err) = counted(bot.metrics(), command.defer_ephemeral(http).await) {
-        warn!("could not acknowledge /backup-help: {err}");
-        return;
+    // Acknowledged at once (creating a thread may take longer than Discord's 3 seconds),
+    // while the walkthrough opens: the first step does not wait for the acknowledgement's
+    // round trip, only the private reply with the link does.
+    let acknowledge = async {
+        let deferred = bot
+            .rest()
+            .once(Priority::Acknowledge, command.defer_ephemeral(http));
+        match deferred.await {
+            Ok(()) => {
+                bot.metrics().acknowledged(arrived.elapsed());
+                true
+            }
+            Err(err) => {
+                warn!("could not acknowledge /backup-help: {err}");
+                false
+            }
+        }
+    };
+    let (acknowledged, edit) = tokio::join!(acknowledge, open(bot, http, command, guild, owner));
+    if acknowledged {
+        answer(bot, http, command, edit).await;
     }
-    bot.metrics().acknowledged(arrived.elapsed());
+}
+
+/// Opens (or finds) the person's walkthrough; the private reply that says so.
+async fn open(
+    bot: &Bot,
+    http: &Http,
+    command: &CommandInteraction,
+    guild: GuildId,
+    owner: OwnerId,
+) -> EditInteractionResponse {
+    let script = &*bot.script(&command.locale);
     let reply = |text: String| {
         EditInteractionResponse::new()
             .content(text)
@@ -59,13 +90,7 @@ pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
         let missing = missing_permissions(have, bot.config.discord.thread);
         if !missing.is_empty() {
             warn!(?missing, channel = %command.channel_id, "missing permissions; no thread opened");
-            return answer(
-                bot,
-                http,
-                command,
-                reply(refused(script, &missing.join(", "))),
-            )
-            .await;
+            return reply(refused(script, &missing.join(", ")));
         }
     }
     let out = DiscordOutlet {
@@ -82,7 +107,7 @@ pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
             &out,
         )
         .await;
-    let edit = match opened {
+    match opened {
         Ok(Opened::New(thread)) => reply(link(&script.messages.thread_opened, thread)),
         Ok(Opened::Existing(thread)) => already_open(script, thread),
         Err(OpenError::Thread(EffectError::Refused(missing)))
@@ -94,8 +119,7 @@ pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
             warn!("could not open a walkthrough: {err}");
             reply(script.messages.try_again.clone())
         }
-    };
-    answer(bot, http, command, edit).await;
+    }
 }
 
 fn link(template: &str, thread: ThreadId) -> String {
@@ -115,7 +139,7 @@ async fn answer(
     command: &CommandInteraction,
     reply: EditInteractionResponse,
 ) {
-    if let Err(err) = edit_reply(&bot.walkthroughs.metrics, http, command, reply).await {
+    if let Err(err) = edit_reply(bot.rest(), http, command, reply).await {
         warn!("could not answer /backup-help: {err}");
     }
 }

@@ -17,7 +17,7 @@ use crate::walkthrough::{EffectError, Origin};
 pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
     // The click's one response carries what it leads to, if that is ready in time; else the
     // watchdog acknowledges it first (see `respond`).
-    let response = Response::new(click, http, bot.metrics(), Instant::now());
+    let response = Response::new(click, http, bot.rest(), Instant::now());
     tokio::join!(handle(bot, http, &response), response.watch());
 }
 

@@ -13,6 +13,7 @@ mod bot;
 mod commands;
 mod components;
 pub mod custom_id;
+mod gate;
 mod handler;
 pub mod opening;
 mod ratelimits;

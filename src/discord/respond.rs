@@ -29,9 +29,9 @@ use serenity::http::{LightMethod, Request, Route};
 use tokio::sync::Notify;
 use tracing::{info, warn};
 
-use super::act::counted;
+use super::act::Rest;
+use super::gate::Priority;
 use super::render::no_mentions;
-use crate::metrics::Metrics;
 
 /// How long a click may wait for its answer to be saved before it is acknowledged without
 /// the next step. Discord's limit is 3 s for the response to *arrive*; the response carrying
@@ -67,7 +67,7 @@ pub enum Made {
 pub struct Response<'a> {
     click: &'a ComponentInteraction,
     http: &'a Http,
-    metrics: &'a Metrics,
+    rest: Rest<'a>,
     arrived: Instant,
     state: Mutex<State>,
     settled: Notify,
@@ -77,13 +77,13 @@ impl<'a> Response<'a> {
     pub fn new(
         click: &'a ComponentInteraction,
         http: &'a Http,
-        metrics: &'a Metrics,
+        rest: Rest<'a>,
         arrived: Instant,
     ) -> Response<'a> {
         Response {
             click,
             http,
-            metrics,
+            rest,
             arrived,
             state: Mutex::new(State::Open),
             settled: Notify::new(),
@@ -125,10 +125,9 @@ impl<'a> Response<'a> {
     // Serenity's own result, passed through as it came.
     #[allow(clippy::result_large_err)]
     fn outcome<T>(&self, result: serenity::Result<T>, made: State) -> serenity::Result<T> {
-        let result = counted(self.metrics, result);
         match &result {
             Ok(_) => {
-                self.metrics.acknowledged(self.arrived.elapsed());
+                self.rest.metrics.acknowledged(self.arrived.elapsed());
                 self.set(made);
             }
             Err(_) => self.set(State::Open),
@@ -159,7 +158,10 @@ impl<'a> Response<'a> {
         if !self.take() {
             return false;
         }
-        let deferred = self.click.defer(self.http).await;
+        let deferred = self
+            .rest
+            .once(Priority::Acknowledge, self.click.defer(self.http))
+            .await;
         if let Err(err) = self.outcome(deferred, State::Deferred) {
             warn!("could not acknowledge the click: {err}");
             // Nothing more can be tried: the rest goes through the webhook, which fails
@@ -167,6 +169,19 @@ impl<'a> Response<'a> {
             self.set(State::Deferred);
         }
         true
+    }
+
+    /// Makes sure the click is acknowledged, and waits until it is: the webhook (follow-ups,
+    /// edits of `@original`) answers only once it is.
+    pub async fn acknowledged(&self) {
+        self.defer().await;
+        // Someone else's response may be on its way; it is short.
+        for _ in 0..600 {
+            if self.state() != State::Taken {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// Waits until the click is answered, or acknowledges it [`SAVE_BUDGET`] after it came.
@@ -215,7 +230,10 @@ impl<'a> Response<'a> {
         let request = Request::new(route, LightMethod::Post)
             .body(Some(body))
             .params(Some(vec![("with_response", "true".to_string())]));
-        let response: Value = self.http.fire(request).await?;
+        let response: Value = self
+            .rest
+            .once(Priority::Acknowledge, self.http.fire(request))
+            .await?;
         Ok(response["resource"]["message"]["id"]
             .as_str()
             .and_then(|id| id.parse().ok()))
@@ -229,17 +247,20 @@ impl<'a> Response<'a> {
                 .content(text.clone())
                 .ephemeral(true)
                 .allowed_mentions(no_mentions());
+            let reply = CreateInteractionResponse::Message(reply);
             let sent = self
-                .click
-                .create_response(self.http, CreateInteractionResponse::Message(reply))
+                .rest
+                .once(
+                    Priority::Acknowledge,
+                    self.click.create_response(self.http, reply),
+                )
                 .await;
             if self.outcome(sent, State::Message).is_ok() {
                 return Ok(());
             }
-            // Not acknowledged: acknowledge, then follow up.
-            self.defer().await;
         }
-        super::act::ephemeral(self.metrics, self.http, self.click, text).await
+        self.acknowledged().await;
+        super::act::ephemeral(self.rest, self.http, self.click, text).await
     }
 
     /// Updates the clicked message's buttons to `rows` as the response (type 7), if it is
@@ -249,9 +270,13 @@ impl<'a> Response<'a> {
             return false;
         }
         let update = CreateInteractionResponseMessage::new().components(rows);
+        let update = CreateInteractionResponse::UpdateMessage(update);
         let sent = self
-            .click
-            .create_response(self.http, CreateInteractionResponse::UpdateMessage(update))
+            .rest
+            .once(
+                Priority::Acknowledge,
+                self.click.create_response(self.http, update),
+            )
             .await;
         match self.outcome(sent, State::Updated) {
             Ok(()) => true,

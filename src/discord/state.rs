@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use serenity::all::ChannelId;
 
+use super::act::Rest;
+use super::gate::Gate;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::conversation::IdlePolicy;
@@ -28,6 +30,8 @@ pub struct Bot {
     pub typed_answers: AtomicBool,
     /// Shards that have had their first READY: another one is a reconnect.
     ready_shards: Mutex<HashSet<u32>>,
+    /// In front of every REST request the handlers make: bounded, most urgent first.
+    pub gate: Gate,
 }
 
 /// Apple's status feed for the services the default script names, unless it is turned off
@@ -79,6 +83,7 @@ impl Bot {
             archived: Mutex::new(HashSet::new()),
             typed_answers: AtomicBool::new(true),
             ready_shards: Mutex::new(HashSet::new()),
+            gate: Gate::default(),
         }
     }
 
@@ -91,6 +96,14 @@ impl Bot {
 
     pub fn metrics(&self) -> &Metrics {
         &self.walkthroughs.metrics
+    }
+
+    /// The way to Discord's REST API: through the gate, failures counted.
+    pub fn rest(&self) -> Rest<'_> {
+        Rest {
+            gate: &self.gate,
+            metrics: self.metrics(),
+        }
     }
 
     pub fn script(&self, locale: &str) -> Arc<Script> {

@@ -1,0 +1,268 @@
+//! The one way to Discord's REST API: a bounded number of requests in flight, and a queue
+//! in front of it ordered by how soon each request's answer is due.
+//!
+//! When Discord is slow, requests pile up. Without a bound each waits in flight, holding a
+//! connection and its buffers, and memory grows with the burst; a click's acknowledgement then
+//! waits behind hundreds of posts and misses Discord's 3 seconds. Here at most [`IN_FLIGHT`]
+//! requests are out at once, and whatever waits goes in the order of its deadline:
+//!
+//! 1. [`Priority::Acknowledge`]: a first response to an interaction (3 s, or it fails);
+//! 2. [`Priority::Waiting`]: what a person is looking at the screen for (their next step,
+//!    the thread they asked for, the link to it);
+//! 3. [`Priority::Later`]: the rest (marking an answered step, archiving, notices).
+//!
+//! [`ACK_RESERVE`] of the places are kept for acknowledgements, so a flood of posts can never
+//! hold every place while a click waits.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::oneshot;
+
+/// Requests to Discord in flight at once. Discord's own global limit is 50 requests a
+/// second per bot; with its usual 50–100 ms round trip, 32 in flight is already more than
+/// that, so the bound costs nothing in normal operation and caps memory in a burst.
+pub const IN_FLIGHT: usize = 32;
+
+/// Of [`IN_FLIGHT`], the places only acknowledgements may take.
+pub const ACK_RESERVE: usize = 8;
+
+/// How soon a request's answer is due; the most urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Priority {
+    Acknowledge,
+    Waiting,
+    Later,
+}
+
+impl Priority {
+    /// Free places this priority needs before it may take one.
+    fn needs(self) -> usize {
+        match self {
+            Priority::Acknowledge => 1,
+            Priority::Waiting | Priority::Later => ACK_RESERVE + 1,
+        }
+    }
+}
+
+struct Waiter {
+    priority: Priority,
+    /// Arrival order, so equal priorities go first come, first served.
+    seq: u64,
+    wake: oneshot::Sender<()>,
+}
+
+impl PartialEq for Waiter {
+    fn eq(&self, other: &Self) -> bool {
+        (self.priority, self.seq) == (other.priority, other.seq)
+    }
+}
+impl Eq for Waiter {}
+impl PartialOrd for Waiter {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Waiter {
+    /// The max-heap's top is the most urgent, earliest waiter.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.priority, other.seq).cmp(&(self.priority, self.seq))
+    }
+}
+
+struct State {
+    free: usize,
+    seq: u64,
+    waiting: BinaryHeap<Waiter>,
+}
+
+/// The gate in front of Discord's REST API; clones share it.
+#[derive(Clone)]
+pub struct Gate {
+    state: Arc<Mutex<State>>,
+}
+
+impl Default for Gate {
+    fn default() -> Gate {
+        Gate::new(IN_FLIGHT)
+    }
+}
+
+/// A place in flight; given to the next waiter when dropped.
+pub struct Pass {
+    gate: Gate,
+}
+
+impl Drop for Pass {
+    fn drop(&mut self) {
+        let mut state = self.gate.lock();
+        state.free += 1;
+        hand_over(&mut state);
+    }
+}
+
+/// Wakes the most urgent waiters the free places allow (skipping any that gave up). A
+/// waiter woken holds its place already.
+fn hand_over(state: &mut State) {
+    while let Some(top) = state.waiting.peek() {
+        if state.free < top.priority.needs() {
+            return;
+        }
+        let Some(waiter) = state.waiting.pop() else {
+            return;
+        };
+        state.free -= 1;
+        if waiter.wake.send(()).is_err() {
+            // It stopped waiting: the place is free again.
+            state.free += 1;
+        }
+    }
+}
+
+/// A request waiting in the queue. Dropped before it passed (the request was given up), a
+/// place it was handed meanwhile goes to the next.
+struct Queued<'a> {
+    woken: oneshot::Receiver<()>,
+    gate: &'a Gate,
+    passed: bool,
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        if !self.passed && self.woken.try_recv().is_ok() {
+            let mut state = self.gate.lock();
+            state.free += 1;
+            hand_over(&mut state);
+        }
+    }
+}
+
+impl Gate {
+    pub fn new(places: usize) -> Gate {
+        Gate {
+            state: Arc::new(Mutex::new(State {
+                free: places.max(ACK_RESERVE + 1),
+                seq: 0,
+                waiting: BinaryHeap::new(),
+            })),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        match self.state.lock() {
+            Ok(state) => state,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Waits for a place for a request of `priority`.
+    pub async fn pass(&self, priority: Priority) -> Pass {
+        let wait = {
+            let mut state = self.lock();
+            // Straight in if nobody more urgent (or earlier) waits and there is room.
+            let ahead = state
+                .waiting
+                .peek()
+                .is_some_and(|top| top.priority <= priority);
+            if !ahead && state.free >= priority.needs() {
+                state.free -= 1;
+                None
+            } else {
+                let (wake, woken) = oneshot::channel();
+                state.seq += 1;
+                let seq = state.seq;
+                state.waiting.push(Waiter {
+                    priority,
+                    seq,
+                    wake,
+                });
+                Some(woken)
+            }
+        };
+        if let Some(woken) = wait {
+            let mut queued = Queued {
+                woken,
+                gate: self,
+                passed: false,
+            };
+            // The sender is dropped only with the gate, which outlives every request.
+            let _ = (&mut queued.woken).await;
+            queued.passed = true;
+        }
+        Pass { gate: self.clone() }
+    }
+
+    /// Runs `request` once it has a place.
+    pub async fn run<T>(&self, priority: Priority, request: impl Future<Output = T>) -> T {
+        let _pass = self.pass(priority).await;
+        request.await
+    }
+
+    /// Requests waiting for a place.
+    pub fn waiting(&self) -> usize {
+        self.lock().waiting.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn at_most_the_places_are_in_flight_and_the_most_urgent_goes_first() {
+        let gate = Gate::new(ACK_RESERVE + 2);
+        // Two ordinary requests take the two ordinary places.
+        let held: Vec<Pass> = vec![
+            gate.pass(Priority::Later).await,
+            gate.pass(Priority::Waiting).await,
+        ];
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for (name, priority) in [
+            ("later", Priority::Later),
+            ("waiting", Priority::Waiting),
+            ("later 2", Priority::Later),
+        ] {
+            let (gate, order) = (gate.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                let _pass = gate.pass(priority).await;
+                if let Ok(mut order) = order.lock() {
+                    order.push(name);
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }));
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(gate.waiting(), 3, "no ordinary place is left");
+        // An acknowledgement still gets in at once, on the reserve.
+        let ack = tokio::time::timeout(Duration::from_secs(1), gate.pass(Priority::Acknowledge));
+        assert!(
+            ack.await.is_ok(),
+            "an acknowledgement never waits for posts"
+        );
+        drop(held);
+        for task in tasks {
+            let _ = task.await;
+        }
+        let order = order.lock().map(|o| o.clone()).unwrap_or_default();
+        assert_eq!(order, ["waiting", "later", "later 2"]);
+    }
+
+    #[tokio::test]
+    async fn a_waiter_that_gives_up_does_not_keep_its_place() {
+        let gate = Gate::new(ACK_RESERVE + 1);
+        let held = gate.pass(Priority::Later).await;
+        let gave_up =
+            tokio::time::timeout(Duration::from_millis(20), gate.pass(Priority::Later)).await;
+        assert!(gave_up.is_err(), "it had to wait");
+        drop(held);
+        let next = tokio::time::timeout(Duration::from_secs(1), gate.pass(Priority::Later));
+        assert!(
+            next.await.is_ok(),
+            "the place went to the next, not the one that left"
+        );
+    }
+}
