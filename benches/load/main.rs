@@ -6,6 +6,14 @@
 //! the bot under a profiler, e.g. `LOAD_WRAP="valgrind --tool=massif"` (its CPU and memory
 //! figures are then the profiler's).
 //!
+//! What a real deployment would feel: LOAD_LATENCY_MS holds every REST request that long
+//! in the fake (Discord's distance, half each way; default 0), LOAD_ARRIVAL_S spreads the
+//! people's arrivals over that many seconds (default 0: all at once), LOAD_THINK_MS is how
+//! long each waits after seeing a step before answering it (default 0), and LOAD_DB_HOLD_MS
+//! makes the database slow by holding SQLite's write lock that long, again and again (default
+//! 0). LOAD_BOT runs another build of the bot (a previous release, for a comparison on one
+//! machine in one sitting) with this same driver.
+//!
 //! It starts the fake Discord in this process and the bot as a separate process (SQLite in a
 //! temporary folder), walks LOAD_PEOPLE people through the script at once, alternating
 //! clicks and typed answers, each waiting for their next step as a person would, and reads
@@ -100,6 +108,8 @@ struct Figures {
     /// message in the thread, and from `/backup-help` to the first step's.
     to_next_step: Vec<f64>,
     to_first_step: Vec<f64>,
+    /// REST requests (for the answers, for the openings), when counted.
+    requests: (usize, usize),
 }
 
 async fn run() {
@@ -121,8 +131,18 @@ async fn run() {
     })
     .await;
     let rss_idle = proc::memory_mb(pid, "VmRSS");
+    let latency = Duration::from_millis(setting("LOAD_LATENCY_MS", 0) as u64);
+    fake.set_rest_latency(latency);
+    let hold = setting("LOAD_DB_HOLD_MS", 0) as u64;
+    let slow_db = (hold > 0).then(|| {
+        println!("the database is held {hold} ms at a time");
+        tokio::spawn(hold_the_database(data.path().join("load.db"), hold))
+    });
     let before = fake.world(|w| w.requests.len());
     let ours = walk_load(&fake, pid, people, answers).await;
+    if let Some(slow_db) = slow_db {
+        slow_db.abort();
+    }
     if people == 1 {
         // One person alone: the requests they wait for, in order: when each arrived, how
         // long the fake took over it (checking it against the OpenAPI spec, mostly), and how
@@ -162,13 +182,36 @@ async fn run() {
         w.ready_count >= 1
     })
     .await;
+    floor_fake.set_rest_latency(latency);
     // The same clicks per person as ours (every other answer), at the same pace.
     let clicks_each = answers.div_ceil(2);
     let pace = Duration::from_secs_f64(ours.seconds / clicks_each as f64);
     let base = click_load(&floor_fake, floor_pid, people, clicks_each, pace).await;
     stop(floor);
 
-    report(&ours, &base, rss_idle, rss_open, open);
+    report(&ours, &base, rss_idle, rss_open, open, latency);
+}
+
+/// Holds SQLite's write lock on `db` for `hold_ms` at a time, with a 10 ms gap, until
+/// aborted: every write the bot makes waits for it.
+async fn hold_the_database(db: std::path::PathBuf, hold_ms: u64) {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", db.display());
+    let Ok(mut conn) = sqlx::sqlite::SqliteConnection::connect(&url).await else {
+        eprintln!("cannot open {} to hold it", db.display());
+        return;
+    };
+    loop {
+        if sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut conn)
+            .await
+            .is_ok()
+        {
+            tokio::time::sleep(Duration::from_millis(hold_ms)).await;
+            let _ = sqlx::query("COMMIT").execute(&mut conn).await;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 async fn start_fake() -> FakeDiscord {
@@ -184,17 +227,18 @@ fn spawn_bot(fake: &FakeDiscord, dir: &std::path::Path) -> Child {
     let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
     let source = chaos::config_ron(&fake.url(), responses.as_ref(), &dir.join("load.db"));
     std::fs::write(&config, source).expect("config written");
-    let bot = env!("CARGO_BIN_EXE_backup-help-bot");
+    let bot = std::env::var("LOAD_BOT")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_backup-help-bot").to_string());
     let wrap: Vec<String> = std::env::var("LOAD_WRAP")
         .map(|w| w.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default();
     let mut command = match wrap.split_first() {
         Some((program, args)) => {
             let mut command = Command::new(program);
-            command.args(args).arg(bot);
+            command.args(args).arg(&bot);
             command
         }
-        None => Command::new(bot),
+        None => Command::new(&bot),
     };
     command
         .args(["run", "--config"])
@@ -289,22 +333,30 @@ fn second_choice(fake: &FakeDiscord, message: u64) -> Option<String> {
 async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: usize) -> Figures {
     let cpu_before = proc::cpu_seconds(pid);
     let started = Instant::now();
+    let arrival = Duration::from_secs(setting("LOAD_ARRIVAL_S", 0) as u64);
+    let think = Duration::from_millis(setting("LOAD_THINK_MS", 0) as u64);
     let mut tasks = Vec::new();
     for i in 0..people {
         let fake = fake.clone();
+        let arrives = arrival.mul_f64(i as f64 / people.max(1) as f64);
         tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(arrives).await;
             let user = 100_000 + i as u64;
             let mut seen = Seen::default();
             let asked = Instant::now();
             let command = fake.slash_command(user, SUPPORT_CHANNEL, "backup-help");
+            // The thread shows in the person's list once they are in it, link or not.
             let opened = fake
                 .wait_until("a thread", WAIT, |w| {
-                    w.interactions[&command].original.is_some()
+                    w.channels
+                        .values()
+                        .any(|c| c.is_thread() && c.members.contains(&user))
                 })
                 .await;
             if opened.is_err() {
                 return (0, Vec::new(), seen);
             }
+            seen.command = Some(command);
             let thread = fake.world(|w| {
                 w.channels
                     .values()
@@ -315,6 +367,7 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
             let Some(thread) = thread else {
                 return (0, Vec::new(), seen);
             };
+            seen.thread = Some(thread);
             let mut done = 0;
             let mut clicks = Vec::new();
             for k in 0..answers {
@@ -331,6 +384,7 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
                 if k == 0 {
                     seen.first_step = Some(asked.elapsed().as_secs_f64());
                 }
+                tokio::time::sleep(think).await;
                 let (before, _) = progress(&fake, thread);
                 let answered = Instant::now();
                 if k % 2 == 0 {
@@ -362,9 +416,13 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
     let mut total = 0;
     let mut clicks = Vec::new();
     let mut seen = Seen::default();
+    let mut walks = Vec::new();
     for task in tasks {
         if let Ok((done, mine, theirs)) = task.await {
             total += done;
+            if let (Some(thread), Some(command)) = (theirs.thread, theirs.command) {
+                walks.push((thread, command, mine.clone()));
+            }
             clicks.extend(mine);
             seen.next_step.extend(theirs.next_step);
             seen.first_steps.extend(theirs.first_step);
@@ -372,7 +430,11 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
     }
     let seconds = started.elapsed().as_secs_f64();
     let cpu = proc::cpu_seconds(pid) - cpu_before;
+    // Settle: the last answers' courtesies (marking the answered step) come after the step.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let requests = fake.world(|w| count_requests(w, &walks));
     let mut figures = figures(fake, pid, &clicks, total, seconds, cpu);
+    figures.requests = requests;
     seen.next_step.sort_by(f64::total_cmp);
     seen.first_steps.sort_by(f64::total_cmp);
     figures.to_next_step = seen.next_step;
@@ -380,9 +442,64 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
     figures
 }
 
+/// The REST requests each person's walk cost: (for the answers, for the opening), from the
+/// fake's record. An answer's are those on its thread (but the first step and adding the
+/// person) and those of its click's interaction; the opening's are the thread's creation,
+/// adding the person, the first step, and the command's interaction.
+fn count_requests(
+    w: &fake_discord::world::World,
+    walks: &[(u64, u64, Vec<u64>)],
+) -> (usize, usize) {
+    use std::collections::{HashMap, HashSet};
+    let threads: HashSet<u64> = walks.iter().map(|(t, _, _)| *t).collect();
+    let commands: HashSet<u64> = walks.iter().map(|(_, c, _)| *c).collect();
+    let clicks: HashSet<u64> = walks
+        .iter()
+        .flat_map(|(_, _, c)| c.iter().copied())
+        .collect();
+    let by_token: HashMap<&str, u64> = w
+        .interactions
+        .values()
+        .map(|i| (i.token.as_str(), i.id))
+        .collect();
+    // The thread's creation is in the support channel: one request per opening.
+    let (mut answers, mut opening) = (0, walks.len());
+    let mut first_posted = HashSet::new();
+    for r in &w.requests {
+        let segments: Vec<&str> = r.path.trim_start_matches("/api/v10/").split('/').collect();
+        let of_interaction = match segments.as_slice() {
+            ["interactions", id, ..] => id.parse::<u64>().ok(),
+            ["webhooks", _, token, ..] => by_token.get(token).copied(),
+            _ => None,
+        };
+        let thread = match segments.as_slice() {
+            ["channels", id, ..] => id.parse::<u64>().ok().filter(|t| threads.contains(t)),
+            _ => None,
+        };
+        if let Some(id) = of_interaction {
+            if commands.contains(&id) {
+                opening += 1;
+            } else if clicks.contains(&id) {
+                answers += 1;
+            }
+        } else if let Some(thread) = thread {
+            let adding = segments.get(2) == Some(&"thread-members");
+            let first = r.method == "POST" && first_posted.insert(thread);
+            if adding || first {
+                opening += 1;
+            } else {
+                answers += 1;
+            }
+        }
+    }
+    (answers, opening)
+}
+
 /// What one person saw, in seconds.
 #[derive(Default)]
 struct Seen {
+    thread: Option<u64>,
+    command: Option<u64>,
     first_step: Option<f64>,
     first_steps: Vec<f64>,
     next_step: Vec<f64>,
@@ -465,6 +582,7 @@ fn figures(
         peak_rss_mb: proc::memory_mb(pid, "VmHWM"),
         to_next_step: Vec::new(),
         to_first_step: Vec::new(),
+        requests: (0, 0),
     }
 }
 
@@ -509,7 +627,14 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn report(ours: &Figures, floor: &Figures, rss_idle: f64, rss_open: f64, open: usize) {
+fn report(
+    ours: &Figures,
+    floor: &Figures,
+    rss_idle: f64,
+    rss_open: f64,
+    open: usize,
+    latency: Duration,
+) {
     let ms = |s: f64| s * 1000.0;
     let rate = |f: &Figures| f.answers as f64 / f.seconds;
     let cpu_ms = |f: &Figures| ms(f.cpu / f.answers.max(1) as f64);
@@ -537,16 +662,43 @@ fn report(ours: &Figures, floor: &Figures, rss_idle: f64, rss_open: f64, open: u
             a / b
         );
     }
+    if !latency.is_zero() {
+        println!(
+            "| added REST latency (one round trip) | {} ms | {} ms | |",
+            latency.as_millis(),
+            latency.as_millis()
+        );
+    }
+    let trips = |s: f64| {
+        if latency.is_zero() {
+            String::new()
+        } else {
+            format!(" ({:.2} round trips)", s / latency.as_secs_f64())
+        }
+    };
     for (name, seen) in [
         ("answer → next step visible", &ours.to_next_step),
         ("/backup-help → first step visible", &ours.to_first_step),
     ] {
+        let (p50, p95, p99) = (
+            percentile(seen, 0.5),
+            percentile(seen, 0.95),
+            percentile(seen, 0.99),
+        );
         println!(
-            "| {name}, p50 / p99 | {:.1} / {:.1} ms | | |",
-            ms(percentile(seen, 0.5)),
-            ms(percentile(seen, 0.99))
+            "| {name}, p50 / p95 / p99 | {:.1}{} / {:.1} / {:.1} ms | | |",
+            ms(p50),
+            trips(p50),
+            ms(p95),
+            ms(p99)
         );
     }
+    let (for_answers, for_openings) = ours.requests;
+    println!(
+        "| REST requests per answer / per opening | {:.2} / {:.2} | 1 / 1 | |",
+        for_answers as f64 / ours.answers.max(1) as f64,
+        for_openings as f64 / ours.to_first_step.len().max(1) as f64
+    );
     println!(
         "| deadline misses (> 3 s or none) | {} of {} | {} of {} | |",
         ours.misses,

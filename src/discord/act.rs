@@ -167,28 +167,24 @@ impl Outlet for DiscordOutlet<'_> {
                     return Ok(None);
                 };
                 let click = response.click();
-                let in_thread = click.channel_id == thread;
-                // Clicked under the private reply to a second /backup-help: remove its
-                // button there; the thread gets the rest.
-                let rows = if in_thread { rows } else { Vec::new() };
-                if response.made_a_message() {
-                    // The response is the next step, so the webhook's `@original` is that
-                    // one: the clicked message is edited in the channel instead.
-                    if in_thread {
-                        let edit = || {
-                            let edit = EditMessage::new().components(rows.clone());
-                            thread.edit_message(self.http, click.message.id, edit)
-                        };
-                        self.rest()
-                            .retried(Priority::Later, "updating the clicked message", edit)
-                            .await
-                            .map_err(|err| classify(err, "Send Messages in Threads"))?;
-                    }
-                } else if !response.update(rows.clone()).await {
-                    // Acknowledged already (a deferred update): `@original` is the clicked
-                    // message.
+                if click.channel_id == thread {
+                    // A bot message in the thread: edited through the channel, whatever the
+                    // click's response turned out to be, so this need not wait for it (it
+                    // goes beside the next step).
+                    let edit = || {
+                        let edit = EditMessage::new().components(rows.clone());
+                        thread.edit_message(self.http, click.message.id, edit)
+                    };
+                    self.rest()
+                        .retried(Priority::Later, "updating the clicked message", edit)
+                        .await
+                        .map_err(|err| classify(err, "Send Messages in Threads"))?;
+                } else if !response.update(Vec::new()).await {
+                    // Clicked under the private reply to a second /backup-help (the thread
+                    // gets the rest): its button is removed there, by the response if it is
+                    // free, else through the webhook, whose `@original` is that reply.
                     response.acknowledged().await;
-                    let edit = EditInteractionResponse::new().components(rows);
+                    let edit = EditInteractionResponse::new().components(Vec::new());
                     let update = || click.edit_response(self.http, edit.clone());
                     self.rest()
                         .retried(Priority::Later, "updating the clicked message", update)
@@ -362,14 +358,17 @@ impl DiscordOutlet<'_> {
                 )),
             },
             Ok(Made::Taken) => Ok(None),
-            // Discord answered with an error: nothing was made.
+            // Discord answered with an error: nothing was made. The click is acknowledged
+            // the plain way, and the step posted.
             Err(serenity::Error::Http(err)) if status(&err).is_some_and(|s| s < 500) => {
                 warn!(status = ?status(&err), "the response carrying the next step was refused; posting it instead");
+                response.defer().await;
                 Ok(None)
             }
             Err(err) => {
                 warn!("the response carrying the next step failed; looking for it: {err}");
-                self.made_by(thread, via).await
+                let (_, made) = tokio::join!(response.defer(), self.made_by(thread, via));
+                made
             }
         }
     }

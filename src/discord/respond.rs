@@ -135,12 +135,6 @@ impl<'a> Response<'a> {
         result
     }
 
-    /// Whether the response created a message: the clicked message is then edited through
-    /// the channel, since the webhook's `@original` is the new one.
-    pub fn made_a_message(&self) -> bool {
-        self.state() == State::Message
-    }
-
     /// Whether the response is a deferred update, whose webhook `@original` is the clicked
     /// message.
     pub fn deferred(&self) -> bool {

@@ -440,15 +440,22 @@ impl Walkthroughs {
             // successor is posted now, which is the answer.
             courtesies.clear();
         }
-        // What the person needs next comes first: the next step is posted, then the answered
-        // message is marked (against what was shown when the input came).
+        // What the person needs next (the next step) and marking the answered message
+        // (against what was shown when the input came) go together: neither waits for the
+        // other's round trip. The archive waits for both: an archived thread's messages
+        // cannot be edited.
         let answered = record.clone();
-        let failure = self.settle_but(&mut record, out, Some(Owed::Archive)).await;
-        for effect in &courtesies {
-            if let Err(err) = out.carry_out(&answered, &script, effect).await {
-                warn!(?effect, %thread, "could not carry out a courtesy: {err}");
+        let courtesies = async {
+            for effect in &courtesies {
+                if let Err(err) = out.carry_out(&answered, &script, effect).await {
+                    warn!(?effect, %thread, "could not carry out a courtesy: {err}");
+                }
             }
-        }
+        };
+        let (failure, ()) = tokio::join!(
+            self.settle_but(&mut record, out, Some(Owed::Archive)),
+            courtesies
+        );
         let failure = match failure {
             None => self.settle(&mut record, out).await,
             stopped => stopped,
