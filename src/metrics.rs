@@ -288,7 +288,7 @@ impl SessionStore for CountingStore {
     async fn retry_at(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {
         self.count(self.inner.retry_at(thread, at).await)
     }
-    async fn open_threads(&self) -> Result<Vec<ThreadId>, StoreError> {
+    async fn open_threads(&self) -> Result<Vec<(ThreadId, OwnerId, String)>, StoreError> {
         self.count(self.inner.open_threads().await)
     }
     async fn count_open(&self) -> Result<usize, StoreError> {

@@ -180,7 +180,8 @@ async fn contract(store: Arc<dyn SessionStore>) {
         .open_threads()
         .await
         .expect("open threads")
-        .contains(&thread(b + 11)));
+        .iter()
+        .any(|(t, o, locale)| *t == thread(b + 11) && *o == owner && locale == "en"));
 
     // What was shown is recorded without touching the version or the session, and then
     // nothing is owed.

@@ -6,8 +6,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serenity::all::{
     AutoArchiveDuration, ChannelId, ChannelType, CommandInteraction, ComponentInteraction,
-    CreateInteractionResponseFollowup, CreateMessage, CreateThread, EditInteractionResponse,
-    EditMessage, EditThread, Http, Nonce,
+    CreateActionRow, CreateInteractionResponseFollowup, CreateMessage, CreateThread,
+    EditInteractionResponse, EditThread, Http, Nonce,
 };
 use tracing::{info, warn};
 
@@ -24,6 +24,56 @@ use crate::status::Report;
 use crate::store::Record;
 use crate::walkthrough::{Effect, EffectError, Notice, Outlet};
 use serenity::http::{LightMethod, Request, Route};
+
+/// A message as Discord returns it, of which only the id is needed: the rest is skipped,
+/// not parsed into a model (every step posted comes back whole).
+#[derive(serde::Deserialize)]
+struct Posted {
+    id: String,
+}
+
+impl Posted {
+    fn id(&self) -> Option<u64> {
+        self.id.parse().ok()
+    }
+}
+
+/// Posts `message` in `channel`; its id.
+async fn post_message(
+    http: &Http,
+    channel: ChannelId,
+    message: &CreateMessage,
+) -> serenity::Result<Posted> {
+    let route = Route::ChannelMessages {
+        channel_id: channel,
+    };
+    let body = serde_json::to_vec(message)?;
+    http.fire(Request::new(route, LightMethod::Post).body(Some(body)))
+        .await
+}
+
+/// Sets the buttons of `message` in `channel` to `rows`. Discord answers with the whole
+/// message, which is read to the end (so the connection is kept) but not parsed.
+async fn set_buttons(
+    http: &Http,
+    channel: ChannelId,
+    message: serenity::all::MessageId,
+    rows: &[CreateActionRow],
+) -> serenity::Result<()> {
+    let route = Route::ChannelMessage {
+        channel_id: channel,
+        message_id: message,
+    };
+    let body = serde_json::to_vec(&serde_json::json!({ "components": rows }))?;
+    let response = http
+        .request(Request::new(route, LightMethod::Patch).body(Some(body)))
+        .await?;
+    response
+        .bytes()
+        .await
+        .map(drop)
+        .map_err(|err| serenity::Error::Http(serenity::http::HttpError::Request(err)))
+}
 
 /// How many of a thread's newest messages are searched for one an interaction's response
 /// made (the step it carried is among the last few, staff chatter aside).
@@ -171,10 +221,7 @@ impl Outlet for DiscordOutlet<'_> {
                     // A bot message in the thread: edited through the channel, whatever the
                     // click's response turned out to be, so this need not wait for it (it
                     // goes beside the next step).
-                    let edit = || {
-                        let edit = EditMessage::new().components(rows.clone());
-                        thread.edit_message(self.http, click.message.id, edit)
-                    };
+                    let edit = || set_buttons(self.http, thread, click.message.id, &rows);
                     self.rest()
                         .retried(Priority::Later, "updating the clicked message", edit)
                         .await
@@ -207,10 +254,7 @@ impl Outlet for DiscordOutlet<'_> {
                 if let (Some(shown), Some(step)) = (shown, script.step(step)) {
                     let rows = step_rows(script, step, Some(*answered), Live::default());
                     let message = serenity::all::MessageId::new(shown.message.get());
-                    let edit = || {
-                        let edit = EditMessage::new().components(rows.clone());
-                        thread.edit_message(self.http, message, edit)
-                    };
+                    let edit = || set_buttons(self.http, thread, message, &rows);
                     self.rest()
                         .retried(Priority::Later, "disabling the answered step", edit)
                         .await
@@ -314,7 +358,7 @@ impl DiscordOutlet<'_> {
             Some(nonce) => message.nonce(Nonce::Number(nonce)).enforce_nonce(true),
             None => message,
         };
-        let send = || thread.send_message(self.http, message.clone());
+        let send = || post_message(self.http, thread, &message);
         let sent = match self
             .rest()
             .retried(Priority::Waiting, "posting in the thread", send)
@@ -324,7 +368,7 @@ impl DiscordOutlet<'_> {
             // Archived without us hearing of it: unarchive and try once more.
             Err(serenity::Error::Http(err)) if discord_code(&err) == Some(THREAD_ARCHIVED) => {
                 self.unarchive(thread).await?;
-                let sent = thread.send_message(self.http, message);
+                let sent = post_message(self.http, thread, &message);
                 self.rest()
                     .once(Priority::Waiting, sent)
                     .await
@@ -332,7 +376,9 @@ impl DiscordOutlet<'_> {
             }
             Err(err) => return Err(classify(err, refused)),
         };
-        MessageId::new(sent.id.get()).ok_or_else(|| EffectError::Failed("message id 0".into()))
+        sent.id().and_then(MessageId::new).ok_or_else(|| {
+            EffectError::Failed("Discord did not say which message it posted".into())
+        })
     }
 
     /// The first owed post of a turn whose answer came by click `via`: made as that click's

@@ -11,7 +11,7 @@ use super::respond::Response;
 use super::state::Bot;
 use crate::conversation::OwnerId;
 use crate::ids::{GuildId, ThreadId};
-use crate::store::{Record, StoreError};
+use crate::store::StoreError;
 use crate::walkthrough::{EffectError, Origin};
 
 pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
@@ -37,8 +37,8 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
             return answer_ephemeral(response, messages.unknown_button.clone()).await;
         }
     };
-    let record = match find(bot, click).await {
-        Ok(Some(record)) => record,
+    let (thread, owner) = match find(bot, click).await {
+        Ok(Some(found)) => found,
         Ok(None) => {
             info!("click on a walkthrough that is not open");
             return answer_ephemeral(response, messages.unknown_button.clone()).await;
@@ -48,9 +48,9 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
             return answer_ephemeral(response, messages.try_again.clone()).await;
         }
     };
-    if !may_answer(bot, &record, click) {
-        info!(owner = %record.session.owner, "click by someone else");
-        let owner = format!("<@{}>", record.session.owner);
+    if !may_answer(bot, owner, click) {
+        info!(%owner, "click by someone else");
+        let owner = format!("<@{owner}>");
         let text = messages.not_yours.replace("{owner}", &owner);
         return answer_ephemeral(response, text).await;
     }
@@ -61,7 +61,7 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
     let input = Some(action.into_input());
     let turned = match bot
         .walkthroughs
-        .turn(record.thread, input, Origin::Click, &out)
+        .turn(thread, input, Origin::Click, &out)
         .await
     {
         Ok(Some(turned)) => turned,
@@ -88,25 +88,34 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
     }
 }
 
-/// The walkthrough in the thread clicked in; the "Start over" under a second /backup-help
-/// reply is clicked elsewhere and finds it through its owner.
-async fn find(bot: &Bot, click: &ComponentInteraction) -> Result<Option<Record>, StoreError> {
+/// The walkthrough clicked in, by its thread and owner: an open one this process knows of
+/// needs no trip to the store (the turn reads it anyway); an ended one, or one another
+/// process opened, is looked up. The "Start over" under a second /backup-help reply is
+/// clicked elsewhere and finds it through its owner.
+async fn find(
+    bot: &Bot,
+    click: &ComponentInteraction,
+) -> Result<Option<(ThreadId, OwnerId)>, StoreError> {
     let store = &bot.walkthroughs.store;
     if let Some(thread) = ThreadId::new(click.channel_id.get()) {
+        if let Some(holder) = bot.walkthroughs.holder(thread) {
+            return Ok(Some((thread, holder.owner)));
+        }
         if let Some(record) = store.by_thread(thread).await? {
-            return Ok(Some(record));
+            return Ok(Some((record.thread, record.session.owner)));
         }
     }
     let guild = click.guild_id.and_then(|g| GuildId::new(g.get()));
-    match (guild, OwnerId::new(click.user.id.get())) {
-        (Some(guild), Some(owner)) => store.open_for(guild, owner).await,
-        _ => Ok(None),
-    }
+    let found = match (guild, OwnerId::new(click.user.id.get())) {
+        (Some(guild), Some(owner)) => store.open_for(guild, owner).await?,
+        _ => None,
+    };
+    Ok(found.map(|record| (record.thread, record.session.owner)))
 }
 
 /// The owner, or a member of a staff role.
-fn may_answer(bot: &Bot, record: &Record, click: &ComponentInteraction) -> bool {
-    if OwnerId::new(click.user.id.get()) == Some(record.session.owner) {
+fn may_answer(bot: &Bot, owner: OwnerId, click: &ComponentInteraction) -> bool {
+    if OwnerId::new(click.user.id.get()) == Some(owner) {
         return true;
     }
     let staff = &bot.config.discord.staff_roles;

@@ -100,23 +100,16 @@ impl EventHandler for Handler {
         let Some(thread) = ThreadId::new(message.channel_id.get()) else {
             return;
         };
-        if !bot.walkthroughs.may_hold(thread) || message.content.is_empty() {
+        let Some(holder) = bot.walkthroughs.holder(thread) else {
             return;
-        }
-        let record = match bot.walkthroughs.store.by_thread(thread).await {
-            Ok(Some(record)) => record,
-            Ok(None) => return,
-            Err(err) => {
-                warn!(%thread, "cannot look up a walkthrough: {err}");
-                return;
-            }
         };
         // Only the person's own words move their walkthrough; staff may chat freely.
-        if OwnerId::new(message.author.id.get()) != Some(record.session.owner) {
+        if message.content.is_empty() || OwnerId::new(message.author.id.get()) != Some(holder.owner)
+        {
             return;
         }
         let span = info_span!("typed", guild = ?message.guild_id, user = %message.author.id,
-            step = ?record.session.current_step().map(|s| s.to_string()));
+            %thread);
         async {
             let out = DiscordOutlet::new(bot, &ctx.http);
             let input = Input::Text(message.content.clone());
@@ -135,7 +128,7 @@ impl EventHandler for Handler {
                 }
                 Err(err) => {
                     warn!("could not save a typed answer: {err}");
-                    let text = bot.script(&record.locale).messages.try_again.clone();
+                    let text = bot.script(&holder.locale).messages.try_again.clone();
                     let notice = super::render::notice(text);
                     if let Err(err) = message.channel_id.send_message(&ctx.http, notice).await {
                         warn!("could not say so: {err}");

@@ -20,7 +20,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 use serenity::all::{
     ComponentInteraction, CreateActionRow, CreateInteractionResponse,
     CreateInteractionResponseMessage, CreateMessage, Http,
@@ -52,6 +52,23 @@ enum State {
     Updated,
     /// Acknowledged without a message (type 6): the rest goes through the webhook.
     Deferred,
+}
+
+/// The part of Discord's answer to a response `?with_response=true` that is needed: which
+/// message it made (the rest of the message is skipped, not parsed).
+#[derive(serde::Deserialize)]
+struct Called {
+    resource: Option<Resource>,
+}
+
+#[derive(serde::Deserialize)]
+struct Resource {
+    message: Option<MadeMessage>,
+}
+
+#[derive(serde::Deserialize)]
+struct MadeMessage {
+    id: String,
 }
 
 /// What became of a message meant for the response.
@@ -224,13 +241,14 @@ impl<'a> Response<'a> {
         let request = Request::new(route, LightMethod::Post)
             .body(Some(body))
             .params(Some(vec![("with_response", "true".to_string())]));
-        let response: Value = self
+        let response: Called = self
             .rest
             .once(Priority::Acknowledge, self.http.fire(request))
             .await?;
-        Ok(response["resource"]["message"]["id"]
-            .as_str()
-            .and_then(|id| id.parse().ok()))
+        Ok(response
+            .resource
+            .and_then(|r| r.message)
+            .and_then(|m| m.id.parse().ok()))
     }
 
     /// Answers privately with `text`: as the response if it is free (type 4, ephemeral),

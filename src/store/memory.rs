@@ -161,13 +161,21 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
-    async fn open_threads(&self) -> Result<Vec<ThreadId>, StoreError> {
+    async fn open_threads(&self) -> Result<Vec<(ThreadId, OwnerId, String)>, StoreError> {
         let inner = self.inner();
         let open = inner
             .rows
             .values()
             .filter(|r| r.record.session.phase.is_open());
-        Ok(open.map(|r| r.record.thread).collect())
+        Ok(open
+            .map(|r| {
+                (
+                    r.record.thread,
+                    r.record.session.owner,
+                    r.record.locale.clone(),
+                )
+            })
+            .collect())
     }
 
     async fn count_open(&self) -> Result<usize, StoreError> {

@@ -116,8 +116,9 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<Vec<Record>, StoreError>;
     /// The sweep tries `thread` again no sooner than `at`.
     async fn retry_at(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError>;
-    /// The threads of every open walkthrough: the channels where typed text may be an answer.
-    async fn open_threads(&self) -> Result<Vec<ThreadId>, StoreError>;
+    /// The threads of every open walkthrough, with whose each is and its script's locale:
+    /// the channels where typed text may be an answer, and by whom.
+    async fn open_threads(&self) -> Result<Vec<(ThreadId, OwnerId, String)>, StoreError>;
     /// How many walkthroughs are open, in every guild; also the readiness check's query.
     async fn count_open(&self) -> Result<usize, StoreError>;
     /// Keeps a script version (once: a version already kept is left as it is).

@@ -189,28 +189,51 @@ fn discard_unless_constraint(conn: PoolConnection<Any>, err: &sqlx::Error) {
     }
 }
 
+/// Events per INSERT statement: 8 values each, far below either database's limit.
+const EVENTS_PER_INSERT: usize = 100;
+
+/// Appends `events` all or none: one statement when they fit in one (a turn's two or
+/// three), else one transaction. Each statement is a trip to the database's thread, so a
+/// turn's events cost one.
 async fn append_in_one_transaction(
     conn: &mut AnyConnection,
     events: &[Event],
 ) -> Result<(), sqlx::Error> {
+    if events.len() <= EVENTS_PER_INSERT {
+        return insert_events(conn, events).await;
+    }
     let mut tx = conn.begin().await?;
-    for e in events {
-        sqlx::query(
-            "INSERT INTO events (at, guild_id, thread_id, owner_id, kind, step, locale, \
-             script_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(e.at.0)
-        .bind(db(e.guild.get()))
-        .bind(db(e.thread.get()))
-        .bind(db(e.owner.get()))
-        .bind(e.kind.as_str().to_string())
-        .bind(e.step.clone())
-        .bind(e.locale.clone())
-        .bind(e.version.clone())
-        .execute(&mut *tx)
-        .await?;
+    for chunk in events.chunks(EVENTS_PER_INSERT) {
+        insert_events(&mut tx, chunk).await?;
     }
     tx.commit().await
+}
+
+async fn insert_events(conn: &mut AnyConnection, events: &[Event]) -> Result<(), sqlx::Error> {
+    let rows: Vec<String> = (0..events.len())
+        .map(|i| {
+            let values: Vec<String> = (1..=8).map(|k| format!("${}", i * 8 + k)).collect();
+            format!("({})", values.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO events (at, guild_id, thread_id, owner_id, kind, step, locale, \
+         script_hash) VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for e in events {
+        query = query
+            .bind(e.at.0)
+            .bind(db(e.guild.get()))
+            .bind(db(e.thread.get()))
+            .bind(db(e.owner.get()))
+            .bind(e.kind.as_str().to_string())
+            .bind(e.step.clone())
+            .bind(e.locale.clone())
+            .bind(e.version.clone());
+    }
+    query.execute(conn).await.map(drop)
 }
 
 fn record(row: &AnyRow) -> Result<Record, StoreError> {
@@ -447,15 +470,19 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
-    async fn open_threads(&self) -> Result<Vec<ThreadId>, StoreError> {
-        let rows = sqlx::query("SELECT thread_id FROM sessions WHERE is_open")
+    async fn open_threads(&self) -> Result<Vec<(ThreadId, OwnerId, String)>, StoreError> {
+        let rows = sqlx::query("SELECT thread_id, owner_id, locale FROM sessions WHERE is_open")
             .fetch_all(&self.pool)
             .await?;
         let threads = rows.iter().filter_map(|row| {
             let read = row
                 .try_get("thread_id")
                 .map_err(StoreError::from)
-                .and_then(|id| nonzero(id, "thread_id", ThreadId::new));
+                .and_then(|id| {
+                    let thread = nonzero(id, "thread_id", ThreadId::new)?;
+                    let owner = nonzero(row.try_get("owner_id")?, "owner_id", OwnerId::new)?;
+                    Ok((thread, owner, row.try_get("locale")?))
+                });
             read.map_err(|err| tracing::warn!("skipping a walkthrough: {err}"))
                 .ok()
         });

@@ -22,7 +22,7 @@ mod locks;
 mod open;
 mod sweep;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -129,6 +129,14 @@ pub struct Turned {
 /// was shown for.
 pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 
+/// Whose an open walkthrough is, and in which language (neither ever changes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub owner: crate::conversation::OwnerId,
+    /// The locale of the script it runs.
+    pub locale: String,
+}
+
 pub struct Walkthroughs {
     pub store: Arc<dyn SessionStore>,
     /// The scripts in service, swapped whole by a reload.
@@ -140,7 +148,7 @@ pub struct Walkthroughs {
     people: locks::Locks<(crate::ids::GuildId, crate::conversation::OwnerId)>,
     /// Threads of open walkthroughs: the only channels where typed text can be an answer,
     /// so other channels' messages never reach the store. Loaded at start-up, kept by turns.
-    open_threads: Mutex<HashSet<ThreadId>>,
+    open_threads: Mutex<HashMap<ThreadId, Holder>>,
     /// When the sweep may try a walkthrough again whose owed effect failed.
     retry: Mutex<sweep::Backoff>,
     /// Counted from the events each turn records.
@@ -169,7 +177,7 @@ impl Walkthroughs {
             clock,
             threads: locks::Locks::new(),
             people: locks::Locks::new(),
-            open_threads: Mutex::new(HashSet::new()),
+            open_threads: Mutex::new(HashMap::new()),
             retry: Mutex::new(sweep::Backoff::default()),
             metrics: Arc::new(Metrics::new()),
             status: None,
@@ -329,7 +337,10 @@ impl Walkthroughs {
         let threads = self.store.open_threads().await?;
         let count = threads.len();
         if let Ok(mut open) = self.open_threads.lock() {
-            open.extend(threads);
+            let holders = threads
+                .into_iter()
+                .map(|(thread, owner, locale)| (thread, Holder { owner, locale }));
+            open.extend(holders);
         }
         Ok(count)
     }
@@ -338,13 +349,25 @@ impl Walkthroughs {
     pub fn may_hold(&self, thread: ThreadId) -> bool {
         self.open_threads
             .lock()
-            .is_ok_and(|open| open.contains(&thread))
+            .is_ok_and(|open| open.contains_key(&thread))
+    }
+
+    /// Whose the open walkthrough in `thread` is, as far as this process knows: who may
+    /// answer it, known without a trip to the store.
+    pub fn holder(&self, thread: ThreadId) -> Option<Holder> {
+        self.open_threads
+            .lock()
+            .ok()
+            .and_then(|open| open.get(&thread).cloned())
     }
 
     fn track(&self, record: &Record) {
         if let Ok(mut open) = self.open_threads.lock() {
             if record.session.phase.is_open() {
-                open.insert(record.thread);
+                open.entry(record.thread).or_insert_with(|| Holder {
+                    owner: record.session.owner,
+                    locale: record.locale.clone(),
+                });
             } else {
                 open.remove(&record.thread);
             }
