@@ -165,13 +165,13 @@ impl Outlet for DiscordOutlet<'_> {
         let created = command.channel_id.create_thread(self.http, builder);
         let thread = self
             .rest()
-            .once(Priority::Waiting, created)
+            .once(Priority::Opening, created)
             .await
             .map_err(|err| classify(err, permission))?;
         let add = || thread.id.add_thread_member(self.http, command.user.id);
         let added = self
             .rest()
-            .retried(Priority::Waiting, "adding the person to the thread", add);
+            .retried(Priority::Opening, "adding the person to the thread", add);
         if let Err(err) = added.await {
             // A thread without the person helps nobody.
             let archive = EditThread::new().archived(true);

@@ -8,8 +8,9 @@
 //!
 //! - the turn saves the answer and, when it has the next step to post, takes the response
 //!   and makes it carry the step ([`Response::message`]);
-//! - a turn with nothing to post answers a notice privately through it, or updates the
-//!   clicked message with it (type 7);
+//! - a turn with nothing to post answers a notice privately through it (type 4,
+//!   ephemeral), and the Start over under a second /backup-help's private reply removes
+//!   that reply's button with it (type 7);
 //! - if none of that has happened [`SAVE_BUDGET`] after the click arrived, the watchdog
 //!   acknowledges it (a deferred update, type 6) and everything goes the long way: the step
 //!   is posted in the thread, the clicked message edited through the webhook, notices sent as
