@@ -10,8 +10,8 @@
 //! in the fake (Discord's distance, half each way; default 0), LOAD_ARRIVAL_S spreads the
 //! people's arrivals over that many seconds (default 0: all at once), LOAD_THINK_MS is how
 //! long each waits after seeing a step before answering it (default 0), and LOAD_DB_HOLD_MS
-//! makes the database slow by holding SQLite's write lock that long, again and again (default
-//! 0). LOAD_BOT runs another build of the bot (a previous release, for a comparison on one
+//! makes the database slow by holding SQLite's write lock that long, then letting go as long,
+//! again and again (default 0). LOAD_BOT runs another build of the bot (a previous release, for a comparison on one
 //! machine in one sitting) with this same driver.
 //!
 //! It starts the fake Discord in this process and the bot as a separate process (SQLite in a
@@ -192,8 +192,11 @@ async fn run() {
     report(&ours, &base, rss_idle, rss_open, open, latency);
 }
 
-/// Holds SQLite's write lock on `db` for `hold_ms` at a time, with a 10 ms gap, until
-/// aborted: every write the bot makes waits for it.
+/// Holds SQLite's write lock on `db` for `hold_ms` at a time, then lets go as long, until
+/// aborted: a write waits up to `hold_ms`. (Let go for only milliseconds, the lock starves
+/// the bot's writers: SQLite's busy handler sleeps up to 100 ms between tries, and a writer
+/// that never gets in fails after its busy timeout, which is an unavailable database, not a
+/// slow one.)
 async fn hold_the_database(db: std::path::PathBuf, hold_ms: u64) {
     use sqlx::Connection;
     let url = format!("sqlite://{}", db.display());
@@ -210,7 +213,7 @@ async fn hold_the_database(db: std::path::PathBuf, hold_ms: u64) {
             tokio::time::sleep(Duration::from_millis(hold_ms)).await;
             let _ = sqlx::query("COMMIT").execute(&mut conn).await;
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        tokio::time::sleep(Duration::from_millis(hold_ms)).await;
     }
 }
 
