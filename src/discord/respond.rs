@@ -159,6 +159,12 @@ impl<'a> Response<'a> {
         self.state() == State::Deferred
     }
 
+    /// Sends `response` as the click's one response, first in the gate.
+    async fn respond(&self, response: CreateInteractionResponse) -> serenity::Result<()> {
+        let sent = self.click.create_response(self.http, response);
+        self.rest.once(Priority::Acknowledge, sent).await
+    }
+
     /// The click's interaction.
     pub fn click(&self) -> &ComponentInteraction {
         self.click
@@ -260,13 +266,8 @@ impl<'a> Response<'a> {
                 .content(text.clone())
                 .ephemeral(true)
                 .allowed_mentions(no_mentions());
-            let reply = CreateInteractionResponse::Message(reply);
             let sent = self
-                .rest
-                .once(
-                    Priority::Acknowledge,
-                    self.click.create_response(self.http, reply),
-                )
+                .respond(CreateInteractionResponse::Message(reply))
                 .await;
             if self.outcome(sent, State::Message).is_ok() {
                 return Ok(());
@@ -283,13 +284,8 @@ impl<'a> Response<'a> {
             return false;
         }
         let update = CreateInteractionResponseMessage::new().components(rows);
-        let update = CreateInteractionResponse::UpdateMessage(update);
         let sent = self
-            .rest
-            .once(
-                Priority::Acknowledge,
-                self.click.create_response(self.http, update),
-            )
+            .respond(CreateInteractionResponse::UpdateMessage(update))
             .await;
         match self.outcome(sent, State::Updated) {
             Ok(()) => true,
