@@ -10,6 +10,7 @@ use crate::world::World;
 use crate::Shared;
 
 const COMPONENT: u8 = 3;
+const MODAL_SUBMIT: u8 = 5;
 
 pub fn callback(shared: &Shared, world: &mut World, r: &Request, id: u64, token: &str) -> Answer {
     let Some(b) = r.body else {
@@ -46,6 +47,8 @@ pub fn callback(shared: &Shared, world: &mut World, r: &Request, id: u64, token:
     let schema = match kind {
         4 | 5 => "CreateMessageInteractionCallbackRequest",
         6 | 7 if component => "UpdateMessageInteractionCallbackRequest",
+        // A form, in answer to a click or a command (never to a form).
+        9 if interaction_kind != MODAL_SUBMIT => "ModalInteractionCallbackRequest",
         _ => {
             world.violation(format!(
                 "{}: callback type {kind} not allowed here",
@@ -56,6 +59,16 @@ pub fn callback(shared: &Shared, world: &mut World, r: &Request, id: u64, token:
     };
     let data = b.get("data").cloned().unwrap_or(Value::Null);
     let valid = check_schema(shared, world, &r.what(), schema, b);
+    if kind == 9 {
+        // What a form holds is checked by the schema; it makes no message.
+        if !valid {
+            return Answer::error(400, 50035, "Invalid Form Body");
+        }
+        if let Some(i) = world.interactions.get_mut(&id) {
+            i.modal = Some(data);
+        }
+        return Answer::empty();
+    }
     if !(valid && check_limits(world, &r.what(), &data, kind == 4)) {
         return Answer::error(400, 50035, "Invalid Form Body");
     }

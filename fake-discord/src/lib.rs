@@ -17,6 +17,7 @@
 mod callbacks;
 mod gateway;
 mod messages;
+pub mod multipart;
 pub mod payloads;
 mod rest;
 mod routes;
@@ -264,6 +265,7 @@ impl FakeDiscord {
             parent: None,
             owner: Some(user),
             archived: false,
+            locked: false,
             invitable: false,
             members: vec![user, APP_ID],
         };
@@ -374,11 +376,48 @@ impl FakeDiscord {
                 callbacks: Vec::new(),
                 original: None,
                 followups: Vec::new(),
+                modal: None,
             },
         );
         drop(world);
         self.shared.emit("INTERACTION_CREATE", guild, payload);
         id
+    }
+
+    /// `user` sends the form (modal) `custom_id`, opened by a click in `channel`, with the
+    /// text inputs `values` (custom_id, value); returns the interaction id.
+    pub fn submit_modal(
+        &self,
+        user: u64,
+        channel: u64,
+        custom_id: &str,
+        values: &[(&str, &str)],
+    ) -> u64 {
+        let inputs: Vec<Value> = values
+            .iter()
+            .map(|(id, value)| {
+                json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": value}]})
+            })
+            .collect();
+        let data = json!({"custom_id": custom_id, "components": inputs});
+        self.interact(5, user, channel, None, data)
+    }
+
+    /// Adds a text channel to `guild` (a staff channel, say).
+    pub fn add_text_channel(&self, guild: u64, id: u64, name: &str) {
+        let channel = Channel {
+            id,
+            guild: Some(guild),
+            kind: world::TEXT_CHANNEL,
+            name: name.to_string(),
+            parent: None,
+            owner: None,
+            archived: false,
+            locked: false,
+            invitable: true,
+            members: Vec::new(),
+        };
+        self.shared.lock().channels.insert(id, channel);
     }
 
     /// `user` types `content` in `channel`; returns the message id.
@@ -395,6 +434,7 @@ impl FakeDiscord {
             pings: rules::pings(content, None),
             nonce: None,
             interaction: None,
+            attachments: Vec::new(),
         };
         let mut payload = payloads::message(&world, &message);
         if let Some(person) = world.users.get(&user) {

@@ -41,6 +41,7 @@ pub fn store_response(
         flags: b["flags"].as_u64().unwrap_or(0),
         nonce: nonce(b),
         interaction,
+        attachments: Vec::new(),
     };
     world.messages.insert(message.id, message.clone());
     if let Some(nonce) = &message.nonce {

@@ -162,7 +162,7 @@ pub fn message(world: &World, m: &Message) -> Value {
         "mention_everyone": m.pings.iter().any(|p| p == "everyone"),
         "mentions": [],
         "mention_roles": [],
-        "attachments": [],
+        "attachments": attachments(m),
         "embeds": m.embeds,
         "components": m.components,
         "pinned": false,
@@ -286,4 +286,24 @@ pub fn guild_create(world: &World, guild: u64, intents: u64, large_threshold: u6
         "stage_instances": [],
         "guild_scheduled_events": [],
     })
+}
+
+/// A message's files, as Discord lists them.
+fn attachments(m: &Message) -> Vec<Value> {
+    let url = |host: &str, name: &str| {
+        format!("https://{host}/attachments/{}/{}/{name}", m.channel, m.id)
+    };
+    m.attachments
+        .iter()
+        .enumerate()
+        .map(|(i, (name, data))| {
+            json!({
+                "id": (m.id * 10 + i as u64).to_string(),
+                "filename": name,
+                "size": data.len(),
+                "url": url("cdn.discordapp.com", name),
+                "proxy_url": url("media.discordapp.net", name),
+            })
+        })
+        .collect()
 }

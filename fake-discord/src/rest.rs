@@ -63,7 +63,7 @@ fn answer(
     world.requests.push(Recorded {
         method: method.to_string(),
         path: path.to_string(),
-        body: serde_json::from_slice(body).ok(),
+        body: recorded_body(headers, body),
         status: answer.status,
         at: arrived,
         answered: std::time::Instant::now(),
@@ -94,6 +94,26 @@ fn apply(
     if let Some(fault) = world.take_fault(method, path) {
         return Answer::json(fault.status, fault.body);
     }
+    let boundary = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::multipart::boundary)
+        .map(str::to_string);
+    let mut files = Vec::new();
+    let mut payload = None;
+    if let Some(boundary) = boundary {
+        match crate::multipart::parse(body, &boundary) {
+            Some((json, parts)) => {
+                payload = json;
+                files = parts;
+            }
+            None => {
+                world.violation(format!("{method} {path}: a malformed multipart body"));
+                return Answer::error(400, 50035, "Invalid Form Body");
+            }
+        }
+    }
+    let body = payload.as_deref().map_or(body, str::as_bytes);
     let json: Option<Value> = if body.is_empty() {
         None
     } else {
@@ -122,6 +142,7 @@ fn apply(
         segments: &segments,
         query: &query,
         body: json.as_ref(),
+        files: &files,
     };
     match routes::route(shared, world, &request) {
         Some(answer) => answer,
@@ -129,5 +150,19 @@ fn apply(
             world.unknown_routes.push(format!("{method} {path}"));
             Answer::error(404, 0, "404: Not Found")
         }
+    }
+}
+
+/// The JSON a request carried: its body, or a multipart body's `payload_json`.
+fn recorded_body(headers: &HeaderMap, body: &[u8]) -> Option<Value> {
+    let boundary = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::multipart::boundary);
+    match boundary {
+        Some(boundary) => crate::multipart::parse(body, boundary)
+            .and_then(|(json, _)| json)
+            .and_then(|json| serde_json::from_str(&json).ok()),
+        None => serde_json::from_slice(body).ok(),
     }
 }

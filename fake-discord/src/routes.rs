@@ -199,6 +199,7 @@ fn create_thread(shared: &Shared, world: &mut World, r: &Request, parent: u64) -
         parent: Some(parent),
         owner: Some(APP_ID),
         archived: false,
+        locked: false,
         invitable: b["invitable"].as_bool().unwrap_or(true),
         members: vec![APP_ID],
     };
@@ -299,6 +300,14 @@ fn edit_message(shared: &Shared, world: &mut World, r: &Request, channel: u64, i
         return Answer::error(403, 50005, "Cannot edit a message authored by another user");
     }
     apply_edit(message, b);
+    // As Discord does: `attachments` lists the files the message keeps (the fake keeps none
+    // of the old ones, which the bot never lists) and names the new ones.
+    if b.get("attachments").is_some() {
+        message.attachments.clear();
+    }
+    message
+        .attachments
+        .extend(r.files.iter().map(|f| (f.filename.clone(), f.data.clone())));
     let message = message.clone();
     Answer::json(200, payloads::message(world, &message))
 }
@@ -318,11 +327,18 @@ fn edit_channel(shared: &Shared, world: &mut World, r: &Request, id: u64) -> Ans
     if !check_schema(shared, world, &r.what(), "UpdateThreadRequestPartial", b) {
         return Answer::error(400, 50035, "Invalid Form Body");
     }
+    let locked = world.channels.get(&id).is_some_and(|c| c.locked);
+    if locked && b["archived"].as_bool() == Some(false) {
+        world.violation(format!("{}: unarchiving a locked thread", r.what()));
+    }
     let Some(thread) = world.channels.get_mut(&id) else {
         return Answer::error(404, 10003, "Unknown Channel");
     };
     if let Some(archived) = b["archived"].as_bool() {
         thread.archived = archived;
+    }
+    if let Some(locked) = b["locked"].as_bool() {
+        thread.locked = locked;
     }
     let json = payloads::channel(thread);
     shared.emit("THREAD_UPDATE", thread.guild, json.clone());

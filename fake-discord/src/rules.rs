@@ -17,6 +17,8 @@ pub struct Request<'a> {
     /// The query string's `key=value` pairs.
     pub query: &'a [(&'a str, &'a str)],
     pub body: Option<&'a Value>,
+    /// The files of a multipart body.
+    pub files: &'a [crate::multipart::File],
 }
 
 impl<'a> Request<'a> {

@@ -67,6 +67,8 @@ pub struct Channel {
     pub parent: Option<u64>,
     pub owner: Option<u64>,
     pub archived: bool,
+    /// Only moderators may unarchive it (or post in it).
+    pub locked: bool,
     pub invitable: bool,
     /// Thread members.
     pub members: Vec<u64>,
@@ -94,6 +96,8 @@ pub struct Message {
     /// The interaction whose response created it: (interaction id, interaction type, user,
     /// the clicked message for a component), as Discord's `interaction_metadata` says.
     pub interaction: Option<(u64, u8, u64, Option<u64>)>,
+    /// Files attached: (file name, contents).
+    pub attachments: Vec<(String, Vec<u8>)>,
 }
 
 /// Which response an interaction got, and when.
@@ -113,6 +117,8 @@ pub struct Interaction {
     pub original: Option<u64>,
     /// Follow-up messages sent through the interaction's webhook.
     pub followups: Vec<u64>,
+    /// The form a type-9 response opened.
+    pub modal: Option<Value>,
 }
 
 /// One REST request as it arrived.
@@ -226,6 +232,7 @@ impl World {
             parent: None,
             owner: None,
             archived: false,
+            locked: false,
             invitable: true,
             members: Vec::new(),
         };
