@@ -11,7 +11,7 @@ use std::time::Duration;
 use ron::extensions::Extensions;
 use serde::{Deserialize, Deserializer};
 
-use crate::ids::{GuildId, RoleId};
+use crate::ids::{ChannelId, GuildId, RoleId};
 
 /// The environment variable holding the bot token.
 pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
@@ -45,6 +45,89 @@ pub struct Config {
     /// Apple's System Status feed, shown live in the status step.
     #[serde(default)]
     pub apple_status: AppleStatusConfig,
+    /// When the support team is in; outside these hours a hand-off says when they are back.
+    /// `None`: always staffed.
+    #[serde(default)]
+    pub support_hours: Option<SupportHours>,
+}
+
+/// The support team's working week in one time zone (public holidays are not known).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportHours {
+    /// An IANA time zone, e.g. "Europe/Berlin"; daylight saving follows it.
+    pub timezone: String,
+    pub days: Vec<Day>,
+    /// Opening and closing time on each of those days, "HH:MM", local to `timezone`.
+    pub from: ClockTime,
+    pub to: ClockTime,
+}
+
+/// A day of the week, as written in the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Day {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl Day {
+    pub fn weekday(self) -> jiff::civil::Weekday {
+        use jiff::civil::Weekday::*;
+        match self {
+            Day::Mon => Monday,
+            Day::Tue => Tuesday,
+            Day::Wed => Wednesday,
+            Day::Thu => Thursday,
+            Day::Fri => Friday,
+            Day::Sat => Saturday,
+            Day::Sun => Sunday,
+        }
+    }
+}
+
+/// A time of day written "HH:MM" (24-hour clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClockTime {
+    pub hour: i8,
+    pub minute: i8,
+}
+
+impl ClockTime {
+    pub fn parse(text: &str) -> Option<ClockTime> {
+        let (h, m) = text.split_once(':')?;
+        let digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+        if !(digits(h) && digits(m)) {
+            return None;
+        }
+        let (hour, minute) = (h.parse().ok()?, m.parse().ok()?);
+        ((0..24).contains(&hour) && (0..60).contains(&minute)).then_some(ClockTime { hour, minute })
+    }
+
+    pub fn time(self) -> jiff::civil::Time {
+        jiff::civil::Time::constant(self.hour, self.minute, 0, 0)
+    }
+}
+
+impl fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.hour, self.minute)
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        ClockTime::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "\"{text}\" is not a time of day; write hours and minutes, e.g. \"09:00\" or \"17:30\""
+            ))
+        })
+    }
 }
 
 /// Where and how often Apple's System Status is read.
@@ -141,6 +224,10 @@ pub struct DiscordConfig {
     /// Members of these roles may answer on someone else's behalf.
     #[serde(default)]
     pub staff_roles: Vec<RoleId>,
+    /// Where every hand-off is announced to the support team as a card with Join, Claim and
+    /// Close; `None`: only the thread hears of it.
+    #[serde(default)]
+    pub staff_channel: Option<ChannelId>,
     #[serde(default)]
     pub thread: ThreadKind,
     /// Run only these shards in this process (several processes share one database);
@@ -156,6 +243,7 @@ impl Default for DiscordConfig {
             guilds: Vec::new(),
             support_role: None,
             staff_roles: Vec::new(),
+            staff_channel: None,
             thread: ThreadKind::Private,
             shards: None,
         }
@@ -320,6 +408,16 @@ impl Config {
         if config.apple_status.timeout.0.is_zero() {
             let msg = "`apple_status.timeout` must be above zero".to_string();
             return Err(invalid("timeout", msg));
+        }
+        if let Some(hours) = &config.support_hours {
+            if let Err(message) = crate::hours::Hours::new(hours) {
+                let key = ["timezone", "days", "from", "to"]
+                    .into_iter()
+                    .find(|key| message.starts_with(&format!("`{key}`")))
+                    .filter(|key| line_of_key(source, key) > 1)
+                    .unwrap_or("support_hours");
+                return Err(invalid(key, message));
+            }
         }
         if let Some(url) = &config.discord.api_url {
             let scheme_ok = url.starts_with("http://") || url.starts_with("https://");

@@ -68,6 +68,11 @@ discord_id!(
     "thread"
 );
 discord_id!(
+    /// A text channel, such as the support team's staff channel.
+    ChannelId,
+    "channel"
+);
+discord_id!(
     /// A message, such as the one showing a step.
     MessageId,
     "message"

@@ -20,7 +20,7 @@
 //!   [`ops`]: the operators' HTTP endpoint; [`metrics`]: what it serves at `/metrics`;
 //!   [`doctor`]: the deployment self-check.
 //! - [`graph`]: the script as a Mermaid flowchart. [`view`]: what a step and a summary
-//!   render into, shared by every front-end.
+//!   render into, shared by every front-end. [`hours`]: the support team's working hours.
 //! - [`conversation`]: **the core**, a pure state machine
 //!   `Engine::apply(&mut session, input, now) -> Reply`.
 //! - [`matcher`]: understanding typed answers. [`script`]: the script model, loaded and
@@ -38,6 +38,7 @@ pub mod crash;
 pub mod discord;
 pub mod doctor;
 pub mod graph;
+pub mod hours;
 pub mod ids;
 pub mod layout;
 pub mod logging;

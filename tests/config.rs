@@ -189,3 +189,57 @@ fn the_operators_endpoint_and_the_log_format_are_read_and_checked() {
     let text = error("Config(log_format: Yaml)");
     assert!(text.contains("Yaml"), "{text}");
 }
+
+#[test]
+fn the_staff_channel_and_support_hours_are_read() {
+    let source = r#"Config(
+        discord: (staff_channel: Some(345678901234567890)),
+        support_hours: Some((timezone: "Europe/Berlin", days: [Mon, Fri], from: "09:00", to: "17:30")),
+    )"#;
+    let config = Config::parse(source, "c").expect("valid");
+    assert_eq!(
+        config.discord.staff_channel.map(|c| c.get()),
+        Some(345_678_901_234_567_890)
+    );
+    let hours = config.support_hours.expect("hours");
+    assert_eq!(hours.timezone, "Europe/Berlin");
+    assert_eq!(hours.to.to_string(), "17:30");
+    assert_eq!(
+        Config::parse("Config()", "c").expect("valid").support_hours,
+        None
+    );
+}
+
+#[test]
+fn bad_support_hours_are_errors_naming_file_and_line() {
+    let hours = |inner: &str| {
+        format!("Config(\n    idle_close: \"40m\",\n    support_hours: Some(({inner})),\n)")
+    };
+    let good = r#"timezone: "Europe/Berlin", days: [Mon], from: "09:00", to: "17:00""#;
+    assert!(Config::parse(&hours(good), "config.ron").is_ok());
+    for (bad, wanted) in [
+        (
+            good.replace("Europe/Berlin", "Europe/Atlantis"),
+            "not an IANA time zone",
+        ),
+        (good.replace("[Mon]", "[]"), "`days` is empty"),
+        (
+            good.replace("\"09:00\"", "\"17:00\""),
+            "must be earlier than `to`",
+        ),
+        (
+            good.replace("\"17:00\"", "\"08:00\""),
+            "must be earlier than `to`",
+        ),
+        (good.replace("\"09:00\"", "\"9am\""), "is not a time of day"),
+        (
+            good.replace("\"17:00\"", "\"24:00\""),
+            "is not a time of day",
+        ),
+        (good.replace("[Mon]", "[Monday]"), "Monday"),
+    ] {
+        let text = error(&hours(&bad));
+        assert!(text.starts_with("config.ron:3:"), "{bad}: {text}");
+        assert!(text.contains(wanted), "{bad}: {text}");
+    }
+}
