@@ -53,6 +53,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: StatsFormat,
     },
+    /// Print a walkthrough's transcript: every step shown, every answer (pressed or typed),
+    /// what the support team wrote in the thread, and how it ended.
+    Transcript {
+        /// The walkthrough's thread id (right-click the thread → Copy Channel ID).
+        thread: u64,
+        /// The config file (see config.example.ron).
+        #[arg(long, value_name = "FILE", default_value = "config.ron")]
+        config: PathBuf,
+    },
     /// Print the URL that invites the bot to a server, asking for exactly the permissions it
     /// checks. Without --application-id, asks Discord (with DISCORD_TOKEN) for the id.
     Invite {
@@ -155,6 +164,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             since,
             format,
         } => stats(&config, &since, format),
+        Command::Transcript { thread, config } => transcript(&config, thread),
         Command::Graph(locale) => {
             let script = one_script(&locale)?;
             print!("{}", graph::mermaid(&script));
@@ -394,6 +404,31 @@ async fn shutdown_signal() {
     }
 }
 
+fn transcript(config_path: &Path, thread: u64) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let thread = crate::ids::ThreadId::new(thread)
+        .ok_or_else(|| anyhow!("a thread id is a number above 0"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let (record, lines) = runtime.block_on(async {
+        let store = crate::store::open(&config.storage).await?;
+        let record = store.by_thread(thread).await?;
+        let lines = store.transcript(thread).await?;
+        Ok::<_, crate::store::StoreError>((record, lines))
+    })?;
+    let Some(record) = record else {
+        eprintln!("no walkthrough in thread {thread} (is this the thread's id, and the config the bot runs with?)");
+        return Ok(ExitCode::from(1));
+    };
+    print!(
+        "{}",
+        crate::transcript::render(thread, record.session.owner, &lines)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn stats(config_path: &Path, since_text: &str, format: StatsFormat) -> anyhow::Result<ExitCode> {
     let since = humantime::parse_duration(since_text).map_err(|err| {
         anyhow!("--since \"{since_text}\" is not a duration ({err}); write e.g. 24h, 7d, 30d")
@@ -410,11 +445,13 @@ fn stats(config_path: &Path, since_text: &str, format: StatsFormat) -> anyhow::R
         .build()
         .context("starting the async runtime")?;
     let from = crate::clock::Clock::now(&crate::clock::SystemClock).minus(since);
-    let events = runtime.block_on(async {
+    let (events, ratings) = runtime.block_on(async {
         let store = crate::store::open(&config.storage).await?;
-        store.events_since(from).await
+        let events = store.events_since(from).await?;
+        let ratings = store.ratings_since(from).await?;
+        Ok::<_, crate::store::StoreError>((events, ratings))
     })?;
-    let report = crate::stats::report(&events, script);
+    let report = crate::stats::report(&events, &ratings, script);
     match format {
         StatsFormat::Table => print!("{}", crate::stats::table(&report, since_text)),
         StatsFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),

@@ -36,6 +36,12 @@ impl ManualClock {
         ManualClock::default()
     }
 
+    /// Sets the clock to `at`, from where it goes on as usual (a test's fixed moment).
+    pub fn jump_to(&self, at: Timestamp) {
+        let offset = at.0.saturating_sub(SystemClock.now().0);
+        self.offset_ms.store(offset, Ordering::SeqCst);
+    }
+
     pub fn advance(&self, by: Duration) {
         let millis = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
         self.offset_ms.fetch_add(millis, Ordering::SeqCst);

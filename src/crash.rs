@@ -18,6 +18,8 @@ pub enum Point {
     AfterInsert,
     /// An owed effect is carried out in Discord; that it was is not recorded yet.
     AfterPost,
+    /// A hand-off's staff card is posted; where it is, is not recorded yet.
+    AfterCard,
 }
 
 impl Point {
@@ -26,6 +28,7 @@ impl Point {
             Point::AfterSave => "after-save",
             Point::AfterInsert => "after-insert",
             Point::AfterPost => "after-post",
+            Point::AfterCard => "after-card",
         }
     }
 }

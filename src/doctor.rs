@@ -12,7 +12,7 @@ use serenity::all::{
 };
 
 use crate::config::{Config, Token};
-use crate::discord::opening::missing_permissions;
+use crate::discord::opening::{missing_in_staff_channel, missing_permissions};
 use crate::discord::COMMAND;
 
 /// One check's result.
@@ -109,6 +109,15 @@ pub async fn run(config_path: &Path) -> Vec<Line> {
     for guild in &config.discord.guilds {
         let guild = GuildId::new(guild.get());
         lines.extend(guild_checks(&http, &config, guild, me.id).await);
+    }
+    if let Some(staff) = config.discord.staff_channel {
+        let checked = format!("`staff_channel` {staff}");
+        if !lines.iter().any(|l| l.what.starts_with(&checked)) {
+            lines.push(Line::fail(
+                format!("{checked} is not a text channel of the servers in `guilds`"),
+                "copy the staff channel's id (right-click it → Copy Channel ID) into                  `staff_channel`, or set it to None",
+            ));
+        }
     }
     lines
 }
@@ -255,6 +264,23 @@ fn roles(config: &Config, server: &PartialGuild) -> Vec<Line> {
         .collect()
 }
 
+/// The staff channel must take the hand-offs' cards.
+fn staff_channel(channel: &GuildChannel, have: Permissions) -> Line {
+    let what = format!("`staff_channel` {} (#{})", channel.id, channel.name);
+    let missing = missing_in_staff_channel(have);
+    if missing.is_empty() {
+        Line::pass(format!("{what}: the bot can post the staff cards"))
+    } else {
+        Line::fail(
+            format!("{what}: the bot lacks {}", missing.join(", ")),
+            format!(
+                "allow them for the bot's role in #{} → Edit Channel → Permissions",
+                channel.name
+            ),
+        )
+    }
+}
+
 /// Every text channel the bot can see must let it open and run a walkthrough.
 fn channel_checks(
     config: &Config,
@@ -266,6 +292,14 @@ fn channel_checks(
     let mut usable = 0;
     for channel in channels.iter().filter(|c| c.kind == ChannelType::Text) {
         let have = server.user_permissions_in(channel, member);
+        if config
+            .discord
+            .staff_channel
+            .is_some_and(|s| s.get() == channel.id.get())
+        {
+            lines.push(staff_channel(channel, have));
+            continue;
+        }
         if !have.contains(Permissions::VIEW_CHANNEL) && !have.contains(Permissions::ADMINISTRATOR) {
             continue; // Not meant for the bot: /backup-help is not offered to it there.
         }

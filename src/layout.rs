@@ -13,6 +13,8 @@ pub mod limits {
     /// Back, Start over and Talk to a human share one row under every step.
     pub const NAV_ROWS: usize = 1;
     pub const LINK_URL: usize = 512;
+    /// A modal's title and a text input's label.
+    pub const MODAL_TITLE: usize = 45;
     /// The script's name, shown as the embed footer, is held to the title limit.
     pub const FOOTER: usize = EMBED_TITLE;
 

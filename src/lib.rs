@@ -21,6 +21,7 @@
 //!   [`doctor`]: the deployment self-check.
 //! - [`graph`]: the script as a Mermaid flowchart. [`view`]: what a step and a summary
 //!   render into, shared by every front-end. [`hours`]: the support team's working hours.
+//!   [`transcript`]: a walkthrough written out for the support team.
 //! - [`conversation`]: **the core**, a pure state machine
 //!   `Engine::apply(&mut session, input, now) -> Reply`.
 //! - [`matcher`]: understanding typed answers. [`script`]: the script model, loaded and
@@ -51,5 +52,6 @@ pub mod status;
 pub mod status_feed;
 pub mod store;
 pub mod text;
+pub mod transcript;
 pub mod view;
 pub mod walkthrough;

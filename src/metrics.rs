@@ -311,6 +311,56 @@ impl SessionStore for CountingStore {
     }
 }
 
+#[async_trait]
+impl crate::store::CaseStore for CountingStore {
+    async fn open_case(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {
+        self.count(self.inner.open_case(thread, at).await)
+    }
+    async fn case(&self, thread: ThreadId) -> Result<Option<crate::store::Case>, StoreError> {
+        self.count(self.inner.case(thread).await)
+    }
+    async fn open_cases(&self) -> Result<Vec<ThreadId>, StoreError> {
+        self.count(self.inner.open_cases().await)
+    }
+    async fn set_card(
+        &self,
+        thread: ThreadId,
+        channel: crate::ids::ChannelId,
+        message: crate::ids::MessageId,
+    ) -> Result<(), StoreError> {
+        self.count(self.inner.set_card(thread, channel, message).await)
+    }
+    async fn claim(
+        &self,
+        thread: ThreadId,
+        by: &crate::store::Staffed,
+    ) -> Result<crate::store::Claimed, StoreError> {
+        self.count(self.inner.claim(thread, by).await)
+    }
+    async fn close_case(
+        &self,
+        thread: ThreadId,
+        by: &crate::store::Staffed,
+    ) -> Result<(), StoreError> {
+        self.count(self.inner.close_case(thread, by).await)
+    }
+    async fn rate(&self, thread: ThreadId, stars: u8, at: Timestamp) -> Result<bool, StoreError> {
+        self.count(self.inner.rate(thread, stars, at).await)
+    }
+    async fn comment(&self, thread: ThreadId, text: &str) -> Result<bool, StoreError> {
+        self.count(self.inner.comment(thread, text).await)
+    }
+    async fn ratings_since(&self, since: Timestamp) -> Result<Vec<(ThreadId, u8)>, StoreError> {
+        self.count(self.inner.ratings_since(since).await)
+    }
+    async fn transcribe(&self, lines: &[crate::store::Line]) -> Result<(), StoreError> {
+        self.count(self.inner.transcribe(lines).await)
+    }
+    async fn transcript(&self, thread: ThreadId) -> Result<Vec<crate::store::Line>, StoreError> {
+        self.count(self.inner.transcript(thread).await)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

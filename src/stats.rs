@@ -31,6 +31,8 @@ pub struct Outcomes {
     pub idle_closed: usize,
     /// Apple reported a problem, and the person chose to wait for Apple.
     pub waiting_for_apple: usize,
+    /// Handed off, then closed by the support team (also counted in `handed_off`).
+    pub closed_by_staff: usize,
     pub still_open: usize,
 }
 
@@ -41,6 +43,7 @@ impl Outcomes {
         self.handed_off += other.handed_off;
         self.idle_closed += other.idle_closed;
         self.waiting_for_apple += other.waiting_for_apple;
+        self.closed_by_staff += other.closed_by_staff;
         self.still_open += other.still_open;
     }
 }
@@ -48,7 +51,47 @@ impl Outcomes {
 /// The locale (or version) of walkthroughs whose events were recorded before it was kept.
 pub const UNKNOWN_LOCALE: &str = "unknown";
 
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+/// What people said of their walkthroughs, 1 to 5.
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+pub struct Ratings {
+    pub count: usize,
+    /// `None` without ratings.
+    pub mean: Option<f64>,
+    /// How many gave 1, 2, 3, 4 and 5.
+    pub distribution: [usize; 5],
+}
+
+impl Ratings {
+    fn add(&mut self, stars: u8) {
+        let Some(slot) = usize::from(stars)
+            .checked_sub(1)
+            .and_then(|i| self.distribution.get_mut(i))
+        else {
+            return;
+        };
+        *slot += 1;
+        self.count += 1;
+        let total: usize = self
+            .distribution
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i + 1) * n)
+            .sum();
+        self.mean = Some(total as f64 / self.count as f64);
+    }
+}
+
+/// The ratings, overall and split by how the walkthrough ended and, for the fixed ones, by
+/// the step that fixed it.
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+pub struct RatingReport {
+    pub all: Ratings,
+    /// By outcome: `fixed`, `closed_by_staff`, ...
+    pub per_outcome: BTreeMap<String, Ratings>,
+    pub per_fixed_step: BTreeMap<String, Ratings>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub outcomes: Outcomes,
     /// The same outcomes per locale of the script people walked through.
@@ -59,9 +102,11 @@ pub struct Report {
     pub median_seconds_to_fix: Option<u64>,
     /// In the script's order; steps the script no longer has come last.
     pub steps: Vec<StepRow>,
+    pub ratings: RatingReport,
 }
 
-pub fn report(events: &[Event], script: &Script) -> Report {
+/// The report over `events`, with the `ratings` given in the same time (by thread).
+pub fn report(events: &[Event], ratings: &[(ThreadId, u8)], script: &Script) -> Report {
     let mut by_thread: BTreeMap<ThreadId, Vec<&Event>> = BTreeMap::new();
     for event in events {
         by_thread.entry(event.thread).or_default().push(event);
@@ -71,6 +116,26 @@ pub fn report(events: &[Event], script: &Script) -> Report {
     let mut per_locale: BTreeMap<String, Outcomes> = BTreeMap::new();
     let mut per_version: BTreeMap<String, Outcomes> = BTreeMap::new();
     let mut fix_times = Vec::new();
+    // How each walkthrough ended (its last outcome), and where the fixed ones were fixed.
+    let mut ended_as: HashMap<ThreadId, (EventKind, Option<String>)> = HashMap::new();
+    for (thread, history) in &by_thread {
+        if let Some(last) = history.iter().rev().find(|e| e.kind.is_outcome()) {
+            ended_as.insert(*thread, (last.kind, last.step.clone()));
+        }
+    }
+    let mut rated = RatingReport::default();
+    for (thread, stars) in ratings {
+        rated.all.add(*stars);
+        let (outcome, step) = match ended_as.get(thread) {
+            Some((kind, step)) => (kind.as_str().to_string(), step.clone()),
+            None => ("unknown".to_string(), None),
+        };
+        if outcome == EventKind::Fixed.as_str() {
+            let step = step.unwrap_or_else(|| "unknown".into());
+            rated.per_fixed_step.entry(step).or_default().add(*stars);
+        }
+        rated.per_outcome.entry(outcome).or_default().add(*stars);
+    }
     for history in by_thread.values() {
         let mut mine = Outcomes::default();
         let mut reached: Vec<&str> = Vec::new();
@@ -109,6 +174,10 @@ pub fn report(events: &[Event], script: &Script) -> Report {
                     ended = true;
                     mine.waiting_for_apple += 1;
                 }
+                EventKind::ClosedByStaff => {
+                    ended = true;
+                    mine.closed_by_staff += 1;
+                }
                 // Not an outcome of the walk itself; only no longer open.
                 EventKind::ThreadDeleted | EventKind::NotDelivered => ended = true,
                 _ => {}
@@ -141,6 +210,7 @@ pub fn report(events: &[Event], script: &Script) -> Report {
         per_version,
         median_seconds_to_fix: median(&mut fix_times).map(|d| d.as_secs()),
         steps,
+        ratings: rated,
     }
 }
 
@@ -173,8 +243,26 @@ fn outcomes_line(o: &Outcomes) -> String {
     if o.waiting_for_apple > 0 {
         line.push_str(&format!(", {} waiting for Apple", o.waiting_for_apple));
     }
+    if o.closed_by_staff > 0 {
+        line.push_str(&format!(", {} closed by staff", o.closed_by_staff));
+    }
     line.push_str(&format!(", {} still open", o.still_open));
     line
+}
+
+fn ratings_line(r: &Ratings) -> String {
+    match r.mean {
+        None => "none yet".to_string(),
+        Some(mean) => {
+            let spread: Vec<String> = r
+                .distribution
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!("{}★ {n}", i + 1))
+                .collect();
+            format!("{} rated, mean {mean:.1} ({})", r.count, spread.join(", "))
+        }
+    }
 }
 
 /// The report as a table for a terminal.
@@ -199,6 +287,13 @@ pub fn table(report: &Report, since: &str) -> String {
             let _ = writeln!(out, "Median time to a fix: {human}");
         }
         None => out.push_str("Median time to a fix: no fixes yet\n"),
+    }
+    let _ = writeln!(out, "Ratings: {}", ratings_line(&report.ratings.all));
+    for (outcome, r) in &report.ratings.per_outcome {
+        let _ = writeln!(out, "  {outcome}: {}", ratings_line(r));
+    }
+    for (step, r) in &report.ratings.per_fixed_step {
+        let _ = writeln!(out, "  fixed at {step}: {}", ratings_line(r));
     }
     let _ = writeln!(
         out,

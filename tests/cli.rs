@@ -379,7 +379,11 @@ fn invite_prints_the_readme_url_with_the_permissions_the_bot_checks() {
         "README explains {bits}"
     );
     let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
-    for needed in backup_help_bot::discord::opening::PERMISSIONS {
+    let staff = backup_help_bot::discord::opening::STAFF_CHANNEL_PERMISSIONS;
+    for needed in backup_help_bot::discord::opening::PERMISSIONS
+        .iter()
+        .chain(&staff)
+    {
         assert!(flat.contains(needed.name), "README names {}", needed.name);
     }
 }

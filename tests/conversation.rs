@@ -341,3 +341,40 @@ fn timestamps_saturate_instead_of_overflowing() {
     assert_eq!(Timestamp(i64::MAX).plus(MIN), Timestamp(i64::MAX));
     assert_eq!(Timestamp(0).since(Timestamp(10)), Duration::ZERO);
 }
+
+#[test]
+fn only_staff_close_a_handed_off_walkthrough_and_only_once() {
+    let script = common::mini();
+    let engine = engine(&script);
+    let t = common::T0;
+    for (name, mut session) in phases(&engine) {
+        let before = session.clone();
+        let reply = engine.apply(&mut session, Input::Close(CloseReason::ByStaff), t);
+        let closable = before.phase.is_open() || matches!(before.phase, Phase::HandedOff(_));
+        if closable {
+            assert_eq!(
+                reply,
+                Reply::Closed {
+                    reason: CloseReason::ByStaff
+                },
+                "{name}"
+            );
+            assert_eq!(session.phase, Phase::Closed(CloseReason::ByStaff), "{name}");
+            assert_eq!(session.version, before.version + 1, "{name}");
+            let again = engine.apply(&mut session, Input::Close(CloseReason::ByStaff), t);
+            assert_eq!(again, Reply::Nothing, "{name}: closed twice");
+        } else {
+            assert_eq!(reply, Reply::Nothing, "{name}");
+            assert_eq!(session, before, "{name}");
+        }
+    }
+    // Any other close leaves a hand-off to the team.
+    let (_, mut handed_off) = phases(&engine)
+        .into_iter()
+        .find(|(_, s)| matches!(s.phase, Phase::HandedOff(_)))
+        .expect("a handed-off phase");
+    assert_eq!(
+        engine.apply(&mut handed_off, Input::Close(CloseReason::Idle), t),
+        Reply::Nothing
+    );
+}

@@ -172,7 +172,7 @@ fn every_other_thread_message_is_a_valid_message_create_request() {
                 person: &script,
                 staff: &script,
             };
-            let body = hand_off(scripts, &ending.id, owner, &history, support);
+            let body = hand_off(scripts, &ending.id, owner, &history, support, None);
             let body = serde_json::to_value(body).expect("serialises");
             let body = assert_valid_message(&spec, &format!("hand-off {}", ending.id), body);
             let field = body["embeds"][0]["fields"][0]["value"]

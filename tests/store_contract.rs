@@ -8,11 +8,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use backup_help_bot::config::{ShardRange, Storage};
 use backup_help_bot::conversation::{Input, OwnerId, Timestamp};
-use backup_help_bot::ids::{GuildId, MessageId, ThreadId};
+use backup_help_bot::ids::{ChannelId, GuildId, MessageId, ThreadId, UserId};
 use backup_help_bot::script::ScriptHash;
 use backup_help_bot::store::StoredScript;
 use backup_help_bot::store::{
-    self, Done, Event, EventKind, Owed, Record, SessionStore, Shown, StoreError,
+    self, Claimed, Done, Event, EventKind, Line, LineKind, Owed, Rating, Record, SessionStore,
+    Shown, Staffed, StoreError,
 };
 
 /// Ids unique to this run, so tests can share one PostgreSQL database.
@@ -195,6 +196,9 @@ async fn contract(store: Arc<dyn SessionStore>) {
         ending_posted: true,
         archived: false,
         warned_for: Some(Timestamp(123_456)),
+        card_posted: true,
+        transcript_attached: false,
+        close_posted: true,
     };
     // Recorded against a version the store has moved past: refused, nothing written.
     let mut stale = shown.clone();
@@ -321,6 +325,143 @@ async fn contract(store: Arc<dyn SessionStore>) {
         .find(|(hash, _)| *hash == english.hash)
         .map(|(_, n)| *n);
     assert!(open_on_english.is_some_and(|n| n >= 1), "{in_use:?}");
+    cases(&store, b).await;
+}
+
+fn staffed(by: u64, name: &str, at: i64) -> Staffed {
+    Staffed {
+        by: UserId::new(by).expect("ids are not 0"),
+        name: name.into(),
+        at: Timestamp(at),
+    }
+}
+
+/// The support team's side: first claim and first rating win, the card is found again,
+/// the transcript comes back in order.
+async fn cases(store: &Arc<dyn SessionStore>, b: u64) {
+    let case_thread = thread(b + 50);
+    assert_eq!(store.case(case_thread).await.expect("read"), None);
+    store
+        .open_case(case_thread, Timestamp(1_000))
+        .await
+        .expect("opened");
+    store
+        .open_case(case_thread, Timestamp(9_000))
+        .await
+        .expect("opened again: a no-op");
+    assert!(store
+        .open_cases()
+        .await
+        .expect("read")
+        .contains(&case_thread));
+    let card = (
+        ChannelId::new(77).expect("ids are not 0"),
+        MessageId::new(78).expect("ids are not 0"),
+    );
+    store
+        .set_card(case_thread, card.0, card.1)
+        .await
+        .expect("card");
+    let sam = staffed(5001, "Sam", 2_000);
+    assert_eq!(
+        store.claim(case_thread, &sam).await.expect("claim"),
+        Claimed::Now
+    );
+    let late = staffed(5003, "Lee", 2_500);
+    assert_eq!(
+        store.claim(case_thread, &late).await.expect("claim"),
+        Claimed::Already(sam.clone()),
+        "a second claim names the first"
+    );
+    store.close_case(case_thread, &late).await.expect("closed");
+    store
+        .close_case(case_thread, &sam)
+        .await
+        .expect("closed again: the first close stays");
+    assert!(!store
+        .open_cases()
+        .await
+        .expect("read")
+        .contains(&case_thread));
+    assert!(
+        !store.comment(case_thread, "early").await.expect("comment"),
+        "no rating yet"
+    );
+    assert!(store
+        .rate(case_thread, 4, Timestamp(3_000))
+        .await
+        .expect("rated"));
+    assert!(
+        !store
+            .rate(case_thread, 1, Timestamp(3_100))
+            .await
+            .expect("rated"),
+        "once"
+    );
+    assert!(store
+        .comment(case_thread, "thanks <b>Sam</b>")
+        .await
+        .expect("comment"));
+    assert!(
+        !store.comment(case_thread, "again").await.expect("comment"),
+        "once"
+    );
+    let case = store
+        .case(case_thread)
+        .await
+        .expect("read")
+        .expect("a case");
+    assert_eq!(case.card, Some(card));
+    assert_eq!(case.opened_at, Some(Timestamp(1_000)));
+    assert_eq!(case.claimed, Some(sam));
+    assert_eq!(case.closed, Some(late));
+    assert_eq!(
+        case.rating,
+        Some(Rating {
+            stars: 4,
+            comment: Some("thanks <b>Sam</b>".into()),
+            at: Timestamp(3_000)
+        })
+    );
+    // A fixed walkthrough is rated without a case.
+    let fixed = thread(b + 51);
+    assert!(store.rate(fixed, 5, Timestamp(4_000)).await.expect("rated"));
+    let rated = store
+        .ratings_since(Timestamp(2_999))
+        .await
+        .expect("ratings");
+    assert!(
+        rated.contains(&(case_thread, 4)) && rated.contains(&(fixed, 5)),
+        "{rated:?}"
+    );
+    assert!(!store
+        .ratings_since(Timestamp(4_001))
+        .await
+        .expect("ratings")
+        .iter()
+        .any(|(t, _)| *t == fixed));
+    // The transcript, in order, with what was typed kept as typed.
+    let line = |at, kind, author: Option<&str>, text: &str| Line {
+        thread: case_thread,
+        at: Timestamp(at),
+        kind,
+        author: author.map(str::to_string),
+        text: text.into(),
+    };
+    let lines = vec![
+        line(1, LineKind::Shown, None, "Is iCloud Backup on?"),
+        line(
+            2,
+            LineKind::Typed,
+            None,
+            "it's off\n'; DROP TABLE cases; --",
+        ),
+        line(3, LineKind::Staff, Some("Sam"), "hello"),
+    ];
+    store.transcribe(&lines[..2]).await.expect("transcribed");
+    store.transcribe(&lines[2..]).await.expect("transcribed");
+    assert_eq!(store.transcript(case_thread).await.expect("read"), lines);
+    assert!(store.transcript(fixed).await.expect("read").is_empty());
 }
 
 #[tokio::test]

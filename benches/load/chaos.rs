@@ -101,7 +101,7 @@ fn live_step(w: &World, thread: u64) -> Option<(u64, StepId, Vec<String>)> {
         .messages_in(thread)
         .into_iter()
         .rev()
-        .find(|m| m.author == APP_ID && !buttons(&m.components).is_empty())?;
+        .find(|m| m.author == APP_ID && is_step(&m.components))?;
     let ids: Vec<String> = buttons(&m.components)
         .into_iter()
         .filter(|b| b["disabled"] == false)
@@ -119,6 +119,16 @@ fn buttons(components: &serde_json::Value) -> Vec<&serde_json::Value> {
         .flatten()
         .flat_map(|row| row["components"].as_array().into_iter().flatten())
         .collect()
+}
+
+/// Whether a message's buttons are a step's (every step has Back; an ending's rating or
+/// a hand-off's Close is not one).
+fn is_step(components: &serde_json::Value) -> bool {
+    buttons(components).iter().any(|b| {
+        b["custom_id"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("bh1:b:"))
+    })
 }
 
 /// The steps posted in `thread` (by their buttons), and how many messages carry `title`

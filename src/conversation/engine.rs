@@ -301,7 +301,10 @@ fn show(session: &mut Session, step: &StepId, now: Timestamp) {
 
 /// Ends an open session for a reason outside the conversation; an ended one stays as it is.
 fn close(session: &mut Session, reason: CloseReason) -> Reply {
-    if !session.phase.is_open() {
+    // A handed-off walkthrough is the support team's to close.
+    let staff_closing_a_case =
+        reason == CloseReason::ByStaff && matches!(session.phase, Phase::HandedOff(_));
+    if !(session.phase.is_open() || staff_closing_a_case) {
         return Reply::Nothing;
     }
     session.phase = Phase::Closed(reason);

@@ -113,6 +113,8 @@ pub enum CloseReason {
     /// The first step could not be posted (Discord refused, or kept failing): the person is
     /// free to start again once that is fixed.
     NotDelivered,
+    /// A member of the support team closed the case (its own outcome, `closed_by_staff`).
+    ByStaff,
 }
 
 /// How an answer was given.
@@ -189,7 +191,8 @@ pub enum Input {
     /// Time passed; checks the idle warning and close.
     Tick,
     /// The walkthrough cannot go on where it is (its thread is gone, its first step could not
-    /// be posted): closes it if it is open, else changes nothing.
+    /// be posted), or the support team closed it: closes it if it is open (or, closed by
+    /// staff, handed off), else changes nothing.
     Close(CloseReason),
 }
 

@@ -28,18 +28,18 @@ use serenity::http::{LightMethod, Request, Route};
 /// A message as Discord returns it, of which only the id is needed: the rest is skipped,
 /// not parsed into a model (every step posted comes back whole).
 #[derive(serde::Deserialize)]
-struct Posted {
+pub(super) struct Posted {
     id: String,
 }
 
 impl Posted {
-    fn id(&self) -> Option<u64> {
+    pub(super) fn id(&self) -> Option<u64> {
         self.id.parse().ok()
     }
 }
 
 /// Posts `message` in `channel`; its id.
-async fn post_message(
+pub(super) async fn post_message(
     http: &Http,
     channel: ChannelId,
     message: &CreateMessage,
@@ -113,7 +113,7 @@ impl<'a> DiscordOutlet<'a> {
         self.bot.walkthroughs.apple_report().await
     }
 
-    fn rest(&self) -> Rest<'_> {
+    pub(super) fn rest(&self) -> Rest<'_> {
         self.bot.rest()
     }
 
@@ -286,7 +286,18 @@ impl Outlet for DiscordOutlet<'_> {
             }
             .map(|()| None),
             Effect::PostResolved(ending) => match render::resolved(script, ending) {
-                Some(message) => post(message).await.map(|_| None),
+                Some(message) => {
+                    // Fixed: how did it go? (A wait for Apple is not the end of the problem.)
+                    let fixed = script
+                        .ending(ending)
+                        .is_some_and(|e| e.kind == crate::script::EndingKind::Resolved);
+                    let message = if fixed {
+                        message.components(vec![super::card::rating_row()])
+                    } else {
+                        message
+                    };
+                    post(message).await.map(|_| None)
+                }
                 None => Ok(None),
             },
             Effect::PostHandOff(ending) => {
@@ -302,8 +313,25 @@ impl Outlet for DiscordOutlet<'_> {
                     person: script,
                     staff: &staff,
                 };
-                let message =
-                    render::hand_off(scripts, ending, session.owner, &session.history, support);
+                let away = self.bot.hours.as_ref().and_then(|hours| {
+                    let back = hours.next_opening(self.bot.walkthroughs.now())?;
+                    let secs = back.0.div_euclid(1000);
+                    let text = script
+                        .messages
+                        .support_away
+                        .replace("{when}", &format!("<t:{secs}:F>"))
+                        .replace("{relative}", &format!("<t:{secs}:R>"));
+                    Some(text)
+                });
+                let message = render::hand_off(
+                    scripts,
+                    ending,
+                    session.owner,
+                    &session.history,
+                    support,
+                    away.as_deref(),
+                )
+                .components(vec![super::card::close_row(&staff, record.thread)]);
                 post(message).await.map(|_| None)
             }
             Effect::PostIdleWarning => {
@@ -318,8 +346,21 @@ impl Outlet for DiscordOutlet<'_> {
                 let text = notice_text(script, *notice);
                 post(render::notice(text)).await.map(|_| None)
             }
+            Effect::PostStaffCard => self.post_card(record, script).await.map(|()| None),
+            Effect::PostStaffClosed => {
+                let message = self.staff_closed(record, script).await?;
+                post(message).await.map(|_| None)
+            }
+            Effect::AttachTranscript => self.attach_transcript(record, script).await.map(|()| None),
             Effect::ArchiveThread => {
-                let archive = || thread.edit_thread(self.http, EditThread::new().archived(true));
+                // Closed by staff: locked too, so only moderators can reopen it.
+                let locked = record.session.phase
+                    == crate::conversation::Phase::Closed(
+                        crate::conversation::CloseReason::ByStaff,
+                    );
+                let edit = EditThread::new().archived(true);
+                let edit = if locked { edit.locked(true) } else { edit };
+                let archive = || thread.edit_thread(self.http, edit.clone());
                 self.rest()
                     .retried(Priority::Later, "archiving the thread", archive)
                     .await
@@ -465,7 +506,7 @@ impl DiscordOutlet<'_> {
 /// (FNV-1a, fixed). Courtesies (a re-ask, a notice) are one-off and carry none: two identical
 /// re-asks are two messages. Below 2^53, so it survives any JSON reader; Discord allows
 /// integers of up to 25 digits.
-fn nonce(record: &Record, effect: &Effect) -> Option<u64> {
+pub(super) fn nonce(record: &Record, effect: &Effect) -> Option<u64> {
     let what = match effect {
         Effect::PostStep(step) => format!("step {step} {}", record.session.step_serial),
         Effect::PostIdleWarning => format!("warning {}", record.session.last_activity.0),
@@ -473,6 +514,10 @@ fn nonce(record: &Record, effect: &Effect) -> Option<u64> {
         Effect::PostResolved(_) | Effect::PostHandOff(_) | Effect::PostIdleClosed => {
             "ending".to_string()
         }
+        // After the hand-off's own ending.
+        Effect::PostStaffClosed => "closed by staff".to_string(),
+        // In the staff channel: once per walkthrough.
+        Effect::PostStaffCard => "staff card".to_string(),
         _ => return None,
     };
     let text = format!("{} {what}", record.thread);
@@ -545,7 +590,7 @@ pub fn counted<T>(metrics: &Metrics, result: serenity::Result<T>) -> serenity::R
 }
 
 /// What a failed request means for the walkthrough; `permission` names what a 403 lacks.
-fn classify(err: serenity::Error, permission: &str) -> EffectError {
+pub(super) fn classify(err: serenity::Error, permission: &str) -> EffectError {
     if let serenity::Error::Http(http) = &err {
         if status(http) == Some(403) {
             return EffectError::Refused(permission.to_string());

@@ -37,6 +37,10 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
             return answer_ephemeral(response, messages.unknown_button.clone()).await;
         }
     };
+    let Some(input) = action.clone().into_input() else {
+        // Not an answer: the support team's buttons, or a rating.
+        return super::staff::click(bot, http, response, action).await;
+    };
     let (thread, owner) = match find(bot, click).await {
         Ok(Some(found)) => found,
         Ok(None) => {
@@ -58,7 +62,7 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
         response: Some(response),
         ..DiscordOutlet::new(bot, http)
     };
-    let input = Some(action.into_input());
+    let input = Some(input);
     let turned = match bot
         .walkthroughs
         .turn(thread, input, Origin::Click, &out)

@@ -10,13 +10,21 @@
 //! | Back            | `bh1:b:<step>`          |
 //! | Talk to a human | `bh1:h:<step>`          |
 //! | Start over      | `bh1:s`                 |
+//! | a rating, 1–5   | `bh1:r:<stars>`         |
+//! | the rating's comment form | `bh1:m`       |
+//! | Join (staff card) | `bh1:j:<thread>`      |
+//! | Claim (staff card) | `bh1:k:<thread>`     |
+//! | Close (staff card, hand-off) | `bh1:x:<thread>` |
 //!
+//! The staff card's buttons are in the staff channel, so they name their thread; everything
+//! else is clicked in the thread itself.
 //! Step ids are at most 40 of `a-z0-9-` (the script validator enforces it), so every id fits
 //! Discord's 100-byte limit. Anything else decodes to an error, never a panic.
 
 use std::fmt;
 
 use crate::conversation::Input;
+use crate::ids::ThreadId;
 use crate::script::StepId;
 
 pub const PREFIX: &str = "bh1";
@@ -25,10 +33,32 @@ pub const MAX_LEN: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Choose { step: StepId, choice: usize },
-    Back { step: StepId },
-    Human { step: StepId },
+    Choose {
+        step: StepId,
+        choice: usize,
+    },
+    Back {
+        step: StepId,
+    },
+    Human {
+        step: StepId,
+    },
     StartOver,
+    /// The person rates their walkthrough.
+    Rate {
+        stars: u8,
+    },
+    /// The comment form after a rating (a modal's custom_id).
+    Comment,
+    Join {
+        thread: ThreadId,
+    },
+    Claim {
+        thread: ThreadId,
+    },
+    Close {
+        thread: ThreadId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,6 +78,11 @@ impl Action {
             Action::Back { step } => format!("{PREFIX}:b:{step}"),
             Action::Human { step } => format!("{PREFIX}:h:{step}"),
             Action::StartOver => format!("{PREFIX}:s"),
+            Action::Rate { stars } => format!("{PREFIX}:r:{stars}"),
+            Action::Comment => format!("{PREFIX}:m"),
+            Action::Join { thread } => format!("{PREFIX}:j:{thread}"),
+            Action::Claim { thread } => format!("{PREFIX}:k:{thread}"),
+            Action::Close { thread } => format!("{PREFIX}:x:{thread}"),
         }
     }
 
@@ -61,6 +96,9 @@ impl Action {
             .ok_or(CustomIdError::Foreign)?;
         let mut parts = rest.split(':');
         let kind = parts.next().ok_or(CustomIdError::Malformed)?;
+        if let Some(action) = decode_other(kind, rest)? {
+            return Ok(action);
+        }
         let step = parts.next().map(step_id).transpose()?;
         let index = parts.next();
         if parts.next().is_some() {
@@ -78,13 +116,14 @@ impl Action {
         }
     }
 
-    /// The engine input this click stands for.
-    pub fn into_input(self) -> Input {
+    /// The engine input this click stands for, if it is an answer in the walkthrough.
+    pub fn into_input(self) -> Option<Input> {
         match self {
-            Action::Choose { step, choice } => Input::Choose { step, choice },
-            Action::Back { step } => Input::Back { step: Some(step) },
-            Action::Human { step } => Input::TalkToHuman { step: Some(step) },
-            Action::StartOver => Input::StartOver,
+            Action::Choose { step, choice } => Some(Input::Choose { step, choice }),
+            Action::Back { step } => Some(Input::Back { step: Some(step) }),
+            Action::Human { step } => Some(Input::TalkToHuman { step: Some(step) }),
+            Action::StartOver => Some(Input::StartOver),
+            _ => None,
         }
     }
 }
@@ -93,6 +132,48 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.encode())
     }
+}
+
+/// The actions that are not answers to a step; `None` for those that are.
+fn decode_other(kind: &str, rest: &str) -> Result<Option<Action>, CustomIdError> {
+    let argument = rest.split_once(':').map(|(_, a)| a);
+    let action = match (kind, argument) {
+        ("r", Some(stars)) => {
+            let stars = parse_index(stars)?;
+            let stars = u8::try_from(stars).map_err(|_| CustomIdError::Malformed)?;
+            if !crate::store::cases::STARS.contains(&stars) {
+                return Err(CustomIdError::Malformed);
+            }
+            Action::Rate { stars }
+        }
+        ("m", None) => Action::Comment,
+        ("j" | "k" | "x", Some(thread)) => {
+            let thread = parse_snowflake(thread)?;
+            match kind {
+                "j" => Action::Join { thread },
+                "k" => Action::Claim { thread },
+                _ => Action::Close { thread },
+            }
+        }
+        ("r" | "m" | "j" | "k" | "x", _) => return Err(CustomIdError::Malformed),
+        _ => return Ok(None),
+    };
+    Ok(Some(action))
+}
+
+/// A channel id as Discord writes it: digits, no leading zero, not 0.
+fn parse_snowflake(text: &str) -> Result<ThreadId, CustomIdError> {
+    let canonical = !text.is_empty()
+        && text.len() <= 20
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && !text.starts_with('0');
+    if !canonical {
+        return Err(CustomIdError::Malformed);
+    }
+    text.parse::<u64>()
+        .ok()
+        .and_then(ThreadId::new)
+        .ok_or(CustomIdError::Malformed)
 }
 
 fn step_id(text: &str) -> Result<StepId, CustomIdError> {
@@ -147,6 +228,18 @@ mod tests {
                 step: step("opening"),
             },
             Action::StartOver,
+            Action::Rate { stars: 1 },
+            Action::Rate { stars: 5 },
+            Action::Comment,
+            Action::Join {
+                thread: ThreadId::new(u64::MAX >> 1).expect("an id"),
+            },
+            Action::Claim {
+                thread: ThreadId::new(10_001).expect("an id"),
+            },
+            Action::Close {
+                thread: ThreadId::new(10_001).expect("an id"),
+            },
         ] {
             let id = action.encode();
             assert!(id.len() <= MAX_LEN, "{id}");
@@ -175,6 +268,16 @@ mod tests {
             ("bh1:x:wifi", Malformed),
             ("bh1:b:", Malformed),
             ("bh1:b:é", Malformed),
+            ("bh1:r:0", Malformed),
+            ("bh1:r:6", Malformed),
+            ("bh1:r", Malformed),
+            ("bh1:r:3:1", Malformed),
+            ("bh1:m:1", Malformed),
+            ("bh1:j:", Malformed),
+            ("bh1:j:0", Malformed),
+            ("bh1:k:012", Malformed),
+            ("bh1:x:99999999999999999999", Malformed),
+            ("bh1:x:12:3", Malformed),
         ];
         for (id, want) in cases {
             assert_eq!(Action::decode(id), Err(want), "{id:?}");
@@ -187,10 +290,11 @@ mod tests {
         let input = Action::Back { step: step("wifi") }.into_input();
         assert_eq!(
             input,
-            Input::Back {
+            Some(Input::Back {
                 step: Some(step("wifi"))
-            }
+            })
         );
+        assert_eq!(Action::Rate { stars: 4 }.into_input(), None);
     }
 
     proptest! {

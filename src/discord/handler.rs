@@ -11,11 +11,12 @@ use serenity::async_trait;
 use tracing::{info, info_span, warn, Instrument};
 
 use super::act::DiscordOutlet;
+use super::custom_id::Action;
 use super::state::Bot;
 use super::{commands, components};
 use crate::conversation::{Input, OwnerId};
 use crate::ids::ThreadId;
-use crate::store::StoreError;
+use crate::store::{LineKind, StoreError};
 use crate::walkthrough::Origin;
 
 pub struct Handler {
@@ -79,6 +80,12 @@ impl EventHandler for Handler {
                     .instrument(span)
                     .await;
             }
+            Interaction::Modal(modal) if modal.data.custom_id == Action::Comment.encode() => {
+                let span = info_span!("comment", guild = ?modal.guild_id, user = %modal.user.id);
+                super::staff::comment(&self.bot, &ctx.http, &modal)
+                    .instrument(span)
+                    .await;
+            }
             Interaction::Component(click) => {
                 let span = info_span!("click", guild = ?click.guild_id, user = %click.user.id,
                     custom_id = %click.data.custom_id);
@@ -100,12 +107,39 @@ impl EventHandler for Handler {
         let Some(thread) = ThreadId::new(message.channel_id.get()) else {
             return;
         };
+        let author = message
+            .member
+            .as_ref()
+            .and_then(|m| m.nick.clone())
+            .or_else(|| message.author.global_name.clone())
+            .unwrap_or_else(|| message.author.name.clone());
+        if bot.walkthroughs.is_case(thread) {
+            // Handed off: whoever writes, it is the conversation with the support team.
+            let kind = match bot.walkthroughs.store.by_thread(thread).await {
+                Ok(Some(r)) if OwnerId::new(message.author.id.get()) == Some(r.session.owner) => {
+                    LineKind::Typed
+                }
+                _ => LineKind::Staff,
+            };
+            bot.walkthroughs
+                .transcribe_message(thread, kind, &author, &message.content)
+                .await;
+            return;
+        }
         let Some(holder) = bot.walkthroughs.holder(thread) else {
             return;
         };
-        // Only the person's own words move their walkthrough; staff may chat freely.
-        if message.content.is_empty() || OwnerId::new(message.author.id.get()) != Some(holder.owner)
-        {
+        // Only the person's own words move their walkthrough; staff may chat freely (and
+        // what they write is kept in the transcript).
+        if OwnerId::new(message.author.id.get()) != Some(holder.owner) {
+            if !message.content.is_empty() {
+                bot.walkthroughs
+                    .transcribe_message(thread, LineKind::Staff, &author, &message.content)
+                    .await;
+            }
+            return;
+        }
+        if message.content.is_empty() {
             return;
         }
         let span = info_span!("typed", guild = ?message.guild_id, user = %message.author.id,

@@ -10,6 +10,7 @@
 
 mod act;
 mod bot;
+mod card;
 mod commands;
 mod components;
 pub mod custom_id;
@@ -19,6 +20,7 @@ pub mod opening;
 mod ratelimits;
 pub mod render;
 mod respond;
+mod staff;
 mod state;
 
 pub use bot::{http, run};

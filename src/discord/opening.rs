@@ -73,8 +73,37 @@ pub const PERMISSIONS: [Needed; 8] = [
     },
 ];
 
+/// What the bot needs in the staff channel (`staff_channel`), where hand-offs get a card.
+pub const STAFF_CHANNEL_PERMISSIONS: [Needed; 4] = [
+    Needed {
+        permission: Permissions::VIEW_CHANNEL,
+        name: "View Channel",
+        only_for: None,
+        why: "see the staff channel",
+    },
+    Needed {
+        permission: Permissions::SEND_MESSAGES,
+        name: "Send Messages",
+        only_for: None,
+        why: "post a card there for every hand-off",
+    },
+    Needed {
+        permission: Permissions::EMBED_LINKS,
+        name: "Embed Links",
+        only_for: None,
+        why: "show the card as an embed",
+    },
+    Needed {
+        permission: Permissions::ATTACH_FILES,
+        name: "Attach Files",
+        only_for: None,
+        why: "attach the transcript to the card when the case is closed",
+    },
+];
+
 /// What the invite link asks for: every permission in [`PERMISSIONS`], for either kind of
-/// thread, so the operator can switch kinds without inviting the bot again.
+/// thread, so the operator can switch kinds without inviting the bot again, and those of
+/// the staff channel.
 pub const INVITE_PERMISSIONS: Permissions = {
     let mut all = Permissions::empty();
     let mut i = 0;
@@ -82,8 +111,25 @@ pub const INVITE_PERMISSIONS: Permissions = {
         all = all.union(PERMISSIONS[i].permission);
         i += 1;
     }
+    let mut i = 0;
+    while i < STAFF_CHANNEL_PERMISSIONS.len() {
+        all = all.union(STAFF_CHANNEL_PERMISSIONS[i].permission);
+        i += 1;
+    }
     all
 };
+
+/// The permissions the bot lacks in the staff channel. Empty when all is well.
+pub fn missing_in_staff_channel(have: Permissions) -> Vec<&'static str> {
+    if have.contains(Permissions::ADMINISTRATOR) {
+        return Vec::new();
+    }
+    STAFF_CHANNEL_PERMISSIONS
+        .iter()
+        .filter(|n| !have.contains(n.permission))
+        .map(|n| n.name)
+        .collect()
+}
 
 /// The invite URL for the application `application_id`.
 pub fn invite_url(application_id: u64) -> String {
@@ -137,9 +183,9 @@ mod tests {
 
     #[test]
     fn the_invite_asks_for_the_permissions_of_the_list() {
-        assert_eq!(INVITE_PERMISSIONS.bits(), 395_137_076_224);
+        assert_eq!(INVITE_PERMISSIONS.bits(), 395_137_108_992);
         let url = invite_url(42);
-        assert!(url.ends_with("&permissions=395137076224"), "{url}");
+        assert!(url.ends_with("&permissions=395137108992"), "{url}");
         assert!(
             url.contains("client_id=42&scope=bot%20applications.commands"),
             "{url}"

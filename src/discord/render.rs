@@ -165,20 +165,27 @@ pub struct HandOffScripts<'a> {
 
 /// The hand-off: the ending's text in the person's language, the summary of every answer in
 /// the support team's (naming the person's language when it is another), and a ping of the
-/// support role, which is the only mention the message allows.
+/// support role, which is the only mention the message allows. `away` says when the team
+/// is back, outside its hours.
 pub fn hand_off(
     scripts: HandOffScripts<'_>,
     ending: &EndingId,
     owner: OwnerId,
     history: &[Answer],
     support_role: Option<RoleId>,
+    away: Option<&str>,
 ) -> CreateMessage {
     let HandOffScripts { person, staff } = scripts;
-    let (title, text) = person
+    let (title, mut text) = person
         .ending(ending)
         .map_or((String::new(), String::new()), |e| {
             (e.title.clone(), e.text.clone())
         });
+    // Outside the support hours: when the team is back.
+    if let Some(away) = away {
+        text.push_str("\n\n");
+        text.push_str(away);
+    }
     let summary = view::summary(person, staff, history);
     let summary: String = summary.chars().take(FIELD_MAX).collect();
     let embed = CreateEmbed::new().title(title).description(text).field(

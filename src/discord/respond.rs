@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use serenity::all::{
     ComponentInteraction, CreateActionRow, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CreateMessage, Http,
+    CreateInteractionResponseMessage, CreateMessage, CreateModal, Http,
 };
 use serenity::http::{LightMethod, Request, Route};
 use tokio::sync::Notify;
@@ -170,6 +170,26 @@ impl<'a> Response<'a> {
         self.click
     }
 
+    pub fn http(&self) -> &Http {
+        self.http
+    }
+
+    /// Opens `modal` as the response (type 9), if it is free. `false`: it was taken (or
+    /// failed), and the modal cannot be shown any more.
+    pub async fn modal(&self, modal: CreateModal) -> bool {
+        if !self.take() {
+            return false;
+        }
+        let sent = self.respond(CreateInteractionResponse::Modal(modal)).await;
+        match self.outcome(sent, State::Message) {
+            Ok(()) => true,
+            Err(err) => {
+                warn!("could not open the form: {err}");
+                false
+            }
+        }
+    }
+
     /// Acknowledges the click without a message (type 6), unless it has been answered;
     /// `false` if it had been.
     pub async fn defer(&self) -> bool {
@@ -280,10 +300,15 @@ impl<'a> Response<'a> {
     /// Updates the clicked message's buttons to `rows` as the response (type 7), if it is
     /// free. `false`: it was taken, and the message must be edited another way.
     pub async fn update(&self, rows: Vec<CreateActionRow>) -> bool {
+        self.update_message(CreateInteractionResponseMessage::new().components(rows))
+            .await
+    }
+
+    /// Updates the clicked message to `update` as the response (type 7), if it is free.
+    pub async fn update_message(&self, update: CreateInteractionResponseMessage) -> bool {
         if !self.take() {
             return false;
         }
-        let update = CreateInteractionResponseMessage::new().components(rows);
         let sent = self
             .respond(CreateInteractionResponse::UpdateMessage(update))
             .await;

@@ -32,6 +32,8 @@ pub struct Bot {
     ready_shards: Mutex<HashSet<u32>>,
     /// In front of every REST request the handlers make: bounded, most urgent first.
     pub gate: Gate,
+    /// When the support team is in (checked when the config was loaded); `None`: always.
+    pub hours: Option<crate::hours::Hours>,
 }
 
 /// Apple's status feed for the services the default script names, unless it is turned off
@@ -72,6 +74,12 @@ impl Bot {
             metrics: metrics.clone(),
         });
         let feed = status_feed(&config, &scripts, clock.clone());
+        // Checked by `Config::parse` already; a config built another way is checked here.
+        let hours = config.support_hours.as_ref().and_then(|h| {
+            crate::hours::Hours::new(h)
+                .map_err(|err| tracing::warn!("support hours ignored: {err}"))
+                .ok()
+        });
         let mut walkthroughs =
             Walkthroughs::new(store, scripts, default_locale, idle, clock).with_metrics(metrics);
         if let Some(feed) = feed {
@@ -84,6 +92,7 @@ impl Bot {
             typed_answers: AtomicBool::new(true),
             ready_shards: Mutex::new(HashSet::new()),
             gate: Gate::default(),
+            hours,
         }
     }
 
@@ -104,6 +113,17 @@ impl Bot {
             gate: &self.gate,
             metrics: self.metrics(),
         }
+    }
+
+    /// Whether `member` is on the support team: a staff role or the support role.
+    pub fn is_staff(&self, member: Option<&serenity::all::Member>) -> bool {
+        let discord = &self.config.discord;
+        member.is_some_and(|m| {
+            m.roles.iter().any(|r| {
+                discord.staff_roles.iter().any(|s| s.get() == r.get())
+                    || discord.support_role.is_some_and(|s| s.get() == r.get())
+            })
+        })
     }
 
     pub fn script(&self, locale: &str) -> Arc<Script> {

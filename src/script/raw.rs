@@ -180,20 +180,65 @@ pub struct RawMessages {
     pub status_problem: String,
     /// Added to the status step when Apple reports none; `{checked}` is when it was read.
     pub status_none: String,
+    /// Button on the staff card: join the person's thread.
+    pub join: String,
+    /// Button on the staff card: take the case.
+    pub claim: String,
+    /// Button on the staff card and the hand-off message: close the case.
+    pub close: String,
+    /// Under the closing message of a fixed walkthrough, or one closed by staff, above the 1–5 buttons.
+    pub rating_question: String,
+    /// The title of the optional comment form after a rating (at most 45 characters).
+    pub rating_comment_title: String,
+    /// The label of its text box (at most 45 characters).
+    pub rating_comment_label: String,
+    /// Private reply to a rating, or to its comment.
+    pub rating_thanks: String,
+    /// Private reply to a second rating.
+    pub already_rated: String,
+    /// Private reply to someone else's rating click; `{owner}` names the person.
+    pub rating_owner_only: String,
+    /// Private reply to Join, Claim or Close pressed by someone outside the support team.
+    pub staff_only: String,
+    /// Private reply to Join; `{thread}` links the thread.
+    pub staff_joined: String,
+    /// Posted in the thread when someone claims the case; `{name}` is theirs (no ping).
+    pub claimed: String,
+    /// Private reply to a second Claim; `{name}` names who claimed first.
+    pub already_claimed: String,
+    /// Private reply to Close on a case that is closed already.
+    pub already_closed: String,
+    /// Posted in the thread when the support team closes the case; `{name}` is who.
+    pub closed_by_staff: String,
+    /// Added to the hand-off outside the support hours: `{when}` (date and time) and `{relative}` ("in 3 hours") say when the team is back, in every reader's own time zone.
+    pub support_away: String,
+    /// The staff card's title; `{person}` names who needs help.
+    pub card_title: String,
+    /// The staff card's first line: `{person}`, `{language}` (of the server), `{took}` (how long the walkthrough took) and `{thread}` (a link).
+    pub card_details: String,
+    /// On the card once claimed: `{name}`, and `{wait}` after the hand-off.
+    pub card_claimed: String,
+    /// On the card once closed: `{name}`.
+    pub card_closed: String,
+    /// On the card once rated: `{stars}` (1–5).
+    pub card_rating: String,
 }
 
 impl RawMessages {
     /// Every button label, by key.
-    pub fn labels(&self) -> [(&'static str, &str); 3] {
+    pub fn labels(&self) -> [(&'static str, &str); 6] {
         [
             ("back", &self.back),
             ("start_over", &self.start_over),
             ("talk_to_human", &self.talk_to_human),
+            ("join", &self.join),
+            ("claim", &self.claim),
+            ("close", &self.close),
         ]
     }
 
     /// Every message text, by key.
-    pub fn texts(&self) -> [(&'static str, &str); 17] {
+    pub fn texts(&self) -> [(&'static str, &str); 35] {
         [
             ("not_understood", &self.not_understood),
             ("already_answered", &self.already_answered),
@@ -212,6 +257,24 @@ impl RawMessages {
             ("try_again", &self.try_again),
             ("status_problem", &self.status_problem),
             ("status_none", &self.status_none),
+            ("rating_question", &self.rating_question),
+            ("rating_comment_title", &self.rating_comment_title),
+            ("rating_comment_label", &self.rating_comment_label),
+            ("rating_thanks", &self.rating_thanks),
+            ("already_rated", &self.already_rated),
+            ("rating_owner_only", &self.rating_owner_only),
+            ("staff_only", &self.staff_only),
+            ("staff_joined", &self.staff_joined),
+            ("claimed", &self.claimed),
+            ("already_claimed", &self.already_claimed),
+            ("already_closed", &self.already_closed),
+            ("closed_by_staff", &self.closed_by_staff),
+            ("support_away", &self.support_away),
+            ("card_title", &self.card_title),
+            ("card_details", &self.card_details),
+            ("card_claimed", &self.card_claimed),
+            ("card_closed", &self.card_closed),
+            ("card_rating", &self.card_rating),
         ]
     }
 }

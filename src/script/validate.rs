@@ -254,6 +254,13 @@ fn check_messages(c: &mut Checker, raw: &RawScript) {
     for (field, text) in m.texts() {
         c.text(None, "messages", field, text, limits::MESSAGE_CONTENT / 2);
     }
+    // Discord's limits for a modal's title and a text input's label.
+    for (field, text) in [
+        ("rating_comment_title", &m.rating_comment_title),
+        ("rating_comment_label", &m.rating_comment_label),
+    ] {
+        c.text(None, "messages", field, text, limits::MODAL_TITLE);
+    }
     for (field, text, placeholder) in [
         ("not_yours", &m.not_yours, "{owner}"),
         (
@@ -264,6 +271,18 @@ fn check_messages(c: &mut Checker, raw: &RawScript) {
         ("thread_opened", &m.thread_opened, "{thread}"),
         ("already_open", &m.already_open, "{thread}"),
         ("answered_in", &m.answered_in, "{language}"),
+        ("rating_owner_only", &m.rating_owner_only, "{owner}"),
+        ("staff_joined", &m.staff_joined, "{thread}"),
+        ("claimed", &m.claimed, "{name}"),
+        ("already_claimed", &m.already_claimed, "{name}"),
+        ("closed_by_staff", &m.closed_by_staff, "{name}"),
+        ("support_away", &m.support_away, "{when}"),
+        ("support_away", &m.support_away, "{relative}"),
+        ("card_title", &m.card_title, "{person}"),
+        ("card_details", &m.card_details, "{thread}"),
+        ("card_claimed", &m.card_claimed, "{name}"),
+        ("card_closed", &m.card_closed, "{name}"),
+        ("card_rating", &m.card_rating, "{stars}"),
     ] {
         if !text.contains(placeholder) {
             let msg = format!("`{field}` must contain {placeholder}, where it is filled in");

@@ -20,10 +20,12 @@ pub enum EventKind {
     NotDelivered,
     /// Apple reports a problem; the person will try again later. `step` is where.
     WaitingForApple,
+    /// The support team closed a handed-off walkthrough.
+    ClosedByStaff,
 }
 
 impl EventKind {
-    const ALL: [(EventKind, &'static str); 10] = [
+    const ALL: [(EventKind, &'static str); 11] = [
         (EventKind::Started, "started"),
         (EventKind::StepShown, "step_shown"),
         (EventKind::Answered, "answered"),
@@ -34,6 +36,7 @@ impl EventKind {
         (EventKind::ThreadDeleted, "thread_deleted"),
         (EventKind::NotDelivered, "not_delivered"),
         (EventKind::WaitingForApple, "waiting_for_apple"),
+        (EventKind::ClosedByStaff, "closed_by_staff"),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +56,7 @@ impl EventKind {
                 | EventKind::ThreadDeleted
                 | EventKind::NotDelivered
                 | EventKind::WaitingForApple
+                | EventKind::ClosedByStaff
         )
     }
 
@@ -119,6 +123,7 @@ pub fn kinds_for(reply: &Reply, shown_before: Option<&StepId>) -> Vec<(EventKind
                 CloseReason::Idle => EventKind::IdleClosed,
                 CloseReason::ThreadDeleted => EventKind::ThreadDeleted,
                 CloseReason::NotDelivered => EventKind::NotDelivered,
+                CloseReason::ByStaff => EventKind::ClosedByStaff,
             };
             out.push((kind, shown_before.cloned()));
         }

@@ -8,10 +8,11 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use super::cases::{Case, CaseStore, Claimed, Line, Rating, Staffed};
 use super::{Event, Record, SessionStore, StoreError, StoredScript};
 use crate::config::ShardRange;
 use crate::conversation::{OwnerId, Timestamp};
-use crate::ids::{GuildId, ThreadId};
+use crate::ids::{ChannelId, GuildId, MessageId, ThreadId};
 use crate::script::ScriptHash;
 
 #[derive(Debug, Default)]
@@ -24,6 +25,8 @@ struct Inner {
     rows: HashMap<ThreadId, Row>,
     events: Vec<Event>,
     scripts: HashMap<ScriptHash, StoredScript>,
+    cases: HashMap<ThreadId, Case>,
+    lines: Vec<Line>,
 }
 
 #[derive(Debug, Clone)]
@@ -222,6 +225,114 @@ impl SessionStore for MemoryStore {
             .events
             .iter()
             .filter(|e| e.at >= since)
+            .cloned()
+            .collect())
+    }
+}
+
+#[async_trait]
+impl CaseStore for MemoryStore {
+    async fn open_case(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {
+        let mut inner = self.inner();
+        let case = inner.cases.entry(thread).or_default();
+        case.opened_at.get_or_insert(at);
+        Ok(())
+    }
+
+    async fn case(&self, thread: ThreadId) -> Result<Option<Case>, StoreError> {
+        Ok(self.inner().cases.get(&thread).cloned())
+    }
+
+    async fn open_cases(&self) -> Result<Vec<ThreadId>, StoreError> {
+        let inner = self.inner();
+        let open = inner
+            .cases
+            .iter()
+            .filter(|(_, c)| c.opened_at.is_some() && c.closed.is_none());
+        Ok(open.map(|(thread, _)| *thread).collect())
+    }
+
+    async fn set_card(
+        &self,
+        thread: ThreadId,
+        channel: ChannelId,
+        message: MessageId,
+    ) -> Result<(), StoreError> {
+        self.inner().cases.entry(thread).or_default().card = Some((channel, message));
+        Ok(())
+    }
+
+    async fn claim(&self, thread: ThreadId, by: &Staffed) -> Result<Claimed, StoreError> {
+        let mut inner = self.inner();
+        let case = inner.cases.entry(thread).or_default();
+        match &case.claimed {
+            Some(first) => Ok(Claimed::Already(first.clone())),
+            None => {
+                case.claimed = Some(by.clone());
+                Ok(Claimed::Now)
+            }
+        }
+    }
+
+    async fn close_case(&self, thread: ThreadId, by: &Staffed) -> Result<(), StoreError> {
+        let mut inner = self.inner();
+        let case = inner.cases.entry(thread).or_default();
+        case.closed.get_or_insert_with(|| by.clone());
+        Ok(())
+    }
+
+    async fn rate(&self, thread: ThreadId, stars: u8, at: Timestamp) -> Result<bool, StoreError> {
+        let mut inner = self.inner();
+        let case = inner.cases.entry(thread).or_default();
+        if case.rating.is_some() {
+            return Ok(false);
+        }
+        case.rating = Some(Rating {
+            stars,
+            comment: None,
+            at,
+        });
+        Ok(true)
+    }
+
+    async fn comment(&self, thread: ThreadId, text: &str) -> Result<bool, StoreError> {
+        let mut inner = self.inner();
+        let rating = inner.cases.get_mut(&thread).and_then(|c| c.rating.as_mut());
+        match rating {
+            Some(rating) if rating.comment.is_none() => {
+                rating.comment = Some(text.to_string());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn ratings_since(&self, since: Timestamp) -> Result<Vec<(ThreadId, u8)>, StoreError> {
+        let inner = self.inner();
+        let mut rated: Vec<(Timestamp, ThreadId, u8)> = inner
+            .cases
+            .iter()
+            .filter_map(|(thread, c)| c.rating.as_ref().map(|r| (r.at, *thread, r.stars)))
+            .filter(|(at, _, _)| *at >= since)
+            .collect();
+        rated.sort();
+        Ok(rated
+            .into_iter()
+            .map(|(_, thread, stars)| (thread, stars))
+            .collect())
+    }
+
+    async fn transcribe(&self, lines: &[Line]) -> Result<(), StoreError> {
+        self.inner().lines.extend_from_slice(lines);
+        Ok(())
+    }
+
+    async fn transcript(&self, thread: ThreadId) -> Result<Vec<Line>, StoreError> {
+        let inner = self.inner();
+        Ok(inner
+            .lines
+            .iter()
+            .filter(|l| l.thread == thread)
             .cloned()
             .collect())
     }

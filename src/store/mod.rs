@@ -7,10 +7,12 @@
 //! compare-and-swap on the session's version, and a partial unique index allows one open
 //! walkthrough per person per guild, across every process sharing the database.
 
+pub mod cases;
 pub mod events;
 mod memory;
 pub mod outbox;
 mod sql;
+mod sql_cases;
 
 use std::sync::Arc;
 
@@ -21,6 +23,7 @@ use crate::conversation::{OwnerId, Reply, Session, Timestamp};
 use crate::ids::{GuildId, InteractionId, ThreadId};
 use crate::script::{ScriptHash, StepId};
 
+pub use cases::{Case, CaseStore, Claimed, Line, LineKind, Rating, Staffed};
 pub use events::{Event, EventKind};
 pub use memory::MemoryStore;
 pub use outbox::{Done, Owed, Shown};
@@ -81,9 +84,10 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
 }
 
-/// The operations the bot needs; implemented once for SQLite and PostgreSQL.
+/// The operations the bot needs; implemented once for SQLite and PostgreSQL. The support
+/// team's side ([`CaseStore`]) comes with it.
 #[async_trait]
-pub trait SessionStore: Send + Sync {
+pub trait SessionStore: CaseStore + Send + Sync {
     /// Adds a new walkthrough; [`StoreError::AlreadyOpen`] if the person has one.
     async fn insert(&self, record: &Record) -> Result<(), StoreError>;
     async fn by_thread(&self, thread: ThreadId) -> Result<Option<Record>, StoreError>;

@@ -32,6 +32,14 @@ pub struct Done {
     /// The idle warning posted last, by the quiet spell it was for: the session's
     /// `last_activity` then. A new spell (the person moved) owes its own warning.
     pub warned_for: Option<Timestamp>,
+    /// A hand-off's card is in the staff channel (or there is no staff channel, or it
+    /// refused the card and was told so in the log).
+    pub card_posted: bool,
+    /// A case closed by staff has its transcript attached to its card.
+    pub transcript_attached: bool,
+    /// The message saying staff closed the case is posted (the hand-off's own ending was
+    /// posted long before).
+    pub close_posted: bool,
 }
 
 impl Done {
@@ -40,11 +48,18 @@ impl Done {
         ending_posted: true,
         archived: true,
         warned_for: None,
+        card_posted: true,
+        transcript_attached: true,
+        close_posted: true,
     };
 
-    /// The two flags, as stored (`warned_for` has a column of its own).
+    /// The flags, as stored (`warned_for` has a column of its own).
     pub fn bits(self) -> i64 {
-        i64::from(self.ending_posted) | i64::from(self.archived) << 1
+        i64::from(self.ending_posted)
+            | i64::from(self.archived) << 1
+            | i64::from(self.card_posted) << 2
+            | i64::from(self.transcript_attached) << 3
+            | i64::from(self.close_posted) << 4
     }
 
     pub fn from_bits(bits: i64, warned_for: Option<Timestamp>) -> Done {
@@ -52,6 +67,9 @@ impl Done {
             ending_posted: bits & 1 != 0,
             archived: bits & 2 != 0,
             warned_for,
+            card_posted: bits & 4 != 0,
+            transcript_attached: bits & 8 != 0,
+            close_posted: bits & 16 != 0,
         }
     }
 }
@@ -67,6 +85,12 @@ pub enum Owed {
     Resolved(EndingId),
     /// The hand-off message, with its summary and the support role's ping.
     HandOff(EndingId),
+    /// The hand-off's card in the staff channel, with Join, Claim and Close.
+    StaffCard,
+    /// The message saying the support team closed the case, asking for a rating.
+    StaffClosed,
+    /// The case's transcript, attached to its staff card.
+    Transcript,
     /// The message saying the walkthrough was closed for inactivity.
     IdleClosed,
     /// Archiving the thread.
@@ -86,6 +110,7 @@ impl Record {
                 owed.push(Owed::Archive);
             }
         };
+        let done = self.done;
         match &session.phase {
             Phase::NotStarted => {}
             Phase::At(step) => {
@@ -101,9 +126,26 @@ impl Record {
                 }
             }
             Phase::Resolved(e) => ending(&mut owed, Owed::Resolved(e.clone()), true),
-            // The thread stays open for the support team.
-            Phase::HandedOff(e) => ending(&mut owed, Owed::HandOff(e.clone()), false),
+            // The thread stays open for the support team, who hear of it in their channel.
+            Phase::HandedOff(e) => {
+                ending(&mut owed, Owed::HandOff(e.clone()), false);
+                if !done.card_posted {
+                    owed.push(Owed::StaffCard);
+                }
+            }
             Phase::Closed(CloseReason::Idle) => ending(&mut owed, Owed::IdleClosed, true),
+            // Archived and locked, and the whole case goes to the card.
+            Phase::Closed(CloseReason::ByStaff) => {
+                if !done.close_posted {
+                    owed.push(Owed::StaffClosed);
+                }
+                if !done.archived {
+                    owed.push(Owed::Archive);
+                }
+                if !done.transcript_attached {
+                    owed.push(Owed::Transcript);
+                }
+            }
             // Nothing can be posted: the thread is gone, or refused the first step.
             Phase::Closed(CloseReason::ThreadDeleted | CloseReason::NotDelivered) => {}
         }
@@ -180,14 +222,38 @@ mod tests {
         let posted = Done {
             ending_posted: true,
             archived: false,
-            warned_for: None,
+            ..Done::default()
         };
         assert_eq!(record(fixed(), 3, None, posted).owed(), [Owed::Archive]);
         assert!(record(fixed(), 3, None, Done::ALL).owed().is_empty());
-        let handoff = Phase::HandedOff(EndingId::new("handoff"));
+        let handoff = || Phase::HandedOff(EndingId::new("handoff"));
         assert_eq!(
-            record(handoff, 3, None, Done::default()).owed(),
-            [Owed::HandOff(EndingId::new("handoff"))]
+            record(handoff(), 3, None, Done::default()).owed(),
+            [Owed::HandOff(EndingId::new("handoff")), Owed::StaffCard]
+        );
+        let announced = Done {
+            card_posted: true,
+            ..posted
+        };
+        assert!(record(handoff(), 3, None, announced).owed().is_empty());
+        let closed = || Phase::Closed(CloseReason::ByStaff);
+        assert_eq!(
+            record(closed(), 3, None, Done::default()).owed(),
+            [Owed::StaffClosed, Owed::Archive, Owed::Transcript],
+            "closed by staff: the message with the rating, archive and lock, transcript"
+        );
+        // The hand-off's own ending was posted: the close still owes its message.
+        assert_eq!(
+            record(closed(), 3, None, announced).owed(),
+            [Owed::StaffClosed, Owed::Archive, Owed::Transcript]
+        );
+        let closed_done = Done {
+            close_posted: true,
+            ..announced
+        };
+        assert_eq!(
+            record(closed(), 3, None, closed_done).owed(),
+            [Owed::Archive, Owed::Transcript]
         );
         let idle = Phase::Closed(CloseReason::Idle);
         assert_eq!(
@@ -221,16 +287,11 @@ mod tests {
 
     #[test]
     fn done_survives_its_bits() {
-        for ending_posted in [false, true] {
-            for archived in [false, true] {
-                let done = Done {
-                    ending_posted,
-                    archived,
-                    warned_for: None,
-                };
-                assert_eq!(Done::from_bits(done.bits(), None), done);
-            }
+        for bits in 0..32 {
+            let done = Done::from_bits(bits, None);
+            assert_eq!(done.bits(), bits);
+            assert_eq!(Done::from_bits(done.bits(), None), done);
         }
-        assert_eq!(Done::ALL.bits(), 3, "the migration's default");
+        assert_eq!(Done::ALL.bits(), 31);
     }
 }

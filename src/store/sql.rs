@@ -17,20 +17,24 @@ use crate::ids::{GuildId, InteractionId, MessageId, ThreadId};
 use crate::script::{ScriptHash, StepId};
 
 pub struct SqlStore {
-    pool: AnyPool,
+    pub(super) pool: AnyPool,
 }
 
 /// Ids in and out of BIGINT columns. Snowflakes are below 2^63, so nothing is lost.
-fn db(id: u64) -> i64 {
+pub(super) fn db(id: u64) -> i64 {
     id as i64
 }
 
-fn id(value: i64) -> u64 {
+pub(super) fn id(value: i64) -> u64 {
     value as u64
 }
 
 /// A stored id that must not be 0 (the column, for the error).
-fn nonzero<T>(value: i64, column: &str, new: fn(u64) -> Option<T>) -> Result<T, StoreError> {
+pub(super) fn nonzero<T>(
+    value: i64,
+    column: &str,
+    new: fn(u64) -> Option<T>,
+) -> Result<T, StoreError> {
     new(id(value)).ok_or_else(|| StoreError::Corrupt(format!("{column} is 0")))
 }
 
@@ -181,7 +185,7 @@ impl SqlStore {
 /// (a unique violation). SQLite opens a database it cannot write to read-only without a
 /// word, and such a connection stays read-only after the file is writable again; reusing
 /// it would keep failing after the database has recovered.
-fn discard_unless_constraint(conn: PoolConnection<Any>, err: &sqlx::Error) {
+pub(super) fn discard_unless_constraint(conn: PoolConnection<Any>, err: &sqlx::Error) {
     let constraint = matches!(err, sqlx::Error::Database(e) if e.is_unique_violation());
     if !constraint {
         tracing::warn!("dropping a database connection after a failed write: {err}");

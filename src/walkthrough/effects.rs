@@ -63,6 +63,12 @@ pub enum Effect {
     PostHandOff(EndingId),
     /// Post that the walkthrough was closed for inactivity (owed).
     PostIdleClosed,
+    /// Post the hand-off's card in the staff channel (owed; nothing without one).
+    PostStaffCard,
+    /// Post that the support team closed the case, with the rating buttons (owed).
+    PostStaffClosed,
+    /// Attach the case's transcript to its staff card (owed; nothing without a card).
+    AttachTranscript,
     /// Archive the thread (owed).
     ArchiveThread,
 }
@@ -75,6 +81,9 @@ impl From<Owed> for Effect {
             Owed::Resolved(ending) => Effect::PostResolved(ending),
             Owed::HandOff(ending) => Effect::PostHandOff(ending),
             Owed::IdleClosed => Effect::PostIdleClosed,
+            Owed::StaffCard => Effect::PostStaffCard,
+            Owed::StaffClosed => Effect::PostStaffClosed,
+            Owed::Transcript => Effect::AttachTranscript,
             Owed::Archive => Effect::ArchiveThread,
         }
     }

@@ -22,7 +22,7 @@ mod locks;
 mod open;
 mod sweep;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,13 +30,15 @@ use async_trait::async_trait;
 use tracing::{info, warn};
 
 use crate::clock::Clock;
-use crate::conversation::{CloseReason, Engine, IdlePolicy, Input, Rejection, Reply, Timestamp};
+use crate::conversation::{
+    CloseReason, Engine, IdlePolicy, Input, Phase, Rejection, Reply, Timestamp,
+};
 use crate::crash::{self, Point};
 use crate::ids::{MessageId, ThreadId};
 use crate::metrics::{Metrics, Via};
 use crate::script::Live;
 use crate::script::Script;
-use crate::store::{Owed, Record, SessionStore, Shown, StoreError};
+use crate::store::{Line, LineKind, Owed, Record, SessionStore, Shown, Staffed, StoreError};
 pub use library::{Library, Reloaded};
 
 pub use effects::{plan, Answered, Effect, Notice, Origin};
@@ -149,6 +151,9 @@ pub struct Walkthroughs {
     /// Threads of open walkthroughs: the only channels where typed text can be an answer,
     /// so other channels' messages never reach the store. Loaded at start-up, kept by turns.
     open_threads: Mutex<HashMap<ThreadId, Holder>>,
+    /// Threads of handed-off walkthroughs not closed yet: whatever is written there goes into
+    /// the transcript. Loaded at start-up, kept by turns.
+    cases: Mutex<HashSet<ThreadId>>,
     /// When the sweep may try a walkthrough again whose owed effect failed.
     retry: Mutex<sweep::Backoff>,
     /// Counted from the events each turn records.
@@ -178,6 +183,7 @@ impl Walkthroughs {
             threads: locks::Locks::new(),
             people: locks::Locks::new(),
             open_threads: Mutex::new(HashMap::new()),
+            cases: Mutex::new(HashSet::new()),
             retry: Mutex::new(sweep::Backoff::default()),
             metrics: Arc::new(Metrics::new()),
             status: None,
@@ -342,7 +348,70 @@ impl Walkthroughs {
                 .map(|(thread, owner, locale)| (thread, Holder { owner, locale }));
             open.extend(holders);
         }
+        let cases = self.store.open_cases().await?;
+        if let Ok(mut open) = self.cases.lock() {
+            open.extend(cases);
+        }
         Ok(count)
+    }
+
+    /// Whether `thread` holds a handed-off walkthrough the support team has not closed.
+    pub fn is_case(&self, thread: ThreadId) -> bool {
+        self.cases.lock().is_ok_and(|cases| cases.contains(&thread))
+    }
+
+    /// Adds what someone wrote in `thread` to its transcript: the support team's messages in
+    /// a walkthrough, and anyone's in a case. The person's answers are transcribed by their
+    /// turns. Best effort: a failure loses a line, never an answer.
+    pub async fn transcribe_message(
+        &self,
+        thread: ThreadId,
+        kind: LineKind,
+        author: &str,
+        text: &str,
+    ) {
+        let line = Line {
+            thread,
+            at: self.now(),
+            kind,
+            author: Some(author.to_string()),
+            text: text.to_string(),
+        };
+        if let Err(err) = self.store.transcribe(&[line]).await {
+            warn!(%thread, "could not add a message to the transcript: {err}");
+        }
+    }
+
+    /// The support team closes the case in `thread` (`by` is who): its walkthrough ends
+    /// `closed_by_staff`, and what that owes (the closing message with the rating, archive
+    /// and lock, the transcript on the card) is carried out by `out`. `Ok(None)`: no
+    /// walkthrough there.
+    pub async fn close_by_staff(
+        &self,
+        thread: ThreadId,
+        by: &Staffed,
+        out: &dyn Outlet,
+    ) -> Result<Option<Turned>, StoreError> {
+        let _turn = self.threads.lock(&thread, LOCK_WAIT).await;
+        // Who closed it is recorded first: the closing message names them.
+        self.store.close_case(thread, by).await?;
+        let record = self.store.by_thread(thread).await?;
+        if let Some(record) = record.filter(|r| matches!(r.session.phase, Phase::HandedOff(_))) {
+            // Into the transcript before the close, which attaches it to the card.
+            let script = self.script_of(&record).await?;
+            let line = Line {
+                thread,
+                at: by.at,
+                kind: LineKind::Ended,
+                author: None,
+                text: script.messages.closed_by_staff.replace("{name}", &by.name),
+            };
+            if let Err(err) = self.store.transcribe(&[line]).await {
+                warn!(%thread, "could not add the close to the transcript: {err}");
+            }
+        }
+        let close = Some(Input::Close(CloseReason::ByStaff));
+        self.turn_locked(thread, close, Origin::Timer, out).await
     }
 
     /// Whether `thread` holds an open walkthrough, as far as this process knows.
@@ -362,6 +431,13 @@ impl Walkthroughs {
     }
 
     fn track(&self, record: &Record) {
+        if let Ok(mut cases) = self.cases.lock() {
+            if matches!(record.session.phase, Phase::HandedOff(_)) {
+                cases.insert(record.thread);
+            } else {
+                cases.remove(&record.thread);
+            }
+        }
         if let Ok(mut open) = self.open_threads.lock() {
             if record.session.phase.is_open() {
                 open.entry(record.thread).or_insert_with(|| Holder {
@@ -441,6 +517,7 @@ impl Walkthroughs {
         let version = record.session.version;
         let shown_before = record.session.current_step().cloned();
         let now = self.now();
+        let lines_input = input.clone();
         let reply = engine.apply(&mut record.session, input, now);
         let mut events = Vec::new();
         let idle_due = engine.idle_due(&record.session);
@@ -451,6 +528,13 @@ impl Walkthroughs {
             self.track(&record);
             events = crate::store::events_for(&record, &reply, shown_before.as_ref(), now);
             crash::point(Point::AfterSave);
+            if matches!(reply, Reply::HandedOff { .. }) {
+                // The case opens with the hand-off: from now on the thread is transcribed
+                // whoever writes, and the card can say how long a claim took.
+                if let Err(err) = self.store.open_case(thread, now).await {
+                    warn!(%thread, "could not open the support team's case: {err}");
+                }
+            }
         } else if idle_due != record.idle_due {
             // Nothing changed but when it falls due (the idle times were changed between
             // runs): stored, so the ticker does not pick it again and again.
@@ -494,6 +578,12 @@ impl Walkthroughs {
             Origin::Timer => None,
         };
         self.record_events(&events, via).await;
+        let lines = crate::transcript::lines_for(thread, &script, &lines_input, &reply, now);
+        if !lines.is_empty() {
+            if let Err(err) = self.store.transcribe(&lines).await {
+                warn!(%thread, "could not add to the transcript: {err}");
+            }
+        }
         Ok(Some(Turned {
             reply: Some(reply),
             record,
@@ -576,7 +666,10 @@ impl Walkthroughs {
                 Owed::Resolved(_) | Owed::HandOff(_) | Owed::IdleClosed => {
                     record.done.ending_posted = true
                 }
+                Owed::StaffClosed => record.done.close_posted = true,
                 Owed::Archive => record.done.archived = true,
+                Owed::StaffCard => record.done.card_posted = true,
+                Owed::Transcript => record.done.transcript_attached = true,
             }
             if let Err(err) = self.store.save_shown(record).await {
                 // Carried out but not recorded: the next settle repeats it (once).

@@ -6,7 +6,7 @@ use std::process::Output;
 use fake_discord::world::{Overwrite, GUILD_ID, SUPPORT_CHANNEL};
 use fake_discord::Options;
 
-use crate::harness::{start, Harness, STAFF_ROLE, SUPPORT_ROLE};
+use crate::harness::{start, Harness, TestConfig, STAFF_ROLE, SUPPORT_ROLE};
 
 const EMBED_LINKS: u64 = 1 << 14;
 const ADMINISTRATOR: u64 = 1 << 3;
@@ -20,8 +20,13 @@ fn everyone_but_admin(h: &Harness) {
 
 /// Runs `doctor` with a config for this fake (and `token` as DISCORD_TOKEN).
 async fn doctor(h: &Harness, token: &str) -> (Option<i32>, String) {
+    doctor_with(h, token, &h.config()).await
+}
+
+/// [`doctor`] with `config`.
+async fn doctor_with(h: &Harness, token: &str, config: &TestConfig) -> (Option<i32>, String) {
     let path = h.data_dir().join("doctor-config.ron");
-    std::fs::write(&path, h.config().ron()).expect("config written");
+    std::fs::write(&path, config.ron()).expect("config written");
     let token = token.to_string();
     let output: Output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
@@ -137,7 +142,7 @@ async fn doctor_stops_at_a_refused_token_and_a_broken_config() {
     assert_eq!(code, Some(1), "{text}");
     // No bot has run here: the store is reported as needing its migrations, and left alone.
     assert!(
-        text.contains("✗ store reachable, 5 migration(s) pending: 1 sessions and events"),
+        text.contains("✗ store reachable, 6 migration(s) pending: 1 sessions and events"),
         "{text}"
     );
     assert!(
@@ -206,4 +211,46 @@ async fn invite_without_an_id_asks_discord_for_it() {
         "{url}"
     );
     assert!(h.fake.problems().is_empty(), "{:?}", h.fake.problems());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_the_staff_channel() {
+    const ATTACH_FILES: u64 = 1 << 15;
+    let h = healthy().await;
+    h.fake.add_text_channel(GUILD_ID, 2900, "support-staff");
+    let mut config = h.config();
+    config.staff_channel = Some(2900);
+    let (code, text) = doctor_with(&h, h.fake.token(), &config).await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("✓ `staff_channel` 2900 (#support-staff): the bot can post the staff cards"),
+        "{text}"
+    );
+    // Not checked as a channel for /backup-help.
+    assert!(
+        !text.contains("#support-staff: the bot has every permission"),
+        "{text}"
+    );
+    h.fake.add_overwrite(
+        2900,
+        Overwrite {
+            id: GUILD_ID,
+            kind: 0,
+            allow: 0,
+            deny: ATTACH_FILES,
+        },
+    );
+    let (code, text) = doctor_with(&h, h.fake.token(), &config).await;
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("✗ `staff_channel` 2900 (#support-staff): the bot lacks Attach Files"),
+        "{text}"
+    );
+    config.staff_channel = Some(2950);
+    let (_, text) = doctor_with(&h, h.fake.token(), &config).await;
+    assert!(
+        text.contains("✗ `staff_channel` 2950 is not a text channel of the servers in `guilds`"),
+        "{text}"
+    );
+    h.finish().await;
 }

@@ -87,6 +87,8 @@ pub struct TestConfig {
     pub extra: String,
     /// Apple's status feed; off unless a test serves one (there is no internet here).
     pub apple_status: Option<String>,
+    /// Where hand-offs are announced to the support team.
+    pub staff_channel: Option<u64>,
 }
 
 impl TestConfig {
@@ -101,6 +103,7 @@ impl TestConfig {
             shards: None,
             extra: String::new(),
             apple_status: None,
+            staff_channel: None,
         }
     }
 
@@ -122,12 +125,15 @@ impl TestConfig {
         let shards = self.shards.map_or(String::new(), |(first, count, total)| {
             format!("shards: Some((first: {first}, count: {count}, total: {total})),")
         });
+        let staff = self.staff_channel.map_or(String::new(), |channel| {
+            format!("staff_channel: Some({channel}),")
+        });
         let status = match &self.apple_status {
             Some(url) => format!("apple_status: (url: Some(\"{url}\"), timeout: \"1s\"),"),
             None => "apple_status: (url: None),".to_string(),
         };
         format!(
-            "Config(\n    discord: (api_url: Some(\"{}\"), guilds: [{}], {roles} {shards}\n        thread: Private),\n    responses: \"{}\",\n    storage: {},\n    {status}\n    {}\n)\n",
+            "Config(\n    discord: (api_url: Some(\"{}\"), guilds: [{}], {roles} {shards} {staff}\n        thread: Private),\n    responses: \"{}\",\n    storage: {},\n    {status}\n    {}\n)\n",
             self.api_url,
             guilds.join(", "),
             self.responses.display(),
@@ -242,7 +248,7 @@ impl Harness {
             w.messages_in(thread)
                 .iter()
                 .filter(|m| m.author == APP_ID)
-                .filter(|m| !buttons(&m.components).is_empty())
+                .filter(|m| is_step(&m.components))
                 .filter_map(|m| m.embeds[0]["title"].as_str().map(str::to_string))
                 .collect()
         })
@@ -293,7 +299,7 @@ impl Harness {
             .messages_in(thread)
             .into_iter()
             .rev()
-            .find(|m| m.author == APP_ID && !buttons(&m.components).is_empty())
+            .find(|m| m.author == APP_ID && is_step(&m.components))
             .filter(|m| {
                 buttons(&m.components)
                     .iter()
@@ -486,6 +492,16 @@ pub fn buttons(components: &Value) -> Vec<&Value> {
         .flatten()
         .flat_map(|row| row["components"].as_array().into_iter().flatten())
         .collect()
+}
+
+/// Whether a message's buttons are a step's: every step has Back (an ending's rating or a
+/// hand-off's Close is not a step).
+pub fn is_step(components: &Value) -> bool {
+    buttons(components).iter().any(|b| {
+        b["custom_id"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("bh1:b:"))
+    })
 }
 
 /// The bot's messages in `thread` that everyone sees: private replies (flag 64) to a

@@ -17,5 +17,6 @@ mod postgres;
 mod races;
 mod responses;
 mod scale;
+mod staff;
 mod versions;
 mod walks;
