@@ -79,7 +79,7 @@ async fn set_buttons(
 /// made (the step it carried is among the last few, staff chatter aside).
 const RECENT: u8 = 50;
 /// Discord's "thread is archived" error.
-const THREAD_ARCHIVED: isize = 50083;
+pub(super) const THREAD_ARCHIVED: isize = 50083;
 /// Discord's "unknown channel": the thread was deleted.
 const UNKNOWN_CHANNEL: isize = 10003;
 /// Tries of a request that Discord answers with a server error.
@@ -489,7 +489,7 @@ impl DiscordOutlet<'_> {
         Ok(made.and_then(MessageId::new))
     }
 
-    async fn unarchive(&self, thread: ChannelId) -> Result<(), EffectError> {
+    pub(super) async fn unarchive(&self, thread: ChannelId) -> Result<(), EffectError> {
         let edited = thread.edit_thread(self.http, EditThread::new().archived(false));
         self.rest()
             .once(Priority::Waiting, edited)
@@ -611,7 +611,7 @@ fn status(err: &serenity::http::HttpError) -> Option<u16> {
     }
 }
 
-fn discord_code(err: &serenity::http::HttpError) -> Option<isize> {
+pub(super) fn discord_code(err: &serenity::http::HttpError) -> Option<isize> {
     match err {
         serenity::http::HttpError::UnsuccessfulRequest(response) => Some(response.error.code),
         _ => None,

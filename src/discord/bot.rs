@@ -138,6 +138,8 @@ async fn serve(
         ticker.abort();
         sweeper.abort();
         stopper.abort();
+        // What the transcripts gathered since the last sweep.
+        bot.walkthroughs.flush_transcripts().await;
         match result {
             Err(serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents))
                 if intents.contains(GatewayIntents::MESSAGE_CONTENT) =>

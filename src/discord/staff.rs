@@ -13,7 +13,7 @@ use tracing::{error, info, warn};
 
 use serenity::http::{LightMethod, Multipart, MultipartUpload, Request, Route};
 
-use super::act::{classify, nonce, post_message, DiscordOutlet};
+use super::act::{classify, discord_code, nonce, post_message, DiscordOutlet, THREAD_ARCHIVED};
 use super::card::{self, CardFacts};
 use super::custom_id::Action;
 use super::gate::Priority;
@@ -189,6 +189,7 @@ impl DiscordOutlet<'_> {
         let Some((channel, message)) = case.card else {
             return Ok(());
         };
+        self.bot.walkthroughs.flush_transcripts().await;
         let lines = store.transcript(record.thread).await.map_err(storage)?;
         let text = crate::transcript::render(record.thread, record.session.owner, &lines);
         let (embed, rows) = self.card(record, script, &case).await?;
@@ -372,12 +373,33 @@ async fn claim(
             .content(text)
             .allowed_mentions(no_mentions());
         let to = ChannelId::new(thread.get());
+        if bot.is_archived(to) {
+            if let Err(err) = out.unarchive(to).await {
+                warn!(%thread, "could not unarchive the thread to say who claimed it: {err}");
+            }
+        }
         let send = || post_message(http, to, &message);
-        if let Err(err) = bot
+        let said = bot
             .rest()
             .retried(Priority::Waiting, "saying who claimed the case", send)
-            .await
-        {
+            .await;
+        let said = match said {
+            // A case left quiet for a day is archived by Discord: opened again to say it.
+            Err(serenity::Error::Http(err)) if discord_code(&err) == Some(THREAD_ARCHIVED) => {
+                match out.unarchive(to).await {
+                    Ok(()) => {
+                        let again = post_message(http, to, &message);
+                        bot.rest().once(Priority::Waiting, again).await.map(drop)
+                    }
+                    Err(err) => {
+                        warn!(%thread, "could not unarchive the thread to say who claimed it: {err}");
+                        Ok(())
+                    }
+                }
+            }
+            other => other.map(drop),
+        };
+        if let Err(err) = said {
             warn!(%thread, "could not say in the thread who claimed the case: {err}");
         }
     };

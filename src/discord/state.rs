@@ -22,9 +22,9 @@ use crate::walkthrough::Walkthroughs;
 pub struct Bot {
     pub config: Config,
     pub walkthroughs: Walkthroughs,
-    /// Threads of open walkthroughs known to be archived (from our own edits and
-    /// THREAD_UPDATE events), to unarchive before posting. Only open walkthroughs' threads
-    /// are kept, so it stays as small as they are few.
+    /// Threads of open walkthroughs and open cases known to be archived (from our own edits
+    /// and THREAD_UPDATE events), to unarchive before posting. Only theirs are kept, so it
+    /// stays as small as they are few.
     archived: Mutex<HashSet<ChannelId>>,
     /// False once Discord refused the Message Content intent: buttons only.
     pub typed_answers: AtomicBool,
@@ -135,8 +135,9 @@ impl Bot {
     }
 
     pub fn set_archived(&self, thread: ChannelId, archived: bool) {
-        let open =
-            crate::ids::ThreadId::new(thread.get()).is_some_and(|t| self.walkthroughs.may_hold(t));
+        // Open walkthroughs' threads, and handed-off ones the team still works in.
+        let open = crate::ids::ThreadId::new(thread.get())
+            .is_some_and(|t| self.walkthroughs.may_hold(t) || self.walkthroughs.is_case(t));
         if let Ok(mut set) = self.archived.lock() {
             if archived && open {
                 set.insert(thread);

@@ -18,6 +18,7 @@
 
 pub mod effects;
 mod library;
+mod lines;
 mod locks;
 mod open;
 mod sweep;
@@ -154,6 +155,8 @@ pub struct Walkthroughs {
     /// Threads of handed-off walkthroughs not closed yet: whatever is written there goes into
     /// the transcript. Loaded at start-up, kept by turns.
     cases: Mutex<HashSet<ThreadId>>,
+    /// Transcript lines not written yet (see `lines`).
+    lines: lines::Pending,
     /// When the sweep may try a walkthrough again whose owed effect failed.
     retry: Mutex<sweep::Backoff>,
     /// Counted from the events each turn records.
@@ -184,6 +187,7 @@ impl Walkthroughs {
             people: locks::Locks::new(),
             open_threads: Mutex::new(HashMap::new()),
             cases: Mutex::new(HashSet::new()),
+            lines: lines::Pending::default(),
             retry: Mutex::new(sweep::Backoff::default()),
             metrics: Arc::new(Metrics::new()),
             status: None,
@@ -377,9 +381,20 @@ impl Walkthroughs {
             author: Some(author.to_string()),
             text: text.to_string(),
         };
-        if let Err(err) = self.store.transcribe(&[line]).await {
-            warn!(%thread, "could not add a message to the transcript: {err}");
+        self.transcribe(vec![line]).await;
+    }
+
+    /// Adds `lines` to their transcripts (written in a batch, see `lines`).
+    async fn transcribe(&self, lines: Vec<Line>) {
+        if !lines.is_empty() && self.lines.add(lines) {
+            self.lines.flush(self.store.as_ref()).await;
         }
+    }
+
+    /// Writes every transcript line gathered so far: before a transcript is read, at every
+    /// sweep, and at shutdown.
+    pub async fn flush_transcripts(&self) {
+        self.lines.flush(self.store.as_ref()).await;
     }
 
     /// The support team closes the case in `thread` (`by` is who): its walkthrough ends
@@ -406,9 +421,7 @@ impl Walkthroughs {
                 author: None,
                 text: script.messages.closed_by_staff.replace("{name}", &by.name),
             };
-            if let Err(err) = self.store.transcribe(&[line]).await {
-                warn!(%thread, "could not add the close to the transcript: {err}");
-            }
+            self.transcribe(vec![line]).await;
         }
         let close = Some(Input::Close(CloseReason::ByStaff));
         self.turn_locked(thread, close, Origin::Timer, out).await
@@ -579,11 +592,7 @@ impl Walkthroughs {
         };
         self.record_events(&events, via).await;
         let lines = crate::transcript::lines_for(thread, &script, &lines_input, &reply, now);
-        if !lines.is_empty() {
-            if let Err(err) = self.store.transcribe(&lines).await {
-                warn!(%thread, "could not add to the transcript: {err}");
-            }
-        }
+        self.transcribe(lines).await;
         Ok(Some(Turned {
             reply: Some(reply),
             record,

@@ -116,7 +116,11 @@ impl Walkthroughs {
         let events = crate::store::events_for(&record, &reply, None, now);
         self.record_events(&events, None).await;
         crate::crash::point(crate::crash::Point::AfterInsert);
-        match self.settle(&mut record, out).await {
+        let settled = self.settle(&mut record, out).await;
+        // The first step opens the transcript.
+        let lines = crate::transcript::lines_for(thread, &script, &Input::Start, &reply, now);
+        self.transcribe(lines).await;
+        match settled {
             None => Ok(Opened::New(thread)),
             // Refused, or the thread vanished: nobody would ever see this walkthrough. End
             // it, and free the person to start again once that is fixed.

@@ -60,6 +60,7 @@ impl Walkthroughs {
     /// Carries out what the owing walkthroughs of the guilds of `shards` still owe; returns
     /// how many were settled.
     pub async fn sweep(&self, shards: Option<ShardRange>, out: &dyn Outlet) -> usize {
+        self.flush_transcripts().await;
         let now = self.now();
         let owing = match self.store.owing(now, shards, BATCH).await {
             Ok(owing) => owing,

@@ -11,11 +11,15 @@ use fake_discord::world::{World, APP_ID, GUILD_ID};
 use fake_discord::Options;
 use serde_json::Value;
 
-use crate::harness::{buttons, start_with, Harness, PERSON, STAFF, STAFF_ROLE, STRANGER};
+use crate::harness::{
+    buttons, start_with, Harness, PERSON, STAFF, STAFF_ROLE, STRANGER, SUPPORT_ROLE,
+};
 
 const STAFF_CHANNEL: u64 = 2900;
 /// A second member of the support team.
 const LEE: u64 = 5003;
+/// A member of the support role (not a staff role).
+const SUE: u64 = 5004;
 
 /// A bot with a staff channel (and the support team's config `extra`).
 async fn staffed(extra: &str) -> Harness {
@@ -28,6 +32,7 @@ async fn staffed(extra: &str) -> Harness {
     h.fake
         .add_text_channel(GUILD_ID, STAFF_CHANNEL, "support-staff");
     h.fake.add_member(LEE, "Lee", &[STAFF_ROLE]);
+    h.fake.add_member(SUE, "Sue", &[SUPPORT_ROLE]);
     h
 }
 
@@ -172,6 +177,12 @@ async fn a_hand_off_puts_a_card_in_the_staff_channel_that_staff_join_and_claim_o
     assert!(h
         .fake
         .world(|w| w.channels[&thread].members.contains(&STAFF)));
+    // So does a member of the support role.
+    press(&h, SUE, card_id, &join).await;
+    h.wait("the support role's member in the thread", |w| {
+        w.channels[&thread].members.contains(&SUE)
+    })
+    .await;
 
     // Claim: the thread hears who (pinging nobody), the card shows it and disables Claim.
     press(&h, STAFF, card_id, &claim).await;
@@ -286,6 +297,10 @@ async fn staff_close_locks_the_thread_asks_for_a_rating_and_attaches_the_transcr
         (file.unwrap_or_default(), m.embeds[0].clone(), enabled)
     });
     let file = String::from_utf8(file).expect("a text file");
+    assert!(
+        file.contains("bot  showed: Let's get your iPhone backing up again"),
+        "the first step opens the transcript:\n{file}"
+    );
     assert!(
         file.contains(
             "person  typed: \"it's <b>off</b>\\n2026-01-01 00:00:00 UTC  bot  ended: Fixed\""
