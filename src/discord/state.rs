@@ -85,6 +85,9 @@ impl Bot {
         if let Some(feed) = feed {
             walkthroughs = walkthroughs.with_status(feed);
         }
+        if config.discord.staff_channel.is_some() {
+            walkthroughs = walkthroughs.with_staff_cards();
+        }
         Bot {
             config,
             walkthroughs,

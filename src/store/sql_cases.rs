@@ -79,12 +79,13 @@ fn case(row: &AnyRow) -> Result<Case, StoreError> {
 #[async_trait]
 impl CaseStore for SqlStore {
     async fn open_case(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {
-        self.ensure_case(thread).await?;
+        // One statement: it is on every hand-off's way.
         let query = sqlx::query(
-            "UPDATE cases SET opened_at = $1 WHERE thread_id = $2 AND opened_at IS NULL",
+            "INSERT INTO cases (thread_id, opened_at) VALUES ($1, $2) ON CONFLICT (thread_id) \
+             DO UPDATE SET opened_at = COALESCE(cases.opened_at, excluded.opened_at)",
         )
-        .bind(at.0)
-        .bind(db(thread.get()));
+        .bind(db(thread.get()))
+        .bind(at.0);
         self.write(query).await.map(drop)
     }
 

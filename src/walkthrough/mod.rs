@@ -163,6 +163,9 @@ pub struct Walkthroughs {
     pub metrics: Arc<Metrics>,
     /// Apple's System Status for the status step, if the front-end reads it.
     status: Option<Arc<dyn LiveStatus>>,
+    /// Whether hand-offs get a staff card (the front-end has a staff channel); without, the
+    /// card is recorded as done with the hand-off, and costs no effect of its own.
+    staff_cards: bool,
 }
 
 impl Walkthroughs {
@@ -191,7 +194,14 @@ impl Walkthroughs {
             retry: Mutex::new(sweep::Backoff::default()),
             metrics: Arc::new(Metrics::new()),
             status: None,
+            staff_cards: false,
         }
+    }
+
+    /// Hand-offs owe a card in the staff channel (the Discord front-end with one).
+    pub fn with_staff_cards(mut self) -> Walkthroughs {
+        self.staff_cards = true;
+        self
     }
 
     /// Reads Apple's System Status from `status` for the status step.
@@ -537,6 +547,10 @@ impl Walkthroughs {
         if record.session.version != version {
             record.idle_due = idle_due;
             record.responding = out.responding(thread);
+            if matches!(reply, Reply::HandedOff { .. }) && !self.staff_cards {
+                // No staff channel: nothing to announce (recorded with the hand-off message).
+                record.done.card_posted = true;
+            }
             self.store.save(&record, version).await?;
             self.track(&record);
             events = crate::store::events_for(&record, &reply, shown_before.as_ref(), now);
