@@ -405,19 +405,7 @@ impl FakeDiscord {
 
     /// Adds a text channel to `guild` (a staff channel, say).
     pub fn add_text_channel(&self, guild: u64, id: u64, name: &str) {
-        let channel = Channel {
-            id,
-            guild: Some(guild),
-            kind: world::TEXT_CHANNEL,
-            name: name.to_string(),
-            parent: None,
-            owner: None,
-            archived: false,
-            locked: false,
-            invitable: true,
-            members: Vec::new(),
-        };
-        self.shared.lock().channels.insert(id, channel);
+        self.shared.lock().add_text_channel(guild, id, name);
     }
 
     /// `user` types `content` in `channel`; returns the message id.

@@ -224,11 +224,16 @@ impl World {
             permissions: ALL_PERMISSION_BITS,
         };
         self.roles.insert(guild, vec![everyone]);
+        self.add_text_channel(guild, support_channel, "support");
+    }
+
+    /// Adds a text channel to `guild`.
+    pub fn add_text_channel(&mut self, guild: u64, id: u64, name: &str) {
         let channel = Channel {
-            id: support_channel,
+            id,
             guild: Some(guild),
             kind: TEXT_CHANNEL,
-            name: "support".into(),
+            name: name.to_string(),
             parent: None,
             owner: None,
             archived: false,
@@ -236,7 +241,7 @@ impl World {
             invitable: true,
             members: Vec::new(),
         };
-        self.channels.insert(support_channel, channel);
+        self.channels.insert(id, channel);
     }
 
     /// The guild a channel belongs to (None for DMs and unknown channels).

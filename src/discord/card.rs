@@ -155,17 +155,8 @@ pub fn comment_modal(script: &Script) -> CreateModal {
 
 #[cfg(test)]
 mod tests {
+    use super::super::render::tests::{english, json};
     use super::*;
-    use serde_json::Value;
-
-    fn english() -> Script {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron");
-        crate::script::load_file(path.as_ref()).expect("the shipped script is valid")
-    }
-
-    fn json<T: serde::Serialize>(value: &T) -> Value {
-        serde_json::to_value(value).expect("builders serialise")
-    }
 
     #[test]
     fn a_claimed_card_disables_claim_and_a_closed_one_everything() {

@@ -214,16 +214,18 @@ fn nav_button(action: Action, label: &str, disabled: bool) -> CreateButton {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use serde_json::Value;
 
-    fn english() -> Script {
+    /// The shipped English script.
+    pub(in crate::discord) fn english() -> Script {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron");
         crate::script::load_file(path.as_ref()).expect("the shipped script is valid")
     }
 
-    fn json<T: serde::Serialize>(value: &T) -> Value {
+    /// A builder as the JSON serenity sends.
+    pub(in crate::discord) fn json<T: serde::Serialize>(value: &T) -> Value {
         serde_json::to_value(value).expect("builders serialise")
     }
 
