@@ -358,10 +358,23 @@ async fn claim(
         match out.card(&record, &script, &case).await {
             Ok((embed, rows)) => {
                 let card = CreateInteractionResponseMessage::new()
-                    .embed(embed)
-                    .components(rows);
-                if !response.update_message(card).await {
-                    warn!(%thread, "could not show the claim on the card");
+                    .embed(embed.clone())
+                    .components(rows.clone());
+                if response.update_message(card).await {
+                    return;
+                }
+                // Acknowledged already (a slow store, or Discord): edited the long way.
+                let edit = EditMessage::new().embed(embed).components(rows);
+                let send = || {
+                    click
+                        .channel_id
+                        .edit_message(http, click.message.id, edit.clone())
+                };
+                let edited = bot
+                    .rest()
+                    .retried(Priority::Later, "showing the claim", send);
+                if let Err(err) = edited.await {
+                    warn!(%thread, "could not show the claim on the card: {err}");
                 }
             }
             Err(err) => warn!(%thread, "could not show the claim on the card: {err}"),

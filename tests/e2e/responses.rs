@@ -82,7 +82,7 @@ async fn a_click_is_answered_by_its_next_step_in_one_request_then_the_clicked_st
 }
 
 /// Holds SQLite's write lock on the bot's database for `hold`, as a slow database would.
-async fn hold_the_database(h: &Harness, hold: Duration) -> tokio::task::JoinHandle<()> {
+pub(crate) async fn hold_the_database(h: &Harness, hold: Duration) -> tokio::task::JoinHandle<()> {
     let url = format!("sqlite://{}", h.data_dir().join("backup-help.db").display());
     let mut conn = sqlx::sqlite::SqliteConnection::connect(&url)
         .await

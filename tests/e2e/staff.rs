@@ -574,3 +574,26 @@ async fn a_crash_after_the_card_is_posted_leaves_one_card_after_the_restart() {
     assert_eq!(handoffs, 1, "the hand-off once");
     h.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_that_waits_on_a_slow_database_is_acknowledged_in_time_and_still_shown() {
+    let h = staffed("").await;
+    let thread = hand_off(&h, PERSON).await;
+    let (card_id, _, _) = wait_card(&h, thread).await;
+    // The claim's write waits 2.5 s for the lock: the watchdog acknowledges the click first.
+    let held = crate::responses::hold_the_database(&h, Duration::from_millis(2500)).await;
+    let claim = press(&h, STAFF, card_id, &format!("bh1:k:{thread}")).await;
+    let (kind, after) = h.fake.world(|w| w.interactions[&claim].callbacks[0]);
+    assert_eq!(kind, 6, "acknowledged without the card");
+    assert!(after < 3.0, "{after:.2} s");
+    held.await.expect("the lock is let go");
+    h.wait("the claim on the card", |w| {
+        card(w, thread).is_some_and(|(_, embed, _)| description(&embed).contains("Claimed by"))
+    })
+    .await;
+    h.wait("the claim in the thread", |w| {
+        posted_with(w, thread, "is looking at this now").is_some()
+    })
+    .await;
+    h.finish().await;
+}
