@@ -309,3 +309,73 @@ pub fn table(report: &Report, since: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::Timestamp;
+    use crate::ids::{GuildId, UserId};
+
+    fn event(thread: u64, kind: EventKind, step: Option<&str>) -> Event {
+        Event {
+            at: Timestamp(0),
+            guild: GuildId::new(1).expect("an id"),
+            thread: ThreadId::new(thread).expect("an id"),
+            owner: UserId::new(thread).expect("an id"),
+            kind,
+            step: step.map(str::to_string),
+            locale: Some("en".into()),
+            version: None,
+        }
+    }
+
+    #[test]
+    fn ratings_are_split_by_how_each_walkthrough_ended_and_where_it_was_fixed() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron");
+        let script = crate::script::load_file(path.as_ref()).expect("the shipped script");
+        let events = [
+            event(1, EventKind::Started, None),
+            event(1, EventKind::Fixed, Some("wifi")),
+            event(2, EventKind::Started, None),
+            event(2, EventKind::Fixed, Some("wifi")),
+            event(3, EventKind::Started, None),
+            event(3, EventKind::HandedOff, Some("update")),
+            event(3, EventKind::ClosedByStaff, Some("update")),
+        ];
+        let thread = |id| ThreadId::new(id).expect("an id");
+        // Thread 9's events are older than the report: its outcome is unknown.
+        let ratings = [
+            (thread(1), 5),
+            (thread(2), 4),
+            (thread(3), 2),
+            (thread(9), 3),
+        ];
+        let report = report(&events, &ratings, &script);
+        let r = &report.ratings;
+        assert_eq!(r.all.count, 4);
+        assert_eq!(r.all.distribution, [0, 1, 1, 1, 1]);
+        assert_eq!(r.all.mean, Some(3.5));
+        assert_eq!(r.per_outcome["fixed"].mean, Some(4.5));
+        assert_eq!(
+            r.per_outcome["closed_by_staff"].distribution,
+            [0, 1, 0, 0, 0]
+        );
+        assert_eq!(r.per_outcome["unknown"].count, 1);
+        assert_eq!(r.per_fixed_step["wifi"].count, 2);
+        assert_eq!(r.per_fixed_step.len(), 1, "only fixes count by step");
+        assert_eq!(report.outcomes.closed_by_staff, 1);
+        assert_eq!(report.outcomes.handed_off, 1);
+        let table = table(&report, "7d");
+        assert!(table.contains("Ratings: 4 rated, mean 3.5"), "{table}");
+        assert!(
+            table.contains("fixed at wifi: 2 rated, mean 4.5"),
+            "{table}"
+        );
+        assert!(table.contains("1 closed by staff"), "{table}");
+        // Out-of-range stars (a corrupt row) are not counted.
+        let mut odd = Ratings::default();
+        odd.add(0);
+        odd.add(6);
+        assert_eq!((odd.count, odd.mean), (0, None));
+    }
+}

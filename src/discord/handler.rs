@@ -107,12 +107,16 @@ impl EventHandler for Handler {
         let Some(thread) = ThreadId::new(message.channel_id.get()) else {
             return;
         };
-        let author = message
-            .member
-            .as_ref()
-            .and_then(|m| m.nick.clone())
-            .or_else(|| message.author.global_name.clone())
-            .unwrap_or_else(|| message.author.name.clone());
+        // Who wrote, as the server shows them: read only for a transcript line.
+        let author = || {
+            message
+                .member
+                .as_ref()
+                .and_then(|m| m.nick.as_deref())
+                .or(message.author.global_name.as_deref())
+                .unwrap_or(&message.author.name)
+                .to_string()
+        };
         if bot.walkthroughs.is_case(thread) {
             // Handed off: whoever writes, it is the conversation with the support team.
             let kind = match bot.walkthroughs.store.by_thread(thread).await {
@@ -122,7 +126,7 @@ impl EventHandler for Handler {
                 _ => LineKind::Staff,
             };
             bot.walkthroughs
-                .transcribe_message(thread, kind, &author, &message.content)
+                .transcribe_message(thread, kind, &author(), &message.content)
                 .await;
             return;
         }
@@ -134,7 +138,7 @@ impl EventHandler for Handler {
         if OwnerId::new(message.author.id.get()) != Some(holder.owner) {
             if !message.content.is_empty() {
                 bot.walkthroughs
-                    .transcribe_message(thread, LineKind::Staff, &author, &message.content)
+                    .transcribe_message(thread, LineKind::Staff, &author(), &message.content)
                     .await;
             }
             return;
