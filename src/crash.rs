@@ -20,6 +20,8 @@ pub enum Point {
     AfterPost,
     /// A hand-off's staff card is posted; where it is, is not recorded yet.
     AfterCard,
+    /// A claim is saved; the thread has not been told yet.
+    AfterClaim,
 }
 
 impl Point {
@@ -29,6 +31,7 @@ impl Point {
             Point::AfterInsert => "after-insert",
             Point::AfterPost => "after-post",
             Point::AfterCard => "after-card",
+            Point::AfterClaim => "after-claim",
         }
     }
 }

@@ -337,6 +337,14 @@ impl crate::store::CaseStore for CountingStore {
     ) -> Result<crate::store::Claimed, StoreError> {
         self.count(self.inner.claim(thread, by).await)
     }
+    async fn unannounced_claims(
+        &self,
+    ) -> Result<Vec<(ThreadId, crate::store::Staffed)>, StoreError> {
+        self.count(self.inner.unannounced_claims().await)
+    }
+    async fn claim_announced(&self, thread: ThreadId) -> Result<(), StoreError> {
+        self.count(self.inner.claim_announced(thread).await)
+    }
     async fn close_case(
         &self,
         thread: ThreadId,

@@ -373,6 +373,15 @@ async fn cases(store: &Arc<dyn SessionStore>, b: u64) {
         Claimed::Already(sam.clone()),
         "a second claim names the first"
     );
+    // Claimed, not yet said in the thread: found again until it is.
+    let unannounced = store.unannounced_claims().await.expect("read");
+    assert!(
+        unannounced.contains(&(case_thread, sam.clone())),
+        "{unannounced:?}"
+    );
+    store.claim_announced(case_thread).await.expect("announced");
+    let unannounced = store.unannounced_claims().await.expect("read");
+    assert!(!unannounced.iter().any(|(t, _)| *t == case_thread));
     store.close_case(case_thread, &late).await.expect("closed");
     store
         .close_case(case_thread, &sam)
@@ -414,6 +423,7 @@ async fn cases(store: &Arc<dyn SessionStore>, b: u64) {
     assert_eq!(case.card, Some(card));
     assert_eq!(case.opened_at, Some(Timestamp(1_000)));
     assert_eq!(case.claimed, Some(sam));
+    assert!(case.claim_announced);
     assert_eq!(case.closed, Some(late));
     assert_eq!(
         case.rating,

@@ -10,6 +10,8 @@ CREATE TABLE cases (
     claimed_by      BIGINT,
     claimed_name    TEXT,
     claimed_at      BIGINT,
+    -- The thread has been told who claimed the case ("<name> is looking at this now").
+    claim_announced BOOLEAN NOT NULL DEFAULT FALSE,
     closed_by       BIGINT,
     closed_name     TEXT,
     closed_at       BIGINT,
@@ -18,6 +20,8 @@ CREATE TABLE cases (
     rated_at        BIGINT
 );
 CREATE INDEX cases_rated_at ON cases (rated_at) WHERE rating IS NOT NULL;
+-- Claims the thread has not heard of yet (a crash between the claim and its message).
+CREATE INDEX cases_claim_unannounced ON cases (thread_id) WHERE claimed_by IS NOT NULL AND NOT claim_announced;
 -- Every walkthrough's transcript, line by line as it happened.
 CREATE TABLE transcript_lines (
     id        BIGSERIAL PRIMARY KEY,

@@ -282,6 +282,7 @@ async fn sweeper(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watch::R
         bot.walkthroughs
             .sweep(bot.config.discord.shards, &out)
             .await;
+        super::staff::announce_claims(&bot, &http).await;
     }
 }
 

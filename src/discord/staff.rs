@@ -380,44 +380,95 @@ async fn claim(
             Err(err) => warn!(%thread, "could not show the claim on the card: {err}"),
         }
     };
-    let notice = async {
-        let text = script.messages.claimed.replace("{name}", &me.name);
-        let message = CreateMessage::new()
-            .content(text)
-            .allowed_mentions(no_mentions());
-        let to = ChannelId::new(thread.get());
-        if bot.is_archived(to) {
-            if let Err(err) = out.unarchive(to).await {
-                warn!(%thread, "could not unarchive the thread to say who claimed it: {err}");
-            }
-        }
-        let send = || post_message(http, to, &message);
-        let said = bot
-            .rest()
-            .retried(Priority::Waiting, "saying who claimed the case", send)
-            .await;
-        let said = match said {
-            // A case left quiet for a day is archived by Discord: opened again to say it.
-            Err(serenity::Error::Http(err)) if discord_code(&err) == Some(THREAD_ARCHIVED) => {
-                match out.unarchive(to).await {
-                    Ok(()) => {
-                        let again = post_message(http, to, &message);
-                        bot.rest().once(Priority::Waiting, again).await.map(drop)
-                    }
-                    Err(err) => {
-                        warn!(%thread, "could not unarchive the thread to say who claimed it: {err}");
-                        Ok(())
-                    }
-                }
-            }
-            other => other.map(drop),
-        };
-        if let Err(err) = said {
-            warn!(%thread, "could not say in the thread who claimed the case: {err}");
-        }
-    };
+    crate::crash::point(crate::crash::Point::AfterClaim);
+    let notice = announce_claim(bot, http, &record, &script, &me);
     tokio::join!(update, notice);
     Ok(())
+}
+
+/// Tells the thread who claimed its case ("<name> is looking at this now", no ping), with
+/// a nonce so a repeat after a crash is the same message, and records that it was told.
+async fn announce_claim(bot: &Bot, http: &Http, record: &Record, script: &Script, by: &Staffed) {
+    let thread = record.thread;
+    let text = script.messages.claimed.replace("{name}", &by.name);
+    let mut message = CreateMessage::new()
+        .content(text)
+        .allowed_mentions(no_mentions());
+    if let Some(nonce) = claim_nonce(thread) {
+        message = message.nonce(Nonce::Number(nonce)).enforce_nonce(true);
+    }
+    let out = DiscordOutlet::new(bot, http);
+    let to = ChannelId::new(thread.get());
+    if bot.is_archived(to) {
+        if let Err(err) = out.unarchive(to).await {
+            warn!(%thread, "could not unarchive the thread to say who claimed it: {err}");
+        }
+    }
+    let send = || post_message(http, to, &message);
+    let said = bot
+        .rest()
+        .retried(Priority::Waiting, "saying who claimed the case", send)
+        .await;
+    let said = match said {
+        // A case left quiet for a day is archived by Discord: opened again to say it.
+        Err(serenity::Error::Http(err)) if discord_code(&err) == Some(THREAD_ARCHIVED) => {
+            match out.unarchive(to).await {
+                Ok(()) => {
+                    let again = post_message(http, to, &message);
+                    bot.rest().once(Priority::Waiting, again).await.map(drop)
+                }
+                Err(err) => {
+                    warn!(%thread, "could not unarchive the thread to say who claimed it: {err}");
+                    return;
+                }
+            }
+        }
+        other => other.map(drop),
+    };
+    match said {
+        Ok(()) => {
+            if let Err(err) = bot.walkthroughs.store.claim_announced(thread).await {
+                warn!(%thread, "could not record that the claim was announced: {err}");
+            }
+        }
+        Err(err) => warn!(%thread, "could not say in the thread who claimed the case: {err}"),
+    }
+}
+
+/// The nonce of a case's claim message: one claim per case.
+fn claim_nonce(thread: ThreadId) -> Option<u64> {
+    let text = format!("{thread} claim");
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    Some(hash & ((1 << 53) - 1))
+}
+
+/// Tells the threads of claims that were never announced (a crash between the claim and its
+/// message, or a message that failed): at every sweep.
+pub async fn announce_claims(bot: &Bot, http: &Http) {
+    let claims = match bot.walkthroughs.store.unannounced_claims().await {
+        Ok(claims) => claims,
+        Err(err) => {
+            warn!("cannot look for claims to announce: {err}");
+            return;
+        }
+    };
+    for (thread, by) in claims {
+        let record = match bot.walkthroughs.store.by_thread(thread).await {
+            Ok(Some(record)) => record,
+            Ok(None) => continue,
+            Err(err) => {
+                warn!(%thread, "cannot read a claimed walkthrough: {err}");
+                continue;
+            }
+        };
+        let Ok(script) = bot.walkthroughs.script_of(&record).await else {
+            continue;
+        };
+        info!(%thread, "announcing a claim a crash left unsaid");
+        announce_claim(bot, http, &record, &script, &by).await;
+    }
 }
 
 async fn close(

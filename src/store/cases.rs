@@ -22,6 +22,8 @@ pub struct Case {
     /// The card in the staff channel, once posted.
     pub card: Option<(ChannelId, MessageId)>,
     pub claimed: Option<Staffed>,
+    /// The thread has been told who claimed the case.
+    pub claim_announced: bool,
     pub closed: Option<Staffed>,
     pub rating: Option<Rating>,
     /// When the walkthrough was handed off (the case opened), if it was.
@@ -120,6 +122,11 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Claims the case for `by`, unless someone has.
     async fn claim(&self, thread: ThreadId, by: &Staffed) -> Result<Claimed, StoreError>;
+    /// Claims whose thread has not been told yet, with who claimed (a crash came between
+    /// the claim and its message, or the message failed).
+    async fn unannounced_claims(&self) -> Result<Vec<(ThreadId, Staffed)>, StoreError>;
+    /// The thread has been told who claimed its case.
+    async fn claim_announced(&self, thread: ThreadId) -> Result<(), StoreError>;
     /// Records who closed the case.
     async fn close_case(&self, thread: ThreadId, by: &Staffed) -> Result<(), StoreError>;
     /// Keeps the person's rating, unless they have rated already (`false`).

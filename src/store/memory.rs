@@ -274,6 +274,25 @@ impl CaseStore for MemoryStore {
         }
     }
 
+    async fn unannounced_claims(&self) -> Result<Vec<(ThreadId, Staffed)>, StoreError> {
+        let inner = self.inner();
+        let mut claims: Vec<(ThreadId, Staffed)> = inner
+            .cases
+            .iter()
+            .filter(|(_, c)| !c.claim_announced)
+            .filter_map(|(thread, c)| c.claimed.clone().map(|by| (*thread, by)))
+            .collect();
+        claims.sort_by_key(|(thread, _)| *thread);
+        Ok(claims)
+    }
+
+    async fn claim_announced(&self, thread: ThreadId) -> Result<(), StoreError> {
+        if let Some(case) = self.inner().cases.get_mut(&thread) {
+            case.claim_announced = true;
+        }
+        Ok(())
+    }
+
     async fn close_case(&self, thread: ThreadId, by: &Staffed) -> Result<(), StoreError> {
         let mut inner = self.inner();
         let case = inner.cases.entry(thread).or_default();

@@ -70,6 +70,9 @@ fn case(row: &AnyRow) -> Result<Case, StoreError> {
     Ok(Case {
         card,
         claimed: staffed(row, "claimed_by", "claimed_name", "claimed_at")?,
+        // Read as a number: the `Any` driver decodes SQLite's and PostgreSQL's booleans alike
+        // only that way.
+        claim_announced: row.try_get::<i64, _>("claim_announced")? != 0,
         closed: staffed(row, "closed_by", "closed_name", "closed_at")?,
         rating,
         opened_at: row.try_get::<Option<i64>, _>("opened_at")?.map(Timestamp),
@@ -92,7 +95,8 @@ impl CaseStore for SqlStore {
     async fn case(&self, thread: ThreadId) -> Result<Option<Case>, StoreError> {
         let row = sqlx::query(
             "SELECT opened_at, card_channel_id, card_message_id, claimed_by, claimed_name, \
-             claimed_at, closed_by, closed_name, closed_at, rating, rating_comment, rated_at \
+             claimed_at, CAST(claim_announced AS INTEGER) AS claim_announced, closed_by, \
+             closed_name, closed_at, rating, rating_comment, rated_at \
              FROM cases WHERE thread_id = $1",
         )
         .bind(db(thread.get()))
@@ -145,6 +149,29 @@ impl CaseStore for SqlStore {
         first
             .map(Claimed::Already)
             .ok_or_else(|| StoreError::Corrupt("a claim was refused but nobody holds it".into()))
+    }
+
+    async fn unannounced_claims(&self) -> Result<Vec<(ThreadId, Staffed)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT thread_id, claimed_by, claimed_name, claimed_at FROM cases \
+             WHERE claimed_by IS NOT NULL AND NOT claim_announced",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut claims = Vec::new();
+        for row in &rows {
+            let thread = nonzero(row.try_get("thread_id")?, "thread_id", ThreadId::new)?;
+            if let Some(by) = staffed(row, "claimed_by", "claimed_name", "claimed_at")? {
+                claims.push((thread, by));
+            }
+        }
+        Ok(claims)
+    }
+
+    async fn claim_announced(&self, thread: ThreadId) -> Result<(), StoreError> {
+        let query = sqlx::query("UPDATE cases SET claim_announced = TRUE WHERE thread_id = $1")
+            .bind(db(thread.get()));
+        self.write(query).await.map(drop)
     }
 
     async fn close_case(&self, thread: ThreadId, by: &Staffed) -> Result<(), StoreError> {

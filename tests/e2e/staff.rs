@@ -597,3 +597,60 @@ async fn a_claim_that_waits_on_a_slow_database_is_acknowledged_in_time_and_still
     .await;
     h.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_a_claim_is_saved_is_announced_once_after_the_restart() {
+    let h = Harness::for_process(Options::default()).await;
+    h.fake.add_member(PERSON, "Ada", &[]);
+    h.fake.add_member(STAFF, "Sam from support", &[STAFF_ROLE]);
+    h.fake
+        .add_text_channel(GUILD_ID, STAFF_CHANNEL, "support-staff");
+    let mut config = h.config();
+    config.staff_channel = Some(STAFF_CHANNEL);
+    let crash = [(backup_help_bot::crash::ENV, "after-claim")];
+    let mut bot = h.spawn_bot("1", &config, &crash);
+    h.wait_connected(1).await;
+    let thread = hand_off(&h, PERSON).await;
+    let (card_id, _, _) = wait_card(&h, thread).await;
+    // The claim is saved, then the process dies before the thread hears of it.
+    let killed = h.fake.click(STAFF, card_id, &format!("bh1:k:{thread}"));
+    for _ in 0..500 {
+        if bot.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        bot.try_wait().ok().flatten().is_some(),
+        "the bot did not crash"
+    );
+    assert!(h
+        .fake
+        .world(|w| posted_with(w, thread, "is looking at this now").is_none()));
+    let _again = h.spawn_bot("2", &config, &[]);
+    h.wait_connected(2).await;
+    h.wait("the claim announced after the restart", |w| {
+        posted_with(w, thread, "Sam from support is looking at this now.").is_some()
+    })
+    .await;
+    // Recorded as told: later sweeps leave it alone.
+    let store = store_of(&h).await;
+    let id = ThreadId::new(thread).expect("an id");
+    for _ in 0..200 {
+        let case = store.case(id).await.expect("read").expect("a case");
+        if case.claim_announced {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let said = h.fake.world(|w| {
+        w.messages_in(thread)
+            .iter()
+            .filter(|m| m.content.contains("is looking at this now"))
+            .count()
+    });
+    assert_eq!(said, 1, "announced once");
+    // The crashed process never answered that click: Discord shows it as failed.
+    h.finish_killed_during(&[killed]).await;
+}
