@@ -299,6 +299,11 @@ async fn join(
 ) -> Result<(), StoreError> {
     let click = response.click();
     let messages = &bot.script(&click.locale).messages;
+    // Only into a walkthrough's thread, whatever a crafted button names.
+    if bot.walkthroughs.store.by_thread(thread).await?.is_none() {
+        answer(response, messages.unknown_button.clone()).await;
+        return Ok(());
+    }
     let channel = ChannelId::new(thread.get());
     let add = || channel.add_thread_member(http, click.user.id);
     match bot

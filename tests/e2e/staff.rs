@@ -183,6 +183,12 @@ async fn a_hand_off_puts_a_card_in_the_staff_channel_that_staff_join_and_claim_o
         w.channels[&thread].members.contains(&SUE)
     })
     .await;
+    // A crafted Join naming a thread that holds no walkthrough adds nobody anywhere.
+    let crafted = press(&h, STAFF, card_id, "bh1:j:2001").await;
+    assert_eq!(
+        h.ephemeral_reply(crafted).await,
+        "Sorry, I don't recognise that button. Type /backup-help to start a new walkthrough."
+    );
 
     // Claim: the thread hears who (pinging nobody), the card shows it and disables Claim.
     press(&h, STAFF, card_id, &claim).await;
