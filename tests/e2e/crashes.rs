@@ -41,7 +41,7 @@ fn assert_each_step_once(h: &Harness, thread: u64) {
 }
 
 /// Waits for `bot` to die at its crash point.
-async fn crashed(mut bot: BotProcess) {
+pub(crate) async fn crashed(mut bot: BotProcess) {
     let deadline = std::time::Instant::now() + WAIT;
     while bot.try_wait().ok().flatten().is_none() {
         assert!(

@@ -539,21 +539,12 @@ async fn a_crash_after_the_card_is_posted_leaves_one_card_after_the_restart() {
     let mut config = h.config();
     config.staff_channel = Some(STAFF_CHANNEL);
     let crash = [(backup_help_bot::crash::ENV, "after-card")];
-    let mut bot = h.spawn_bot("1", &config, &crash);
+    let bot = h.spawn_bot("1", &config, &crash);
     h.wait_connected(1).await;
     let thread = hand_off(&h, PERSON).await;
     // Posted, then dead before the card was recorded.
     h.wait("the card", |w| card(w, thread).is_some()).await;
-    for _ in 0..500 {
-        if bot.try_wait().ok().flatten().is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(
-        bot.try_wait().ok().flatten().is_some(),
-        "the bot did not crash"
-    );
+    crate::crashes::crashed(bot).await;
     let _again = h.spawn_bot("2", &config, &[]);
     h.wait_connected(2).await;
     let store = store_of(&h).await;
@@ -614,22 +605,13 @@ async fn a_crash_after_a_claim_is_saved_is_announced_once_after_the_restart() {
     let mut config = h.config();
     config.staff_channel = Some(STAFF_CHANNEL);
     let crash = [(backup_help_bot::crash::ENV, "after-claim")];
-    let mut bot = h.spawn_bot("1", &config, &crash);
+    let bot = h.spawn_bot("1", &config, &crash);
     h.wait_connected(1).await;
     let thread = hand_off(&h, PERSON).await;
     let (card_id, _, _) = wait_card(&h, thread).await;
     // The claim is saved, then the process dies before the thread hears of it.
     let killed = h.fake.click(STAFF, card_id, &format!("bh1:k:{thread}"));
-    for _ in 0..500 {
-        if bot.try_wait().ok().flatten().is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(
-        bot.try_wait().ok().flatten().is_some(),
-        "the bot did not crash"
-    );
+    crate::crashes::crashed(bot).await;
     assert!(h
         .fake
         .world(|w| posted_with(w, thread, "is looking at this now").is_none()));
