@@ -30,6 +30,27 @@ impl SqlStore {
         }
     }
 
+    /// Records `by` as the case's `what` (`claimed`, `closed`: the columns `<what>_by`,
+    /// `<what>_name`, `<what>_at`) unless someone is already; `true` if this one is first.
+    async fn first_staffed(
+        &self,
+        thread: ThreadId,
+        what: &'static str,
+        by: &Staffed,
+    ) -> Result<bool, StoreError> {
+        self.ensure_case(thread).await?;
+        let sql = format!(
+            "UPDATE cases SET {what}_by = $1, {what}_name = $2, {what}_at = $3 \
+             WHERE thread_id = $4 AND {what}_by IS NULL"
+        );
+        let query = sqlx::query(&sql)
+            .bind(db(by.by.get()))
+            .bind(by.name.clone())
+            .bind(by.at.0)
+            .bind(db(thread.get()));
+        Ok(self.write(query).await? == 1)
+    }
+
     /// Makes sure `thread` has a row to update.
     async fn ensure_case(&self, thread: ThreadId) -> Result<(), StoreError> {
         let query = sqlx::query(
@@ -133,16 +154,7 @@ impl CaseStore for SqlStore {
     }
 
     async fn claim(&self, thread: ThreadId, by: &Staffed) -> Result<Claimed, StoreError> {
-        self.ensure_case(thread).await?;
-        let query = sqlx::query(
-            "UPDATE cases SET claimed_by = $1, claimed_name = $2, claimed_at = $3 \
-             WHERE thread_id = $4 AND claimed_by IS NULL",
-        )
-        .bind(db(by.by.get()))
-        .bind(by.name.clone())
-        .bind(by.at.0)
-        .bind(db(thread.get()));
-        if self.write(query).await? == 1 {
+        if self.first_staffed(thread, "claimed", by).await? {
             return Ok(Claimed::Now);
         }
         let first = self.case(thread).await?.and_then(|c| c.claimed);
@@ -175,16 +187,7 @@ impl CaseStore for SqlStore {
     }
 
     async fn close_case(&self, thread: ThreadId, by: &Staffed) -> Result<(), StoreError> {
-        self.ensure_case(thread).await?;
-        let query = sqlx::query(
-            "UPDATE cases SET closed_by = $1, closed_name = $2, closed_at = $3 \
-             WHERE thread_id = $4 AND closed_by IS NULL",
-        )
-        .bind(db(by.by.get()))
-        .bind(by.name.clone())
-        .bind(by.at.0)
-        .bind(db(thread.get()));
-        self.write(query).await.map(drop)
+        self.first_staffed(thread, "closed", by).await.map(drop)
     }
 
     async fn rate(&self, thread: ThreadId, stars: u8, at: Timestamp) -> Result<bool, StoreError> {
