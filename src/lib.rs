@@ -28,7 +28,8 @@
 //!   validated from `responses/<locale>.ron`.
 //! - Leaves: [`layout`] (Discord's limits and the texts measured against them), [`text`]
 //!   (the normal form of typed text), [`ids`] (typed, non-zero Discord ids), [`clock`] (the
-//!   one clock, injected), [`crash`] (crash points for tests).
+//!   one clock, injected), [`crash`] (crash points for tests), [`personal`] (e-mail
+//!   addresses, phone numbers and serials taken out of typed text before it is kept).
 
 pub mod chat;
 pub mod cli;
@@ -46,6 +47,7 @@ pub mod logging;
 pub mod matcher;
 pub mod metrics;
 pub mod ops;
+pub mod personal;
 pub mod script;
 pub mod stats;
 pub mod status;

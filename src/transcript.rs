@@ -4,7 +4,8 @@
 //! store; [`render`] writes them as the text file the staff card gets and the `transcript`
 //! command prints.
 //!
-//! Whatever people typed is escaped: quoted, with line breaks, tabs and other control
+//! Whatever people typed is kept without e-mail addresses, phone numbers and serials
+//! ([`personal::redact`]), and escaped: quoted, with line breaks, tabs and other control
 //! characters written as `\n`, `\t`, `\u{..}`, so a message can never pose as a line of
 //! its own (or as the bot) in the file.
 
@@ -12,6 +13,7 @@ use std::fmt::Write;
 
 use crate::conversation::{CloseReason, Input, Reply, Timestamp};
 use crate::ids::{ThreadId, UserId};
+use crate::personal;
 use crate::script::Script;
 use crate::store::{Line, LineKind};
 
@@ -43,7 +45,7 @@ pub fn lines_for(
                 .map_or_else(|| format!("choice {}", choice + 1), |c| c.label.clone());
             Some((LineKind::Clicked, label))
         }
-        Input::Text(text) => Some((LineKind::Typed, text.clone())),
+        Input::Text(text) => Some((LineKind::Typed, personal::redact(text).into_owned())),
         Input::Back { .. } => Some((LineKind::Clicked, m.back.clone())),
         Input::StartOver => Some((LineKind::Clicked, m.start_over.clone())),
         Input::TalkToHuman { .. } => Some((LineKind::Clicked, m.talk_to_human.clone())),
@@ -168,6 +170,20 @@ mod tests {
             "heading, blank, one entry:\n{file}"
         );
         assert!(file.contains("1970-01-01 00:00:00 UTC  person  typed: \"fine\\n2026"));
+    }
+
+    #[test]
+    fn typed_personal_data_never_reaches_a_transcript_line() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron");
+        let script = crate::script::load_file(path.as_ref()).expect("the shipped script");
+        let input = Input::Text("still failing, I'm jo@example.com, +49 151 2345 6789".into());
+        let reply = Reply::ReAsk {
+            step: script.start_step().id.clone(),
+            candidates: Vec::new(),
+        };
+        let lines = lines_for(thread(), &script, &input, &reply, Timestamp(5));
+        assert_eq!(lines[0].kind, LineKind::Typed);
+        assert_eq!(lines[0].text, "still failing, I'm [email], [phone]");
     }
 
     #[test]

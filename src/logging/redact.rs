@@ -28,7 +28,9 @@ impl Redactor {
     /// written as JSON (`"token":"…"`), as Rust `Debug` (`token: "…"`,
     /// `"token": String("…")`), escaped inside a string, or as `token=…`; the token segment
     /// of `/interactions/{id}/{token}` and `/webhooks/{id}/{token}`; and raw frame dumps
-    /// (`payload: 0x…`, `payload: [..]`, `bytes: [..]`), which are undecoded gateway text.
+    /// (`payload: 0x…`, `payload: [..]`, `bytes: [..]`), which are undecoded gateway text;
+    /// and, in what people typed (a message's `content` in a dumped event), the personal
+    /// data [`crate::personal::redact`] finds.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
         for secret in &self.secrets {
@@ -39,7 +41,8 @@ impl Redactor {
         let out = keyed_values(&out);
         let out = url_segments(&out, "interactions/");
         let out = url_segments(&out, "webhooks/");
-        byte_dumps(&out)
+        let out = byte_dumps(&out);
+        typed_text(&out)
     }
 }
 
@@ -66,6 +69,40 @@ fn keyed_values(text: &str) -> String {
             copied = end;
             from = end;
         }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Takes the personal data out of what people typed where a line shows it: the string
+/// after each `content` key of a dumped message, to the end of that string. (The bot's
+/// own lines never carry typed text; serenity's dumps of events at `debug` and `trace` do.)
+fn typed_text(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(found) = find_ascii_ci(bytes, b"content", from) {
+        from = found + 7;
+        let whole_word = (found == 0 || !bytes[found - 1].is_ascii_alphanumeric())
+            && bytes
+                .get(from)
+                .is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'_');
+        let Some((start, _)) = whole_word.then(|| value_after_key(bytes, from)).flatten() else {
+            continue;
+        };
+        // To the first quote no backslash escapes: inside a JSON log line that is the end
+        // of the field holding the dump, so the line stays valid JSON.
+        let mut end = start;
+        while end < bytes.len() && bytes[end] != b'"' && bytes[end] != b'\n' {
+            end += if bytes[end] == b'\\' { 2 } else { 1 };
+        }
+        let end = end.min(bytes.len());
+        let kept = crate::personal::redact(&text[start..end]);
+        out.push_str(&text[copied..start]);
+        out.push_str(&kept);
+        copied = end;
+        from = end;
     }
     out.push_str(&text[copied..]);
     out
@@ -269,6 +306,34 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("INTERACTION_CREATE"), "{out}");
+    }
+
+    #[test]
+    fn a_dumped_message_loses_the_personal_data_typed_into_it() {
+        let line = "DEBUG serenity::gateway: unknown event: Object {\"content\": \
+                    String(\"mail me: ana.g+ios@correo.example.es or +34 612 34 56 78, \
+                    serial C39XK2Q1HG7F\"), \"id\": String(\"1449837260193857536\")}";
+        let out = redactor().redact(line);
+        for gone in ["ana.g", "correo", "612 34", "C39XK2Q1HG7F"] {
+            assert!(!out.contains(gone), "{gone} in {out}");
+        }
+        for kept in ["[email]", "[phone]", "[serial]", "1449837260193857536"] {
+            assert!(out.contains(kept), "{kept} missing from {out}");
+        }
+    }
+
+    #[test]
+    fn typed_text_inside_a_json_line_is_redacted_and_the_line_stays_json() {
+        let line = r#"{"message":"unknown event: {\"content\":\"call \\\"me\\\" on +44 20 7946 0958\",\"id\":\"1\"}","elapsed_secs":0.000110296}"#;
+        let out = redactor().redact(line);
+        assert!(!out.contains("7946"), "{out}");
+        assert!(out.contains("[phone]"), "{out}");
+        assert!(out.contains(r#""elapsed_secs":0.000110296"#), "{out}");
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(&out);
+        assert!(parsed.is_ok(), "not JSON any more: {out}");
+        // Numbers outside typed text are no one's phone number.
+        let plain = "elapsed_secs=0.000110296 bytes=524288000";
+        assert_eq!(redactor().redact(plain), plain);
     }
 
     #[test]

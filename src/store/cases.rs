@@ -141,8 +141,11 @@ pub trait CaseStore: Send + Sync {
     async fn transcript(&self, thread: ThreadId) -> Result<Vec<Line>, StoreError>;
 }
 
-/// A comment as it is kept: trimmed, at most [`COMMENT_MAX`] characters, `None` if empty.
+/// A comment as it is kept: without e-mail addresses, phone numbers and serials
+/// ([`crate::personal::redact`]), trimmed, at most [`COMMENT_MAX`] characters, `None` if
+/// empty.
 pub fn clean_comment(text: &str) -> Option<String> {
+    let text = crate::personal::redact(text);
     let text: String = text.trim().chars().take(COMMENT_MAX).collect();
     (!text.is_empty()).then_some(text)
 }
@@ -155,6 +158,10 @@ mod tests {
     fn comments_are_trimmed_and_cut_to_the_limit() {
         assert_eq!(clean_comment("  great  "), Some("great".into()));
         assert_eq!(clean_comment("   "), None);
+        assert_eq!(
+            clean_comment(" thanks! write me at jo+bot@example.org "),
+            Some("thanks! write me at [email]".into())
+        );
         let long = "é".repeat(COMMENT_MAX + 20);
         assert_eq!(
             clean_comment(&long).map(|c| c.chars().count()),

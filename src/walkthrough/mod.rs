@@ -389,7 +389,7 @@ impl Walkthroughs {
             at: self.now(),
             kind,
             author: Some(author.to_string()),
-            text: text.to_string(),
+            text: crate::personal::redact(text).into_owned(),
         };
         self.transcribe(vec![line]).await;
     }

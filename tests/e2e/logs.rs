@@ -105,3 +105,35 @@ async fn at_trace_level_malformed_frames_and_callbacks_leave_no_token_in_the_log
     }
     h.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_trace_level_what_a_person_typed_leaves_no_email_phone_or_serial_in_the_log() {
+    let h = Harness::for_process(Options::default()).await;
+    h.fake.add_member(PERSON, "Ada", &[]);
+    let bot = h.spawn_bot("1", &h.config(), &[("RUST_LOG", "trace")]);
+    h.wait_connected(1).await;
+    let thread = h.open(PERSON).await;
+    h.type_text(
+        PERSON,
+        thread,
+        "it's ana.g+ios@correo.example.es, +34 612 34 56 78, serial C39XK2Q1HG7F",
+    )
+    .await; // answered (asked again): every line about the text is written
+    drop(bot); // killed
+
+    let log = read_log(&h.data_dir().join("bot-1.log"));
+    assert!(log.contains("TRACE"), "the bot did not log at trace level");
+    assert!(
+        log.contains("[email]"),
+        "the typed message never reached the log"
+    );
+    for personal in ["correo", "ana.g", "612 34 56", "C39XK2Q1HG7F"] {
+        for form in forms(personal) {
+            assert!(
+                !log.contains(&form),
+                "the log holds {personal:?} as {form:?}"
+            );
+        }
+    }
+    h.finish().await;
+}
