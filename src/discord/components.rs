@@ -9,7 +9,7 @@ use super::act::DiscordOutlet;
 use super::custom_id::Action;
 use super::respond::Response;
 use super::state::Bot;
-use crate::conversation::OwnerId;
+use crate::ids::UserId;
 use crate::ids::{GuildId, ThreadId};
 use crate::store::StoreError;
 use crate::walkthrough::{EffectError, Origin};
@@ -99,7 +99,7 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
 async fn find(
     bot: &Bot,
     click: &ComponentInteraction,
-) -> Result<Option<(ThreadId, OwnerId)>, StoreError> {
+) -> Result<Option<(ThreadId, UserId)>, StoreError> {
     let store = &bot.walkthroughs.store;
     if let Some(thread) = ThreadId::new(click.channel_id.get()) {
         if let Some(holder) = bot.walkthroughs.holder(thread) {
@@ -110,7 +110,7 @@ async fn find(
         }
     }
     let guild = click.guild_id.and_then(|g| GuildId::new(g.get()));
-    let found = match (guild, OwnerId::new(click.user.id.get())) {
+    let found = match (guild, UserId::new(click.user.id.get())) {
         (Some(guild), Some(owner)) => store.open_for(guild, owner).await?,
         _ => None,
     };
@@ -118,8 +118,8 @@ async fn find(
 }
 
 /// The owner, or a member of a staff role.
-fn may_answer(bot: &Bot, owner: OwnerId, click: &ComponentInteraction) -> bool {
-    if OwnerId::new(click.user.id.get()) == Some(owner) {
+fn may_answer(bot: &Bot, owner: UserId, click: &ComponentInteraction) -> bool {
+    if UserId::new(click.user.id.get()) == Some(owner) {
         return true;
     }
     let staff = &bot.config.discord.staff_roles;

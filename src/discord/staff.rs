@@ -13,21 +13,19 @@ use tracing::{error, info, warn};
 
 use serenity::http::{LightMethod, Multipart, MultipartUpload, Request, Route};
 
-use super::act::{classify, discord_code, nonce, post_message, DiscordOutlet, THREAD_ARCHIVED};
+use super::act::{nonce, DiscordOutlet};
 use super::card::{self, CardFacts};
 use super::custom_id::Action;
 use super::gate::Priority;
 use super::render::{no_mentions, HandOffScripts};
 use super::respond::Response;
+use super::rest::{classify, nonce_of, post_message, STAFF_CARD};
 use super::state::Bot;
 use crate::conversation::{CloseReason, Phase};
 use crate::ids::{MessageId, ThreadId, UserId};
 use crate::script::Script;
 use crate::store::{Case, Claimed, Record, Staffed, StoreError};
 use crate::walkthrough::{Effect, EffectError};
-
-/// What the bot needs in the staff channel.
-pub const CARD_PERMISSIONS: &str = "View Channel, Send Messages, Embed Links, Attach Files";
 
 fn storage(err: StoreError) -> EffectError {
     EffectError::Failed(format!("storage: {err}"))
@@ -121,7 +119,7 @@ impl DiscordOutlet<'_> {
             .rest()
             .retried(Priority::Later, "posting the staff card", send)
             .await;
-        let posted = match posted.map_err(|err| classify(err, CARD_PERMISSIONS)) {
+        let posted = match posted.map_err(|err| classify(err, STAFF_CARD)) {
             Ok(posted) => posted,
             Err(EffectError::Failed(err)) => return Err(EffectError::Failed(err)),
             Err(EffectError::Refused(missing)) => {
@@ -235,7 +233,7 @@ impl DiscordOutlet<'_> {
                 info!(thread = %record.thread, "the transcript is on the staff card");
                 Ok(())
             }
-            Err(err) => match classify(err, CARD_PERMISSIONS) {
+            Err(err) => match classify(err, STAFF_CARD) {
                 EffectError::Failed(err) => Err(EffectError::Failed(err)),
                 other => {
                     error!(thread = %record.thread, "could not attach the transcript to the staff card ({other}); `backup-help-bot transcript {}` prints it", record.thread);
@@ -370,14 +368,10 @@ async fn claim(
                 }
                 // Acknowledged already (a slow store, or Discord): edited the long way.
                 let edit = EditMessage::new().embed(embed).components(rows);
-                let send = || {
-                    click
-                        .channel_id
-                        .edit_message(http, click.message.id, edit.clone())
-                };
+                let (channel, message) = (click.channel_id, click.message.id);
                 let edited = bot
                     .rest()
-                    .retried(Priority::Later, "showing the claim", send);
+                    .edit(http, channel, message, &edit, "showing the claim");
                 if let Err(err) = edited.await {
                     warn!(%thread, "could not show the claim on the card: {err}");
                 }
@@ -402,36 +396,10 @@ async fn announce_claim(bot: &Bot, http: &Http, record: &Record, script: &Script
     if let Some(nonce) = claim_nonce(thread) {
         message = message.nonce(Nonce::Number(nonce)).enforce_nonce(true);
     }
-    let out = DiscordOutlet::new(bot, http);
     let to = ChannelId::new(thread.get());
-    if bot.is_archived(to) {
-        if let Err(err) = out.unarchive(to).await {
-            warn!(%thread, "could not unarchive the thread to say who claimed it: {err}");
-        }
-    }
-    let send = || post_message(http, to, &message);
-    let said = bot
-        .rest()
-        .retried(Priority::Waiting, "saying who claimed the case", send)
-        .await;
-    let said = match said {
-        // A case left quiet for a day is archived by Discord: opened again to say it.
-        Err(serenity::Error::Http(err)) if discord_code(&err) == Some(THREAD_ARCHIVED) => {
-            match out.unarchive(to).await {
-                Ok(()) => {
-                    let again = post_message(http, to, &message);
-                    bot.rest().once(Priority::Waiting, again).await.map(drop)
-                }
-                Err(err) => {
-                    warn!(%thread, "could not unarchive the thread to say who claimed it: {err}");
-                    return;
-                }
-            }
-        }
-        other => other.map(drop),
-    };
+    let said = bot.rest().post_in_thread(http, to, &message, bot).await;
     match said {
-        Ok(()) => {
+        Ok(_) => {
             if let Err(err) = bot.walkthroughs.store.claim_announced(thread).await {
                 warn!(%thread, "could not record that the claim was announced: {err}");
             }
@@ -442,11 +410,7 @@ async fn announce_claim(bot: &Bot, http: &Http, record: &Record, script: &Script
 
 /// The nonce of a case's claim message: one claim per case.
 fn claim_nonce(thread: ThreadId) -> Option<u64> {
-    let text = format!("{thread} claim");
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
-    Some(hash & ((1 << 53) - 1))
+    Some(nonce_of(&format!("{thread} claim")))
 }
 
 /// Tells the threads of claims that were never announced (a crash between the claim and its
@@ -514,12 +478,9 @@ async fn close(
                 let case = store.case(thread).await?.unwrap_or_default();
                 if let Ok((embed, rows)) = out.card(&turned.record, &script, &case).await {
                     let edit = EditMessage::new().embed(embed).components(rows);
-                    let send = || {
-                        click
-                            .channel_id
-                            .edit_message(http, click.message.id, edit.clone())
-                    };
-                    if let Err(err) = bot.rest().once(Priority::Later, send()).await {
+                    let (channel, message) = (click.channel_id, click.message.id);
+                    let what = "showing the close";
+                    if let Err(err) = bot.rest().edit(http, channel, message, &edit, what).await {
                         warn!(%thread, "could not show the close on the card: {err}");
                     }
                 }
@@ -600,18 +561,9 @@ async fn update_card(bot: &Bot, http: &Http, record: &Record) {
     };
     let edit = EditMessage::new().embed(embed).components(rows);
     let channel = ChannelId::new(channel.get());
-    let send = || {
-        channel.edit_message(
-            http,
-            serenity::all::MessageId::new(message.get()),
-            edit.clone(),
-        )
-    };
-    if let Err(err) = bot
-        .rest()
-        .retried(Priority::Later, "showing the rating on the card", send)
-        .await
-    {
+    let message = serenity::all::MessageId::new(message.get());
+    let what = "showing the rating on the card";
+    if let Err(err) = bot.rest().edit(http, channel, message, &edit, what).await {
         warn!(thread = %record.thread, "could not show the rating on the staff card: {err}");
     }
 }

@@ -162,12 +162,12 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conversation::{OwnerId, ScriptRef, Session, Timestamp};
-    use crate::ids::{GuildId, ThreadId};
+    use crate::conversation::{ScriptRef, Session, Timestamp};
+    use crate::ids::{GuildId, ThreadId, UserId};
     use crate::script::ScriptHash;
 
     fn record(phase: Phase, serial: u64, shown: Option<u64>, done: Done) -> Record {
-        let owner = OwnerId::new(7).expect("an id");
+        let owner = UserId::new(7).expect("an id");
         let session = Session {
             owner,
             script: ScriptRef {

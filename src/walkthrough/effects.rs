@@ -26,6 +26,16 @@ pub enum Origin {
     Typed,
     /// The idle timer, the sweep, the start-up or a gateway event.
     Timer,
+    /// The support team, from its card (a Close): not the person, and no click of theirs to
+    /// answer.
+    Staff,
+}
+
+impl Origin {
+    /// Whether the person themself gave the input (they are back, whatever was owed).
+    pub fn is_the_person(self) -> bool {
+        matches!(self, Origin::Click | Origin::Typed)
+    }
 }
 
 /// How an answered message is marked.

@@ -135,7 +135,7 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 /// Whose an open walkthrough is, and in which language (neither ever changes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holder {
-    pub owner: crate::conversation::OwnerId,
+    pub owner: crate::ids::UserId,
     /// The locale of the script it runs.
     pub locale: String,
 }
@@ -148,7 +148,7 @@ pub struct Walkthroughs {
     idle: IdlePolicy,
     clock: Arc<dyn Clock>,
     threads: locks::Locks<ThreadId>,
-    people: locks::Locks<(crate::ids::GuildId, crate::conversation::OwnerId)>,
+    people: locks::Locks<(crate::ids::GuildId, crate::ids::UserId)>,
     /// Threads of open walkthroughs: the only channels where typed text can be an answer,
     /// so other channels' messages never reach the store. Loaded at start-up, kept by turns.
     open_threads: Mutex<HashMap<ThreadId, Holder>>,
@@ -434,7 +434,7 @@ impl Walkthroughs {
             self.transcribe(vec![line]).await;
         }
         let close = Some(Input::Close(CloseReason::ByStaff));
-        self.turn_locked(thread, close, Origin::Timer, out).await
+        self.turn_locked(thread, close, Origin::Staff, out).await
     }
 
     /// Whether `thread` holds an open walkthrough, as far as this process knows.
@@ -499,8 +499,7 @@ impl Walkthroughs {
             return Ok(None);
         };
         let was_owed = record.session.current_step().is_some() && !record.step_is_posted();
-        if input.is_some() && origin != Origin::Timer && record.owed().contains(&Owed::IdleWarning)
-        {
+        if input.is_some() && origin.is_the_person() && record.owed().contains(&Owed::IdleWarning) {
             // The person is back before "still there?" could be posted: it is moot.
             record.done.warned_for = Some(record.session.last_activity);
             if let Err(err) = self.store.save_shown(&record).await {
@@ -602,7 +601,7 @@ impl Walkthroughs {
         let via = match origin {
             Origin::Click => Some(Via::Button),
             Origin::Typed => Some(Via::Text),
-            Origin::Timer => None,
+            Origin::Timer | Origin::Staff => None,
         };
         self.record_events(&events, via).await;
         let lines = crate::transcript::lines_for(thread, &script, &lines_input, &reply, now);
