@@ -199,6 +199,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
         card_posted: true,
         transcript_attached: false,
         close_posted: true,
+        ..Done::default()
     };
     // Recorded against a version the store has moved past: refused, nothing written.
     let mut stale = shown.clone();

@@ -284,12 +284,29 @@ impl Outlet for DiscordOutlet<'_> {
                 let text = notice_text(script, *notice);
                 post(render::notice(text)).await.map(|_| None)
             }
-            Effect::PostStaffCard => self.post_card(record, script).await.map(|()| None),
-            Effect::PostStaffClosed => {
-                let message = self.staff_closed(record, script).await?;
+            Effect::PostStaffCard { case } => self.post_card(record, script, case, effect).await,
+            Effect::EditCard { case } => {
+                self.edit_card(record, script, case).await;
+                Ok(None)
+            }
+            Effect::PostClaimed { name } => {
+                let text = script.messages.claimed.replace("{name}", name);
+                post(render::notice(text)).await.map(|_| None)
+            }
+            Effect::PostStaffClosed { name } => {
+                let text = format!(
+                    "{}\n{}",
+                    script.messages.closed_by_staff.replace("{name}", name),
+                    script.messages.rating_question
+                );
+                let message = render::notice(text).components(vec![super::card::rating_row()]);
                 post(message).await.map(|_| None)
             }
-            Effect::AttachTranscript => self.attach_transcript(record, script).await.map(|()| None),
+            Effect::AttachTranscript { case, transcript } => self
+                .attach_transcript(record, script, case, transcript)
+                .await
+                .map(|()| None),
+            Effect::AddToThread(user) => self.add_to_thread(record, *user).await.map(|()| None),
             Effect::ArchiveThread => {
                 // Closed by staff: locked too, so only moderators can reopen it.
                 let locked = record.session.phase
@@ -431,9 +448,11 @@ pub(super) fn nonce(record: &Record, effect: &Effect) -> Option<u64> {
             "ending".to_string()
         }
         // After the hand-off's own ending.
-        Effect::PostStaffClosed => "closed by staff".to_string(),
+        Effect::PostStaffClosed { .. } => "closed by staff".to_string(),
         // In the staff channel: once per walkthrough.
-        Effect::PostStaffCard => "staff card".to_string(),
+        Effect::PostStaffCard { .. } => "staff card".to_string(),
+        // One claim per case.
+        Effect::PostClaimed { .. } => "claim".to_string(),
         _ => return None,
     };
     Some(nonce_of(&format!("{} {what}", record.thread)))

@@ -100,18 +100,18 @@ async fn find(
     bot: &Bot,
     click: &ComponentInteraction,
 ) -> Result<Option<(ThreadId, UserId)>, StoreError> {
-    let store = &bot.walkthroughs.store;
+    let walkthroughs = &bot.walkthroughs;
     if let Some(thread) = ThreadId::new(click.channel_id.get()) {
         if let Some(holder) = bot.walkthroughs.holder(thread) {
             return Ok(Some((thread, holder.owner)));
         }
-        if let Some(record) = store.by_thread(thread).await? {
+        if let Some(record) = walkthroughs.record(thread).await? {
             return Ok(Some((record.thread, record.session.owner)));
         }
     }
     let guild = click.guild_id.and_then(|g| GuildId::new(g.get()));
     let found = match (guild, UserId::new(click.user.id.get())) {
-        (Some(guild), Some(owner)) => store.open_for(guild, owner).await?,
+        (Some(guild), Some(owner)) => walkthroughs.open_for(guild, owner).await?,
         _ => None,
     };
     Ok(found.map(|record| (record.thread, record.session.owner)))

@@ -119,7 +119,7 @@ impl EventHandler for Handler {
         };
         if bot.walkthroughs.is_case(thread) {
             // Handed off: whoever writes, it is the conversation with the support team.
-            let kind = match bot.walkthroughs.store.by_thread(thread).await {
+            let kind = match bot.walkthroughs.record(thread).await {
                 Ok(Some(r)) if UserId::new(message.author.id.get()) == Some(r.session.owner) => {
                     LineKind::Typed
                 }

@@ -170,10 +170,6 @@ impl<'a> Response<'a> {
         self.click
     }
 
-    pub fn http(&self) -> &Http {
-        self.http
-    }
-
     /// Opens `modal` as the response (type 9), if it is free. `false`: it was taken (or
     /// failed), and the modal cannot be shown any more.
     pub async fn modal(&self, modal: CreateModal) -> bool {

@@ -32,6 +32,9 @@ pub struct Bot {
     ready_shards: Mutex<HashSet<u32>>,
     /// In front of every REST request the handlers make: bounded, most urgent first.
     pub gate: Gate,
+    /// The store, handed on to the operators' endpoint only (which asks whether it answers
+    /// and how many walkthroughs are open); the handlers go through `walkthroughs`.
+    pub ops_store: Arc<dyn crate::store::SessionStore>,
 }
 
 /// Apple's status feed for the services the default script names, unless it is turned off
@@ -72,13 +75,14 @@ impl Bot {
             metrics: metrics.clone(),
         });
         let feed = status_feed(&config, &scripts, clock.clone());
+        let ops_store: Arc<dyn crate::store::SessionStore> = store.clone();
         let mut walkthroughs =
             Walkthroughs::new(store, scripts, default_locale, idle, clock).with_metrics(metrics);
         if let Some(feed) = feed {
             walkthroughs = walkthroughs.with_status(feed);
         }
-        if config.discord.staff_channel.is_some() {
-            walkthroughs = walkthroughs.with_staff_cards();
+        if let Some(channel) = config.discord.staff_channel {
+            walkthroughs = walkthroughs.with_staff_channel(channel);
         }
         Bot {
             config,
@@ -87,6 +91,7 @@ impl Bot {
             typed_answers: AtomicBool::new(true),
             ready_shards: Mutex::new(HashSet::new()),
             gate: Gate::default(),
+            ops_store,
         }
     }
 
