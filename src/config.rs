@@ -11,6 +11,8 @@ use std::time::Duration;
 use ron::extensions::Extensions;
 use serde::{Deserialize, Deserializer};
 
+use crate::hours::Hours;
+pub use crate::hours::{ClockTime, Day, SupportHours};
 use crate::ids::{ChannelId, GuildId, RoleId};
 
 /// The environment variable holding the bot token.
@@ -49,85 +51,10 @@ pub struct Config {
     /// `None`: always staffed.
     #[serde(default)]
     pub support_hours: Option<SupportHours>,
-}
-
-/// The support team's working week in one time zone (public holidays are not known).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SupportHours {
-    /// An IANA time zone, e.g. "Europe/Berlin"; daylight saving follows it.
-    pub timezone: String,
-    pub days: Vec<Day>,
-    /// Opening and closing time on each of those days, "HH:MM", local to `timezone`.
-    pub from: ClockTime,
-    pub to: ClockTime,
-}
-
-/// A day of the week, as written in the config.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum Day {
-    Mon,
-    Tue,
-    Wed,
-    Thu,
-    Fri,
-    Sat,
-    Sun,
-}
-
-impl Day {
-    pub fn weekday(self) -> jiff::civil::Weekday {
-        use jiff::civil::Weekday::*;
-        match self {
-            Day::Mon => Monday,
-            Day::Tue => Tuesday,
-            Day::Wed => Wednesday,
-            Day::Thu => Thursday,
-            Day::Fri => Friday,
-            Day::Sat => Saturday,
-            Day::Sun => Sunday,
-        }
-    }
-}
-
-/// A time of day written "HH:MM" (24-hour clock).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ClockTime {
-    pub hour: i8,
-    pub minute: i8,
-}
-
-impl ClockTime {
-    pub fn parse(text: &str) -> Option<ClockTime> {
-        let (h, m) = text.split_once(':')?;
-        let digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
-        if !(digits(h) && digits(m)) {
-            return None;
-        }
-        let (hour, minute) = (h.parse().ok()?, m.parse().ok()?);
-        ((0..24).contains(&hour) && (0..60).contains(&minute)).then_some(ClockTime { hour, minute })
-    }
-
-    pub fn time(self) -> jiff::civil::Time {
-        jiff::civil::Time::constant(self.hour, self.minute, 0, 0)
-    }
-}
-
-impl fmt::Display for ClockTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:02}:{:02}", self.hour, self.minute)
-    }
-}
-
-impl<'de> Deserialize<'de> for ClockTime {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        ClockTime::parse(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "\"{text}\" is not a time of day; write hours and minutes, e.g. \"09:00\" or \"17:30\""
-            ))
-        })
-    }
+    /// `support_hours`, checked and with its time zone looked up, once, by [`Config::parse`]:
+    /// what a hand-off asks when the team is next in.
+    #[serde(skip)]
+    pub hours: Option<Hours>,
 }
 
 /// Where and how often Apple's System Status is read.
@@ -364,7 +291,7 @@ impl Config {
     pub fn parse(source: &str, file: &str) -> Result<Config, ConfigError> {
         let source = source.strip_prefix('\u{feff}').unwrap_or(source);
         let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
-        let config: Config = options
+        let mut config: Config = options
             .from_str(source)
             .map_err(|err| ConfigError::Syntax {
                 file: file.to_string(),
@@ -410,13 +337,16 @@ impl Config {
             return Err(invalid("timeout", msg));
         }
         if let Some(hours) = &config.support_hours {
-            if let Err(message) = crate::hours::Hours::new(hours) {
-                let key = ["timezone", "days", "from", "to"]
-                    .into_iter()
-                    .find(|key| message.starts_with(&format!("`{key}`")))
-                    .filter(|key| line_of_key(source, key) > 1)
-                    .unwrap_or("support_hours");
-                return Err(invalid(key, message));
+            match Hours::new(hours) {
+                Ok(hours) => config.hours = Some(hours),
+                Err(message) => {
+                    let key = ["timezone", "days", "from", "to"]
+                        .into_iter()
+                        .find(|key| message.starts_with(&format!("`{key}`")))
+                        .filter(|key| line_of_key(source, key) > 1)
+                        .unwrap_or("support_hours");
+                    return Err(invalid(key, message));
+                }
             }
         }
         if let Some(url) = &config.discord.api_url {

@@ -20,8 +20,10 @@ pub enum Point {
     AfterPost,
     /// A hand-off's staff card is posted; where it is, is not recorded yet.
     AfterCard,
-    /// A claim is saved; the thread has not been told yet.
+    /// A claim is saved; the thread has not been told yet, nor the card drawn again.
     AfterClaim,
+    /// The support team's close is saved; its message, archive and card are still owed.
+    AfterClose,
 }
 
 impl Point {
@@ -32,6 +34,7 @@ impl Point {
             Point::AfterPost => "after-post",
             Point::AfterCard => "after-card",
             Point::AfterClaim => "after-claim",
+            Point::AfterClose => "after-close",
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The support team's working hours, and when they are next in.
+//! The support team's working hours as the config writes them, checked, and when the team
+//! is next in.
 //!
 //! Pure apart from the time-zone database (jiff, bundled into the binary, so a server without
 //! `/usr/share/zoneinfo` computes the same): the time comes in as an argument. Daylight saving
@@ -6,14 +7,95 @@
 //! A working day's opening that falls into a spring-forward gap opens at the first time after
 //! it (jiff's "compatible" rule, as most calendars do). Public holidays are not known.
 
+use std::fmt;
+
 use jiff::civil::{Time, Weekday};
 use jiff::tz::TimeZone;
+use serde::{Deserialize, Deserializer};
 
-use crate::config::SupportHours;
 use crate::conversation::Timestamp;
 
+/// The support team's working week in one time zone (public holidays are not known).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportHours {
+    /// An IANA time zone, e.g. "Europe/Berlin"; daylight saving follows it.
+    pub timezone: String,
+    pub days: Vec<Day>,
+    /// Opening and closing time on each of those days, "HH:MM", local to `timezone`.
+    pub from: ClockTime,
+    pub to: ClockTime,
+}
+
+/// A day of the week, as written in the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Day {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl Day {
+    pub fn weekday(self) -> jiff::civil::Weekday {
+        use jiff::civil::Weekday::*;
+        match self {
+            Day::Mon => Monday,
+            Day::Tue => Tuesday,
+            Day::Wed => Wednesday,
+            Day::Thu => Thursday,
+            Day::Fri => Friday,
+            Day::Sat => Saturday,
+            Day::Sun => Sunday,
+        }
+    }
+}
+
+/// A time of day written "HH:MM" (24-hour clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClockTime {
+    pub hour: i8,
+    pub minute: i8,
+}
+
+impl ClockTime {
+    pub fn parse(text: &str) -> Option<ClockTime> {
+        let (h, m) = text.split_once(':')?;
+        let digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+        if !(digits(h) && digits(m)) {
+            return None;
+        }
+        let (hour, minute) = (h.parse().ok()?, m.parse().ok()?);
+        ((0..24).contains(&hour) && (0..60).contains(&minute)).then_some(ClockTime { hour, minute })
+    }
+
+    pub fn time(self) -> jiff::civil::Time {
+        jiff::civil::Time::constant(self.hour, self.minute, 0, 0)
+    }
+}
+
+impl fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.hour, self.minute)
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        ClockTime::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "\"{text}\" is not a time of day; write hours and minutes, e.g. \"09:00\" or \"17:30\""
+            ))
+        })
+    }
+}
+
 /// Working hours, checked: a zone that exists, at least one day, opening before closing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hours {
     zone: TimeZone,
     days: Vec<Weekday>,
@@ -82,7 +164,6 @@ impl Hours {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ClockTime, Day};
 
     fn berlin_office() -> Hours {
         let config = SupportHours {

@@ -18,8 +18,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::conversation::{OwnerId, Timestamp};
-use crate::ids::{GuildId, ThreadId};
+use crate::conversation::Timestamp;
+use crate::ids::{GuildId, ThreadId, UserId};
 use crate::script::ScriptHash;
 use crate::store::{Event, EventKind, Record, SessionStore, StoreError, StoredScript};
 
@@ -260,7 +260,7 @@ impl SessionStore for CountingStore {
     async fn by_thread(&self, thread: ThreadId) -> Result<Option<Record>, StoreError> {
         self.count(self.inner.by_thread(thread).await)
     }
-    async fn open_for(&self, guild: GuildId, owner: OwnerId) -> Result<Option<Record>, StoreError> {
+    async fn open_for(&self, guild: GuildId, owner: UserId) -> Result<Option<Record>, StoreError> {
         self.count(self.inner.open_for(guild, owner).await)
     }
     async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError> {
@@ -288,7 +288,7 @@ impl SessionStore for CountingStore {
     async fn retry_at(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {
         self.count(self.inner.retry_at(thread, at).await)
     }
-    async fn open_threads(&self) -> Result<Vec<(ThreadId, OwnerId, String)>, StoreError> {
+    async fn open_threads(&self) -> Result<Vec<(ThreadId, UserId, String)>, StoreError> {
         self.count(self.inner.open_threads().await)
     }
     async fn count_open(&self) -> Result<usize, StoreError> {
@@ -378,7 +378,7 @@ mod tests {
             at: Timestamp(0),
             guild: GuildId::new(1).expect("not 0"),
             thread: ThreadId::new(2).expect("not 0"),
-            owner: OwnerId::new(3).expect("not 0"),
+            owner: UserId::new(3).expect("not 0"),
             kind,
             step: None,
             locale: None,

@@ -7,8 +7,8 @@ use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use backup_help_bot::config::Storage;
-use backup_help_bot::conversation::{Input, OwnerId, Timestamp};
-use backup_help_bot::ids::{GuildId, ThreadId};
+use backup_help_bot::conversation::{Input, Timestamp};
+use backup_help_bot::ids::{GuildId, ThreadId, UserId};
 use backup_help_bot::store::{self, Done, Record};
 use serde_json::Value;
 
@@ -34,7 +34,7 @@ async fn walk_in(
 ) {
     let script = common::shipped_in(locale);
     let engine = common::engine(&script);
-    let mut session = engine.new_session(OwnerId::new(thread).expect("ids are not 0"), start);
+    let mut session = engine.new_session(UserId::new(thread).expect("ids are not 0"), start);
     let reply = engine.apply(&mut session, Input::Start, start);
     let mut record = Record {
         thread: ThreadId::new(thread).expect("ids are not 0"),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use backup_help_bot::config::{ShardRange, Storage};
-use backup_help_bot::conversation::{Input, OwnerId, Timestamp};
+use backup_help_bot::conversation::{Input, Timestamp};
 use backup_help_bot::ids::{ChannelId, GuildId, MessageId, ThreadId, UserId};
 use backup_help_bot::script::ScriptHash;
 use backup_help_bot::store::StoredScript;
@@ -33,7 +33,7 @@ fn thread(id: u64) -> ThreadId {
 fn record(thread_id: u64, guild: u64, owner: u64) -> Record {
     let script = common::english();
     let engine = common::engine(&script);
-    let mut session = engine.new_session(OwnerId::new(owner).expect("ids are not 0"), common::T0);
+    let mut session = engine.new_session(UserId::new(owner).expect("ids are not 0"), common::T0);
     engine.apply(&mut session, Input::Start, common::T0);
     Record {
         thread: thread(thread_id),
@@ -61,7 +61,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
     let b = base();
     let (guild_id, owner_id) = (b + 1, b + 2);
     let guild = GuildId::new(guild_id).expect("ids are not 0");
-    let owner = OwnerId::new(owner_id).expect("ids are not 0");
+    let owner = UserId::new(owner_id).expect("ids are not 0");
 
     // Insert and read back, by thread and by owner.
     let first = record(b + 10, guild_id, owner_id);
@@ -199,6 +199,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
         card_posted: true,
         transcript_attached: false,
         close_posted: true,
+        ..Done::default()
     };
     // Recorded against a version the store has moved past: refused, nothing written.
     let mut stale = shown.clone();

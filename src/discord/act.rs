@@ -1,98 +1,30 @@
 //! The Discord outlet: carries out one effect of a turn with serenity, and says in the
 //! walkthrough's terms ([`EffectError`]) what went wrong.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use serenity::all::{
-    AutoArchiveDuration, ChannelId, ChannelType, CommandInteraction, ComponentInteraction,
-    CreateActionRow, CreateInteractionResponseFollowup, CreateMessage, CreateThread,
-    EditInteractionResponse, EditThread, Http, Nonce,
+    AutoArchiveDuration, ChannelId, ChannelType, CommandInteraction, CreateMessage, CreateThread,
+    EditInteractionResponse, EditThread, Http, Nonce, Permissions,
 };
 use tracing::{info, warn};
 
-use super::gate::{Gate, Priority};
+use super::gate::Priority;
 use super::opening::thread_name;
-use super::render::{self, no_mentions, step_rows};
+use super::render::{self, step_rows};
 use super::respond::{Made, Response};
+use super::rest::{classify, nonce_of, set_buttons, status, Rest};
 use super::state::Bot;
 use crate::config::ThreadKind;
 use crate::ids::{InteractionId, MessageId, ThreadId};
-use crate::metrics::Metrics;
 use crate::script::{Live, Script, Step};
 use crate::status::Report;
 use crate::store::Record;
 use crate::walkthrough::{Effect, EffectError, Notice, Outlet};
 use serenity::http::{LightMethod, Request, Route};
 
-/// A message as Discord returns it, of which only the id is needed: the rest is skipped,
-/// not parsed into a model (every step posted comes back whole).
-#[derive(serde::Deserialize)]
-pub(super) struct Posted {
-    id: String,
-}
-
-impl Posted {
-    pub(super) fn id(&self) -> Option<u64> {
-        self.id.parse().ok()
-    }
-}
-
-/// Posts `message` in `channel`; its id.
-pub(super) async fn post_message(
-    http: &Http,
-    channel: ChannelId,
-    message: &CreateMessage,
-) -> serenity::Result<Posted> {
-    let route = Route::ChannelMessages {
-        channel_id: channel,
-    };
-    let body = serde_json::to_vec(message)?;
-    http.fire(Request::new(route, LightMethod::Post).body(Some(body)))
-        .await
-}
-
-/// Sets the buttons of `message` in `channel` to `rows`. Discord answers with the whole
-/// message, which is read to the end (so the connection is kept) but not parsed.
-async fn set_buttons(
-    http: &Http,
-    channel: ChannelId,
-    message: serenity::all::MessageId,
-    rows: &[CreateActionRow],
-) -> serenity::Result<()> {
-    let route = Route::ChannelMessage {
-        channel_id: channel,
-        message_id: message,
-    };
-    let body = serde_json::to_vec(&serde_json::json!({ "components": rows }))?;
-    let response = http
-        .request(Request::new(route, LightMethod::Patch).body(Some(body)))
-        .await?;
-    response
-        .bytes()
-        .await
-        .map(drop)
-        .map_err(|err| serenity::Error::Http(serenity::http::HttpError::Request(err)))
-}
-
 /// How many of a thread's newest messages are searched for one an interaction's response
 /// made (the step it carried is among the last few, staff chatter aside).
 const RECENT: u8 = 50;
-/// Discord's "thread is archived" error.
-pub(super) const THREAD_ARCHIVED: isize = 50083;
-/// Discord's "unknown channel": the thread was deleted.
-const UNKNOWN_CHANNEL: isize = 10003;
-/// Tries of a request that Discord answers with a server error.
-const TRIES: u32 = 4;
-/// The first wait before trying again; it doubles each time (0.25, 0.5, 1 s).
-///
-/// A 429 is not retried here. Talking to Discord directly, serenity's rate limiter honours
-/// `Retry-After` itself and a 429 never reaches this code; through a REST proxy
-/// (`api_url`), serenity keeps no headers of a failed response, so the wait Discord asked
-/// for is unknown. Retrying blind would count against Discord's invalid-request limit, so
-/// the effect stays owed and the sweep tries again seconds later.
-const FIRST_BACKOFF: Duration = Duration::from_millis(250);
-
 /// The outlet for one turn: the interaction that caused it, if any, is answered by it.
 pub struct DiscordOutlet<'a> {
     pub bot: &'a Bot,
@@ -151,8 +83,14 @@ impl Outlet for DiscordOutlet<'_> {
             .as_deref()
             .unwrap_or(&command.user.name);
         let (kind, permission) = match self.bot.config.discord.thread {
-            ThreadKind::Private => (ChannelType::PrivateThread, "Create Private Threads"),
-            ThreadKind::Public => (ChannelType::PublicThread, "Create Public Threads"),
+            ThreadKind::Private => (
+                ChannelType::PrivateThread,
+                Permissions::CREATE_PRIVATE_THREADS,
+            ),
+            ThreadKind::Public => (
+                ChannelType::PublicThread,
+                Permissions::CREATE_PUBLIC_THREADS,
+            ),
         };
         let mut builder = CreateThread::new(thread_name(&script.name, person))
             .kind(kind)
@@ -179,7 +117,7 @@ impl Outlet for DiscordOutlet<'_> {
             if let Err(err) = self.rest().once(Priority::Later, archived).await {
                 warn!(thread = %thread.id, "could not archive an unused thread: {err}");
             }
-            return Err(classify(err, "Send Messages in Threads"));
+            return Err(classify(err, Permissions::SEND_MESSAGES_IN_THREADS));
         }
         ThreadId::new(thread.id.get()).ok_or_else(|| EffectError::Failed("thread id 0".into()))
     }
@@ -190,7 +128,7 @@ impl Outlet for DiscordOutlet<'_> {
         match self.rest().gate.run(Priority::Waiting, asked).await {
             Ok(_) => true,
             Err(err) => {
-                let gone = classify(err, "View Channel") == EffectError::Gone;
+                let gone = classify(err, Permissions::VIEW_CHANNEL) == EffectError::Gone;
                 if !gone {
                     warn!(%thread, "cannot tell whether a thread still exists; assuming it does");
                 }
@@ -225,7 +163,7 @@ impl Outlet for DiscordOutlet<'_> {
                     self.rest()
                         .retried(Priority::Later, "updating the clicked message", edit)
                         .await
-                        .map_err(|err| classify(err, "Send Messages in Threads"))?;
+                        .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))?;
                 } else if !response.update(Vec::new()).await {
                     // Clicked under the private reply to a second /backup-help (the thread
                     // gets the rest): its button is removed there, by the response if it is
@@ -236,7 +174,7 @@ impl Outlet for DiscordOutlet<'_> {
                     self.rest()
                         .retried(Priority::Later, "updating the clicked message", update)
                         .await
-                        .map_err(|err| classify(err, "Send Messages in Threads"))?;
+                        .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))?;
                 }
                 Ok(None)
             }
@@ -245,7 +183,7 @@ impl Outlet for DiscordOutlet<'_> {
                     response
                         .ephemeral(notice_text(script, *notice))
                         .await
-                        .map_err(|err| classify(err, "Send Messages in Threads"))?;
+                        .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))?;
                 }
                 Ok(None)
             }
@@ -258,7 +196,7 @@ impl Outlet for DiscordOutlet<'_> {
                     self.rest()
                         .retried(Priority::Later, "disabling the answered step", edit)
                         .await
-                        .map_err(|err| classify(err, "Send Messages in Threads"))?;
+                        .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))?;
                 }
                 Ok(None)
             }
@@ -313,7 +251,7 @@ impl Outlet for DiscordOutlet<'_> {
                     person: script,
                     staff: &staff,
                 };
-                let away = self.bot.hours.as_ref().and_then(|hours| {
+                let away = self.bot.config.hours.as_ref().and_then(|hours| {
                     let back = hours.next_opening(self.bot.walkthroughs.now())?;
                     let secs = back.0.div_euclid(1000);
                     let text = script
@@ -346,12 +284,29 @@ impl Outlet for DiscordOutlet<'_> {
                 let text = notice_text(script, *notice);
                 post(render::notice(text)).await.map(|_| None)
             }
-            Effect::PostStaffCard => self.post_card(record, script).await.map(|()| None),
-            Effect::PostStaffClosed => {
-                let message = self.staff_closed(record, script).await?;
+            Effect::PostStaffCard { case } => self.post_card(record, script, case, effect).await,
+            Effect::EditCard { case } => {
+                self.edit_card(record, script, case).await;
+                Ok(None)
+            }
+            Effect::PostClaimed { name } => {
+                let text = script.messages.claimed.replace("{name}", name);
+                post(render::notice(text)).await.map(|_| None)
+            }
+            Effect::PostStaffClosed { name } => {
+                let text = format!(
+                    "{}\n{}",
+                    script.messages.closed_by_staff.replace("{name}", name),
+                    script.messages.rating_question
+                );
+                let message = render::notice(text).components(vec![super::card::rating_row()]);
                 post(message).await.map(|_| None)
             }
-            Effect::AttachTranscript => self.attach_transcript(record, script).await.map(|()| None),
+            Effect::AttachTranscript { case, transcript } => self
+                .attach_transcript(record, script, case, transcript)
+                .await
+                .map(|()| None),
+            Effect::AddToThread(user) => self.add_to_thread(record, *user).await.map(|()| None),
             Effect::ArchiveThread => {
                 // Closed by staff: locked too, so only moderators can reopen it.
                 let locked = record.session.phase
@@ -364,7 +319,7 @@ impl Outlet for DiscordOutlet<'_> {
                 self.rest()
                     .retried(Priority::Later, "archiving the thread", archive)
                     .await
-                    .map_err(|err| classify(err, "Manage Threads"))?;
+                    .map_err(|err| classify(err, Permissions::MANAGE_THREADS))?;
                 self.bot.set_archived(thread, true);
                 info!(%thread, "thread archived");
                 Ok(None)
@@ -385,7 +340,6 @@ impl DiscordOutlet<'_> {
         message: CreateMessage,
         effect: &Effect,
     ) -> Result<MessageId, EffectError> {
-        let refused = "Send Messages in Threads, Embed Links";
         if self.bot.is_archived(thread) {
             self.unarchive(thread).await?;
         }
@@ -399,24 +353,10 @@ impl DiscordOutlet<'_> {
             Some(nonce) => message.nonce(Nonce::Number(nonce)).enforce_nonce(true),
             None => message,
         };
-        let send = || post_message(self.http, thread, &message);
-        let sent = match self
+        let sent = self
             .rest()
-            .retried(Priority::Waiting, "posting in the thread", send)
-            .await
-        {
-            Ok(sent) => sent,
-            // Archived without us hearing of it: unarchive and try once more.
-            Err(serenity::Error::Http(err)) if discord_code(&err) == Some(THREAD_ARCHIVED) => {
-                self.unarchive(thread).await?;
-                let sent = post_message(self.http, thread, &message);
-                self.rest()
-                    .once(Priority::Waiting, sent)
-                    .await
-                    .map_err(|err| classify(err, refused))?
-            }
-            Err(err) => return Err(classify(err, refused)),
-        };
+            .post_in_thread(self.http, thread, &message, self.bot)
+            .await?;
         sent.id().and_then(MessageId::new).ok_or_else(|| {
             EffectError::Failed("Discord did not say which message it posted".into())
         })
@@ -475,7 +415,7 @@ impl DiscordOutlet<'_> {
             .rest()
             .once(Priority::Waiting, listed)
             .await
-            .map_err(|err| classify(err, "Read Message History"))?;
+            .map_err(|err| classify(err, Permissions::READ_MESSAGE_HISTORY))?;
         let wanted = via.get().to_string();
         let made = listed.iter().find_map(|m| {
             let by = m["interaction_metadata"]["id"].as_str();
@@ -490,14 +430,7 @@ impl DiscordOutlet<'_> {
     }
 
     pub(super) async fn unarchive(&self, thread: ChannelId) -> Result<(), EffectError> {
-        let edited = thread.edit_thread(self.http, EditThread::new().archived(false));
-        self.rest()
-            .once(Priority::Waiting, edited)
-            .await
-            .map_err(|err| classify(err, "Manage Threads"))?;
-        self.bot.set_archived(thread, false);
-        info!(%thread, "thread unarchived before posting");
-        Ok(())
+        self.rest().unarchive(self.http, thread, self.bot).await
     }
 }
 
@@ -515,107 +448,14 @@ pub(super) fn nonce(record: &Record, effect: &Effect) -> Option<u64> {
             "ending".to_string()
         }
         // After the hand-off's own ending.
-        Effect::PostStaffClosed => "closed by staff".to_string(),
+        Effect::PostStaffClosed { .. } => "closed by staff".to_string(),
         // In the staff channel: once per walkthrough.
-        Effect::PostStaffCard => "staff card".to_string(),
+        Effect::PostStaffCard { .. } => "staff card".to_string(),
+        // One claim per case.
+        Effect::PostClaimed { .. } => "claim".to_string(),
         _ => return None,
     };
-    let text = format!("{} {what}", record.thread);
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
-    Some(hash & ((1 << 53) - 1))
-}
-
-/// The way to Discord's REST API for one request: through the gate (bounded, most urgent
-/// first), with every failure counted.
-#[derive(Clone, Copy)]
-pub struct Rest<'a> {
-    pub gate: &'a Gate,
-    pub metrics: &'a Metrics,
-}
-
-impl Rest<'_> {
-    /// Sends a request once it has a place.
-    // Serenity's own result, passed through as it came.
-    #[allow(clippy::result_large_err)]
-    pub async fn once<T>(
-        self,
-        priority: Priority,
-        request: impl std::future::Future<Output = serenity::Result<T>>,
-    ) -> serenity::Result<T> {
-        counted(self.metrics, self.gate.run(priority, request).await)
-    }
-
-    /// Sends a request, again on a server error, a few times with a growing pause (each try
-    /// takes its own place: nothing is held while pausing).
-    pub async fn retried<T, F, Fut>(
-        self,
-        priority: Priority,
-        what: &str,
-        mut attempt: F,
-    ) -> serenity::Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = serenity::Result<T>>,
-    {
-        let mut pause = FIRST_BACKOFF;
-        for _ in 1..TRIES {
-            match self.gate.run(priority, attempt()).await {
-                Err(serenity::Error::Http(err)) if status(&err).is_some_and(|s| s >= 500) => {
-                    self.metrics.discord_error(status(&err));
-                    warn!(status = ?status(&err), "{what} failed; trying again in {pause:?}");
-                    tokio::time::sleep(pause).await;
-                    pause *= 2;
-                }
-                other => return counted(self.metrics, other),
-            }
-        }
-        self.once(priority, attempt()).await
-    }
-}
-
-/// `result`, with a failure counted into `metrics` by its HTTP status.
-// Serenity's own result, passed through as it came.
-#[allow(clippy::result_large_err)]
-pub fn counted<T>(metrics: &Metrics, result: serenity::Result<T>) -> serenity::Result<T> {
-    if let Err(err) = &result {
-        let status = match err {
-            serenity::Error::Http(http) => status(http),
-            _ => None,
-        };
-        metrics.discord_error(status);
-    }
-    result
-}
-
-/// What a failed request means for the walkthrough; `permission` names what a 403 lacks.
-pub(super) fn classify(err: serenity::Error, permission: &str) -> EffectError {
-    if let serenity::Error::Http(http) = &err {
-        if status(http) == Some(403) {
-            return EffectError::Refused(permission.to_string());
-        }
-        if discord_code(http) == Some(UNKNOWN_CHANNEL) {
-            return EffectError::Gone;
-        }
-    }
-    EffectError::Failed(err.to_string())
-}
-
-fn status(err: &serenity::http::HttpError) -> Option<u16> {
-    match err {
-        serenity::http::HttpError::UnsuccessfulRequest(response) => {
-            Some(response.status_code.as_u16())
-        }
-        _ => None,
-    }
-}
-
-pub(super) fn discord_code(err: &serenity::http::HttpError) -> Option<isize> {
-    match err {
-        serenity::http::HttpError::UnsuccessfulRequest(response) => Some(response.error.code),
-        _ => None,
-    }
+    Some(nonce_of(&format!("{} {what}", record.thread)))
 }
 
 fn notice_text(script: &Script, notice: Notice) -> String {
@@ -623,34 +463,4 @@ fn notice_text(script: &Script, notice: Notice) -> String {
         Notice::AlreadyAnswered => script.messages.already_answered.clone(),
         Notice::StepGone => script.messages.step_gone.clone(),
     }
-}
-
-/// A private answer to a click already answered (a follow-up), pinging nobody.
-pub async fn ephemeral(
-    rest: Rest<'_>,
-    http: &Http,
-    click: &ComponentInteraction,
-    text: String,
-) -> serenity::Result<()> {
-    let message = CreateInteractionResponseFollowup::new()
-        .content(text)
-        .ephemeral(true)
-        .allowed_mentions(no_mentions());
-    let send = || click.create_followup(http, message.clone());
-    rest.retried(Priority::Waiting, "answering the click privately", send)
-        .await
-        .map(drop)
-}
-
-/// Edits the private reply to `/backup-help`, retrying server errors like any other effect.
-pub async fn edit_reply(
-    rest: Rest<'_>,
-    http: &Http,
-    command: &CommandInteraction,
-    reply: EditInteractionResponse,
-) -> serenity::Result<()> {
-    let edit = || command.edit_response(http, reply.clone());
-    rest.retried(Priority::Waiting, "answering /backup-help", edit)
-        .await
-        .map(drop)
 }

@@ -90,7 +90,7 @@ async fn serve(
         Some(listen) => {
             let ops = crate::ops::Ops {
                 metrics: bot.walkthroughs.metrics.clone(),
-                store: bot.walkthroughs.store.clone(),
+                store: bot.ops_store.clone(),
                 gateway: shards.clone(),
             };
             let (addr, serve) = crate::ops::bind(listen.0, ops).await?;
@@ -282,7 +282,6 @@ async fn sweeper(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watch::R
         bot.walkthroughs
             .sweep(bot.config.discord.shards, &out)
             .await;
-        super::staff::announce_claims(&bot, &http).await;
     }
 }
 
@@ -311,20 +310,15 @@ async fn idle_ticker(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watc
         let walkthroughs = &bot.walkthroughs;
         // Other processes tick the guilds of their own shards.
         let shards = bot.config.discord.shards;
-        let due = match walkthroughs
-            .store
-            .due(walkthroughs.now(), shards, 100)
-            .await
-        {
+        let due = match walkthroughs.due(shards).await {
             Ok(due) => due,
             Err(err) => {
                 warn!("cannot look for idle walkthroughs: {err}");
                 continue;
             }
         };
-        for record in due {
+        for thread in due {
             let out = DiscordOutlet::new(&bot, &http);
-            let thread = record.thread;
             match walkthroughs
                 .turn(thread, Some(Input::Tick), Origin::Timer, &out)
                 .await

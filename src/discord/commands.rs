@@ -8,13 +8,14 @@ use serenity::all::{
 };
 use tracing::{info, warn};
 
-use super::act::{edit_reply, DiscordOutlet};
+use super::act::DiscordOutlet;
 use super::custom_id::Action;
 use super::gate::Priority;
 use super::opening::missing_permissions;
 use super::render::no_mentions;
+use super::rest::edit_reply;
 use super::state::Bot;
-use crate::conversation::OwnerId;
+use crate::ids::UserId;
 use crate::ids::{GuildId, ThreadId};
 use crate::script::Script;
 use crate::walkthrough::{EffectError, OpenError, Opened};
@@ -32,7 +33,7 @@ pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
         .guild_id
         .filter(|_| !in_thread)
         .and_then(|g| GuildId::new(g.get()));
-    let (Some(guild), Some(owner)) = (guild, OwnerId::new(command.user.id.get())) else {
+    let (Some(guild), Some(owner)) = (guild, UserId::new(command.user.id.get())) else {
         info!("used outside a server channel");
         let reply = CreateInteractionResponseMessage::new()
             .content(&script.messages.use_in_channel)
@@ -78,7 +79,7 @@ async fn open(
     http: &Http,
     command: &CommandInteraction,
     guild: GuildId,
-    owner: OwnerId,
+    owner: UserId,
 ) -> EditInteractionResponse {
     let script = &*bot.script(&command.locale);
     let reply = |text: String| {

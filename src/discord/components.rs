@@ -9,7 +9,7 @@ use super::act::DiscordOutlet;
 use super::custom_id::Action;
 use super::respond::Response;
 use super::state::Bot;
-use crate::conversation::OwnerId;
+use crate::ids::UserId;
 use crate::ids::{GuildId, ThreadId};
 use crate::store::StoreError;
 use crate::walkthrough::{EffectError, Origin};
@@ -99,27 +99,27 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
 async fn find(
     bot: &Bot,
     click: &ComponentInteraction,
-) -> Result<Option<(ThreadId, OwnerId)>, StoreError> {
-    let store = &bot.walkthroughs.store;
+) -> Result<Option<(ThreadId, UserId)>, StoreError> {
+    let walkthroughs = &bot.walkthroughs;
     if let Some(thread) = ThreadId::new(click.channel_id.get()) {
         if let Some(holder) = bot.walkthroughs.holder(thread) {
             return Ok(Some((thread, holder.owner)));
         }
-        if let Some(record) = store.by_thread(thread).await? {
+        if let Some(record) = walkthroughs.record(thread).await? {
             return Ok(Some((record.thread, record.session.owner)));
         }
     }
     let guild = click.guild_id.and_then(|g| GuildId::new(g.get()));
-    let found = match (guild, OwnerId::new(click.user.id.get())) {
-        (Some(guild), Some(owner)) => store.open_for(guild, owner).await?,
+    let found = match (guild, UserId::new(click.user.id.get())) {
+        (Some(guild), Some(owner)) => walkthroughs.open_for(guild, owner).await?,
         _ => None,
     };
     Ok(found.map(|record| (record.thread, record.session.owner)))
 }
 
 /// The owner, or a member of a staff role.
-fn may_answer(bot: &Bot, owner: OwnerId, click: &ComponentInteraction) -> bool {
-    if OwnerId::new(click.user.id.get()) == Some(owner) {
+fn may_answer(bot: &Bot, owner: UserId, click: &ComponentInteraction) -> bool {
+    if UserId::new(click.user.id.get()) == Some(owner) {
         return true;
     }
     let staff = &bot.config.discord.staff_roles;

@@ -14,8 +14,8 @@ use super::act::DiscordOutlet;
 use super::custom_id::Action;
 use super::state::Bot;
 use super::{commands, components};
-use crate::conversation::{Input, OwnerId};
-use crate::ids::ThreadId;
+use crate::conversation::Input;
+use crate::ids::{ThreadId, UserId};
 use crate::store::{LineKind, StoreError};
 use crate::walkthrough::Origin;
 
@@ -119,8 +119,8 @@ impl EventHandler for Handler {
         };
         if bot.walkthroughs.is_case(thread) {
             // Handed off: whoever writes, it is the conversation with the support team.
-            let kind = match bot.walkthroughs.store.by_thread(thread).await {
-                Ok(Some(r)) if OwnerId::new(message.author.id.get()) == Some(r.session.owner) => {
+            let kind = match bot.walkthroughs.record(thread).await {
+                Ok(Some(r)) if UserId::new(message.author.id.get()) == Some(r.session.owner) => {
                     LineKind::Typed
                 }
                 _ => LineKind::Staff,
@@ -135,7 +135,7 @@ impl EventHandler for Handler {
         };
         // Only the person's own words move their walkthrough; staff may chat freely (and
         // what they write is kept in the transcript).
-        if OwnerId::new(message.author.id.get()) != Some(holder.owner) {
+        if UserId::new(message.author.id.get()) != Some(holder.owner) {
             if !message.content.is_empty() {
                 bot.walkthroughs
                     .transcribe_message(thread, LineKind::Staff, &author(), &message.content)

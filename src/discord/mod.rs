@@ -3,7 +3,8 @@
 //! - `bot`: the client (with the buttons-only fallback when Message Content is refused), the
 //!   sweep and the idle ticker, and shutdown; `state`: what every handler shares.
 //! - `handler`: the gateway events; `commands` (`/backup-help`) and `components` (clicks).
-//! - `act`: the outlet that carries out a turn's effects (see [`crate::walkthrough`]).
+//! - `act`: the outlet that carries out a turn's effects (see [`crate::walkthrough`]);
+//!   `rest`: the way to Discord's REST API every request takes, and what its failures mean.
 //! - `render`: every message as serenity builders; `custom_id`: the one button-id codec.
 //! - `opening`: permission and thread-name decisions.
 //! - `ratelimits`: forgetting serenity's rate-limit buckets of threads long quiet.
@@ -20,6 +21,7 @@ pub mod opening;
 mod ratelimits;
 pub mod render;
 mod respond;
+mod rest;
 mod staff;
 mod state;
 

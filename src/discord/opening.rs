@@ -131,6 +131,18 @@ pub fn missing_in_staff_channel(have: Permissions) -> Vec<&'static str> {
         .collect()
 }
 
+/// The names of `permissions` as Discord's server settings show them, in the order of the
+/// tables above, joined by commas: how a refusal says what to grant.
+pub fn permission_names(permissions: Permissions) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for needed in PERMISSIONS.iter().chain(&STAFF_CHANNEL_PERMISSIONS) {
+        if permissions.contains(needed.permission) && !names.contains(&needed.name) {
+            names.push(needed.name);
+        }
+    }
+    names.join(", ")
+}
+
 /// The invite URL for the application `application_id`.
 pub fn invite_url(application_id: u64) -> String {
     format!(

@@ -11,8 +11,8 @@ use serenity::all::{
 };
 
 use super::custom_id::Action;
-use crate::conversation::{Answer, OwnerId, Timestamp};
-use crate::ids::RoleId;
+use crate::conversation::{Answer, Timestamp};
+use crate::ids::{RoleId, UserId};
 use crate::layout::limits;
 use crate::script::{EndingId, Live, Script, Step};
 use crate::status::Report;
@@ -170,7 +170,7 @@ pub struct HandOffScripts<'a> {
 pub fn hand_off(
     scripts: HandOffScripts<'_>,
     ending: &EndingId,
-    owner: OwnerId,
+    owner: UserId,
     history: &[Answer],
     support_role: Option<RoleId>,
     away: Option<&str>,

@@ -30,9 +30,9 @@ use serenity::http::{LightMethod, Request, Route};
 use tokio::sync::Notify;
 use tracing::{info, warn};
 
-use super::act::Rest;
 use super::gate::Priority;
 use super::render::no_mentions;
+use super::rest::Rest;
 
 /// How long a click may wait for its answer to be saved before it is acknowledged without
 /// the next step. Discord's limit is 3 s for the response to *arrive*; the response carrying
@@ -170,10 +170,6 @@ impl<'a> Response<'a> {
         self.click
     }
 
-    pub fn http(&self) -> &Http {
-        self.http
-    }
-
     /// Opens `modal` as the response (type 9), if it is free. `false`: it was taken (or
     /// failed), and the modal cannot be shown any more.
     pub async fn modal(&self, modal: CreateModal) -> bool {
@@ -294,7 +290,7 @@ impl<'a> Response<'a> {
             }
         }
         self.acknowledged().await;
-        super::act::ephemeral(self.rest, self.http, self.click, text).await
+        super::rest::ephemeral(self.rest, self.http, self.click, text).await
     }
 
     /// Updates the clicked message's buttons to `rows` as the response (type 7), if it is

@@ -1,37 +1,37 @@
-//! The support team's side in Discord: the staff card of a hand-off (posted, updated, and
-//! given the transcript when the case closes), its Join, Claim and Close buttons, and the
-//! person's rating with its optional comment.
+//! The support team's side in Discord: the staff card of a hand-off (posted, drawn again as
+//! the case changes, and given the transcript when the case closes), its Join, Claim and
+//! Close buttons, and the person's rating with its optional comment.
 //!
-//! None of it is on the person's critical path: the card follows the hand-off message, and
-//! a staff channel that refuses it is logged with what to fix and never holds up the thread.
+//! Inbound, a click is decoded and handed to the walkthrough service, which decides and saves;
+//! outbound, the outlet draws or posts what the service says is owed, from the data the
+//! effect carries. None of it is on the person's critical path: a staff channel that refuses
+//! the card is logged with what to fix and never holds up the thread.
 
 use serenity::all::{
-    ChannelId, ComponentInteraction, CreateAttachment, CreateInteractionResponse,
+    ChannelId, ComponentInteraction, CreateAttachment, CreateEmbed, CreateInteractionResponse,
     CreateInteractionResponseMessage, CreateMessage, EditMessage, Http, ModalInteraction, Nonce,
 };
+use serenity::http::{LightMethod, Multipart, MultipartUpload, Request, Route};
 use tracing::{error, info, warn};
 
-use serenity::http::{LightMethod, Multipart, MultipartUpload, Request, Route};
-
-use super::act::{classify, discord_code, nonce, post_message, DiscordOutlet, THREAD_ARCHIVED};
+use super::act::{nonce, DiscordOutlet};
 use super::card::{self, CardFacts};
 use super::custom_id::Action;
 use super::gate::Priority;
 use super::render::{no_mentions, HandOffScripts};
 use super::respond::Response;
+use super::rest::{classify, post_message, STAFF_CARD};
 use super::state::Bot;
-use crate::conversation::{CloseReason, Phase};
 use crate::ids::{MessageId, ThreadId, UserId};
 use crate::script::Script;
-use crate::store::{Case, Claimed, Record, Staffed, StoreError};
-use crate::walkthrough::{Effect, EffectError};
-
-/// What the bot needs in the staff channel.
-pub const CARD_PERMISSIONS: &str = "View Channel, Send Messages, Embed Links, Attach Files";
+use crate::store::{Case, Record, Staffed, StoreError};
+use crate::walkthrough::{Claim, Commented, Effect, EffectError, Joined, Rated};
 
 fn storage(err: StoreError) -> EffectError {
     EffectError::Failed(format!("storage: {err}"))
 }
+
+type Card = (CreateEmbed, Vec<serenity::all::CreateActionRow>);
 
 impl DiscordOutlet<'_> {
     /// The person's name as the server shows it, else their id.
@@ -54,13 +54,7 @@ impl DiscordOutlet<'_> {
         record: &Record,
         script: &Script,
         case: &Case,
-    ) -> Result<
-        (
-            serenity::all::CreateEmbed,
-            Vec<serenity::all::CreateActionRow>,
-        ),
-        EffectError,
-    > {
+    ) -> Result<Card, EffectError> {
         let staff = self
             .bot
             .walkthroughs
@@ -86,33 +80,27 @@ impl DiscordOutlet<'_> {
         Ok((card::embed(&facts), card::rows(&staff, record.thread, case)))
     }
 
-    /// Posts the hand-off's card in the staff channel, if there is one. A channel that
-    /// refuses it (gone, or missing a permission) is logged with what to fix, and the card is
-    /// given up: the hand-off itself is in the thread already. A failure that may pass (a
-    /// server error) leaves it owed.
+    /// Posts the hand-off's card in the staff channel, if there is one; the card posted. A
+    /// channel that refuses it (gone, or missing a permission) is logged with what to fix,
+    /// and the card is given up: the hand-off itself is in the thread already. A failure
+    /// that may pass (a server error) leaves it owed.
     pub(super) async fn post_card(
         &self,
         record: &Record,
         script: &Script,
-    ) -> Result<(), EffectError> {
+        case: &Case,
+        effect: &Effect,
+    ) -> Result<Option<MessageId>, EffectError> {
         let Some(channel) = self.bot.config.discord.staff_channel else {
-            return Ok(());
+            return Ok(None);
         };
         let thread = record.thread;
-        let case = self
-            .bot
-            .walkthroughs
-            .store
-            .case(thread)
-            .await
-            .map_err(storage)?;
-        let case = case.unwrap_or_default();
-        let (embed, rows) = self.card(record, script, &case).await?;
+        let (embed, rows) = self.card(record, script, case).await?;
         let mut message = CreateMessage::new()
             .embed(embed)
             .components(rows)
             .allowed_mentions(no_mentions());
-        if let Some(nonce) = nonce(record, &Effect::PostStaffCard) {
+        if let Some(nonce) = nonce(record, effect) {
             message = message.nonce(Nonce::Number(nonce)).enforce_nonce(true);
         }
         let to = ChannelId::new(channel.get());
@@ -121,16 +109,16 @@ impl DiscordOutlet<'_> {
             .rest()
             .retried(Priority::Later, "posting the staff card", send)
             .await;
-        let posted = match posted.map_err(|err| classify(err, CARD_PERMISSIONS)) {
+        let posted = match posted.map_err(|err| classify(err, STAFF_CARD)) {
             Ok(posted) => posted,
             Err(EffectError::Failed(err)) => return Err(EffectError::Failed(err)),
             Err(EffectError::Refused(missing)) => {
                 error!(%thread, staff_channel = %channel, "the staff channel refused the hand-off's card: give the bot {missing} in that channel (the hand-off is in the thread)");
-                return Ok(());
+                return Ok(None);
             }
             Err(EffectError::Gone) => {
                 error!(%thread, staff_channel = %channel, "the staff channel does not exist (or the bot cannot see it): set `staff_channel` to a text channel the bot can post in (the hand-off is in the thread)");
-                return Ok(());
+                return Ok(None);
             }
         };
         crate::crash::point(crate::crash::Point::AfterCard);
@@ -139,41 +127,45 @@ impl DiscordOutlet<'_> {
                 "Discord did not say which card it posted".into(),
             ));
         };
-        self.bot
-            .walkthroughs
-            .store
-            .set_card(thread, channel, message)
-            .await
-            .map_err(storage)?;
         info!(%thread, staff_channel = %channel, "the staff card is posted");
-        Ok(())
+        Ok(Some(message))
     }
 
-    /// The thread's closing message once staff closed it, with the rating buttons.
-    pub(super) async fn staff_closed(
-        &self,
-        record: &Record,
-        script: &Script,
-    ) -> Result<CreateMessage, EffectError> {
-        let case = self
-            .bot
-            .walkthroughs
-            .store
-            .case(record.thread)
+    /// Draws the case's card again: through the click's own response when the click was on
+    /// that card and is not answered yet, else by an edit. Best effort: a card that cannot
+    /// be drawn is logged, and shows the change at its next drawing.
+    pub(super) async fn edit_card(&self, record: &Record, script: &Script, case: &Case) {
+        let thread = record.thread;
+        let Some((channel, message)) = case.card else {
+            return;
+        };
+        let (embed, rows) = match self.card(record, script, case).await {
+            Ok(card) => card,
+            Err(err) => return warn!(%thread, "could not draw the staff card: {err}"),
+        };
+        let on_card = self
+            .response
+            .filter(|r| r.click().message.id.get() == message.get());
+        if let Some(response) = on_card {
+            let update = CreateInteractionResponseMessage::new()
+                .embed(embed.clone())
+                .components(rows.clone());
+            if response.update_message(update).await {
+                return;
+            }
+        }
+        // Acknowledged already (a slow store, or Discord), or another click: the long way.
+        let edit = EditMessage::new().embed(embed).components(rows);
+        let channel = ChannelId::new(channel.get());
+        let message = serenity::all::MessageId::new(message.get());
+        let what = "drawing the staff card";
+        if let Err(err) = self
+            .rest()
+            .edit(self.http, channel, message, &edit, what)
             .await
-            .map_err(storage)?;
-        let name = case
-            .and_then(|c| c.closed)
-            .map_or_else(String::new, |closed| closed.name);
-        let text = format!(
-            "{}\n{}",
-            script.messages.closed_by_staff.replace("{name}", &name),
-            script.messages.rating_question
-        );
-        Ok(CreateMessage::new()
-            .content(text)
-            .components(vec![card::rating_row()])
-            .allowed_mentions(no_mentions()))
+        {
+            warn!(%thread, "could not draw the staff card: {err}");
+        }
     }
 
     /// Gives the closed case's card its transcript (and its final state). No card, nothing.
@@ -181,18 +173,13 @@ impl DiscordOutlet<'_> {
         &self,
         record: &Record,
         script: &Script,
+        case: &Case,
+        transcript: &str,
     ) -> Result<(), EffectError> {
-        let store = &self.bot.walkthroughs.store;
-        let Some(case) = store.case(record.thread).await.map_err(storage)? else {
-            return Ok(());
-        };
         let Some((channel, message)) = case.card else {
             return Ok(());
         };
-        self.bot.walkthroughs.flush_transcripts().await;
-        let lines = store.transcript(record.thread).await.map_err(storage)?;
-        let text = crate::transcript::render(record.thread, record.session.owner, &lines);
-        let (embed, rows) = self.card(record, script, &case).await?;
+        let (embed, rows) = self.card(record, script, case).await?;
         let name = crate::transcript::file_name(record.thread);
         // Written by hand rather than by serenity's builder, which numbers the new file with
         // an integer id where Discord's spec has a snowflake string.
@@ -205,7 +192,7 @@ impl DiscordOutlet<'_> {
             ChannelId::new(channel.get()),
             serenity::all::MessageId::new(message.get()),
         );
-        let bytes = text.into_bytes();
+        let bytes = transcript.as_bytes().to_vec();
         let send =
             || {
                 let file = CreateAttachment::bytes(bytes.clone(), name.clone());
@@ -226,16 +213,13 @@ impl DiscordOutlet<'_> {
                     })
                 }
             };
-        match self
-            .rest()
-            .retried(Priority::Later, "attaching the transcript", send)
-            .await
-        {
+        let what = "attaching the transcript";
+        match self.rest().retried(Priority::Later, what, send).await {
             Ok(_) => {
                 info!(thread = %record.thread, "the transcript is on the staff card");
                 Ok(())
             }
-            Err(err) => match classify(err, CARD_PERMISSIONS) {
+            Err(err) => match classify(err, STAFF_CARD) {
                 EffectError::Failed(err) => Err(EffectError::Failed(err)),
                 other => {
                     error!(thread = %record.thread, "could not attach the transcript to the staff card ({other}); `backup-help-bot transcript {}` prints it", record.thread);
@@ -244,6 +228,21 @@ impl DiscordOutlet<'_> {
             },
         }
     }
+
+    /// Adds `user` to the walkthrough's thread.
+    pub(super) async fn add_to_thread(
+        &self,
+        record: &Record,
+        user: UserId,
+    ) -> Result<(), EffectError> {
+        let channel = ChannelId::new(record.thread.get());
+        let user = serenity::all::UserId::new(user.get());
+        let add = || channel.add_thread_member(self.http, user);
+        self.rest()
+            .retried(Priority::Waiting, "adding staff to the thread", add)
+            .await
+            .map_err(|err| classify(err, serenity::all::Permissions::SEND_MESSAGES_IN_THREADS))
+    }
 }
 
 /// A click on Join, Claim, Close, or a rating; the others are answers.
@@ -251,7 +250,7 @@ pub async fn click(bot: &Bot, http: &Http, response: &Response<'_>, action: Acti
     let click = response.click();
     let messages = &bot.script(&click.locale).messages;
     let result = match action {
-        Action::Rate { stars } => rate(bot, response, stars).await,
+        Action::Rate { stars } => rate(bot, http, response, stars).await,
         Action::Join { thread } | Action::Claim { thread } | Action::Close { thread }
             if !bot.is_staff(click.member.as_ref()) =>
         {
@@ -299,33 +298,24 @@ async fn join(
 ) -> Result<(), StoreError> {
     let click = response.click();
     let messages = &bot.script(&click.locale).messages;
-    // Only into a walkthrough's thread, whatever a crafted button names.
-    if bot.walkthroughs.store.by_thread(thread).await?.is_none() {
-        answer(response, messages.unknown_button.clone()).await;
+    let Some(user) = UserId::new(click.user.id.get()) else {
         return Ok(());
-    }
-    let channel = ChannelId::new(thread.get());
-    let add = || channel.add_thread_member(http, click.user.id);
-    match bot
-        .rest()
-        .retried(Priority::Waiting, "adding staff to the thread", add)
-        .await
-    {
-        Ok(()) => {
+    };
+    let out = DiscordOutlet::new(bot, http);
+    let text = match bot.walkthroughs.join(thread, user, &out).await? {
+        Joined::NoWalkthrough => messages.unknown_button.clone(),
+        Joined::Added => {
             info!(%thread, "a staff member joined the thread");
-            answer(
-                response,
-                messages
-                    .staff_joined
-                    .replace("{thread}", &format!("<#{thread}>")),
-            )
-            .await;
+            messages
+                .staff_joined
+                .replace("{thread}", &format!("<#{thread}>"))
         }
-        Err(err) => {
+        Joined::Failed(err) => {
             warn!(%thread, "could not add a staff member to the thread: {err}");
-            answer(response, messages.try_again.clone()).await;
+            messages.try_again.clone()
         }
-    }
+    };
+    answer(response, text).await;
     Ok(())
 }
 
@@ -337,143 +327,23 @@ async fn claim(
 ) -> Result<(), StoreError> {
     let click = response.click();
     let messages = &bot.script(&click.locale).messages;
-    let store = &bot.walkthroughs.store;
-    let Some(record) = store.by_thread(thread).await? else {
-        answer(response, messages.unknown_button.clone()).await;
-        return Ok(());
-    };
     let Some(me) = staffed(bot, click) else {
         return Ok(());
     };
-    if let Claimed::Already(first) = store.claim(thread, &me).await? {
-        info!(%thread, "a second claim, refused");
-        answer(
-            response,
-            messages.already_claimed.replace("{name}", &first.name),
-        )
-        .await;
-        return Ok(());
-    }
-    info!(%thread, "the case is claimed");
-    let out = DiscordOutlet::new(bot, http);
-    let script = bot.walkthroughs.script_of(&record).await?;
-    let case = store.case(thread).await?.unwrap_or_default();
-    // The card shows the claim at once; the thread hears of it beside that.
-    let update = async {
-        match out.card(&record, &script, &case).await {
-            Ok((embed, rows)) => {
-                let card = CreateInteractionResponseMessage::new()
-                    .embed(embed.clone())
-                    .components(rows.clone());
-                if response.update_message(card).await {
-                    return;
-                }
-                // Acknowledged already (a slow store, or Discord): edited the long way.
-                let edit = EditMessage::new().embed(embed).components(rows);
-                let send = || {
-                    click
-                        .channel_id
-                        .edit_message(http, click.message.id, edit.clone())
-                };
-                let edited = bot
-                    .rest()
-                    .retried(Priority::Later, "showing the claim", send);
-                if let Err(err) = edited.await {
-                    warn!(%thread, "could not show the claim on the card: {err}");
-                }
-            }
-            Err(err) => warn!(%thread, "could not show the claim on the card: {err}"),
-        }
+    let out = DiscordOutlet {
+        response: Some(response),
+        ..DiscordOutlet::new(bot, http)
     };
-    crate::crash::point(crate::crash::Point::AfterClaim);
-    let notice = announce_claim(bot, http, &record, &script, &me);
-    tokio::join!(update, notice);
+    match bot.walkthroughs.claim(thread, &me, &out).await? {
+        Claim::NoWalkthrough => answer(response, messages.unknown_button.clone()).await,
+        Claim::Already(first) => {
+            let text = messages.already_claimed.replace("{name}", &first.name);
+            answer(response, text).await;
+        }
+        // The card shows it, drawn through this click's response if it was free.
+        Claim::Now => {}
+    }
     Ok(())
-}
-
-/// Tells the thread who claimed its case ("<name> is looking at this now", no ping), with
-/// a nonce so a repeat after a crash is the same message, and records that it was told.
-async fn announce_claim(bot: &Bot, http: &Http, record: &Record, script: &Script, by: &Staffed) {
-    let thread = record.thread;
-    let text = script.messages.claimed.replace("{name}", &by.name);
-    let mut message = CreateMessage::new()
-        .content(text)
-        .allowed_mentions(no_mentions());
-    if let Some(nonce) = claim_nonce(thread) {
-        message = message.nonce(Nonce::Number(nonce)).enforce_nonce(true);
-    }
-    let out = DiscordOutlet::new(bot, http);
-    let to = ChannelId::new(thread.get());
-    if bot.is_archived(to) {
-        if let Err(err) = out.unarchive(to).await {
-            warn!(%thread, "could not unarchive the thread to say who claimed it: {err}");
-        }
-    }
-    let send = || post_message(http, to, &message);
-    let said = bot
-        .rest()
-        .retried(Priority::Waiting, "saying who claimed the case", send)
-        .await;
-    let said = match said {
-        // A case left quiet for a day is archived by Discord: opened again to say it.
-        Err(serenity::Error::Http(err)) if discord_code(&err) == Some(THREAD_ARCHIVED) => {
-            match out.unarchive(to).await {
-                Ok(()) => {
-                    let again = post_message(http, to, &message);
-                    bot.rest().once(Priority::Waiting, again).await.map(drop)
-                }
-                Err(err) => {
-                    warn!(%thread, "could not unarchive the thread to say who claimed it: {err}");
-                    return;
-                }
-            }
-        }
-        other => other.map(drop),
-    };
-    match said {
-        Ok(()) => {
-            if let Err(err) = bot.walkthroughs.store.claim_announced(thread).await {
-                warn!(%thread, "could not record that the claim was announced: {err}");
-            }
-        }
-        Err(err) => warn!(%thread, "could not say in the thread who claimed the case: {err}"),
-    }
-}
-
-/// The nonce of a case's claim message: one claim per case.
-fn claim_nonce(thread: ThreadId) -> Option<u64> {
-    let text = format!("{thread} claim");
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
-    Some(hash & ((1 << 53) - 1))
-}
-
-/// Tells the threads of claims that were never announced (a crash between the claim and its
-/// message, or a message that failed): at every sweep.
-pub async fn announce_claims(bot: &Bot, http: &Http) {
-    let claims = match bot.walkthroughs.store.unannounced_claims().await {
-        Ok(claims) => claims,
-        Err(err) => {
-            warn!("cannot look for claims to announce: {err}");
-            return;
-        }
-    };
-    for (thread, by) in claims {
-        let record = match bot.walkthroughs.store.by_thread(thread).await {
-            Ok(Some(record)) => record,
-            Ok(None) => continue,
-            Err(err) => {
-                warn!(%thread, "cannot read a claimed walkthrough: {err}");
-                continue;
-            }
-        };
-        let Ok(script) = bot.walkthroughs.script_of(&record).await else {
-            continue;
-        };
-        info!(%thread, "announcing a claim a crash left unsaid");
-        announce_claim(bot, http, &record, &script, &by).await;
-    }
 }
 
 async fn close(
@@ -487,133 +357,58 @@ async fn close(
     let Some(me) = staffed(bot, click) else {
         return Ok(());
     };
-    let store = &bot.walkthroughs.store;
-    let handed_off = store
-        .by_thread(thread)
-        .await?
-        .filter(|r| matches!(r.session.phase, Phase::HandedOff(_)));
-    let Some(record) = handed_off else {
+    if !bot.walkthroughs.is_open_case(thread).await? {
         // Closed already (or never handed off): nothing to close.
         answer(response, messages.already_closed.clone()).await;
         return Ok(());
-    };
+    }
     // Acknowledged first: closing posts, archives and attaches, more than 3 s may take.
     response.defer().await;
     let out = DiscordOutlet::new(bot, http);
-    let turned = bot.walkthroughs.close_by_staff(thread, &me, &out).await;
-    match turned {
-        Ok(Some(turned)) => {
-            info!(%thread, reply = ?turned.reply.as_ref().map(|r| r.brief()), "closed by staff");
-            if turned.record.session.phase != Phase::Closed(CloseReason::ByStaff) {
-                warn!(%thread, "the close by staff did not apply");
-            }
-            // Clicked on the card: the transcript's attachment updates it; a case whose
-            // transcript could not be attached still shows the close.
-            if click.channel_id.get() != thread.get() && !turned.record.done.transcript_attached {
-                let script = bot.walkthroughs.script_of(&record).await?;
-                let case = store.case(thread).await?.unwrap_or_default();
-                if let Ok((embed, rows)) = out.card(&turned.record, &script, &case).await {
-                    let edit = EditMessage::new().embed(embed).components(rows);
-                    let send = || {
-                        click
-                            .channel_id
-                            .edit_message(http, click.message.id, edit.clone())
-                    };
-                    if let Err(err) = bot.rest().once(Priority::Later, send()).await {
-                        warn!(%thread, "could not show the close on the card: {err}");
-                    }
-                }
-            }
-            Ok(())
+    if let Some(turned) = bot.walkthroughs.close_by_staff(thread, &me, &out).await? {
+        info!(%thread, reply = ?turned.reply.as_ref().map(|r| r.brief()), "closed by staff");
+        if turned.record.session.phase
+            != crate::conversation::Phase::Closed(crate::conversation::CloseReason::ByStaff)
+        {
+            warn!(%thread, "the close by staff did not apply");
         }
-        Ok(None) => Ok(()),
-        Err(err) => Err(err),
     }
-}
-
-/// The person's rating: kept once, then the optional comment form.
-async fn rate(bot: &Bot, response: &Response<'_>, stars: u8) -> Result<(), StoreError> {
-    let click = response.click();
-    let messages = &bot.script(&click.locale).messages;
-    let store = &bot.walkthroughs.store;
-    let record = match ThreadId::new(click.channel_id.get()) {
-        Some(thread) => store.by_thread(thread).await?,
-        None => None,
-    };
-    let Some(record) = record else {
-        answer(response, messages.unknown_button.clone()).await;
-        return Ok(());
-    };
-    // Rated only where the rating was asked for: fixed, or closed by the support team.
-    let script = bot.walkthroughs.script_of(&record).await?;
-    let asked = match &record.session.phase {
-        Phase::Resolved(ending) => script
-            .ending(ending)
-            .is_some_and(|e| e.kind == crate::script::EndingKind::Resolved),
-        Phase::Closed(CloseReason::ByStaff) => true,
-        _ => false,
-    };
-    if !asked {
-        info!(thread = %record.thread, "a rating for a walkthrough that was not asked for one");
-        answer(response, messages.unknown_button.clone()).await;
-        return Ok(());
-    }
-    if UserId::new(click.user.id.get()) != Some(record.session.owner) {
-        let owner = format!("<@{}>", record.session.owner);
-        answer(
-            response,
-            messages.rating_owner_only.replace("{owner}", &owner),
-        )
-        .await;
-        return Ok(());
-    }
-    if !store
-        .rate(record.thread, stars, bot.walkthroughs.now())
-        .await?
-    {
-        answer(response, messages.already_rated.clone()).await;
-        return Ok(());
-    }
-    info!(thread = %record.thread, stars, "rated");
-    if !response.modal(card::comment_modal(&script)).await {
-        answer(response, script.messages.rating_thanks.clone()).await;
-    }
-    update_card(bot, response.http(), &record).await;
     Ok(())
 }
 
-/// Shows a rating (or its comment) on the case's card, if it has one. Best effort.
-async fn update_card(bot: &Bot, http: &Http, record: &Record) {
-    let store = &bot.walkthroughs.store;
-    let Ok(Some(case)) = store.case(record.thread).await else {
-        return;
+/// The person's rating: kept once, then the optional comment form; the card follows.
+async fn rate(
+    bot: &Bot,
+    http: &Http,
+    response: &Response<'_>,
+    stars: u8,
+) -> Result<(), StoreError> {
+    let click = response.click();
+    let messages = &bot.script(&click.locale).messages;
+    let (Some(thread), Some(user)) = (
+        ThreadId::new(click.channel_id.get()),
+        UserId::new(click.user.id.get()),
+    ) else {
+        answer(response, messages.unknown_button.clone()).await;
+        return Ok(());
     };
-    let Some((channel, message)) = case.card else {
-        return;
+    let text = match bot.walkthroughs.rate(thread, user, stars).await? {
+        Rated::NoWalkthrough | Rated::NotAsked => messages.unknown_button.clone(),
+        Rated::NotTheirs(owner) => messages
+            .rating_owner_only
+            .replace("{owner}", &format!("<@{owner}>")),
+        Rated::Already => messages.already_rated.clone(),
+        Rated::Kept(script) => {
+            if !response.modal(card::comment_modal(&script)).await {
+                answer(response, script.messages.rating_thanks.clone()).await;
+            }
+            let out = DiscordOutlet::new(bot, http);
+            bot.walkthroughs.settle_thread(thread, &out).await;
+            return Ok(());
+        }
     };
-    let Ok(script) = bot.walkthroughs.script_of(record).await else {
-        return;
-    };
-    let out = DiscordOutlet::new(bot, http);
-    let Ok((embed, rows)) = out.card(record, &script, &case).await else {
-        return;
-    };
-    let edit = EditMessage::new().embed(embed).components(rows);
-    let channel = ChannelId::new(channel.get());
-    let send = || {
-        channel.edit_message(
-            http,
-            serenity::all::MessageId::new(message.get()),
-            edit.clone(),
-        )
-    };
-    if let Err(err) = bot
-        .rest()
-        .retried(Priority::Later, "showing the rating on the card", send)
-        .await
-    {
-        warn!(thread = %record.thread, "could not show the rating on the staff card: {err}");
-    }
+    answer(response, text).await;
+    Ok(())
 }
 
 /// The comment form, sent: the comment is kept with the rating, and thanked for.
@@ -633,33 +428,18 @@ pub async fn comment(bot: &Bot, http: &Http, modal: &ModalInteraction) {
             _ => None,
         })
         .collect();
-    let store = &bot.walkthroughs.store;
-    let record = match ThreadId::new(modal.channel_id.get()) {
-        Some(thread) => store.by_thread(thread).await,
-        None => Ok(None),
+    let thread = ThreadId::new(modal.channel_id.get());
+    let commented = match (thread, UserId::new(modal.user.id.get())) {
+        (Some(thread), Some(user)) => bot.walkthroughs.comment(thread, user, &text).await,
+        _ => Ok(Commented::NotTheirs),
     };
-    // What to answer, and the walkthrough whose card then shows the comment.
-    let (reply, kept) = match record {
-        Ok(Some(record)) if UserId::new(modal.user.id.get()) == Some(record.session.owner) => {
-            match crate::store::cases::clean_comment(&text) {
-                Some(comment) => match store.comment(record.thread, &comment).await {
-                    Ok(true) => {
-                        info!(thread = %record.thread, "a rating's comment is kept");
-                        (messages.rating_thanks.clone(), Some(record))
-                    }
-                    Ok(false) => (messages.already_rated.clone(), None),
-                    Err(err) => {
-                        warn!("could not keep a rating's comment: {err}");
-                        (messages.try_again.clone(), None)
-                    }
-                },
-                None => (messages.rating_thanks.clone(), None),
-            }
-        }
-        Ok(_) => (messages.unknown_button.clone(), None),
+    let reply = match &commented {
+        Ok(Commented::Kept | Commented::Empty) => messages.rating_thanks.clone(),
+        Ok(Commented::Already) => messages.already_rated.clone(),
+        Ok(Commented::NotTheirs) => messages.unknown_button.clone(),
         Err(err) => {
-            warn!("could not look up the walkthrough of a comment: {err}");
-            (messages.try_again.clone(), None)
+            warn!("could not keep a rating's comment: {err}");
+            messages.try_again.clone()
         }
     };
     let message = CreateInteractionResponseMessage::new()
@@ -670,7 +450,8 @@ pub async fn comment(bot: &Bot, http: &Http, modal: &ModalInteraction) {
     if let Err(err) = bot.rest().once(Priority::Acknowledge, sent).await {
         warn!("could not answer the comment form: {err}");
     }
-    if let Some(record) = kept {
-        update_card(bot, http, &record).await;
+    if let (Ok(Commented::Kept), Some(thread)) = (commented, thread) {
+        let out = DiscordOutlet::new(bot, http);
+        bot.walkthroughs.settle_thread(thread, &out).await;
     }
 }

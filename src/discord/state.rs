@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use serenity::all::ChannelId;
 
-use super::act::Rest;
 use super::gate::Gate;
+use super::rest::{Archived, Rest};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::conversation::IdlePolicy;
@@ -32,8 +32,9 @@ pub struct Bot {
     ready_shards: Mutex<HashSet<u32>>,
     /// In front of every REST request the handlers make: bounded, most urgent first.
     pub gate: Gate,
-    /// When the support team is in (checked when the config was loaded); `None`: always.
-    pub hours: Option<crate::hours::Hours>,
+    /// The store, handed on to the operators' endpoint only (which asks whether it answers
+    /// and how many walkthroughs are open); the handlers go through `walkthroughs`.
+    pub ops_store: Arc<dyn crate::store::SessionStore>,
 }
 
 /// Apple's status feed for the services the default script names, unless it is turned off
@@ -74,19 +75,14 @@ impl Bot {
             metrics: metrics.clone(),
         });
         let feed = status_feed(&config, &scripts, clock.clone());
-        // Checked by `Config::parse` already; a config built another way is checked here.
-        let hours = config.support_hours.as_ref().and_then(|h| {
-            crate::hours::Hours::new(h)
-                .map_err(|err| tracing::warn!("support hours ignored: {err}"))
-                .ok()
-        });
+        let ops_store: Arc<dyn crate::store::SessionStore> = store.clone();
         let mut walkthroughs =
             Walkthroughs::new(store, scripts, default_locale, idle, clock).with_metrics(metrics);
         if let Some(feed) = feed {
             walkthroughs = walkthroughs.with_status(feed);
         }
-        if config.discord.staff_channel.is_some() {
-            walkthroughs = walkthroughs.with_staff_cards();
+        if let Some(channel) = config.discord.staff_channel {
+            walkthroughs = walkthroughs.with_staff_channel(channel);
         }
         Bot {
             config,
@@ -95,7 +91,7 @@ impl Bot {
             typed_answers: AtomicBool::new(true),
             ready_shards: Mutex::new(HashSet::new()),
             gate: Gate::default(),
-            hours,
+            ops_store,
         }
     }
 
@@ -148,5 +144,15 @@ impl Bot {
                 set.remove(&thread);
             }
         }
+    }
+}
+
+impl Archived for Bot {
+    fn is_archived(&self, thread: ChannelId) -> bool {
+        Bot::is_archived(self, thread)
+    }
+
+    fn set_archived(&self, thread: ChannelId, archived: bool) {
+        Bot::set_archived(self, thread, archived)
     }
 }

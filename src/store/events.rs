@@ -1,7 +1,7 @@
 //! The append-only history behind `backup-help-bot stats`, and how replies become events.
 
-use crate::conversation::{Cause, CloseReason, OwnerId, Reply, Timestamp};
-use crate::ids::{GuildId, ThreadId};
+use crate::conversation::{Cause, CloseReason, Reply, Timestamp};
+use crate::ids::{GuildId, ThreadId, UserId};
 use crate::script::StepId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub struct Event {
     pub at: Timestamp,
     pub guild: GuildId,
     pub thread: ThreadId,
-    pub owner: OwnerId,
+    pub owner: UserId,
     pub kind: EventKind,
     /// The step the event is about, where there is one.
     pub step: Option<String>,

@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use super::cases::{Case, CaseStore, Claimed, Line, Rating, Staffed};
 use super::{Event, Record, SessionStore, StoreError, StoredScript};
 use crate::config::ShardRange;
-use crate::conversation::{OwnerId, Timestamp};
-use crate::ids::{ChannelId, GuildId, MessageId, ThreadId};
+use crate::conversation::Timestamp;
+use crate::ids::{ChannelId, GuildId, MessageId, ThreadId, UserId};
 use crate::script::ScriptHash;
 
 #[derive(Debug, Default)]
@@ -98,7 +98,7 @@ impl SessionStore for MemoryStore {
         Ok(self.inner().rows.get(&thread).map(|r| r.record.clone()))
     }
 
-    async fn open_for(&self, guild: GuildId, owner: OwnerId) -> Result<Option<Record>, StoreError> {
+    async fn open_for(&self, guild: GuildId, owner: UserId) -> Result<Option<Record>, StoreError> {
         let inner = self.inner();
         let open = inner.rows.values().find(|r| {
             r.record.session.phase.is_open()
@@ -164,7 +164,7 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
-    async fn open_threads(&self) -> Result<Vec<(ThreadId, OwnerId, String)>, StoreError> {
+    async fn open_threads(&self) -> Result<Vec<(ThreadId, UserId, String)>, StoreError> {
         let inner = self.inner();
         let open = inner
             .rows

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::config::{ShardRange, Storage};
-use crate::conversation::{OwnerId, Reply, Session, Timestamp};
-use crate::ids::{GuildId, InteractionId, ThreadId};
+use crate::conversation::{Reply, Session, Timestamp};
+use crate::ids::{GuildId, InteractionId, ThreadId, UserId};
 use crate::script::{ScriptHash, StepId};
 
 pub use cases::{Case, CaseStore, Claimed, Line, LineKind, Rating, Staffed};
@@ -92,7 +92,7 @@ pub trait SessionStore: CaseStore + Send + Sync {
     async fn insert(&self, record: &Record) -> Result<(), StoreError>;
     async fn by_thread(&self, thread: ThreadId) -> Result<Option<Record>, StoreError>;
     /// The person's open walkthrough in a guild.
-    async fn open_for(&self, guild: GuildId, owner: OwnerId) -> Result<Option<Record>, StoreError>;
+    async fn open_for(&self, guild: GuildId, owner: UserId) -> Result<Option<Record>, StoreError>;
     /// Saves `record`'s session if the stored version is still `expected_version`; else
     /// [`StoreError::Conflict`] and nothing is written. What was shown is not saved here
     /// (see [`SessionStore::save_shown`]).
@@ -122,7 +122,7 @@ pub trait SessionStore: CaseStore + Send + Sync {
     async fn retry_at(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError>;
     /// The threads of every open walkthrough, with whose each is and its script's locale:
     /// the channels where typed text may be an answer, and by whom.
-    async fn open_threads(&self) -> Result<Vec<(ThreadId, OwnerId, String)>, StoreError>;
+    async fn open_threads(&self) -> Result<Vec<(ThreadId, UserId, String)>, StoreError>;
     /// How many walkthroughs are open, in every guild; also the readiness check's query.
     async fn count_open(&self) -> Result<usize, StoreError>;
     /// Keeps a script version (once: a version already kept is left as it is).

@@ -40,6 +40,13 @@ pub struct Done {
     /// The message saying staff closed the case is posted (the hand-off's own ending was
     /// posted long before).
     pub close_posted: bool,
+    /// Owed, not done: the case was claimed (or is being claimed) and the thread has not been
+    /// told who claimed it. Set before the claim is saved, so a crash after the save leaves
+    /// the row owing the notice; a claim that was not first clears it.
+    pub claim_owed: bool,
+    /// Owed, not done: the case changed (claimed, closed, rated) since its staff card was
+    /// last drawn.
+    pub card_owed: bool,
 }
 
 impl Done {
@@ -51,6 +58,8 @@ impl Done {
         card_posted: true,
         transcript_attached: true,
         close_posted: true,
+        claim_owed: false,
+        card_owed: false,
     };
 
     /// The flags, as stored (`warned_for` has a column of its own).
@@ -60,6 +69,8 @@ impl Done {
             | i64::from(self.card_posted) << 2
             | i64::from(self.transcript_attached) << 3
             | i64::from(self.close_posted) << 4
+            | i64::from(self.claim_owed) << 5
+            | i64::from(self.card_owed) << 6
     }
 
     pub fn from_bits(bits: i64, warned_for: Option<Timestamp>) -> Done {
@@ -70,6 +81,8 @@ impl Done {
             card_posted: bits & 4 != 0,
             transcript_attached: bits & 8 != 0,
             close_posted: bits & 16 != 0,
+            claim_owed: bits & 32 != 0,
+            card_owed: bits & 64 != 0,
         }
     }
 }
@@ -91,6 +104,10 @@ pub enum Owed {
     StaffClosed,
     /// The case's transcript, attached to its staff card.
     Transcript,
+    /// Telling the thread who claimed its case.
+    ClaimNotice,
+    /// Drawing the staff card again, to show the case as it stands.
+    CardEdit,
     /// The message saying the walkthrough was closed for inactivity.
     IdleClosed,
     /// Archiving the thread.
@@ -149,6 +166,14 @@ impl Record {
             // Nothing can be posted: the thread is gone, or refused the first step.
             Phase::Closed(CloseReason::ThreadDeleted | CloseReason::NotDelivered) => {}
         }
+        // The support team's side, whatever the phase: the card first (a claim's click is
+        // answered by drawing it), then the thread hears who claimed.
+        if done.card_owed {
+            owed.push(Owed::CardEdit);
+        }
+        if done.claim_owed {
+            owed.push(Owed::ClaimNotice);
+        }
         owed
     }
 
@@ -162,12 +187,12 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conversation::{OwnerId, ScriptRef, Session, Timestamp};
-    use crate::ids::{GuildId, ThreadId};
+    use crate::conversation::{ScriptRef, Session, Timestamp};
+    use crate::ids::{GuildId, ThreadId, UserId};
     use crate::script::ScriptHash;
 
     fn record(phase: Phase, serial: u64, shown: Option<u64>, done: Done) -> Record {
-        let owner = OwnerId::new(7).expect("an id");
+        let owner = UserId::new(7).expect("an id");
         let session = Session {
             owner,
             script: ScriptRef {
@@ -293,5 +318,31 @@ mod tests {
             assert_eq!(Done::from_bits(done.bits(), None), done);
         }
         assert_eq!(Done::ALL.bits(), 31);
+        let owing = Done {
+            claim_owed: true,
+            card_owed: true,
+            ..Done::ALL
+        };
+        assert_eq!(Done::from_bits(owing.bits(), None), owing);
+    }
+
+    #[test]
+    fn a_claim_owes_the_card_then_the_notice_after_the_hand_off() {
+        let handoff = Phase::HandedOff(EndingId::new("handoff"));
+        let claimed = Done {
+            claim_owed: true,
+            card_owed: true,
+            ..Done::ALL
+        };
+        assert_eq!(
+            record(handoff, 3, None, claimed).owed(),
+            [Owed::CardEdit, Owed::ClaimNotice]
+        );
+        let closed = Phase::Closed(CloseReason::ByStaff);
+        let rated = Done {
+            card_owed: true,
+            ..Done::ALL
+        };
+        assert_eq!(record(closed, 3, None, rated).owed(), [Owed::CardEdit]);
     }
 }

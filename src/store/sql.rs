@@ -12,8 +12,8 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 
 use super::{Done, Event, EventKind, Record, SessionStore, Shown, StoreError, StoredScript};
 use crate::config::{ShardRange, Storage};
-use crate::conversation::{OwnerId, Session, Timestamp};
-use crate::ids::{GuildId, InteractionId, MessageId, ThreadId};
+use crate::conversation::{Session, Timestamp};
+use crate::ids::{GuildId, InteractionId, MessageId, ThreadId, UserId};
 use crate::script::{ScriptHash, StepId};
 
 pub struct SqlStore {
@@ -367,7 +367,7 @@ impl SessionStore for SqlStore {
         row.as_ref().map(record).transpose()
     }
 
-    async fn open_for(&self, guild: GuildId, owner: OwnerId) -> Result<Option<Record>, StoreError> {
+    async fn open_for(&self, guild: GuildId, owner: UserId) -> Result<Option<Record>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM sessions WHERE guild_id = $1 AND owner_id = $2 AND is_open"
         );
@@ -474,7 +474,7 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
-    async fn open_threads(&self) -> Result<Vec<(ThreadId, OwnerId, String)>, StoreError> {
+    async fn open_threads(&self) -> Result<Vec<(ThreadId, UserId, String)>, StoreError> {
         let rows = sqlx::query("SELECT thread_id, owner_id, locale FROM sessions WHERE is_open")
             .fetch_all(&self.pool)
             .await?;
@@ -484,7 +484,7 @@ impl SessionStore for SqlStore {
                 .map_err(StoreError::from)
                 .and_then(|id| {
                     let thread = nonzero(id, "thread_id", ThreadId::new)?;
-                    let owner = nonzero(row.try_get("owner_id")?, "owner_id", OwnerId::new)?;
+                    let owner = nonzero(row.try_get("owner_id")?, "owner_id", UserId::new)?;
                     Ok((thread, owner, row.try_get("locale")?))
                 });
             read.map_err(|err| tracing::warn!("skipping a walkthrough: {err}"))
@@ -579,7 +579,7 @@ impl SessionStore for SqlStore {
                     at: Timestamp(row.try_get("at")?),
                     guild: nonzero(row.try_get("guild_id")?, "guild_id", GuildId::new)?,
                     thread: nonzero(row.try_get("thread_id")?, "thread_id", ThreadId::new)?,
-                    owner: nonzero(row.try_get("owner_id")?, "owner_id", OwnerId::new)?,
+                    owner: nonzero(row.try_get("owner_id")?, "owner_id", UserId::new)?,
                     kind: EventKind::parse(&kind)
                         .ok_or_else(|| StoreError::Corrupt(format!("event kind {kind:?}")))?,
                     step: row.try_get("step")?,

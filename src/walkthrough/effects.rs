@@ -14,8 +14,9 @@
 //! acknowledged without waiting for it.
 
 use crate::conversation::{Cause, Rejection, Reply};
+use crate::ids::UserId;
 use crate::script::{EndingId, StepId};
-use crate::store::Owed;
+use crate::store::{Case, Owed};
 
 /// Where the input came from, which decides how it can be answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,16 @@ pub enum Origin {
     Typed,
     /// The idle timer, the sweep, the start-up or a gateway event.
     Timer,
+    /// The support team, from its card (a Close): not the person, and no click of theirs to
+    /// answer.
+    Staff,
+}
+
+impl Origin {
+    /// Whether the person themself gave the input (they are back, whatever was owed).
+    pub fn is_the_person(self) -> bool {
+        matches!(self, Origin::Click | Origin::Typed)
+    }
 }
 
 /// How an answered message is marked.
@@ -63,30 +74,60 @@ pub enum Effect {
     PostHandOff(EndingId),
     /// Post that the walkthrough was closed for inactivity (owed).
     PostIdleClosed,
-    /// Post the hand-off's card in the staff channel (owed; nothing without one).
-    PostStaffCard,
-    /// Post that the support team closed the case, with the rating buttons (owed).
-    PostStaffClosed,
+    /// Post the hand-off's card in the staff channel (owed; nothing without one); a posted
+    /// card returns its message.
+    PostStaffCard { case: Case },
+    /// Draw the case's staff card again, as the case stands now (owed).
+    EditCard { case: Case },
+    /// Tell the thread who claimed its case (owed).
+    PostClaimed { name: String },
+    /// Post that the support team (`name`) closed the case, with the rating buttons (owed).
+    PostStaffClosed { name: String },
     /// Attach the case's transcript to its staff card (owed; nothing without a card).
-    AttachTranscript,
+    AttachTranscript { case: Case, transcript: String },
     /// Archive the thread (owed).
     ArchiveThread,
+    /// Add a member of the support team to the thread (asked for by Join).
+    AddToThread(UserId),
 }
 
-impl From<Owed> for Effect {
-    fn from(owed: Owed) -> Effect {
-        match owed {
-            Owed::Step(step) => Effect::PostStep(step),
-            Owed::IdleWarning => Effect::PostIdleWarning,
-            Owed::Resolved(ending) => Effect::PostResolved(ending),
-            Owed::HandOff(ending) => Effect::PostHandOff(ending),
-            Owed::IdleClosed => Effect::PostIdleClosed,
-            Owed::StaffCard => Effect::PostStaffCard,
-            Owed::StaffClosed => Effect::PostStaffClosed,
-            Owed::Transcript => Effect::AttachTranscript,
-            Owed::Archive => Effect::ArchiveThread,
+/// The effect that carries out `owed`, with the data it needs: `case` is the walkthrough's
+/// case as stored (an empty one when it has none), `transcript` its transcript, read only
+/// when a card waits for it. `None`: there is nothing to do (no card to draw or attach to,
+/// no claim to tell of), and it is done.
+pub fn effect_of(owed: Owed, case: &Case, transcript: &str) -> Option<Effect> {
+    Some(match owed {
+        Owed::Step(step) => Effect::PostStep(step),
+        Owed::IdleWarning => Effect::PostIdleWarning,
+        Owed::Resolved(ending) => Effect::PostResolved(ending),
+        Owed::HandOff(ending) => Effect::PostHandOff(ending),
+        Owed::IdleClosed => Effect::PostIdleClosed,
+        Owed::StaffCard => Effect::PostStaffCard { case: case.clone() },
+        Owed::StaffClosed => Effect::PostStaffClosed {
+            name: case
+                .closed
+                .as_ref()
+                .map_or_else(String::new, |c| c.name.clone()),
+        },
+        Owed::Transcript => {
+            case.card?;
+            Effect::AttachTranscript {
+                case: case.clone(),
+                transcript: transcript.to_string(),
+            }
         }
-    }
+        Owed::CardEdit => {
+            case.card?;
+            Effect::EditCard { case: case.clone() }
+        }
+        Owed::ClaimNotice => match &case.claimed {
+            Some(claimed) if !case.claim_announced => Effect::PostClaimed {
+                name: claimed.name.clone(),
+            },
+            _ => return None,
+        },
+        Owed::Archive => Effect::ArchiveThread,
+    })
 }
 
 /// Short replies whose wording comes from the script's messages.
@@ -282,11 +323,54 @@ mod tests {
             plan(&warn, Origin::Timer, None).is_empty(),
             "owed, not a courtesy"
         );
-        assert_eq!(Effect::from(Owed::IdleWarning), Effect::PostIdleWarning);
+        let none = Case::default();
         assert_eq!(
-            Effect::from(Owed::HandOff(EndingId::new("handoff"))),
-            Effect::PostHandOff(EndingId::new("handoff"))
+            effect_of(Owed::IdleWarning, &none, ""),
+            Some(Effect::PostIdleWarning)
         );
-        assert_eq!(Effect::from(Owed::Archive), Effect::ArchiveThread);
+        assert_eq!(
+            effect_of(Owed::HandOff(EndingId::new("handoff")), &none, ""),
+            Some(Effect::PostHandOff(EndingId::new("handoff")))
+        );
+        assert_eq!(
+            effect_of(Owed::Archive, &none, ""),
+            Some(Effect::ArchiveThread)
+        );
+    }
+
+    #[test]
+    fn the_support_teams_effects_carry_the_case_and_need_its_card() {
+        use crate::ids::{ChannelId, MessageId};
+        use crate::store::Staffed;
+        let sam = Staffed {
+            by: UserId::new(5).expect("an id"),
+            name: "Sam".into(),
+            at: Timestamp(0),
+        };
+        let mut case = Case {
+            claimed: Some(sam.clone()),
+            ..Case::default()
+        };
+        assert_eq!(effect_of(Owed::CardEdit, &case, ""), None, "no card yet");
+        assert_eq!(effect_of(Owed::Transcript, &case, "t"), None);
+        assert_eq!(
+            effect_of(Owed::ClaimNotice, &case, ""),
+            Some(Effect::PostClaimed { name: "Sam".into() })
+        );
+        case.card = ChannelId::new(1).zip(MessageId::new(2));
+        case.claim_announced = true;
+        assert_eq!(effect_of(Owed::ClaimNotice, &case, ""), None, "told once");
+        assert_eq!(
+            effect_of(Owed::Transcript, &case, "t"),
+            Some(Effect::AttachTranscript {
+                case: case.clone(),
+                transcript: "t".into()
+            })
+        );
+        case.closed = Some(sam);
+        assert_eq!(
+            effect_of(Owed::StaffClosed, &case, ""),
+            Some(Effect::PostStaffClosed { name: "Sam".into() })
+        );
     }
 }

@@ -21,6 +21,7 @@ mod library;
 mod lines;
 mod locks;
 mod open;
+mod staff;
 mod sweep;
 
 use std::collections::{HashMap, HashSet};
@@ -35,15 +36,16 @@ use crate::conversation::{
     CloseReason, Engine, IdlePolicy, Input, Phase, Rejection, Reply, Timestamp,
 };
 use crate::crash::{self, Point};
-use crate::ids::{MessageId, ThreadId};
+use crate::ids::{ChannelId, MessageId, ThreadId};
 use crate::metrics::{Metrics, Via};
 use crate::script::Live;
 use crate::script::Script;
-use crate::store::{Line, LineKind, Owed, Record, SessionStore, Shown, Staffed, StoreError};
+use crate::store::{Line, LineKind, Owed, Record, SessionStore, Shown, StoreError};
 pub use library::{Library, Reloaded};
 
-pub use effects::{plan, Answered, Effect, Notice, Origin};
+pub use effects::{effect_of, plan, Answered, Effect, Notice, Origin};
 pub use open::{OpenError, Opened};
+pub use staff::{Claim, Commented, Joined, Rated};
 
 /// Why an effect could not be carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -135,20 +137,21 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 /// Whose an open walkthrough is, and in which language (neither ever changes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holder {
-    pub owner: crate::conversation::OwnerId,
+    pub owner: crate::ids::UserId,
     /// The locale of the script it runs.
     pub locale: String,
 }
 
 pub struct Walkthroughs {
-    pub store: Arc<dyn SessionStore>,
+    /// Only this module writes (or reads) the store: every front-end goes through a turn.
+    store: Arc<dyn SessionStore>,
     /// The scripts in service, swapped whole by a reload.
     library: std::sync::RwLock<Arc<Library>>,
     default_locale: String,
     idle: IdlePolicy,
     clock: Arc<dyn Clock>,
     threads: locks::Locks<ThreadId>,
-    people: locks::Locks<(crate::ids::GuildId, crate::conversation::OwnerId)>,
+    people: locks::Locks<(crate::ids::GuildId, crate::ids::UserId)>,
     /// Threads of open walkthroughs: the only channels where typed text can be an answer,
     /// so other channels' messages never reach the store. Loaded at start-up, kept by turns.
     open_threads: Mutex<HashMap<ThreadId, Holder>>,
@@ -163,9 +166,9 @@ pub struct Walkthroughs {
     pub metrics: Arc<Metrics>,
     /// Apple's System Status for the status step, if the front-end reads it.
     status: Option<Arc<dyn LiveStatus>>,
-    /// Whether hand-offs get a staff card (the front-end has a staff channel); without, the
+    /// Where hand-offs get a staff card (the front-end's staff channel); without one, the
     /// card is recorded as done with the hand-off, and costs no effect of its own.
-    staff_cards: bool,
+    staff_channel: Option<ChannelId>,
 }
 
 impl Walkthroughs {
@@ -194,13 +197,13 @@ impl Walkthroughs {
             retry: Mutex::new(sweep::Backoff::default()),
             metrics: Arc::new(Metrics::new()),
             status: None,
-            staff_cards: false,
+            staff_channel: None,
         }
     }
 
-    /// Hand-offs owe a card in the staff channel (the Discord front-end with one).
-    pub fn with_staff_cards(mut self) -> Walkthroughs {
-        self.staff_cards = true;
+    /// Hand-offs owe a card in `channel` (the Discord front-end's staff channel).
+    pub fn with_staff_channel(mut self, channel: ChannelId) -> Walkthroughs {
+        self.staff_channel = Some(channel);
         self
     }
 
@@ -407,36 +410,6 @@ impl Walkthroughs {
         self.lines.flush(self.store.as_ref()).await;
     }
 
-    /// The support team closes the case in `thread` (`by` is who): its walkthrough ends
-    /// `closed_by_staff`, and what that owes (the closing message with the rating, archive
-    /// and lock, the transcript on the card) is carried out by `out`. `Ok(None)`: no
-    /// walkthrough there.
-    pub async fn close_by_staff(
-        &self,
-        thread: ThreadId,
-        by: &Staffed,
-        out: &dyn Outlet,
-    ) -> Result<Option<Turned>, StoreError> {
-        let _turn = self.threads.lock(&thread, LOCK_WAIT).await;
-        // Who closed it is recorded first: the closing message names them.
-        self.store.close_case(thread, by).await?;
-        let record = self.store.by_thread(thread).await?;
-        if let Some(record) = record.filter(|r| matches!(r.session.phase, Phase::HandedOff(_))) {
-            // Into the transcript before the close, which attaches it to the card.
-            let script = self.script_of(&record).await?;
-            let line = Line {
-                thread,
-                at: by.at,
-                kind: LineKind::Ended,
-                author: None,
-                text: script.messages.closed_by_staff.replace("{name}", &by.name),
-            };
-            self.transcribe(vec![line]).await;
-        }
-        let close = Some(Input::Close(CloseReason::ByStaff));
-        self.turn_locked(thread, close, Origin::Timer, out).await
-    }
-
     /// Whether `thread` holds an open walkthrough, as far as this process knows.
     pub fn may_hold(&self, thread: ThreadId) -> bool {
         self.open_threads
@@ -499,8 +472,7 @@ impl Walkthroughs {
             return Ok(None);
         };
         let was_owed = record.session.current_step().is_some() && !record.step_is_posted();
-        if input.is_some() && origin != Origin::Timer && record.owed().contains(&Owed::IdleWarning)
-        {
+        if input.is_some() && origin.is_the_person() && record.owed().contains(&Owed::IdleWarning) {
             // The person is back before "still there?" could be posted: it is moot.
             record.done.warned_for = Some(record.session.last_activity);
             if let Err(err) = self.store.save_shown(&record).await {
@@ -547,7 +519,7 @@ impl Walkthroughs {
         if record.session.version != version {
             record.idle_due = idle_due;
             record.responding = out.responding(thread);
-            if matches!(reply, Reply::HandedOff { .. }) && !self.staff_cards {
+            if matches!(reply, Reply::HandedOff { .. }) && self.staff_channel.is_none() {
                 // No staff channel: nothing to announce (recorded with the hand-off message).
                 record.done.card_posted = true;
             }
@@ -555,6 +527,9 @@ impl Walkthroughs {
             self.track(&record);
             events = crate::store::events_for(&record, &reply, shown_before.as_ref(), now);
             crash::point(Point::AfterSave);
+            if origin == Origin::Staff {
+                crash::point(Point::AfterClose);
+            }
             if matches!(reply, Reply::HandedOff { .. }) {
                 // The case opens with the hand-off: from now on the thread is transcribed
                 // whoever writes, and the card can say how long a claim took.
@@ -602,7 +577,7 @@ impl Walkthroughs {
         let via = match origin {
             Origin::Click => Some(Via::Button),
             Origin::Typed => Some(Via::Text),
-            Origin::Timer => None,
+            Origin::Timer | Origin::Staff => None,
         };
         self.record_events(&events, via).await;
         let lines = crate::transcript::lines_for(thread, &script, &lines_input, &reply, now);
@@ -659,7 +634,15 @@ impl Walkthroughs {
             Err(err) => return Some(EffectError::Failed(format!("storage: {err}"))),
         };
         for owed in owed.into_iter().filter(|o| Some(o) != later.as_ref()) {
-            let message = match out.carry_out(record, &script, &owed.clone().into()).await {
+            let effect = match self.effect_for(record, &owed).await {
+                Ok(effect) => effect,
+                Err(err) => return Some(EffectError::Failed(format!("storage: {err}"))),
+            };
+            let carried = match &effect {
+                Some(effect) => out.carry_out(record, &script, effect).await,
+                None => Ok(None),
+            };
+            let message = match carried {
                 Ok(message) => message,
                 Err(EffectError::Gone) => {
                     self.thread_gone(record).await;
@@ -691,8 +674,26 @@ impl Walkthroughs {
                 }
                 Owed::StaffClosed => record.done.close_posted = true,
                 Owed::Archive => record.done.archived = true,
-                Owed::StaffCard => record.done.card_posted = true,
-                Owed::Transcript => record.done.transcript_attached = true,
+                Owed::StaffCard => {
+                    if let Some(err) = self.card_posted(record.thread, message).await {
+                        return Some(err);
+                    }
+                    record.done.card_posted = true;
+                }
+                // The attachment draws the card as the case stands.
+                Owed::Transcript => {
+                    record.done.transcript_attached = true;
+                    record.done.card_owed = false;
+                }
+                Owed::CardEdit => record.done.card_owed = false,
+                Owed::ClaimNotice => {
+                    if effect.is_some() {
+                        if let Err(err) = self.store.claim_announced(record.thread).await {
+                            return Some(EffectError::Failed(format!("storage: {err}")));
+                        }
+                    }
+                    record.done.claim_owed = false;
+                }
             }
             if let Err(err) = self.store.save_shown(record).await {
                 // Carried out but not recorded: the next settle repeats it (once).

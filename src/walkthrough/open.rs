@@ -14,8 +14,8 @@
 use tracing::{info, warn};
 
 use super::{EffectError, Outlet, Walkthroughs};
-use crate::conversation::{CloseReason, Engine, Input, OwnerId};
-use crate::ids::{GuildId, ThreadId};
+use crate::conversation::{CloseReason, Engine, Input};
+use crate::ids::{GuildId, ThreadId, UserId};
 use crate::store::{Done, Record, StoreError};
 
 /// Where the person's walkthrough is.
@@ -49,7 +49,7 @@ impl Walkthroughs {
     pub async fn open(
         &self,
         guild: GuildId,
-        owner: OwnerId,
+        owner: UserId,
         locale: &str,
         server_locale: Option<&str>,
         out: &dyn Outlet,

@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::*;
 use crate::clock::{ManualClock, SystemClock};
-use crate::conversation::{OwnerId, Phase};
-use crate::ids::GuildId;
+use crate::conversation::Phase;
+use crate::ids::{GuildId, UserId};
 use crate::store::MemoryStore;
 
 /// Posts succeed unless `failing` says how many more must fail; `gone` makes every post
@@ -86,7 +86,7 @@ fn warnings(out: &Flaky) -> usize {
 }
 
 async fn opened(walks: &Walkthroughs, out: &Flaky) -> ThreadId {
-    let (guild, owner) = (GuildId::new(5), OwnerId::new(6));
+    let (guild, owner) = (GuildId::new(5), UserId::new(6));
     let (Some(guild), Some(owner)) = (guild, owner) else {
         unreachable!("not 0");
     };

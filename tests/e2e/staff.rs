@@ -621,6 +621,10 @@ async fn a_crash_after_a_claim_is_saved_is_announced_once_after_the_restart() {
         posted_with(w, thread, "Sam from support is looking at this now.").is_some()
     })
     .await;
+    h.wait("the claim on the card after the restart", |w| {
+        card(w, thread).is_some_and(|(_, embed, _)| description(&embed).contains("Claimed by"))
+    })
+    .await;
     // Recorded as told: later sweeps leave it alone.
     let store = store_of(&h).await;
     let id = ThreadId::new(thread).expect("an id");
@@ -640,5 +644,67 @@ async fn a_crash_after_a_claim_is_saved_is_announced_once_after_the_restart() {
     });
     assert_eq!(said, 1, "announced once");
     // The crashed process never answered that click: Discord shows it as failed.
+    h.finish_killed_during(&[killed]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_a_close_is_saved_closes_the_thread_and_draws_the_card_once_after_the_restart(
+) {
+    let h = Harness::for_process(Options::default()).await;
+    h.fake.add_member(PERSON, "Ada", &[]);
+    h.fake.add_member(STAFF, "Sam from support", &[STAFF_ROLE]);
+    h.fake
+        .add_text_channel(GUILD_ID, STAFF_CHANNEL, "support-staff");
+    let mut config = h.config();
+    config.staff_channel = Some(STAFF_CHANNEL);
+    let crash = [(backup_help_bot::crash::ENV, "after-close")];
+    let bot = h.spawn_bot("1", &config, &crash);
+    h.wait_connected(1).await;
+    let thread = hand_off(&h, PERSON).await;
+    let (card_id, _, _) = wait_card(&h, thread).await;
+    // The close is saved, then the process dies before anything shows it.
+    let killed = h.fake.click(STAFF, card_id, &format!("bh1:x:{thread}"));
+    crate::crashes::crashed(bot).await;
+    let closed = |w: &World| posted_with(w, thread, "Sam from support has closed this case");
+    assert!(h.fake.world(|w| closed(w).is_none()));
+    let (_, embed, _) = h.fake.world(|w| card(w, thread)).expect("a card");
+    assert!(!description(&embed).contains("Closed by"), "{embed}");
+
+    let _again = h.spawn_bot("2", &config, &[]);
+    h.wait_connected(2).await;
+    h.wait("the card drawn closed after the restart", |w| {
+        card(w, thread).is_some_and(|(_, embed, buttons)| {
+            description(&embed).contains("Closed by Sam from support")
+                && buttons.iter().all(|(_, enabled)| !enabled)
+        })
+    })
+    .await;
+    h.wait("the thread told and archived after the restart", |w| {
+        closed(w).is_some() && w.channels[&thread].archived && w.channels[&thread].locked
+    })
+    .await;
+    // Settled: nothing is owed any more, so nothing is repeated.
+    let store = store_of(&h).await;
+    let id = ThreadId::new(thread).expect("an id");
+    let settled = |record: &backup_help_bot::store::Record| record.owed().is_empty();
+    for _ in 0..200 {
+        let record = store.by_thread(id).await.expect("read").expect("a row");
+        if settled(&record) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let record = store.by_thread(id).await.expect("read").expect("a row");
+    assert!(settled(&record), "{:?}", record.owed());
+    let (closings, cards) = h.fake.world(|w| {
+        let closings = w
+            .messages_in(thread)
+            .iter()
+            .filter(|m| m.content.contains("has closed this case"))
+            .count();
+        (closings, w.messages_in(STAFF_CHANNEL).len())
+    });
+    assert_eq!(closings, 1, "the close told once");
+    assert_eq!(cards, 1, "one card, drawn again rather than posted again");
     h.finish_killed_during(&[killed]).await;
 }
