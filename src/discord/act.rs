@@ -253,13 +253,7 @@ impl Outlet for DiscordOutlet<'_> {
                 };
                 let away = self.bot.config.hours.as_ref().and_then(|hours| {
                     let back = hours.next_opening(self.bot.walkthroughs.now())?;
-                    let secs = back.0.div_euclid(1000);
-                    let text = script
-                        .messages
-                        .support_away
-                        .replace("{when}", &format!("<t:{secs}:F>"))
-                        .replace("{relative}", &format!("<t:{secs}:R>"));
-                    Some(text)
+                    Some(render::away(script, back))
                 });
                 let message = render::hand_off(
                     scripts,
@@ -289,18 +283,9 @@ impl Outlet for DiscordOutlet<'_> {
                 self.edit_card(record, script, case).await;
                 Ok(None)
             }
-            Effect::PostClaimed { name } => {
-                let text = script.messages.claimed.replace("{name}", name);
-                post(render::notice(text)).await.map(|_| None)
-            }
+            Effect::PostClaimed { name } => post(render::claimed(script, name)).await.map(|_| None),
             Effect::PostStaffClosed { name } => {
-                let text = format!(
-                    "{}\n{}",
-                    script.messages.closed_by_staff.replace("{name}", name),
-                    script.messages.rating_question
-                );
-                let message = render::notice(text).components(vec![super::card::rating_row()]);
-                post(message).await.map(|_| None)
+                post(render::staff_closed(script, name)).await.map(|_| None)
             }
             Effect::AttachTranscript { case, transcript } => self
                 .attach_transcript(record, script, case, transcript)

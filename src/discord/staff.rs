@@ -18,7 +18,7 @@ use super::act::{nonce, DiscordOutlet};
 use super::card::{self, CardFacts};
 use super::custom_id::Action;
 use super::gate::Priority;
-use super::render::{no_mentions, HandOffScripts};
+use super::render::{channel_link, no_mentions, user_mention, HandOffScripts};
 use super::respond::Response;
 use super::rest::{classify, post_message, STAFF_CARD};
 use super::state::Bot;
@@ -306,9 +306,7 @@ async fn join(
         Joined::NoWalkthrough => messages.unknown_button.clone(),
         Joined::Added => {
             info!(%thread, "a staff member joined the thread");
-            messages
-                .staff_joined
-                .replace("{thread}", &format!("<#{thread}>"))
+            messages.joined(&channel_link(thread))
         }
         Joined::Failed(err) => {
             warn!(%thread, "could not add a staff member to the thread: {err}");
@@ -337,7 +335,7 @@ async fn claim(
     match bot.walkthroughs.claim(thread, &me, &out).await? {
         Claim::NoWalkthrough => answer(response, messages.unknown_button.clone()).await,
         Claim::Already(first) => {
-            let text = messages.already_claimed.replace("{name}", &first.name);
+            let text = messages.already_claimed_by(&first.name);
             answer(response, text).await;
         }
         // The card shows it, drawn through this click's response if it was free.
@@ -394,9 +392,7 @@ async fn rate(
     };
     let text = match bot.walkthroughs.rate(thread, user, stars).await? {
         Rated::NoWalkthrough | Rated::NotAsked => messages.unknown_button.clone(),
-        Rated::NotTheirs(owner) => messages
-            .rating_owner_only
-            .replace("{owner}", &format!("<@{owner}>")),
+        Rated::NotTheirs(owner) => messages.only_owner_rates(&user_mention(owner)),
         Rated::Already => messages.already_rated.clone(),
         Rated::Kept(script) => {
             if !response.modal(card::comment_modal(&script)).await {

@@ -163,7 +163,7 @@ impl Walkthroughs {
                 at: by.at,
                 kind: LineKind::Ended,
                 author: None,
-                text: script.messages.closed_by_staff.replace("{name}", &by.name),
+                text: script.messages.closed_by(&by.name),
             };
             self.transcribe(vec![line]).await;
         }
