@@ -135,11 +135,9 @@ impl Outlet for DiscordOutlet<'_> {
         effect: &Effect,
     ) -> Result<Option<MessageId>, EffectError> {
         match effect {
-            Effect::UpdateClicked { step, answered } => {
-                self.update_clicked(record, script, step, *answered).await
-            }
-            Effect::DisableShown { step, answered } => {
-                self.disable_shown(record, script, step, *answered).await
+            Effect::UpdateClicked { step, answered } | Effect::DisableShown { step, answered } => {
+                let marked = (step, *answered);
+                self.mark_answered(record, script, effect, marked).await
             }
             Effect::Ephemeral(notice) => self.ephemeral(script, *notice).await,
             Effect::PostStep { step, report } => {
@@ -222,19 +220,29 @@ impl DiscordOutlet<'_> {
         })
     }
 
-    /// Marks the clicked message answered: its buttons disabled, the choice shown.
-    async fn update_clicked(
+    /// Marks the answered message: its buttons disabled, the choice shown. A click's message
+    /// is the clicked one (`UpdateClicked`); typed text answers the step's shown message.
+    async fn mark_answered(
         &self,
         record: &Record,
         script: &Script,
-        step: &StepId,
-        answered: Answered,
+        effect: &Effect,
+        (step, answered): (&StepId, Answered),
     ) -> Result<Option<MessageId>, EffectError> {
         let thread = ChannelId::new(record.thread.get());
         let rows = match script.step(step) {
             Some(step) => step_rows(script, step, Some(answered), Live::default()),
             None => Vec::new(),
         };
+        if let Effect::DisableShown { .. } = effect {
+            let shown = record.shown.as_ref().filter(|s| s.step == *step);
+            if let (Some(shown), Some(_)) = (shown, script.step(step)) {
+                let message = serenity::all::MessageId::new(shown.message.get());
+                let what = "disabling the answered step";
+                self.set_rows(thread, message, &rows, what).await?;
+            }
+            return Ok(None);
+        }
         let Some(response) = self.response else {
             return Ok(None);
         };
@@ -243,11 +251,8 @@ impl DiscordOutlet<'_> {
             // A bot message in the thread: edited through the channel, whatever the click's
             // response turned out to be, so this need not wait for it (it goes beside the
             // next step).
-            let edit = || set_buttons(self.http, thread, click.message.id, &rows);
-            self.rest()
-                .retried(Priority::Later, "updating the clicked message", edit)
-                .await
-                .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))?;
+            let what = "updating the clicked message";
+            self.set_rows(thread, click.message.id, &rows, what).await?;
         } else if !response.update(Vec::new()).await {
             // Clicked under the private reply to a second /backup-help (the thread gets the
             // rest): its button is removed there, by the response if it is free, else
@@ -263,26 +268,19 @@ impl DiscordOutlet<'_> {
         Ok(None)
     }
 
-    /// Marks the shown step's message answered, for an answer that was typed.
-    async fn disable_shown(
+    /// Sets the buttons of `message` in `thread`, retrying server errors.
+    async fn set_rows(
         &self,
-        record: &Record,
-        script: &Script,
-        step: &StepId,
-        answered: Answered,
-    ) -> Result<Option<MessageId>, EffectError> {
-        let thread = ChannelId::new(record.thread.get());
-        let shown = record.shown.as_ref().filter(|s| s.step == *step);
-        if let (Some(shown), Some(step)) = (shown, script.step(step)) {
-            let rows = step_rows(script, step, Some(answered), Live::default());
-            let message = serenity::all::MessageId::new(shown.message.get());
-            let edit = || set_buttons(self.http, thread, message, &rows);
-            self.rest()
-                .retried(Priority::Later, "disabling the answered step", edit)
-                .await
-                .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))?;
-        }
-        Ok(None)
+        thread: ChannelId,
+        message: serenity::all::MessageId,
+        rows: &[serenity::all::CreateActionRow],
+        what: &str,
+    ) -> Result<(), EffectError> {
+        let edit = || set_buttons(self.http, thread, message, rows);
+        self.rest()
+            .retried(Priority::Later, what, edit)
+            .await
+            .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))
     }
 
     /// Tells the clicker `notice`, privately.
