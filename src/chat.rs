@@ -55,14 +55,11 @@ pub fn run(
         IdlePolicy::default(),
         Arc::new(SystemClock),
     );
-    if let Some(status) = &status {
-        walks = walks.with_status(status.clone());
+    if let Some(status) = status {
+        walks = walks.with_status(status);
     }
     let script = walks.script(&locale);
-    let screen = Screen {
-        status,
-        ..Screen::default()
-    };
+    let screen = Screen::default();
     writeln!(out, "{}", script.name)?;
     let (guild, thread) = HERE;
     let opened = runtime.block_on(walks.open(guild, LOCAL_OWNER, &locale, None, &screen));
@@ -93,17 +90,9 @@ pub fn run(
 struct Screen {
     text: Mutex<String>,
     posted: Mutex<u64>,
-    status: Option<Arc<dyn LiveStatus>>,
 }
 
 impl Screen {
-    async fn report_for(&self, script: &Script, step: &Step) -> Option<Report> {
-        match &self.status {
-            Some(status) if script.shows_apple_status(&step.id) => status.report().await,
-            _ => None,
-        }
-    }
-
     fn show(&self, out: &mut impl Write) -> io::Result<()> {
         let text = std::mem::take(&mut *self.text.lock().unwrap_or_else(|p| p.into_inner()));
         out.write_all(text.as_bytes())
@@ -124,25 +113,23 @@ impl Outlet for Screen {
     ) -> Result<Option<MessageId>, EffectError> {
         let mut text = String::new();
         match effect {
-            Effect::PostStep(step) => {
+            Effect::PostStep { step, report } => {
                 if let Some(step) = script.step(step) {
-                    let report = self.report_for(script, step).await;
                     show_step(script, step, report.as_ref(), &mut text);
                 }
             }
-            Effect::PostReAsk { step, .. } => {
+            Effect::PostReAsk { step, live, .. } => {
                 text.push_str(&format!("\n{}\n", script.messages.not_understood));
                 if let Some(step) = script.step(step) {
-                    let report = self.report_for(script, step).await;
-                    show_choices(step, Report::live(report.as_ref()), &mut text);
+                    show_choices(step, *live, &mut text);
                 }
             }
-            Effect::PostResolved(ending) | Effect::PostHandOff(ending) => {
+            Effect::PostResolved(ending) | Effect::PostHandOff { ending, .. } => {
                 if let Some(ending) = script.ending(ending) {
                     let body = plain(&ending.text);
                     text.push_str(&format!("\n== {} ==\n{body}\n", ending.title));
                 }
-                if matches!(effect, Effect::PostHandOff(_)) {
+                if matches!(effect, Effect::PostHandOff { .. }) {
                     text.push_str(&format!("\n{}:\n", script.messages.summary_heading));
                     for line in view::summary_lines(script, &record.session.history) {
                         text.push_str(&format!("  - {line}\n"));

@@ -39,7 +39,7 @@ pub fn status_paragraph(
 ) -> String {
     let m = &script.messages;
     if !report.has_problem() {
-        return m.status_none.replace("{checked}", &when(report.checked));
+        return m.status_checked(&when(report.checked));
     }
     let lines: Vec<String> = report
         .problems
@@ -116,7 +116,7 @@ pub fn summary(person: &Script, staff: &Script, answers: &[Answer]) -> String {
     }
     if person.locale != staff.locale {
         let language = format!("{} ({})", person.language, person.locale);
-        summary.push_str(&staff.messages.answered_in.replace("{language}", &language));
+        summary.push_str(&staff.messages.answered_in_language(&language));
     }
     summary.trim_end().to_string()
 }

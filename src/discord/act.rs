@@ -16,10 +16,9 @@ use super::rest::{classify, nonce_of, set_buttons, status, Rest};
 use super::state::Bot;
 use crate::config::ThreadKind;
 use crate::ids::{InteractionId, MessageId, ThreadId};
-use crate::script::{Live, Script, Step};
-use crate::status::Report;
+use crate::script::{Live, Script, StepId};
 use crate::store::Record;
-use crate::walkthrough::{Effect, EffectError, Notice, Outlet};
+use crate::walkthrough::{Answered, Effect, EffectError, Notice, Outlet};
 use serenity::http::{LightMethod, Request, Route};
 
 /// How many of a thread's newest messages are searched for one an interaction's response
@@ -37,14 +36,6 @@ pub struct DiscordOutlet<'a> {
 }
 
 impl<'a> DiscordOutlet<'a> {
-    /// What Apple reports now, if `step` is the status step (the feed is cached).
-    async fn report_for(&self, script: &Script, step: &Step) -> Option<Report> {
-        if !script.shows_apple_status(&step.id) {
-            return None;
-        }
-        self.bot.walkthroughs.apple_report().await
-    }
-
     pub(super) fn rest(&self) -> Rest<'_> {
         self.bot.rest()
     }
@@ -143,192 +134,197 @@ impl Outlet for DiscordOutlet<'_> {
         script: &Script,
         effect: &Effect,
     ) -> Result<Option<MessageId>, EffectError> {
-        let thread = ChannelId::new(record.thread.get());
-        let post = |message: CreateMessage| self.post(record, thread, message, effect);
         match effect {
-            Effect::UpdateClicked { step, answered } => {
-                let rows = match script.step(step) {
-                    Some(step) => step_rows(script, step, Some(*answered), Live::default()),
-                    None => Vec::new(),
+            Effect::UpdateClicked { step, answered } | Effect::DisableShown { step, answered } => {
+                let marked = (step, *answered);
+                self.mark_answered(record, script, effect, marked).await
+            }
+            Effect::Ephemeral(notice) => self.ephemeral(script, *notice).await,
+            Effect::PostStep { step, report } => {
+                let message = match script.step(step) {
+                    Some(step) => render::step_message(script, step, report.as_ref()),
+                    // The script changed under the walkthrough: say so, and that message is
+                    // what the person has been shown.
+                    None => render::notice(script.messages.step_gone.clone()),
                 };
-                let Some(response) = self.response else {
-                    return Ok(None);
-                };
-                let click = response.click();
-                if click.channel_id == thread {
-                    // A bot message in the thread: edited through the channel, whatever the
-                    // click's response turned out to be, so this need not wait for it (it
-                    // goes beside the next step).
-                    let edit = || set_buttons(self.http, thread, click.message.id, &rows);
-                    self.rest()
-                        .retried(Priority::Later, "updating the clicked message", edit)
-                        .await
-                        .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))?;
-                } else if !response.update(Vec::new()).await {
-                    // Clicked under the private reply to a second /backup-help (the thread
-                    // gets the rest): its button is removed there, by the response if it is
-                    // free, else through the webhook, whose `@original` is that reply.
-                    response.acknowledged().await;
-                    let edit = EditInteractionResponse::new().components(Vec::new());
-                    let update = || click.edit_response(self.http, edit.clone());
-                    self.rest()
-                        .retried(Priority::Later, "updating the clicked message", update)
-                        .await
-                        .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))?;
-                }
+                self.post_owed(record, message, effect).await.map(Some)
+            }
+            Effect::PostStaffCard(card) => self.post_card(record, script, card, effect).await,
+            Effect::EditCard(card) => {
+                self.edit_card(record, script, card).await;
                 Ok(None)
             }
-            Effect::Ephemeral(notice) => {
-                if let Some(response) = self.response {
-                    response
-                        .ephemeral(notice_text(script, *notice))
-                        .await
-                        .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))?;
-                }
-                Ok(None)
-            }
-            Effect::DisableShown { step, answered } => {
-                let shown = record.shown.as_ref().filter(|s| s.step == *step);
-                if let (Some(shown), Some(step)) = (shown, script.step(step)) {
-                    let rows = step_rows(script, step, Some(*answered), Live::default());
-                    let message = serenity::all::MessageId::new(shown.message.get());
-                    let edit = || set_buttons(self.http, thread, message, &rows);
-                    self.rest()
-                        .retried(Priority::Later, "disabling the answered step", edit)
-                        .await
-                        .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))?;
-                }
-                Ok(None)
-            }
-            Effect::PostStep(step) => match script.step(step) {
-                Some(step) => {
-                    let report = self.report_for(script, step).await;
-                    let message = render::step_message(script, step, report.as_ref());
-                    post(message).await.map(Some)
-                }
-                // The script changed under the walkthrough: say so, and that message is
-                // what the person has been shown.
-                None => post(render::notice(script.messages.step_gone.clone()))
-                    .await
-                    .map(Some),
-            },
-            Effect::PostReAsk { step, candidates } => match script.step(step) {
-                Some(step) => {
-                    let report = self.report_for(script, step).await;
-                    let live = Report::live(report.as_ref());
-                    post(render::re_ask(script, step, candidates, live))
-                        .await
-                        .map(drop)
-                }
-                None => Ok(()),
-            }
-            .map(|()| None),
-            Effect::PostResolved(ending) => match render::resolved(script, ending) {
-                Some(message) => {
-                    // Fixed: how did it go? (A wait for Apple is not the end of the problem.)
-                    let fixed = script
-                        .ending(ending)
-                        .is_some_and(|e| e.kind == crate::script::EndingKind::Resolved);
-                    let message = if fixed {
-                        message.components(vec![super::card::rating_row()])
-                    } else {
-                        message
-                    };
-                    post(message).await.map(|_| None)
-                }
-                None => Ok(None),
-            },
-            Effect::PostHandOff(ending) => {
-                let support = self.bot.config.discord.support_role;
-                let session = &record.session;
-                let staff = self
-                    .bot
-                    .walkthroughs
-                    .staff_script(record)
-                    .await
-                    .map_err(|err| EffectError::Failed(format!("storage: {err}")))?;
-                let scripts = render::HandOffScripts {
-                    person: script,
-                    staff: &staff,
-                };
-                let away = self.bot.config.hours.as_ref().and_then(|hours| {
-                    let back = hours.next_opening(self.bot.walkthroughs.now())?;
-                    let secs = back.0.div_euclid(1000);
-                    let text = script
-                        .messages
-                        .support_away
-                        .replace("{when}", &format!("<t:{secs}:F>"))
-                        .replace("{relative}", &format!("<t:{secs}:R>"));
-                    Some(text)
-                });
-                let message = render::hand_off(
-                    scripts,
-                    ending,
-                    session.owner,
-                    &session.history,
-                    support,
-                    away.as_deref(),
-                )
-                .components(vec![super::card::close_row(&staff, record.thread)]);
-                post(message).await.map(|_| None)
-            }
-            Effect::PostIdleWarning => {
-                let text = script.messages.idle_warning.clone();
-                post(render::notice(text)).await.map(|_| None)
-            }
-            Effect::PostIdleClosed => {
-                let text = script.messages.idle_closed.clone();
-                post(render::notice(text)).await.map(|_| None)
-            }
-            Effect::PostNotice(notice) => {
-                let text = notice_text(script, *notice);
-                post(render::notice(text)).await.map(|_| None)
-            }
-            Effect::PostStaffCard { case } => self.post_card(record, script, case, effect).await,
-            Effect::EditCard { case } => {
-                self.edit_card(record, script, case).await;
-                Ok(None)
-            }
-            Effect::PostClaimed { name } => {
-                let text = script.messages.claimed.replace("{name}", name);
-                post(render::notice(text)).await.map(|_| None)
-            }
-            Effect::PostStaffClosed { name } => {
-                let text = format!(
-                    "{}\n{}",
-                    script.messages.closed_by_staff.replace("{name}", name),
-                    script.messages.rating_question
-                );
-                let message = render::notice(text).components(vec![super::card::rating_row()]);
-                post(message).await.map(|_| None)
-            }
-            Effect::AttachTranscript { case, transcript } => self
-                .attach_transcript(record, script, case, transcript)
+            Effect::AttachTranscript { card, transcript } => self
+                .attach_transcript(record, script, card, transcript)
                 .await
                 .map(|()| None),
             Effect::AddToThread(user) => self.add_to_thread(record, *user).await.map(|()| None),
-            Effect::ArchiveThread => {
-                // Closed by staff: locked too, so only moderators can reopen it.
-                let locked = record.session.phase
-                    == crate::conversation::Phase::Closed(
-                        crate::conversation::CloseReason::ByStaff,
-                    );
-                let edit = EditThread::new().archived(true);
-                let edit = if locked { edit.locked(true) } else { edit };
-                let archive = || thread.edit_thread(self.http, edit.clone());
-                self.rest()
-                    .retried(Priority::Later, "archiving the thread", archive)
-                    .await
-                    .map_err(|err| classify(err, Permissions::MANAGE_THREADS))?;
-                self.bot.set_archived(thread, true);
-                info!(%thread, "thread archived");
-                Ok(None)
-            }
+            Effect::ArchiveThread => self.archive(record).await.map(|()| None),
+            _ => match self.message_for(record, script, effect) {
+                Some(message) => self.post_owed(record, message, effect).await.map(|_| None),
+                None => Ok(None),
+            },
         }
     }
 }
 
 impl DiscordOutlet<'_> {
+    /// The message a post in the thread makes, for every effect that is one (`None`: not
+    /// one, or nothing to post).
+    fn message_for(
+        &self,
+        record: &Record,
+        script: &Script,
+        effect: &Effect,
+    ) -> Option<CreateMessage> {
+        let m = &script.messages;
+        Some(match effect {
+            Effect::PostReAsk {
+                step,
+                candidates,
+                live,
+            } => render::re_ask(script, script.step(step)?, candidates, *live),
+            Effect::PostNotice(notice) => render::notice(notice_text(script, *notice)),
+            Effect::PostIdleWarning => render::notice(m.idle_warning.clone()),
+            Effect::PostIdleClosed => render::notice(m.idle_closed.clone()),
+            Effect::PostClaimed { name } => render::claimed(script, name),
+            Effect::PostStaffClosed { name } => render::staff_closed(script, name),
+            Effect::PostResolved(ending) => {
+                let message = render::resolved(script, ending)?;
+                // Fixed: how did it go? (A wait for Apple is not the end of the problem.)
+                let fixed = script
+                    .ending(ending)
+                    .is_some_and(|e| e.kind == crate::script::EndingKind::Resolved);
+                match fixed {
+                    true => message.components(vec![super::card::rating_row()]),
+                    false => message,
+                }
+            }
+            Effect::PostHandOff {
+                ending,
+                staff,
+                back,
+            } => {
+                let scripts = render::HandOffScripts {
+                    person: script,
+                    staff: &staff.0,
+                };
+                let away = back.map(|back| render::away(script, back));
+                let session = &record.session;
+                let support = self.bot.config.discord.support_role;
+                let (owner, history) = (session.owner, &session.history);
+                render::hand_off(scripts, ending, owner, history, support, away.as_deref())
+                    .components(vec![super::card::close_row(&staff.0, record.thread)])
+            }
+            _ => return None,
+        })
+    }
+
+    /// Marks the answered message: its buttons disabled, the choice shown. A click's message
+    /// is the clicked one (`UpdateClicked`); typed text answers the step's shown message.
+    async fn mark_answered(
+        &self,
+        record: &Record,
+        script: &Script,
+        effect: &Effect,
+        (step, answered): (&StepId, Answered),
+    ) -> Result<Option<MessageId>, EffectError> {
+        let thread = ChannelId::new(record.thread.get());
+        let rows = match script.step(step) {
+            Some(step) => step_rows(script, step, Some(answered), Live::default()),
+            None => Vec::new(),
+        };
+        if let Effect::DisableShown { .. } = effect {
+            let shown = record.shown.as_ref().filter(|s| s.step == *step);
+            if let (Some(shown), Some(_)) = (shown, script.step(step)) {
+                let message = serenity::all::MessageId::new(shown.message.get());
+                let what = "disabling the answered step";
+                self.set_rows(thread, message, &rows, what).await?;
+            }
+            return Ok(None);
+        }
+        let Some(response) = self.response else {
+            return Ok(None);
+        };
+        let click = response.click();
+        if click.channel_id == thread {
+            // A bot message in the thread: edited through the channel, whatever the click's
+            // response turned out to be, so this need not wait for it (it goes beside the
+            // next step).
+            let what = "updating the clicked message";
+            self.set_rows(thread, click.message.id, &rows, what).await?;
+        } else if !response.update(Vec::new()).await {
+            // Clicked under the private reply to a second /backup-help (the thread gets the
+            // rest): its button is removed there, by the response if it is free, else
+            // through the webhook, whose `@original` is that reply.
+            response.acknowledged().await;
+            let edit = EditInteractionResponse::new().components(Vec::new());
+            let update = || click.edit_response(self.http, edit.clone());
+            self.rest()
+                .retried(Priority::Later, "updating the clicked message", update)
+                .await
+                .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))?;
+        }
+        Ok(None)
+    }
+
+    /// Sets the buttons of `message` in `thread`, retrying server errors.
+    async fn set_rows(
+        &self,
+        thread: ChannelId,
+        message: serenity::all::MessageId,
+        rows: &[serenity::all::CreateActionRow],
+        what: &str,
+    ) -> Result<(), EffectError> {
+        let edit = || set_buttons(self.http, thread, message, rows);
+        self.rest()
+            .retried(Priority::Later, what, edit)
+            .await
+            .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))
+    }
+
+    /// Tells the clicker `notice`, privately.
+    async fn ephemeral(
+        &self,
+        script: &Script,
+        notice: Notice,
+    ) -> Result<Option<MessageId>, EffectError> {
+        if let Some(response) = self.response {
+            response
+                .ephemeral(notice_text(script, notice))
+                .await
+                .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))?;
+        }
+        Ok(None)
+    }
+
+    /// Archives the thread; closed by staff, locked too, so only moderators can reopen it.
+    async fn archive(&self, record: &Record) -> Result<(), EffectError> {
+        let thread = ChannelId::new(record.thread.get());
+        let locked = record.session.phase
+            == crate::conversation::Phase::Closed(crate::conversation::CloseReason::ByStaff);
+        let edit = EditThread::new().archived(true);
+        let edit = if locked { edit.locked(true) } else { edit };
+        let archive = || thread.edit_thread(self.http, edit.clone());
+        self.rest()
+            .retried(Priority::Later, "archiving the thread", archive)
+            .await
+            .map_err(|err| classify(err, Permissions::MANAGE_THREADS))?;
+        self.bot.set_archived(thread, true);
+        info!(%thread, "thread archived");
+        Ok(())
+    }
+
+    /// Posts `message` in the walkthrough's thread for `effect` (see [`Self::post`]).
+    async fn post_owed(
+        &self,
+        record: &Record,
+        message: CreateMessage,
+        effect: &Effect,
+    ) -> Result<MessageId, EffectError> {
+        let thread = ChannelId::new(record.thread.get());
+        self.post(record, thread, message, effect).await
+    }
     /// Posts into the thread, unarchiving it first if someone archived it. What the
     /// walkthrough owes carries a nonce made of the walkthrough and the effect, with
     /// `enforce_nonce`: if a crash made the bot post the same thing again within minutes,
@@ -441,16 +437,16 @@ impl DiscordOutlet<'_> {
 /// integers of up to 25 digits.
 pub(super) fn nonce(record: &Record, effect: &Effect) -> Option<u64> {
     let what = match effect {
-        Effect::PostStep(step) => format!("step {step} {}", record.session.step_serial),
+        Effect::PostStep { step, .. } => format!("step {step} {}", record.session.step_serial),
         Effect::PostIdleWarning => format!("warning {}", record.session.last_activity.0),
         // An ending happens once per walkthrough.
-        Effect::PostResolved(_) | Effect::PostHandOff(_) | Effect::PostIdleClosed => {
+        Effect::PostResolved(_) | Effect::PostHandOff { .. } | Effect::PostIdleClosed => {
             "ending".to_string()
         }
         // After the hand-off's own ending.
         Effect::PostStaffClosed { .. } => "closed by staff".to_string(),
         // In the staff channel: once per walkthrough.
-        Effect::PostStaffCard { .. } => "staff card".to_string(),
+        Effect::PostStaffCard(_) => "staff card".to_string(),
         // One claim per case.
         Effect::PostClaimed { .. } => "claim".to_string(),
         _ => return None,

@@ -10,7 +10,7 @@ use serenity::all::{
 };
 
 use super::custom_id::Action;
-use super::render::HandOffScripts;
+use super::render::{channel_link, user_mention, HandOffScripts};
 use crate::conversation::Timestamp;
 use crate::ids::ThreadId;
 use crate::script::Script;
@@ -50,26 +50,23 @@ pub fn embed(facts: &CardFacts<'_>) -> CreateEmbed {
     let m = &facts.scripts.staff.messages;
     let session = &facts.record.session;
     let opened = facts.case.opened_at.unwrap_or(facts.now);
-    let details = m
-        .card_details
-        .replace("{person}", &format!("<@{}>", session.owner))
-        .replace("{language}", facts.language)
-        .replace("{took}", &human(opened.since(session.created_at)))
-        .replace("{thread}", &format!("<#{}>", facts.record.thread));
+    let details = m.card_details_of(
+        &user_mention(session.owner),
+        facts.language,
+        &human(opened.since(session.created_at)),
+        &channel_link(facts.record.thread),
+    );
     let mut description = details;
     if let Some(claim) = &facts.case.claimed {
-        let line = m
-            .card_claimed
-            .replace("{name}", &claim.name)
-            .replace("{wait}", &human(claim.at.since(opened)));
+        let line = m.card_claimed_by(&claim.name, &human(claim.at.since(opened)));
         description.push_str(&format!("\n{line}"));
     }
     if let Some(closed) = &facts.case.closed {
-        let line = m.card_closed.replace("{name}", &closed.name);
+        let line = m.card_closed_by(&closed.name);
         description.push_str(&format!("\n{line}"));
     }
     if let Some(rating) = &facts.case.rating {
-        let line = m.card_rating.replace("{stars}", &rating.stars.to_string());
+        let line = m.card_rated(rating.stars);
         description.push_str(&format!("\n{line}"));
         if let Some(comment) = &rating.comment {
             // Quoted, each line of it: what the person wrote cannot pass for the bot's words.
@@ -85,12 +82,7 @@ pub fn embed(facts: &CardFacts<'_>) -> CreateEmbed {
         (None, Some(_)) => CLAIMED,
         (None, None) => WAITING,
     };
-    let title: String = m
-        .card_title
-        .replace("{person}", facts.person)
-        .chars()
-        .take(256)
-        .collect();
+    let title: String = m.card_title_for(facts.person).chars().take(256).collect();
     CreateEmbed::new()
         .title(title)
         .description(description)

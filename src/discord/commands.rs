@@ -12,7 +12,7 @@ use super::act::DiscordOutlet;
 use super::custom_id::Action;
 use super::gate::Priority;
 use super::opening::missing_permissions;
-use super::render::no_mentions;
+use super::render::{channel_link, no_mentions};
 use super::rest::edit_reply;
 use super::state::Bot;
 use crate::ids::UserId;
@@ -109,7 +109,7 @@ async fn open(
         )
         .await;
     match opened {
-        Ok(Opened::New(thread)) => reply(link(&script.messages.thread_opened, thread)),
+        Ok(Opened::New(thread)) => reply(script.messages.thread_opened_at(&channel_link(thread))),
         Ok(Opened::Existing(thread)) => already_open(script, thread),
         Err(OpenError::Thread(EffectError::Refused(missing)))
         | Err(OpenError::NotDelivered(EffectError::Refused(missing))) => {
@@ -123,15 +123,8 @@ async fn open(
     }
 }
 
-fn link(template: &str, thread: ThreadId) -> String {
-    template.replace("{thread}", &format!("<#{thread}>"))
-}
-
 fn refused(script: &Script, missing: &str) -> String {
-    script
-        .messages
-        .missing_permissions
-        .replace("{permissions}", missing)
+    script.messages.missing(missing)
 }
 
 async fn answer(
@@ -152,7 +145,7 @@ fn already_open(script: &Script, thread: ThreadId) -> EditInteractionResponse {
         .label(&script.messages.start_over)
         .style(ButtonStyle::Secondary);
     EditInteractionResponse::new()
-        .content(link(&script.messages.already_open, thread))
+        .content(script.messages.already_open_at(&channel_link(thread)))
         .allowed_mentions(no_mentions())
         .components(vec![CreateActionRow::Buttons(vec![start_over])])
 }

@@ -54,8 +54,7 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
     };
     if !may_answer(bot, owner, click) {
         info!(%owner, "click by someone else");
-        let owner = format!("<@{owner}>");
-        let text = messages.not_yours.replace("{owner}", &owner);
+        let text = messages.not_yours_but(&super::render::user_mention(owner));
         return answer_ephemeral(response, text).await;
     }
     let out = DiscordOutlet {
@@ -85,9 +84,7 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
     }
     if let Some(EffectError::Refused(missing)) = &turned.failure {
         // The click was answered, but what follows could not be posted: say why, privately.
-        let text = messages
-            .missing_permissions
-            .replace("{permissions}", missing);
+        let text = messages.missing(missing);
         answer_ephemeral(response, text).await;
     }
 }

@@ -33,6 +33,38 @@ pub fn discord_time(at: Timestamp) -> String {
     format!("<t:{}:R>", at.0.div_euclid(1000))
 }
 
+/// A link to a channel or thread, as Discord shows it.
+pub fn channel_link(channel: impl std::fmt::Display) -> String {
+    format!("<#{channel}>")
+}
+
+/// A user's mention (which pings only if the message allows it).
+pub fn user_mention(user: UserId) -> String {
+    format!("<@{user}>")
+}
+
+/// The thread's message saying who claimed its case (no ping).
+pub fn claimed(script: &Script, name: &str) -> CreateMessage {
+    notice(script.messages.claimed_by(name))
+}
+
+/// The thread's message saying the support team (`name`) closed the case, with the rating
+/// buttons.
+pub fn staff_closed(script: &Script, name: &str) -> CreateMessage {
+    let m = &script.messages;
+    let text = format!("{}\n{}", m.closed_by(name), m.rating_question);
+    notice(text).components(vec![super::card::rating_row()])
+}
+
+/// Under a hand-off outside the support hours: when the team is `back`, in every reader's
+/// own time zone.
+pub fn away(script: &Script, back: Timestamp) -> String {
+    let secs = back.0.div_euclid(1000);
+    let when = format!("<t:{secs}:F>");
+    let relative = format!("<t:{secs}:R>");
+    script.messages.away_until(&when, &relative)
+}
+
 /// The embed for a step; on the status step, with what Apple reports (`report`).
 pub fn step_embed(script: &Script, step: &Step, report: Option<&Report>) -> CreateEmbed {
     let description = view::step_description_live(script, step, report, &discord_time);
@@ -194,7 +226,7 @@ pub fn hand_off(
         false,
     );
     let message = CreateMessage::new().embed(embed);
-    let owner = format!("<@{owner}>");
+    let owner = user_mention(owner);
     match support_role {
         Some(role) => {
             let role_id = serenity::all::RoleId::new(role.get());

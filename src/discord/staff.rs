@@ -18,18 +18,14 @@ use super::act::{nonce, DiscordOutlet};
 use super::card::{self, CardFacts};
 use super::custom_id::Action;
 use super::gate::Priority;
-use super::render::{no_mentions, HandOffScripts};
+use super::render::{channel_link, no_mentions, user_mention, HandOffScripts};
 use super::respond::Response;
 use super::rest::{classify, post_message, STAFF_CARD};
 use super::state::Bot;
 use crate::ids::{MessageId, ThreadId, UserId};
 use crate::script::Script;
-use crate::store::{Case, Record, Staffed, StoreError};
-use crate::walkthrough::{Claim, Commented, Effect, EffectError, Joined, Rated};
-
-fn storage(err: StoreError) -> EffectError {
-    EffectError::Failed(format!("storage: {err}"))
-}
+use crate::store::{Record, Staffed, StoreError};
+use crate::walkthrough::{CardData, Claim, Commented, Effect, EffectError, Joined, Rated};
 
 type Card = (CreateEmbed, Vec<serenity::all::CreateActionRow>);
 
@@ -49,18 +45,8 @@ impl DiscordOutlet<'_> {
     }
 
     /// The card for `record`'s case as it stands: its embed and buttons.
-    async fn card(
-        &self,
-        record: &Record,
-        script: &Script,
-        case: &Case,
-    ) -> Result<Card, EffectError> {
-        let staff = self
-            .bot
-            .walkthroughs
-            .staff_script(record)
-            .await
-            .map_err(storage)?;
+    async fn card(&self, record: &Record, script: &Script, card: &CardData) -> Card {
+        let (case, staff) = (&card.case, &card.staff.0);
         let person = self.person_name(record).await;
         let language = record
             .staff_locale
@@ -71,13 +57,13 @@ impl DiscordOutlet<'_> {
             case,
             scripts: HandOffScripts {
                 person: script,
-                staff: &staff,
+                staff,
             },
             person: &person,
             language,
-            now: self.bot.walkthroughs.now(),
+            now: card.now,
         };
-        Ok((card::embed(&facts), card::rows(&staff, record.thread, case)))
+        (card::embed(&facts), card::rows(staff, record.thread, case))
     }
 
     /// Posts the hand-off's card in the staff channel, if there is one; the card posted. A
@@ -88,14 +74,14 @@ impl DiscordOutlet<'_> {
         &self,
         record: &Record,
         script: &Script,
-        case: &Case,
+        card: &CardData,
         effect: &Effect,
     ) -> Result<Option<MessageId>, EffectError> {
         let Some(channel) = self.bot.config.discord.staff_channel else {
             return Ok(None);
         };
         let thread = record.thread;
-        let (embed, rows) = self.card(record, script, case).await?;
+        let (embed, rows) = self.card(record, script, card).await;
         let mut message = CreateMessage::new()
             .embed(embed)
             .components(rows)
@@ -134,15 +120,12 @@ impl DiscordOutlet<'_> {
     /// Draws the case's card again: through the click's own response when the click was on
     /// that card and is not answered yet, else by an edit. Best effort: a card that cannot
     /// be drawn is logged, and shows the change at its next drawing.
-    pub(super) async fn edit_card(&self, record: &Record, script: &Script, case: &Case) {
+    pub(super) async fn edit_card(&self, record: &Record, script: &Script, card: &CardData) {
         let thread = record.thread;
-        let Some((channel, message)) = case.card else {
+        let Some((channel, message)) = card.case.card else {
             return;
         };
-        let (embed, rows) = match self.card(record, script, case).await {
-            Ok(card) => card,
-            Err(err) => return warn!(%thread, "could not draw the staff card: {err}"),
-        };
+        let (embed, rows) = self.card(record, script, card).await;
         let on_card = self
             .response
             .filter(|r| r.click().message.id.get() == message.get());
@@ -173,13 +156,13 @@ impl DiscordOutlet<'_> {
         &self,
         record: &Record,
         script: &Script,
-        case: &Case,
+        card: &CardData,
         transcript: &str,
     ) -> Result<(), EffectError> {
-        let Some((channel, message)) = case.card else {
+        let Some((channel, message)) = card.case.card else {
             return Ok(());
         };
-        let (embed, rows) = self.card(record, script, case).await?;
+        let (embed, rows) = self.card(record, script, card).await;
         let name = crate::transcript::file_name(record.thread);
         // Written by hand rather than by serenity's builder, which numbers the new file with
         // an integer id where Discord's spec has a snowflake string.
@@ -306,9 +289,7 @@ async fn join(
         Joined::NoWalkthrough => messages.unknown_button.clone(),
         Joined::Added => {
             info!(%thread, "a staff member joined the thread");
-            messages
-                .staff_joined
-                .replace("{thread}", &format!("<#{thread}>"))
+            messages.joined(&channel_link(thread))
         }
         Joined::Failed(err) => {
             warn!(%thread, "could not add a staff member to the thread: {err}");
@@ -337,7 +318,7 @@ async fn claim(
     match bot.walkthroughs.claim(thread, &me, &out).await? {
         Claim::NoWalkthrough => answer(response, messages.unknown_button.clone()).await,
         Claim::Already(first) => {
-            let text = messages.already_claimed.replace("{name}", &first.name);
+            let text = messages.already_claimed_by(&first.name);
             answer(response, text).await;
         }
         // The card shows it, drawn through this click's response if it was free.
@@ -394,9 +375,7 @@ async fn rate(
     };
     let text = match bot.walkthroughs.rate(thread, user, stars).await? {
         Rated::NoWalkthrough | Rated::NotAsked => messages.unknown_button.clone(),
-        Rated::NotTheirs(owner) => messages
-            .rating_owner_only
-            .replace("{owner}", &format!("<@{owner}>")),
+        Rated::NotTheirs(owner) => messages.only_owner_rates(&user_mention(owner)),
         Rated::Already => messages.already_rated.clone(),
         Rated::Kept(script) => {
             if !response.modal(card::comment_modal(&script)).await {

@@ -81,6 +81,9 @@ impl Bot {
         if let Some(feed) = feed {
             walkthroughs = walkthroughs.with_status(feed);
         }
+        if let Some(hours) = config.hours.clone() {
+            walkthroughs = walkthroughs.with_hours(hours);
+        }
         if let Some(channel) = config.discord.staff_channel {
             walkthroughs = walkthroughs.with_staff_channel(channel);
         }

@@ -8,6 +8,7 @@ mod check;
 mod claims;
 mod live;
 mod load;
+mod messages;
 mod parity;
 pub mod raw;
 mod reach;

@@ -13,9 +13,12 @@
 //! seconds never depend on any of this: a click not answered within the save budget is
 //! acknowledged without waiting for it.
 
-use crate::conversation::{Cause, Rejection, Reply};
+use std::sync::Arc;
+
+use crate::conversation::{Cause, Rejection, Reply, Timestamp};
 use crate::ids::UserId;
-use crate::script::{EndingId, StepId};
+use crate::script::{EndingId, Live, Script, StepId};
+use crate::status::Report;
 use crate::store::{Case, Owed};
 
 /// Where the input came from, which decides how it can be answered.
@@ -59,69 +62,131 @@ pub enum Effect {
     Ephemeral(Notice),
     /// Post a notice in the thread (for typed text, which has no interaction to answer).
     PostNotice(Notice),
-    /// Post "not understood" with the step's choices.
+    /// Post "not understood" with the step's choices, as offered given `live`.
     PostReAsk {
         step: StepId,
         candidates: Vec<usize>,
+        live: Live,
     },
     /// Post "are you still there?" (owed).
     PostIdleWarning,
-    /// Post a step in the thread (owed).
-    PostStep(StepId),
+    /// Post a step in the thread (owed); on the status step, with what Apple reports.
+    PostStep {
+        step: StepId,
+        report: Option<Report>,
+    },
     /// Post a fixed ending (owed).
     PostResolved(EndingId),
-    /// Post the hand-off text, the summary of every answer, and ping the support role (owed).
-    PostHandOff(EndingId),
+    /// Post the hand-off text, the summary of every answer (in `staff`'s language), and ping
+    /// the support role (owed); outside the support hours, when the team is `back`.
+    PostHandOff {
+        ending: EndingId,
+        staff: Shared,
+        back: Option<Timestamp>,
+    },
     /// Post that the walkthrough was closed for inactivity (owed).
     PostIdleClosed,
     /// Post the hand-off's card in the staff channel (owed; nothing without one); a posted
     /// card returns its message.
-    PostStaffCard { case: Case },
+    PostStaffCard(CardData),
     /// Draw the case's staff card again, as the case stands now (owed).
-    EditCard { case: Case },
+    EditCard(CardData),
     /// Tell the thread who claimed its case (owed).
     PostClaimed { name: String },
     /// Post that the support team (`name`) closed the case, with the rating buttons (owed).
     PostStaffClosed { name: String },
-    /// Attach the case's transcript to its staff card (owed; nothing without a card).
-    AttachTranscript { case: Case, transcript: String },
+    /// Attach the case's transcript to its staff card, drawn as it stands (owed; nothing
+    /// without a card).
+    AttachTranscript { card: CardData, transcript: String },
     /// Archive the thread (owed).
     ArchiveThread,
     /// Add a member of the support team to the thread (asked for by Join).
     AddToThread(UserId),
 }
 
-/// The effect that carries out `owed`, with the data it needs: `case` is the walkthrough's
-/// case as stored (an empty one when it has none), `transcript` its transcript, read only
-/// when a card waits for it. `None`: there is nothing to do (no card to draw or attach to,
-/// no claim to tell of), and it is done.
-pub fn effect_of(owed: Owed, case: &Case, transcript: &str) -> Option<Effect> {
+/// A script an effect carries, compared by version: a loaded script never changes.
+#[derive(Clone)]
+pub struct Shared(pub Arc<Script>);
+
+impl PartialEq for Shared {
+    fn eq(&self, other: &Shared) -> bool {
+        self.0.hash == other.0.hash && self.0.locale == other.0.locale
+    }
+}
+
+impl Eq for Shared {}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Script({} {})", self.0.locale, self.0.hash)
+    }
+}
+
+/// What drawing a staff card takes: the case as stored, the script the support team reads
+/// it in, and when it is drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardData {
+    pub case: Case,
+    pub staff: Shared,
+    pub now: Timestamp,
+}
+
+/// What the service has read for an owed effect, each only when that effect needs it.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Apple's report, for a step that shows it.
+    pub report: Option<Report>,
+    /// The script the support team reads the walkthrough in.
+    pub staff: Option<Shared>,
+    /// When the support team is back, outside its hours.
+    pub back: Option<Timestamp>,
+    /// The case's card as it stands.
+    pub card: Option<CardData>,
+    /// The case's transcript, when its card waits for it.
+    pub transcript: String,
+}
+
+/// The effect that carries out `owed`, with the data it needs from `known`. `None`: there is
+/// nothing to do (no card to draw or attach to, no claim to tell of), and it is done.
+pub fn effect_of(owed: Owed, known: &Known) -> Option<Effect> {
+    let case = || known.card.as_ref().map(|card| &card.case);
     Some(match owed {
-        Owed::Step(step) => Effect::PostStep(step),
+        Owed::Step(step) => Effect::PostStep {
+            step,
+            report: known.report.clone(),
+        },
         Owed::IdleWarning => Effect::PostIdleWarning,
         Owed::Resolved(ending) => Effect::PostResolved(ending),
-        Owed::HandOff(ending) => Effect::PostHandOff(ending),
+        Owed::HandOff(ending) => Effect::PostHandOff {
+            ending,
+            staff: known.staff.clone()?,
+            back: known.back,
+        },
         Owed::IdleClosed => Effect::PostIdleClosed,
-        Owed::StaffCard => Effect::PostStaffCard { case: case.clone() },
+        Owed::StaffCard => Effect::PostStaffCard(known.card.clone()?),
         Owed::StaffClosed => Effect::PostStaffClosed {
-            name: case
+            name: case()?
                 .closed
                 .as_ref()
                 .map_or_else(String::new, |c| c.name.clone()),
         },
         Owed::Transcript => {
-            case.card?;
+            case()?.card?;
             Effect::AttachTranscript {
-                case: case.clone(),
-                transcript: transcript.to_string(),
+                card: known.card.clone()?,
+                transcript: known.transcript.clone(),
             }
         }
         Owed::CardEdit => {
-            case.card?;
-            Effect::EditCard { case: case.clone() }
+            case()?.card?;
+            Effect::EditCard(known.card.clone()?)
         }
-        Owed::ClaimNotice => match &case.claimed {
-            Some(claimed) if !case.claim_announced => Effect::PostClaimed {
+        Owed::ClaimNotice => match &case()? {
+            Case {
+                claimed: Some(claimed),
+                claim_announced: false,
+                ..
+            } => Effect::PostClaimed {
                 name: claimed.name.clone(),
             },
             _ => return None,
@@ -167,9 +232,11 @@ pub fn plan(reply: &Reply, origin: Origin, shown: Option<&StepId>) -> Vec<Effect
         _ => {}
     }
     match reply {
+        // Offered as the engine offered them: the service fills in `live`.
         Reply::ReAsk { step, candidates } => effects.push(Effect::PostReAsk {
             step: step.clone(),
             candidates: candidates.clone(),
+            live: Live::default(),
         }),
         Reply::Rejected(rejection) => {
             let notice = match rejection {
@@ -323,19 +390,30 @@ mod tests {
             plan(&warn, Origin::Timer, None).is_empty(),
             "owed, not a courtesy"
         );
-        let none = Case::default();
+        let none = Known::default();
         assert_eq!(
-            effect_of(Owed::IdleWarning, &none, ""),
+            effect_of(Owed::IdleWarning, &none),
             Some(Effect::PostIdleWarning)
         );
+        let staff = Shared(Arc::new(english()));
+        let known = Known {
+            staff: Some(staff.clone()),
+            ..Known::default()
+        };
         assert_eq!(
-            effect_of(Owed::HandOff(EndingId::new("handoff")), &none, ""),
-            Some(Effect::PostHandOff(EndingId::new("handoff")))
+            effect_of(Owed::HandOff(EndingId::new("handoff")), &known),
+            Some(Effect::PostHandOff {
+                ending: EndingId::new("handoff"),
+                staff,
+                back: None
+            })
         );
-        assert_eq!(
-            effect_of(Owed::Archive, &none, ""),
-            Some(Effect::ArchiveThread)
-        );
+        assert_eq!(effect_of(Owed::Archive, &none), Some(Effect::ArchiveThread));
+    }
+
+    fn english() -> Script {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron");
+        crate::script::load_file(path.as_ref()).expect("the shipped script is valid")
     }
 
     #[test]
@@ -347,30 +425,52 @@ mod tests {
             name: "Sam".into(),
             at: Timestamp(0),
         };
-        let mut case = Case {
-            claimed: Some(sam.clone()),
-            ..Case::default()
+        let mut card = CardData {
+            case: Case {
+                claimed: Some(sam.clone()),
+                ..Case::default()
+            },
+            staff: Shared(Arc::new(english())),
+            now: Timestamp(0),
         };
-        assert_eq!(effect_of(Owed::CardEdit, &case, ""), None, "no card yet");
-        assert_eq!(effect_of(Owed::Transcript, &case, "t"), None);
+        let known = |card: &CardData| Known {
+            card: Some(card.clone()),
+            transcript: "t".into(),
+            ..Known::default()
+        };
         assert_eq!(
-            effect_of(Owed::ClaimNotice, &case, ""),
+            effect_of(Owed::CardEdit, &known(&card)),
+            None,
+            "no card yet"
+        );
+        assert_eq!(effect_of(Owed::Transcript, &known(&card)), None);
+        assert_eq!(
+            effect_of(Owed::ClaimNotice, &known(&card)),
             Some(Effect::PostClaimed { name: "Sam".into() })
         );
-        case.card = ChannelId::new(1).zip(MessageId::new(2));
-        case.claim_announced = true;
-        assert_eq!(effect_of(Owed::ClaimNotice, &case, ""), None, "told once");
+        card.case.card = ChannelId::new(1).zip(MessageId::new(2));
+        card.case.claim_announced = true;
         assert_eq!(
-            effect_of(Owed::Transcript, &case, "t"),
+            effect_of(Owed::ClaimNotice, &known(&card)),
+            None,
+            "told once"
+        );
+        assert_eq!(
+            effect_of(Owed::Transcript, &known(&card)),
             Some(Effect::AttachTranscript {
-                case: case.clone(),
+                card: card.clone(),
                 transcript: "t".into()
             })
         );
-        case.closed = Some(sam);
+        card.case.closed = Some(sam);
         assert_eq!(
-            effect_of(Owed::StaffClosed, &case, ""),
+            effect_of(Owed::StaffClosed, &known(&card)),
             Some(Effect::PostStaffClosed { name: "Sam".into() })
+        );
+        assert_eq!(
+            effect_of(Owed::ClaimNotice, &Known::default()),
+            None,
+            "the support team's effects need the case"
         );
     }
 }

@@ -43,7 +43,7 @@ use crate::script::Script;
 use crate::store::{Line, LineKind, Owed, Record, SessionStore, Shown, StoreError};
 pub use library::{Library, Reloaded};
 
-pub use effects::{effect_of, plan, Answered, Effect, Notice, Origin};
+pub use effects::{effect_of, plan, Answered, CardData, Effect, Known, Notice, Origin, Shared};
 pub use open::{OpenError, Opened};
 pub use staff::{Claim, Commented, Joined, Rated};
 
@@ -169,6 +169,8 @@ pub struct Walkthroughs {
     /// Where hand-offs get a staff card (the front-end's staff channel); without one, the
     /// card is recorded as done with the hand-off, and costs no effect of its own.
     staff_channel: Option<ChannelId>,
+    /// When the support team is in; a hand-off outside these hours says when it is back.
+    hours: Option<crate::hours::Hours>,
 }
 
 impl Walkthroughs {
@@ -198,12 +200,19 @@ impl Walkthroughs {
             metrics: Arc::new(Metrics::new()),
             status: None,
             staff_channel: None,
+            hours: None,
         }
     }
 
     /// Hand-offs owe a card in `channel` (the Discord front-end's staff channel).
     pub fn with_staff_channel(mut self, channel: ChannelId) -> Walkthroughs {
         self.staff_channel = Some(channel);
+        self
+    }
+
+    /// Hand-offs outside `hours` say when the support team is back.
+    pub fn with_hours(mut self, hours: crate::hours::Hours) -> Walkthroughs {
+        self.hours = Some(hours);
         self
     }
 
@@ -544,6 +553,11 @@ impl Walkthroughs {
             self.store.save(&record, version).await?;
         }
         let mut courtesies = plan(&reply, origin, shown_before.as_ref());
+        for effect in &mut courtesies {
+            if let Effect::PostReAsk { live: offered, .. } = effect {
+                *offered = live;
+            }
+        }
         if repaired_step && matches!(reply, Reply::Rejected(Rejection::Stale { .. })) {
             // A click on the step before, made because its successor never appeared: the
             // successor is posted now, which is the answer.
@@ -634,7 +648,7 @@ impl Walkthroughs {
             Err(err) => return Some(EffectError::Failed(format!("storage: {err}"))),
         };
         for owed in owed.into_iter().filter(|o| Some(o) != later.as_ref()) {
-            let effect = match self.effect_for(record, &owed).await {
+            let effect = match self.effect_for(record, &script, &owed).await {
                 Ok(effect) => effect,
                 Err(err) => return Some(EffectError::Failed(format!("storage: {err}"))),
             };

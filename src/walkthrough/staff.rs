@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use tracing::info;
 
+use super::effects::{CardData, Known, Shared};
 use super::{Effect, EffectError, Origin, Outlet, Turned, Walkthroughs, LOCK_WAIT};
 use crate::conversation::{CloseReason, Input, Phase};
 use crate::crash::{self, Point};
 use crate::ids::{MessageId, ThreadId, UserId};
 use crate::script::{EndingKind, Script};
-use crate::store::{Case, Claimed, Line, LineKind, Owed, Record, Staffed, StoreError};
+use crate::store::{Claimed, Line, LineKind, Owed, Record, Staffed, StoreError};
 
 /// How a claim went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,7 +164,7 @@ impl Walkthroughs {
                 at: by.at,
                 kind: LineKind::Ended,
                 author: None,
-                text: script.messages.closed_by_staff.replace("{name}", &by.name),
+                text: script.messages.closed_by(&by.name),
             };
             self.transcribe(vec![line]).await;
         }
@@ -244,33 +245,44 @@ impl Walkthroughs {
         self.store.save_shown(record).await
     }
 
-    /// The effect that carries out `owed` for `record`, with the data it needs from the
-    /// store; `None`: nothing to do.
+    /// The effect that carries out `owed` for `record` (on `script`), with the data it
+    /// needs, read here; `None`: nothing to do.
     pub(super) async fn effect_for(
         &self,
         record: &Record,
+        script: &Script,
         owed: &Owed,
     ) -> Result<Option<Effect>, StoreError> {
-        let thread = record.thread;
-        let needs_case = matches!(
-            owed,
+        let mut known = Known::default();
+        match owed {
+            Owed::Step(step) if script.shows_apple_status(step) => {
+                known.report = self.apple_report().await;
+            }
+            Owed::HandOff(_) => {
+                known.staff = Some(Shared(self.staff_script(record).await?));
+                known.back = self.hours.as_ref().and_then(|h| h.next_opening(self.now()));
+            }
             Owed::StaffCard
-                | Owed::StaffClosed
-                | Owed::Transcript
-                | Owed::CardEdit
-                | Owed::ClaimNotice
-        );
-        let case = match needs_case {
-            true => self.store.case(thread).await?.unwrap_or_default(),
-            false => Case::default(),
-        };
-        let mut transcript = String::new();
-        if *owed == Owed::Transcript && case.card.is_some() {
-            self.flush_transcripts().await;
-            let lines = self.store.transcript(thread).await?;
-            transcript = crate::transcript::render(thread, record.session.owner, &lines);
+            | Owed::StaffClosed
+            | Owed::Transcript
+            | Owed::CardEdit
+            | Owed::ClaimNotice => {
+                let card = CardData {
+                    case: self.store.case(record.thread).await?.unwrap_or_default(),
+                    staff: Shared(self.staff_script(record).await?),
+                    now: self.now(),
+                };
+                if *owed == Owed::Transcript && card.case.card.is_some() {
+                    self.flush_transcripts().await;
+                    let lines = self.store.transcript(record.thread).await?;
+                    let owner = record.session.owner;
+                    known.transcript = crate::transcript::render(record.thread, owner, &lines);
+                }
+                known.card = Some(card);
+            }
+            _ => {}
         }
-        Ok(super::effect_of(owed.clone(), &case, &transcript))
+        Ok(super::effect_of(owed.clone(), &known))
     }
 
     /// Records where a posted staff card is (`None`: none was posted, and none will be).

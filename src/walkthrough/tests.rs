@@ -54,7 +54,7 @@ impl Flaky {
         posted
             .iter()
             .filter_map(|e| match e {
-                Effect::PostStep(step) => Some(step.to_string()),
+                Effect::PostStep { step, .. } => Some(step.to_string()),
                 _ => None,
             })
             .collect()

@@ -12,7 +12,8 @@ use fake_discord::Options;
 use serde_json::Value;
 
 use crate::harness::{
-    buttons, start_with, Harness, PERSON, STAFF, STAFF_ROLE, STRANGER, SUPPORT_ROLE,
+    buttons, start_with, BotProcess, Harness, TestConfig, PERSON, STAFF, STAFF_ROLE, STRANGER,
+    SUPPORT_ROLE,
 };
 
 const STAFF_CHANNEL: u64 = 2900;
@@ -595,8 +596,9 @@ async fn a_claim_that_waits_on_a_slow_database_is_acknowledged_in_time_and_still
     h.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_after_a_claim_is_saved_is_announced_once_after_the_restart() {
+/// A bot in a process of its own with a staff channel, armed to crash at `point`, and a
+/// walkthrough handed off to the team: (harness, config, bot, thread, card id).
+async fn handed_off_in_a_process(point: &str) -> (Harness, TestConfig, BotProcess, u64, u64) {
     let h = Harness::for_process(Options::default()).await;
     h.fake.add_member(PERSON, "Ada", &[]);
     h.fake.add_member(STAFF, "Sam from support", &[STAFF_ROLE]);
@@ -604,11 +606,16 @@ async fn a_crash_after_a_claim_is_saved_is_announced_once_after_the_restart() {
         .add_text_channel(GUILD_ID, STAFF_CHANNEL, "support-staff");
     let mut config = h.config();
     config.staff_channel = Some(STAFF_CHANNEL);
-    let crash = [(backup_help_bot::crash::ENV, "after-claim")];
-    let bot = h.spawn_bot("1", &config, &crash);
+    let bot = h.spawn_bot("1", &config, &[(backup_help_bot::crash::ENV, point)]);
     h.wait_connected(1).await;
     let thread = hand_off(&h, PERSON).await;
     let (card_id, _, _) = wait_card(&h, thread).await;
+    (h, config, bot, thread, card_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_a_claim_is_saved_is_announced_once_after_the_restart() {
+    let (h, config, bot, thread, card_id) = handed_off_in_a_process("after-claim").await;
     // The claim is saved, then the process dies before the thread hears of it.
     let killed = h.fake.click(STAFF, card_id, &format!("bh1:k:{thread}"));
     crate::crashes::crashed(bot).await;
@@ -650,18 +657,7 @@ async fn a_crash_after_a_claim_is_saved_is_announced_once_after_the_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_a_close_is_saved_closes_the_thread_and_draws_the_card_once_after_the_restart(
 ) {
-    let h = Harness::for_process(Options::default()).await;
-    h.fake.add_member(PERSON, "Ada", &[]);
-    h.fake.add_member(STAFF, "Sam from support", &[STAFF_ROLE]);
-    h.fake
-        .add_text_channel(GUILD_ID, STAFF_CHANNEL, "support-staff");
-    let mut config = h.config();
-    config.staff_channel = Some(STAFF_CHANNEL);
-    let crash = [(backup_help_bot::crash::ENV, "after-close")];
-    let bot = h.spawn_bot("1", &config, &crash);
-    h.wait_connected(1).await;
-    let thread = hand_off(&h, PERSON).await;
-    let (card_id, _, _) = wait_card(&h, thread).await;
+    let (h, config, bot, thread, card_id) = handed_off_in_a_process("after-close").await;
     // The close is saved, then the process dies before anything shows it.
     let killed = h.fake.click(STAFF, card_id, &format!("bh1:x:{thread}"));
     crate::crashes::crashed(bot).await;
