@@ -16,6 +16,7 @@
 //! An answer applies only to a step the person has seen: typed text that arrives while the
 //! current step is unposted gets the step posted instead, and is not applied to it.
 
+mod decide;
 pub mod effects;
 mod library;
 mod lines;
@@ -32,9 +33,7 @@ use async_trait::async_trait;
 use tracing::{info, warn};
 
 use crate::clock::Clock;
-use crate::conversation::{
-    CloseReason, Engine, IdlePolicy, Input, Phase, Rejection, Reply, Timestamp,
-};
+use crate::conversation::{CloseReason, Engine, IdlePolicy, Input, Phase, Reply, Timestamp};
 use crate::crash::{self, Point};
 use crate::ids::{ChannelId, MessageId, ThreadId};
 use crate::metrics::{Metrics, Via};
@@ -515,93 +514,100 @@ impl Walkthroughs {
                 failure: failure_before,
             }));
         };
+        self.apply_input(record, input, origin, out, repaired_step, failure_before)
+            .await
+            .map(Some)
+    }
+
+    /// The executor of one input: [`decide`](decide::decide), save what it decided
+    /// (compare-and-swap), carry out what is owed and the courtesies, record the events and
+    /// the transcript lines.
+    async fn apply_input(
+        &self,
+        record: Record,
+        input: Input,
+        origin: Origin,
+        out: &dyn Outlet,
+        repaired_step: bool,
+        failure_before: Option<EffectError>,
+    ) -> Result<Turned, StoreError> {
+        let thread = record.thread;
         let script = self.script_of(&record).await?;
         let live = self.live_at(&record, &script).await;
         let engine = Engine::new(&script, self.idle).with_live(live);
-        let version = record.session.version;
-        let shown_before = record.session.current_step().cloned();
+        let cx = decide::Context {
+            engine: &engine,
+            script: &script,
+            live,
+            repaired_step,
+            responding: out.responding(thread),
+            staff_cards: self.staff_channel.is_some(),
+        };
         let now = self.now();
-        let lines_input = input.clone();
-        let reply = engine.apply(&mut record.session, input, now);
-        let mut events = Vec::new();
-        let idle_due = engine.idle_due(&record.session);
-        if record.session.version != version {
-            record.idle_due = idle_due;
-            record.responding = out.responding(thread);
-            if matches!(reply, Reply::HandedOff { .. }) && self.staff_channel.is_none() {
-                // No staff channel: nothing to announce (recorded with the hand-off message).
-                record.done.card_posted = true;
-            }
+        let version = record.session.version;
+        let decision = decide::decide(&record, input, origin, now, &cx);
+        let mut record = decision.record;
+        if decision.save != decide::Save::Nothing {
             self.store.save(&record, version).await?;
+        }
+        if decision.save == decide::Save::Moved {
             self.track(&record);
-            events = crate::store::events_for(&record, &reply, shown_before.as_ref(), now);
             crash::point(Point::AfterSave);
             if origin == Origin::Staff {
                 crash::point(Point::AfterClose);
             }
-            if matches!(reply, Reply::HandedOff { .. }) {
-                // The case opens with the hand-off: from now on the thread is transcribed
-                // whoever writes, and the card can say how long a claim took.
-                if let Err(err) = self.store.open_case(thread, now).await {
-                    warn!(%thread, "could not open the support team's case: {err}");
-                }
-            }
-        } else if idle_due != record.idle_due {
-            // Nothing changed but when it falls due (the idle times were changed between
-            // runs): stored, so the ticker does not pick it again and again.
-            record.idle_due = idle_due;
-            self.store.save(&record, version).await?;
         }
-        let mut courtesies = plan(&reply, origin, shown_before.as_ref());
-        for effect in &mut courtesies {
-            if let Effect::PostReAsk { live: offered, .. } = effect {
-                *offered = live;
+        if decision.opens_case {
+            // The case opens with the hand-off: from now on the thread is transcribed
+            // whoever writes, and the card can say how long a claim took.
+            if let Err(err) = self.store.open_case(thread, now).await {
+                warn!(%thread, "could not open the support team's case: {err}");
             }
         }
-        if repaired_step && matches!(reply, Reply::Rejected(Rejection::Stale { .. })) {
-            // A click on the step before, made because its successor never appeared: the
-            // successor is posted now, which is the answer.
-            courtesies.clear();
+        let failure = self
+            .carry_out_answer(&mut record, &script, &decision.courtesies, out)
+            .await
+            .or(failure_before);
+        self.note(&record, failure.as_ref()).await;
+        if matches!(decision.reply, Reply::ReAsk { .. }) {
+            self.metrics.reasked();
         }
-        // What the person needs next (the next step) and marking the answered message
-        // (against what was shown when the input came) go together: neither waits for the
-        // other's round trip. The archive waits for both: an archived thread's messages
-        // cannot be edited.
-        let answered = record.clone();
+        self.record_events(&decision.events, decision.via).await;
+        self.transcribe(decision.lines).await;
+        Ok(Turned {
+            reply: Some(decision.reply),
+            record,
+            repaired_step,
+            failure,
+        })
+    }
+
+    /// What the person needs next (the next step) and marking the answered message (against
+    /// what was shown when the input came) go together: neither waits for the other's round
+    /// trip. The archive waits for both: an archived thread's messages cannot be edited.
+    async fn carry_out_answer(
+        &self,
+        record: &mut Record,
+        script: &Script,
+        courtesies: &[Effect],
+        out: &dyn Outlet,
+    ) -> Option<EffectError> {
+        let (thread, answered) = (record.thread, record.clone());
         let courtesies = async {
-            for effect in &courtesies {
-                if let Err(err) = out.carry_out(&answered, &script, effect).await {
+            for effect in courtesies {
+                if let Err(err) = out.carry_out(&answered, script, effect).await {
                     warn!(?effect, %thread, "could not carry out a courtesy: {err}");
                 }
             }
         };
         let (failure, ()) = tokio::join!(
-            self.settle_but(&mut record, out, Some(Owed::Archive)),
+            self.settle_but(record, out, Some(Owed::Archive)),
             courtesies
         );
-        let failure = match failure {
-            None => self.settle(&mut record, out).await,
+        match failure {
+            None => self.settle(record, out).await,
             stopped => stopped,
         }
-        .or(failure_before);
-        self.note(&record, failure.as_ref()).await;
-        if matches!(reply, Reply::ReAsk { .. }) {
-            self.metrics.reasked();
-        }
-        let via = match origin {
-            Origin::Click => Some(Via::Button),
-            Origin::Typed => Some(Via::Text),
-            Origin::Timer | Origin::Staff => None,
-        };
-        self.record_events(&events, via).await;
-        let lines = crate::transcript::lines_for(thread, &script, &lines_input, &reply, now);
-        self.transcribe(lines).await;
-        Ok(Some(Turned {
-            reply: Some(reply),
-            record,
-            repaired_step,
-            failure,
-        }))
     }
 
     /// Tells the sweep how the last try went: after a failure it waits before trying again,
@@ -670,49 +676,67 @@ impl Walkthroughs {
             crash::point(Point::AfterPost);
             // Only the first effect owed can have gone through the interaction's response.
             record.responding = None;
-            match owed {
-                Owed::Step(step) => match message {
-                    Some(message) => {
-                        let serial = record.session.step_serial;
-                        record.shown = Some(Shown {
-                            step,
-                            serial,
-                            message,
-                        });
-                    }
-                    None => return Some(EffectError::Failed("the step was not posted".into())),
-                },
-                Owed::IdleWarning => record.done.warned_for = Some(record.session.last_activity),
-                Owed::Resolved(_) | Owed::HandOff(_) | Owed::IdleClosed => {
-                    record.done.ending_posted = true
-                }
-                Owed::StaffClosed => record.done.close_posted = true,
-                Owed::Archive => record.done.archived = true,
-                Owed::StaffCard => {
-                    if let Some(err) = self.card_posted(record.thread, message).await {
-                        return Some(err);
-                    }
-                    record.done.card_posted = true;
-                }
-                // The attachment draws the card as the case stands.
-                Owed::Transcript => {
-                    record.done.transcript_attached = true;
-                    record.done.card_owed = false;
-                }
-                Owed::CardEdit => record.done.card_owed = false,
-                Owed::ClaimNotice => {
-                    if effect.is_some() {
-                        if let Err(err) = self.store.claim_announced(record.thread).await {
-                            return Some(EffectError::Failed(format!("storage: {err}")));
-                        }
-                    }
-                    record.done.claim_owed = false;
-                }
+            if let Some(err) = self
+                .mark_done(record, owed, effect.is_some(), message)
+                .await
+            {
+                return Some(err);
             }
             if let Err(err) = self.store.save_shown(record).await {
                 // Carried out but not recorded: the next settle repeats it (once).
                 warn!(thread = %record.thread, "could not record a carried-out effect: {err}");
                 return Some(EffectError::Failed(format!("storage: {err}")));
+            }
+        }
+        None
+    }
+
+    /// Records on `record` that `owed` is carried out (`carried`: an effect was; `message`:
+    /// the message it posted, if any).
+    async fn mark_done(
+        &self,
+        record: &mut Record,
+        owed: Owed,
+        carried: bool,
+        message: Option<MessageId>,
+    ) -> Option<EffectError> {
+        match owed {
+            Owed::Step(step) => match message {
+                Some(message) => {
+                    let serial = record.session.step_serial;
+                    record.shown = Some(Shown {
+                        step,
+                        serial,
+                        message,
+                    });
+                }
+                None => return Some(EffectError::Failed("the step was not posted".into())),
+            },
+            Owed::IdleWarning => record.done.warned_for = Some(record.session.last_activity),
+            Owed::Resolved(_) | Owed::HandOff(_) | Owed::IdleClosed => {
+                record.done.ending_posted = true
+            }
+            Owed::StaffClosed => record.done.close_posted = true,
+            Owed::Archive => record.done.archived = true,
+            Owed::StaffCard => {
+                if let Some(err) = self.card_posted(record.thread, message).await {
+                    return Some(err);
+                }
+                record.done.card_posted = true;
+            }
+            // The attachment draws the card as the case stands.
+            Owed::Transcript => {
+                record.done.transcript_attached = true;
+                record.done.card_owed = false;
+            }
+            Owed::CardEdit => record.done.card_owed = false,
+            Owed::ClaimNotice => {
+                if carried {
+                    if let Err(err) = self.store.claim_announced(record.thread).await {
+                        return Some(EffectError::Failed(format!("storage: {err}")));
+                    }
+                }
+                record.done.claim_owed = false;
             }
         }
         None
