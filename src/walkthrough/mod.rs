@@ -1,13 +1,18 @@
 //! The walkthrough service: every input, from every front-end, takes the same trip.
 //!
 //! ```text
-//! lock(thread) → load → settle what is owed → Engine::apply → save (compare-and-swap)
-//!   → settle what is now owed (the next step first) → courtesies (mark the answered
-//!   message, notices) → events
+//! lock(thread) → load → settle what is owed → decide (Engine::apply) → save
+//!   (compare-and-swap) → settle what is now owed (the next step first) → courtesies
+//!   (mark the answered message, notices) → events
 //! ```
 //!
-//! What a walkthrough owes the person (its current step, an ending's message, the archive)
-//! is read off the stored row ([`Record::owed`]) and carried out by an [`Outlet`] (Discord,
+//! The support team's inputs (`staff`: claim, close, join, the rating and its comment) take
+//! the same trip; this module is the only code that reads or writes the store. `decide` is
+//! the pure part of a turn, `effects` what goes out (`plan` for the courtesies, `effect_of`
+//! for what is owed, with the data each carries), `sweep` the one outbox's sweep.
+//!
+//! What a walkthrough owes (its current step, an ending's message, the archive, the staff
+//! card and its redrawing, the claim's notice) is read off the stored row ([`Record::owed`]) and carried out by an [`Outlet`] (Discord,
 //! or a test's), each effect recorded as done once it is. So a crash between any two arrows
 //! leaves a row that says what is missing, and the next turn on it, the start-up or the
 //! periodic [`Walkthroughs::sweep`] carries it out: no step, ping or archive is lost, and an
