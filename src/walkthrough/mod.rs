@@ -23,6 +23,7 @@
 
 mod decide;
 pub mod effects;
+mod known_threads;
 mod library;
 mod lines;
 mod locks;
@@ -30,7 +31,6 @@ mod open;
 mod staff;
 mod sweep;
 
-use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,13 +38,14 @@ use async_trait::async_trait;
 use tracing::{info, warn};
 
 use crate::clock::Clock;
-use crate::conversation::{CloseReason, Engine, IdlePolicy, Input, Phase, Reply, Timestamp};
+use crate::conversation::{CloseReason, Engine, IdlePolicy, Input, Reply, Timestamp};
 use crate::crash::{self, Point};
 use crate::ids::{ChannelId, MessageId, ThreadId};
 use crate::metrics::{Metrics, Via};
 use crate::script::Live;
 use crate::script::Script;
 use crate::store::{Line, LineKind, Owed, Record, SessionStore, Shown, StoreError};
+pub use known_threads::Holder;
 pub use library::{Library, Reloaded};
 
 pub use effects::{effect_of, plan, Answered, CardData, Effect, Known, Notice, Origin, Shared};
@@ -138,14 +139,6 @@ pub struct Turned {
 /// was shown for.
 pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 
-/// Whose an open walkthrough is, and in which language (neither ever changes).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Holder {
-    pub owner: crate::ids::UserId,
-    /// The locale of the script it runs.
-    pub locale: String,
-}
-
 pub struct Walkthroughs {
     /// Only this module writes (or reads) the store: every front-end goes through a turn.
     store: Arc<dyn SessionStore>,
@@ -156,12 +149,8 @@ pub struct Walkthroughs {
     clock: Arc<dyn Clock>,
     threads: locks::Locks<ThreadId>,
     people: locks::Locks<(crate::ids::GuildId, crate::ids::UserId)>,
-    /// Threads of open walkthroughs: the only channels where typed text can be an answer,
-    /// so other channels' messages never reach the store. Loaded at start-up, kept by turns.
-    open_threads: Mutex<HashMap<ThreadId, Holder>>,
-    /// Threads of handed-off walkthroughs not closed yet: whatever is written there goes into
-    /// the transcript. Loaded at start-up, kept by turns.
-    cases: Mutex<HashSet<ThreadId>>,
+    /// The threads of open walkthroughs and open cases, known without the store.
+    known: known_threads::KnownThreads,
     /// Transcript lines not written yet (see `lines`).
     lines: lines::Pending,
     /// When the sweep may try a walkthrough again whose owed effect failed.
@@ -197,8 +186,7 @@ impl Walkthroughs {
             clock,
             threads: locks::Locks::new(),
             people: locks::Locks::new(),
-            open_threads: Mutex::new(HashMap::new()),
-            cases: Mutex::new(HashSet::new()),
+            known: known_threads::KnownThreads::default(),
             lines: lines::Pending::default(),
             retry: Mutex::new(sweep::Backoff::default()),
             metrics: Arc::new(Metrics::new()),
@@ -372,22 +360,14 @@ impl Walkthroughs {
     pub async fn load_open_threads(&self) -> Result<usize, StoreError> {
         let threads = self.store.open_threads().await?;
         let count = threads.len();
-        if let Ok(mut open) = self.open_threads.lock() {
-            let holders = threads
-                .into_iter()
-                .map(|(thread, owner, locale)| (thread, Holder { owner, locale }));
-            open.extend(holders);
-        }
         let cases = self.store.open_cases().await?;
-        if let Ok(mut open) = self.cases.lock() {
-            open.extend(cases);
-        }
+        self.known.learn(threads, cases);
         Ok(count)
     }
 
     /// Whether `thread` holds a handed-off walkthrough the support team has not closed.
     pub fn is_case(&self, thread: ThreadId) -> bool {
-        self.cases.lock().is_ok_and(|cases| cases.contains(&thread))
+        self.known.is_case(thread)
     }
 
     /// Adds what someone wrote in `thread` to its transcript: the support team's messages in
@@ -425,38 +405,17 @@ impl Walkthroughs {
 
     /// Whether `thread` holds an open walkthrough, as far as this process knows.
     pub fn may_hold(&self, thread: ThreadId) -> bool {
-        self.open_threads
-            .lock()
-            .is_ok_and(|open| open.contains_key(&thread))
+        self.known.holder(thread).is_some()
     }
 
     /// Whose the open walkthrough in `thread` is, as far as this process knows: who may
     /// answer it, known without a trip to the store.
     pub fn holder(&self, thread: ThreadId) -> Option<Holder> {
-        self.open_threads
-            .lock()
-            .ok()
-            .and_then(|open| open.get(&thread).cloned())
+        self.known.holder(thread)
     }
 
     fn track(&self, record: &Record) {
-        if let Ok(mut cases) = self.cases.lock() {
-            if matches!(record.session.phase, Phase::HandedOff(_)) {
-                cases.insert(record.thread);
-            } else {
-                cases.remove(&record.thread);
-            }
-        }
-        if let Ok(mut open) = self.open_threads.lock() {
-            if record.session.phase.is_open() {
-                open.entry(record.thread).or_insert_with(|| Holder {
-                    owner: record.session.owner,
-                    locale: record.locale.clone(),
-                });
-            } else {
-                open.remove(&record.thread);
-            }
-        }
+        self.known.track(record);
     }
 
     /// Runs one input (or, with `None`, only what is owed) through the walkthrough in
