@@ -8,24 +8,30 @@
 //!
 //! - `main.rs` / [`cli`]: the command line, one subcommand a front-end; [`logging`]: log
 //!   lines with every credential redacted.
-//! - [`discord`]: the Discord front-end, a serenity adapter: gateway events in, a turn's
-//!   effects out through its outlet. [`chat`]: the terminal front-end, the same turns on
-//!   the memory store.
-//! - [`walkthrough`]: one turn for every input (lock, settle what is owed, apply, save,
-//!   carry out, record), the sweep, and opening a walkthrough; effects go out through an
-//!   `Outlet` a front-end implements.
+//! - [`discord`]: the Discord front-end, a serenity adapter of two thin halves: inbound, a
+//!   gateway event is decoded and handed to the service; outbound, its outlet carries out
+//!   one effect from the data the effect carries (it never reads the store nor calls the
+//!   service), through `rest`, the one way to Discord's REST API. [`chat`]: the terminal
+//!   front-end, the same turns on the memory store.
+//! - [`walkthrough`]: the only code that changes what is stored. One turn for every input,
+//!   the person's and the support team's (claim, close, join, rating): lock, settle what is
+//!   owed, decide (a pure `decide`, beside `plan`), save, carry out, record. What a
+//!   walkthrough owes Discord (a step, a notice, the staff card drawn again) is owed on its
+//!   row and settled by the one sweep; effects go out through an `Outlet` a front-end
+//!   implements.
 //! - [`store`]: walkthroughs in SQLite or PostgreSQL, saved with compare-and-swap, with
 //!   what each still owes the person (the outbox). [`stats`]: the drop-off report.
-//! - [`config`]: the operator's `config.ron`, and the token from the environment.
-//!   [`ops`]: the operators' HTTP endpoint; [`metrics`]: what it serves at `/metrics`;
-//!   [`doctor`]: the deployment self-check.
+//! - [`config`]: the operator's `config.ron`, checked once (the support hours parsed into
+//!   [`hours`]), and the token from the environment. [`ops`]: the operators' HTTP endpoint;
+//!   [`metrics`]: what it serves at `/metrics`; [`doctor`]: the deployment self-check.
 //! - [`graph`]: the script as a Mermaid flowchart. [`view`]: what a step and a summary
-//!   render into, shared by every front-end. [`hours`]: the support team's working hours.
+//!   render into, shared by every front-end. [`hours`]: the support team's working hours as
+//!   the config writes them, and when the team is next in (depends on nothing above it).
 //!   [`transcript`]: a walkthrough written out for the support team.
 //! - [`conversation`]: **the core**, a pure state machine
 //!   `Engine::apply(&mut session, input, now) -> Reply`.
 //! - [`matcher`]: understanding typed answers. [`script`]: the script model, loaded and
-//!   validated from `responses/<locale>.ron`.
+//!   validated from `responses/<locale>.ron`, and its messages filled through typed methods.
 //! - Leaves: [`layout`] (Discord's limits and the texts measured against them), [`text`]
 //!   (the normal form of typed text), [`ids`] (typed, non-zero Discord ids), [`clock`] (the
 //!   one clock, injected), [`crash`] (crash points for tests), [`personal`] (e-mail

@@ -57,12 +57,27 @@ async fn stored_at(store: &Arc<dyn SessionStore>, thread: ThreadId) -> Record {
         .expect("present")
 }
 
+/// The contract, case by case, on one store (each case on walkthroughs of its own, but the
+/// first two in sequence: the second picks up the walkthrough the first leaves open).
 async fn contract(store: Arc<dyn SessionStore>) {
     let b = base();
+    let second = a_walkthrough_is_stored_once_and_changed_by_compare_and_swap(&store, b).await;
+    what_is_owed_is_found_by_the_sweep_until_it_is_shown(&store, b, second).await;
+    idle_walkthroughs_fall_due_oldest_first(&store, b).await;
+    events_are_appended_and_read_back_from_a_time_on(&store, b).await;
+    script_versions_are_kept_once_and_counted_in_use(&store).await;
+    cases(&store, b).await;
+}
+
+/// Insert and read back; one open walkthrough per person per guild; compare-and-swap;
+/// the click a response may carry; a new one once the last ended (which it returns).
+async fn a_walkthrough_is_stored_once_and_changed_by_compare_and_swap(
+    store: &Arc<dyn SessionStore>,
+    b: u64,
+) -> Record {
     let (guild_id, owner_id) = (b + 1, b + 2);
     let guild = GuildId::new(guild_id).expect("ids are not 0");
     let owner = UserId::new(owner_id).expect("ids are not 0");
-
     // Insert and read back, by thread and by owner.
     let first = record(b + 10, guild_id, owner_id);
     store.insert(&first).await.expect("insert");
@@ -121,12 +136,12 @@ async fn contract(store: Arc<dyn SessionStore>) {
         .save(&answered, a.session.version)
         .await
         .expect("saved with its click");
-    let read = stored_at(&store, thread(b + 10)).await;
+    let read = stored_at(store, thread(b + 10)).await;
     assert_eq!(read.responding, via);
     let mut shown = read.clone();
     shown.responding = None;
     store.save_shown(&shown).await.expect("shown");
-    assert_eq!(stored_at(&store, thread(b + 10)).await.responding, None);
+    assert_eq!(stored_at(store, thread(b + 10)).await.responding, None);
     let a = shown;
 
     // Once ended, the person may open a new one.
@@ -144,6 +159,18 @@ async fn contract(store: Arc<dyn SessionStore>) {
         .await
         .expect("a new walkthrough after the last ended");
 
+    second
+}
+
+/// A new walkthrough owes its first step to the sweep (of its shard), until what was shown
+/// is recorded; a failure puts it off.
+async fn what_is_owed_is_found_by_the_sweep_until_it_is_shown(
+    store: &Arc<dyn SessionStore>,
+    b: u64,
+    second: Record,
+) {
+    let (guild_id, owner_id) = (b + 1, b + 2);
+    let owner = UserId::new(owner_id).expect("ids are not 0");
     // A new walkthrough owes its first step, and says so to the sweep.
     let owing = |records: Vec<Record>| -> Vec<ThreadId> {
         records
@@ -209,7 +236,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
         Err(StoreError::Conflict)
     ));
     store.save_shown(&shown).await.expect("shown");
-    let stored = stored_at(&store, thread(b + 11)).await;
+    let stored = stored_at(store, thread(b + 11)).await;
     assert_eq!(
         (stored.shown.clone(), stored.done, stored.session.version),
         (shown.shown.clone(), shown.done, second.session.version)
@@ -221,12 +248,16 @@ async fn contract(store: Arc<dyn SessionStore>) {
         .save(&second, second.session.version)
         .await
         .expect("a save at the stored version");
-    let stored = stored_at(&store, thread(b + 11)).await;
+    let stored = stored_at(store, thread(b + 11)).await;
     assert_eq!(
         stored.shown, shown.shown,
         "save does not forget the step message"
     );
+}
 
+/// Due for an idle warning or close: only those whose time has come, oldest first.
+async fn idle_walkthroughs_fall_due_oldest_first(store: &Arc<dyn SessionStore>, b: u64) {
+    let (guild_id, owner_id) = (b + 1, b + 2);
     // Due for an idle warning or close: only those whose time has come, oldest first.
     let mut late = record(b + 20, guild_id + 2, owner_id);
     late.idle_due = Some(Timestamp(1_000));
@@ -249,7 +280,12 @@ async fn contract(store: Arc<dyn SessionStore>) {
         .filter(|t| (b + 20..b + 23).contains(t))
         .collect();
     assert_eq!(ours, [b + 20, b + 21]);
+}
 
+/// Events: appended in one transaction, read back from a time on, as written.
+async fn events_are_appended_and_read_back_from_a_time_on(store: &Arc<dyn SessionStore>, b: u64) {
+    let guild = GuildId::new(b + 1).expect("ids are not 0");
+    let owner = UserId::new(b + 2).expect("ids are not 0");
     // Events: appended, and read back from a time on.
     let at = |ms| Timestamp(1_900_000_000_000 + (b as i64 % 1_000_000) * 10 + ms);
     let events: Vec<Event> = [
@@ -301,7 +337,10 @@ async fn contract(store: Arc<dyn SessionStore>) {
         [(de(), version()), (None, version()), (de(), version())],
         "each event's locale (none for the second) and version, as written"
     );
+}
 
+/// Script versions: kept once, read back by hash; those open walkthroughs run, counted.
+async fn script_versions_are_kept_once_and_counted_in_use(store: &Arc<dyn SessionStore>) {
     // Script versions: kept once, read back by hash; those open walkthroughs run, counted.
     let english = common::english();
     let kept = StoredScript {
@@ -326,7 +365,6 @@ async fn contract(store: Arc<dyn SessionStore>) {
         .find(|(hash, _)| *hash == english.hash)
         .map(|(_, n)| *n);
     assert!(open_on_english.is_some_and(|n| n >= 1), "{in_use:?}");
-    cases(&store, b).await;
 }
 
 fn staffed(by: u64, name: &str, at: i64) -> Staffed {

@@ -64,6 +64,37 @@ pub async fn run(
     }
 }
 
+/// The bot on its store, with what the store says is open and in service.
+async fn start_up(
+    config: Config,
+    scripts: Vec<Script>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Bot> {
+    let store = crate::store::open(&config.storage).await?;
+    info!(storage = ?config.storage, "walkthroughs are stored");
+    let bot = Bot::new(config, scripts, store, clock);
+    let open = bot.walkthroughs.load_open_threads().await?;
+    bot.walkthroughs.keep_current_scripts().await?;
+    let on_older = bot.walkthroughs.on_older_versions().await?;
+    info!(open, on_older_versions = on_older, "open walkthroughs");
+    Ok(bot)
+}
+
+/// The operators' endpoint, if `http.listen` asks for it; stops when dropped.
+async fn serve_ops(bot: &Bot, shards: &Arc<ShardsUp>) -> anyhow::Result<Option<AbortOnDrop>> {
+    let Some(listen) = bot.config.http.listen else {
+        return Ok(None);
+    };
+    let ops = crate::ops::Ops {
+        metrics: bot.walkthroughs.metrics.clone(),
+        store: bot.ops_store.clone(),
+        gateway: shards.clone(),
+    };
+    let (addr, serve) = crate::ops::bind(listen.0, ops).await?;
+    info!(%addr, "serving /metrics, /healthz and /readyz");
+    Ok(Some(AbortOnDrop(tokio::spawn(serve))))
+}
+
 /// Connects and serves until `stop` turns true, reconnecting once without the Message
 /// Content intent if Discord refuses it.
 async fn serve(
@@ -74,31 +105,13 @@ async fn serve(
     stop_rx: tokio::sync::watch::Receiver<bool>,
     reload: tokio::sync::mpsc::Receiver<()>,
 ) -> anyhow::Result<()> {
-    let store = crate::store::open(&config.storage).await?;
-    info!(storage = ?config.storage, "walkthroughs are stored");
-    let bot = Arc::new(Bot::new(config, scripts, store, clock));
-    let open = bot.walkthroughs.load_open_threads().await?;
-    bot.walkthroughs.keep_current_scripts().await?;
-    let on_older = bot.walkthroughs.on_older_versions().await?;
-    info!(open, on_older_versions = on_older, "open walkthroughs");
+    let bot = Arc::new(start_up(config, scripts, clock).await?);
     let _reloader = AbortOnDrop(tokio::spawn(reloader(bot.clone(), reload)));
     let shards = Arc::new(ShardsUp {
         manager: std::sync::Mutex::new(None),
         expected: bot.config.discord.shards.map_or(1, |r| r.count),
     });
-    let _ops = match bot.config.http.listen {
-        Some(listen) => {
-            let ops = crate::ops::Ops {
-                metrics: bot.walkthroughs.metrics.clone(),
-                store: bot.ops_store.clone(),
-                gateway: shards.clone(),
-            };
-            let (addr, serve) = crate::ops::bind(listen.0, ops).await?;
-            info!(%addr, "serving /metrics, /healthz and /readyz");
-            Some(AbortOnDrop(tokio::spawn(serve)))
-        }
-        None => None,
-    };
+    let _ops = serve_ops(&bot, &shards).await?;
     let mut intents =
         GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::MESSAGE_CONTENT;
     let mut first_try = true;

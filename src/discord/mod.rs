@@ -1,8 +1,13 @@
-//! The Discord front-end: a thin serenity adapter around the engine.
+//! The Discord front-end: a thin serenity adapter around the walkthrough service, in two
+//! halves. Inbound, a gateway event is decoded and handed to the service, which alone reads
+//! and writes the store; outbound, the outlet carries out one effect from the data it
+//! carries.
 //!
 //! - `bot`: the client (with the buttons-only fallback when Message Content is refused), the
 //!   sweep and the idle ticker, and shutdown; `state`: what every handler shares.
-//! - `handler`: the gateway events; `commands` (`/backup-help`) and `components` (clicks).
+//! - `handler`: the gateway events; `commands` (`/backup-help`) and `components` (clicks);
+//!   `staff`: the support team's buttons, the rating and its comment, and the staff card's
+//!   drawing; `card`: the card's builders; `respond`: a click's one response.
 //! - `act`: the outlet that carries out a turn's effects (see [`crate::walkthrough`]);
 //!   `rest`: the way to Discord's REST API every request takes, and what its failures mean.
 //! - `render`: every message as serenity builders; `custom_id`: the one button-id codec.

@@ -1,13 +1,18 @@
 //! The walkthrough service: every input, from every front-end, takes the same trip.
 //!
 //! ```text
-//! lock(thread) → load → settle what is owed → Engine::apply → save (compare-and-swap)
-//!   → settle what is now owed (the next step first) → courtesies (mark the answered
-//!   message, notices) → events
+//! lock(thread) → load → settle what is owed → decide (Engine::apply) → save
+//!   (compare-and-swap) → settle what is now owed (the next step first) → courtesies
+//!   (mark the answered message, notices) → events
 //! ```
 //!
-//! What a walkthrough owes the person (its current step, an ending's message, the archive)
-//! is read off the stored row ([`Record::owed`]) and carried out by an [`Outlet`] (Discord,
+//! The support team's inputs (`staff`: claim, close, join, the rating and its comment) take
+//! the same trip; this module is the only code that reads or writes the store. `decide` is
+//! the pure part of a turn, `effects` what goes out (`plan` for the courtesies, `effect_of`
+//! for what is owed, with the data each carries), `sweep` the one outbox's sweep.
+//!
+//! What a walkthrough owes (its current step, an ending's message, the archive, the staff
+//! card and its redrawing, the claim's notice) is read off the stored row ([`Record::owed`]) and carried out by an [`Outlet`] (Discord,
 //! or a test's), each effect recorded as done once it is. So a crash between any two arrows
 //! leaves a row that says what is missing, and the next turn on it, the start-up or the
 //! periodic [`Walkthroughs::sweep`] carries it out: no step, ping or archive is lost, and an
@@ -16,15 +21,17 @@
 //! An answer applies only to a step the person has seen: typed text that arrives while the
 //! current step is unposted gets the step posted instead, and is not applied to it.
 
+mod decide;
 pub mod effects;
+mod known_threads;
 mod library;
 mod lines;
 mod locks;
 mod open;
+mod scripts;
 mod staff;
 mod sweep;
 
-use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,16 +39,16 @@ use async_trait::async_trait;
 use tracing::{info, warn};
 
 use crate::clock::Clock;
-use crate::conversation::{
-    CloseReason, Engine, IdlePolicy, Input, Phase, Rejection, Reply, Timestamp,
-};
+use crate::conversation::{CloseReason, Engine, IdlePolicy, Input, Reply, Timestamp};
 use crate::crash::{self, Point};
 use crate::ids::{ChannelId, MessageId, ThreadId};
 use crate::metrics::{Metrics, Via};
 use crate::script::Live;
 use crate::script::Script;
 use crate::store::{Line, LineKind, Owed, Record, SessionStore, Shown, StoreError};
+pub use known_threads::Holder;
 pub use library::{Library, Reloaded};
+pub use scripts::Scripts;
 
 pub use effects::{effect_of, plan, Answered, CardData, Effect, Known, Notice, Origin, Shared};
 pub use open::{OpenError, Opened};
@@ -103,15 +110,6 @@ pub trait LiveStatus: Send + Sync {
     async fn report(&self) -> Option<crate::status::Report>;
 }
 
-/// A script as the store keeps it.
-fn stored(script: &Script) -> crate::store::StoredScript {
-    crate::store::StoredScript {
-        hash: script.hash,
-        locale: script.locale.clone(),
-        source: script.source.to_string(),
-    }
-}
-
 /// What a turn did.
 #[derive(Debug)]
 pub struct Turned {
@@ -134,30 +132,17 @@ pub struct Turned {
 /// was shown for.
 pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 
-/// Whose an open walkthrough is, and in which language (neither ever changes).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Holder {
-    pub owner: crate::ids::UserId,
-    /// The locale of the script it runs.
-    pub locale: String,
-}
-
 pub struct Walkthroughs {
     /// Only this module writes (or reads) the store: every front-end goes through a turn.
     store: Arc<dyn SessionStore>,
-    /// The scripts in service, swapped whole by a reload.
-    library: std::sync::RwLock<Arc<Library>>,
-    default_locale: String,
+    /// The scripts in service.
+    scripts: scripts::Scripts,
     idle: IdlePolicy,
     clock: Arc<dyn Clock>,
     threads: locks::Locks<ThreadId>,
     people: locks::Locks<(crate::ids::GuildId, crate::ids::UserId)>,
-    /// Threads of open walkthroughs: the only channels where typed text can be an answer,
-    /// so other channels' messages never reach the store. Loaded at start-up, kept by turns.
-    open_threads: Mutex<HashMap<ThreadId, Holder>>,
-    /// Threads of handed-off walkthroughs not closed yet: whatever is written there goes into
-    /// the transcript. Loaded at start-up, kept by turns.
-    cases: Mutex<HashSet<ThreadId>>,
+    /// The threads of open walkthroughs and open cases, known without the store.
+    known: known_threads::KnownThreads,
     /// Transcript lines not written yet (see `lines`).
     lines: lines::Pending,
     /// When the sweep may try a walkthrough again whose owed effect failed.
@@ -183,18 +168,13 @@ impl Walkthroughs {
         clock: Arc<dyn Clock>,
     ) -> Walkthroughs {
         Walkthroughs {
+            scripts: scripts::Scripts::new(store.clone(), scripts, default_locale),
             store,
-            library: std::sync::RwLock::new(Arc::new(Library::new(
-                scripts,
-                default_locale.clone(),
-            ))),
-            default_locale,
             idle,
             clock,
             threads: locks::Locks::new(),
             people: locks::Locks::new(),
-            open_threads: Mutex::new(HashMap::new()),
-            cases: Mutex::new(HashSet::new()),
+            known: known_threads::KnownThreads::default(),
             lines: lines::Pending::default(),
             retry: Mutex::new(sweep::Backoff::default()),
             metrics: Arc::new(Metrics::new()),
@@ -250,114 +230,37 @@ impl Walkthroughs {
         self
     }
 
-    fn library(&self) -> Arc<Library> {
-        match self.library.read() {
-            Ok(library) => library.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
     /// The current script for a Discord locale ("en-US" → "en"), else the default one: what
     /// a new walkthrough starts on.
     pub fn script(&self, locale: &str) -> Arc<Script> {
-        self.library().current(locale)
+        self.scripts.current(locale)
     }
 
-    /// The script version `record`'s walkthrough runs: the one it started on, from memory
-    /// or else from the store (kept there by whichever process loaded it); the current one
-    /// for its locale if that version is nowhere (a walkthrough from before versions were
-    /// kept), which says so if its step is gone. A store that cannot be read is an error, not
-    /// a reason to apply an answer to another version than the one it was given to.
+    /// The script version `record`'s walkthrough runs (see [`Scripts::of`]).
     pub async fn script_of(&self, record: &Record) -> Result<Arc<Script>, StoreError> {
-        let hash = record.session.script.hash;
-        if let Some(script) = self.library().version(hash) {
-            return Ok(script);
-        }
-        if let Some(stored) = self.store.script(hash).await? {
-            let name = format!("{}.ron as of version {hash}", stored.locale);
-            match crate::script::load_str(&stored.source, &name, Some(&stored.locale)) {
-                Ok(script) if script.hash == hash => {
-                    let script = Arc::new(script);
-                    self.add_older(script.clone());
-                    info!(%hash, locale = %stored.locale, "an older script version is back in service for its walkthroughs");
-                    return Ok(script);
-                }
-                Ok(_) => warn!(%hash, "a stored script version does not hash to its name"),
-                Err(err) => warn!(%hash, "a stored script version no longer loads: {err}"),
-            }
-        }
-        Ok(self.library().current(&record.locale))
+        self.scripts.of(record).await
     }
 
-    /// Adds an older version to the library in service, under one lock: a reload meanwhile
-    /// is never undone.
-    fn add_older(&self, script: Arc<Script>) {
-        let mut slot = match self.library.write() {
-            Ok(slot) => slot,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if slot.version(script.hash).is_none() {
-            *slot = Arc::new(slot.with_older(script));
-        }
-    }
-
-    /// The script the support team reads `record`'s hand-off in: the server's language, and
-    /// when that is the person's, the very version they answered (their answers are step and
-    /// choice numbers of it). Another language's current version names the same steps and
-    /// choices (parity), unless an edit since changed them; answers to steps it lacks are
-    /// listed by id.
+    /// The script the support team reads `record`'s hand-off in (see [`Scripts::staff`]).
     pub async fn staff_script(&self, record: &Record) -> Result<Arc<Script>, StoreError> {
-        let locale = record
-            .staff_locale
-            .as_deref()
-            .unwrap_or(&self.default_locale);
-        let staff = self.script(locale);
-        let theirs = self.script_of(record).await?;
-        Ok(if theirs.locale == staff.locale {
-            theirs
-        } else {
-            staff
-        })
+        self.scripts.staff(record).await
     }
 
     /// Keeps the current scripts' text in the store, so walkthroughs started on them can
     /// finish on them after an edit, in any process.
     pub async fn keep_current_scripts(&self) -> Result<(), StoreError> {
-        let now = self.now();
-        for script in self.library().current_scripts() {
-            self.store.keep_script(&stored(script), now).await?;
-        }
-        Ok(())
+        self.scripts.keep_current(self.now()).await
     }
 
-    /// Puts `scripts` (validated by the caller) in service for new walkthroughs; open ones
-    /// stay on the version they started with. The new versions are kept in the store first:
-    /// a walkthrough never starts on a version that could be lost.
+    /// Puts `scripts` (validated by the caller) in service for new walkthroughs (see
+    /// [`Scripts::reload`]).
     pub async fn reload(&self, scripts: Vec<Script>) -> Result<Reloaded, StoreError> {
-        let now = self.now();
-        for script in &scripts {
-            self.store.keep_script(&stored(script), now).await?;
-        }
-        let in_use = self.store.scripts_in_use().await?;
-        let mut slot = match self.library.write() {
-            Ok(slot) => slot,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let (library, reloaded) = slot.reloaded(scripts, &in_use);
-        *slot = Arc::new(library);
-        Ok(reloaded)
+        self.scripts.reload(scripts, self.now()).await
     }
 
     /// How many open walkthroughs run a version other than the current one.
     pub async fn on_older_versions(&self) -> Result<usize, StoreError> {
-        let library = self.library();
-        let in_use = self.store.scripts_in_use().await?;
-        let current = |hash| library.current_scripts().iter().any(|s| s.hash == hash);
-        Ok(in_use
-            .iter()
-            .filter(|(h, _)| !current(*h))
-            .map(|(_, n)| n)
-            .sum())
+        self.scripts.on_older_versions().await
     }
 
     pub fn now(&self) -> Timestamp {
@@ -368,22 +271,14 @@ impl Walkthroughs {
     pub async fn load_open_threads(&self) -> Result<usize, StoreError> {
         let threads = self.store.open_threads().await?;
         let count = threads.len();
-        if let Ok(mut open) = self.open_threads.lock() {
-            let holders = threads
-                .into_iter()
-                .map(|(thread, owner, locale)| (thread, Holder { owner, locale }));
-            open.extend(holders);
-        }
         let cases = self.store.open_cases().await?;
-        if let Ok(mut open) = self.cases.lock() {
-            open.extend(cases);
-        }
+        self.known.learn(threads, cases);
         Ok(count)
     }
 
     /// Whether `thread` holds a handed-off walkthrough the support team has not closed.
     pub fn is_case(&self, thread: ThreadId) -> bool {
-        self.cases.lock().is_ok_and(|cases| cases.contains(&thread))
+        self.known.is_case(thread)
     }
 
     /// Adds what someone wrote in `thread` to its transcript: the support team's messages in
@@ -421,38 +316,17 @@ impl Walkthroughs {
 
     /// Whether `thread` holds an open walkthrough, as far as this process knows.
     pub fn may_hold(&self, thread: ThreadId) -> bool {
-        self.open_threads
-            .lock()
-            .is_ok_and(|open| open.contains_key(&thread))
+        self.known.holder(thread).is_some()
     }
 
     /// Whose the open walkthrough in `thread` is, as far as this process knows: who may
     /// answer it, known without a trip to the store.
     pub fn holder(&self, thread: ThreadId) -> Option<Holder> {
-        self.open_threads
-            .lock()
-            .ok()
-            .and_then(|open| open.get(&thread).cloned())
+        self.known.holder(thread)
     }
 
     fn track(&self, record: &Record) {
-        if let Ok(mut cases) = self.cases.lock() {
-            if matches!(record.session.phase, Phase::HandedOff(_)) {
-                cases.insert(record.thread);
-            } else {
-                cases.remove(&record.thread);
-            }
-        }
-        if let Ok(mut open) = self.open_threads.lock() {
-            if record.session.phase.is_open() {
-                open.entry(record.thread).or_insert_with(|| Holder {
-                    owner: record.session.owner,
-                    locale: record.locale.clone(),
-                });
-            } else {
-                open.remove(&record.thread);
-            }
-        }
+        self.known.track(record);
     }
 
     /// Runs one input (or, with `None`, only what is owed) through the walkthrough in
@@ -515,93 +389,100 @@ impl Walkthroughs {
                 failure: failure_before,
             }));
         };
+        self.apply_input(record, input, origin, out, repaired_step, failure_before)
+            .await
+            .map(Some)
+    }
+
+    /// The executor of one input: [`decide`](decide::decide), save what it decided
+    /// (compare-and-swap), carry out what is owed and the courtesies, record the events and
+    /// the transcript lines.
+    async fn apply_input(
+        &self,
+        record: Record,
+        input: Input,
+        origin: Origin,
+        out: &dyn Outlet,
+        repaired_step: bool,
+        failure_before: Option<EffectError>,
+    ) -> Result<Turned, StoreError> {
+        let thread = record.thread;
         let script = self.script_of(&record).await?;
         let live = self.live_at(&record, &script).await;
         let engine = Engine::new(&script, self.idle).with_live(live);
-        let version = record.session.version;
-        let shown_before = record.session.current_step().cloned();
+        let cx = decide::Context {
+            engine: &engine,
+            script: &script,
+            live,
+            repaired_step,
+            responding: out.responding(thread),
+            staff_cards: self.staff_channel.is_some(),
+        };
         let now = self.now();
-        let lines_input = input.clone();
-        let reply = engine.apply(&mut record.session, input, now);
-        let mut events = Vec::new();
-        let idle_due = engine.idle_due(&record.session);
-        if record.session.version != version {
-            record.idle_due = idle_due;
-            record.responding = out.responding(thread);
-            if matches!(reply, Reply::HandedOff { .. }) && self.staff_channel.is_none() {
-                // No staff channel: nothing to announce (recorded with the hand-off message).
-                record.done.card_posted = true;
-            }
+        let version = record.session.version;
+        let decision = decide::decide(&record, input, origin, now, &cx);
+        let mut record = decision.record;
+        if decision.save != decide::Save::Nothing {
             self.store.save(&record, version).await?;
+        }
+        if decision.save == decide::Save::Moved {
             self.track(&record);
-            events = crate::store::events_for(&record, &reply, shown_before.as_ref(), now);
             crash::point(Point::AfterSave);
             if origin == Origin::Staff {
                 crash::point(Point::AfterClose);
             }
-            if matches!(reply, Reply::HandedOff { .. }) {
-                // The case opens with the hand-off: from now on the thread is transcribed
-                // whoever writes, and the card can say how long a claim took.
-                if let Err(err) = self.store.open_case(thread, now).await {
-                    warn!(%thread, "could not open the support team's case: {err}");
-                }
-            }
-        } else if idle_due != record.idle_due {
-            // Nothing changed but when it falls due (the idle times were changed between
-            // runs): stored, so the ticker does not pick it again and again.
-            record.idle_due = idle_due;
-            self.store.save(&record, version).await?;
         }
-        let mut courtesies = plan(&reply, origin, shown_before.as_ref());
-        for effect in &mut courtesies {
-            if let Effect::PostReAsk { live: offered, .. } = effect {
-                *offered = live;
+        if decision.opens_case {
+            // The case opens with the hand-off: from now on the thread is transcribed
+            // whoever writes, and the card can say how long a claim took.
+            if let Err(err) = self.store.open_case(thread, now).await {
+                warn!(%thread, "could not open the support team's case: {err}");
             }
         }
-        if repaired_step && matches!(reply, Reply::Rejected(Rejection::Stale { .. })) {
-            // A click on the step before, made because its successor never appeared: the
-            // successor is posted now, which is the answer.
-            courtesies.clear();
+        let failure = self
+            .carry_out_answer(&mut record, &script, &decision.courtesies, out)
+            .await
+            .or(failure_before);
+        self.note(&record, failure.as_ref()).await;
+        if matches!(decision.reply, Reply::ReAsk { .. }) {
+            self.metrics.reasked();
         }
-        // What the person needs next (the next step) and marking the answered message
-        // (against what was shown when the input came) go together: neither waits for the
-        // other's round trip. The archive waits for both: an archived thread's messages
-        // cannot be edited.
-        let answered = record.clone();
+        self.record_events(&decision.events, decision.via).await;
+        self.transcribe(decision.lines).await;
+        Ok(Turned {
+            reply: Some(decision.reply),
+            record,
+            repaired_step,
+            failure,
+        })
+    }
+
+    /// What the person needs next (the next step) and marking the answered message (against
+    /// what was shown when the input came) go together: neither waits for the other's round
+    /// trip. The archive waits for both: an archived thread's messages cannot be edited.
+    async fn carry_out_answer(
+        &self,
+        record: &mut Record,
+        script: &Script,
+        courtesies: &[Effect],
+        out: &dyn Outlet,
+    ) -> Option<EffectError> {
+        let (thread, answered) = (record.thread, record.clone());
         let courtesies = async {
-            for effect in &courtesies {
-                if let Err(err) = out.carry_out(&answered, &script, effect).await {
+            for effect in courtesies {
+                if let Err(err) = out.carry_out(&answered, script, effect).await {
                     warn!(?effect, %thread, "could not carry out a courtesy: {err}");
                 }
             }
         };
         let (failure, ()) = tokio::join!(
-            self.settle_but(&mut record, out, Some(Owed::Archive)),
+            self.settle_but(record, out, Some(Owed::Archive)),
             courtesies
         );
-        let failure = match failure {
-            None => self.settle(&mut record, out).await,
+        match failure {
+            None => self.settle(record, out).await,
             stopped => stopped,
         }
-        .or(failure_before);
-        self.note(&record, failure.as_ref()).await;
-        if matches!(reply, Reply::ReAsk { .. }) {
-            self.metrics.reasked();
-        }
-        let via = match origin {
-            Origin::Click => Some(Via::Button),
-            Origin::Typed => Some(Via::Text),
-            Origin::Timer | Origin::Staff => None,
-        };
-        self.record_events(&events, via).await;
-        let lines = crate::transcript::lines_for(thread, &script, &lines_input, &reply, now);
-        self.transcribe(lines).await;
-        Ok(Some(Turned {
-            reply: Some(reply),
-            record,
-            repaired_step,
-            failure,
-        }))
     }
 
     /// Tells the sweep how the last try went: after a failure it waits before trying again,
@@ -670,49 +551,67 @@ impl Walkthroughs {
             crash::point(Point::AfterPost);
             // Only the first effect owed can have gone through the interaction's response.
             record.responding = None;
-            match owed {
-                Owed::Step(step) => match message {
-                    Some(message) => {
-                        let serial = record.session.step_serial;
-                        record.shown = Some(Shown {
-                            step,
-                            serial,
-                            message,
-                        });
-                    }
-                    None => return Some(EffectError::Failed("the step was not posted".into())),
-                },
-                Owed::IdleWarning => record.done.warned_for = Some(record.session.last_activity),
-                Owed::Resolved(_) | Owed::HandOff(_) | Owed::IdleClosed => {
-                    record.done.ending_posted = true
-                }
-                Owed::StaffClosed => record.done.close_posted = true,
-                Owed::Archive => record.done.archived = true,
-                Owed::StaffCard => {
-                    if let Some(err) = self.card_posted(record.thread, message).await {
-                        return Some(err);
-                    }
-                    record.done.card_posted = true;
-                }
-                // The attachment draws the card as the case stands.
-                Owed::Transcript => {
-                    record.done.transcript_attached = true;
-                    record.done.card_owed = false;
-                }
-                Owed::CardEdit => record.done.card_owed = false,
-                Owed::ClaimNotice => {
-                    if effect.is_some() {
-                        if let Err(err) = self.store.claim_announced(record.thread).await {
-                            return Some(EffectError::Failed(format!("storage: {err}")));
-                        }
-                    }
-                    record.done.claim_owed = false;
-                }
+            if let Some(err) = self
+                .mark_done(record, owed, effect.is_some(), message)
+                .await
+            {
+                return Some(err);
             }
             if let Err(err) = self.store.save_shown(record).await {
                 // Carried out but not recorded: the next settle repeats it (once).
                 warn!(thread = %record.thread, "could not record a carried-out effect: {err}");
                 return Some(EffectError::Failed(format!("storage: {err}")));
+            }
+        }
+        None
+    }
+
+    /// Records on `record` that `owed` is carried out (`carried`: an effect was; `message`:
+    /// the message it posted, if any).
+    async fn mark_done(
+        &self,
+        record: &mut Record,
+        owed: Owed,
+        carried: bool,
+        message: Option<MessageId>,
+    ) -> Option<EffectError> {
+        match owed {
+            Owed::Step(step) => match message {
+                Some(message) => {
+                    let serial = record.session.step_serial;
+                    record.shown = Some(Shown {
+                        step,
+                        serial,
+                        message,
+                    });
+                }
+                None => return Some(EffectError::Failed("the step was not posted".into())),
+            },
+            Owed::IdleWarning => record.done.warned_for = Some(record.session.last_activity),
+            Owed::Resolved(_) | Owed::HandOff(_) | Owed::IdleClosed => {
+                record.done.ending_posted = true
+            }
+            Owed::StaffClosed => record.done.close_posted = true,
+            Owed::Archive => record.done.archived = true,
+            Owed::StaffCard => {
+                if let Some(err) = self.card_posted(record.thread, message).await {
+                    return Some(err);
+                }
+                record.done.card_posted = true;
+            }
+            // The attachment draws the card as the case stands.
+            Owed::Transcript => {
+                record.done.transcript_attached = true;
+                record.done.card_owed = false;
+            }
+            Owed::CardEdit => record.done.card_owed = false,
+            Owed::ClaimNotice => {
+                if carried {
+                    if let Err(err) = self.store.claim_announced(record.thread).await {
+                        return Some(EffectError::Failed(format!("storage: {err}")));
+                    }
+                }
+                record.done.claim_owed = false;
             }
         }
         None

@@ -43,18 +43,14 @@ pub enum OpenError {
 const PERSON_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Walkthroughs {
-    /// Opens a walkthrough for `owner` in `guild` with the script for the person's `locale`,
-    /// or finds the one they have (whatever it still owed is carried out first). The support
-    /// team reads its hand-off in the script for `server_locale`, else the default one.
-    pub async fn open(
+    /// The person's walkthrough that is open already, with whatever it owed posted; `None`
+    /// if there is none (or its thread is gone, which closes it).
+    async fn still_open(
         &self,
         guild: GuildId,
         owner: UserId,
-        locale: &str,
-        server_locale: Option<&str>,
         out: &dyn Outlet,
-    ) -> Result<Opened, OpenError> {
-        let _person = self.people.lock(&(guild, owner), PERSON_WAIT).await;
+    ) -> Result<Option<Opened>, OpenError> {
         if let Some(mut existing) = self.store.open_for(guild, owner).await? {
             if out.thread_exists(existing.thread).await {
                 // Post whatever it owes; a thread found gone closes it, and a new one opens.
@@ -68,13 +64,31 @@ impl Walkthroughs {
                         ..
                     }) => return Err(OpenError::Thread(refused)),
                     Some(t) if t.record.session.phase.is_open() => {
-                        return Ok(Opened::Existing(existing.thread));
+                        return Ok(Some(Opened::Existing(existing.thread)));
                     }
                     _ => {}
                 }
             } else {
                 self.close(&mut existing, CloseReason::ThreadDeleted).await;
             }
+        }
+        Ok(None)
+    }
+
+    /// Opens a walkthrough for `owner` in `guild` with the script for the person's `locale`,
+    /// or finds the one they have (whatever it still owed is carried out first). The support
+    /// team reads its hand-off in the script for `server_locale`, else the default one.
+    pub async fn open(
+        &self,
+        guild: GuildId,
+        owner: UserId,
+        locale: &str,
+        server_locale: Option<&str>,
+        out: &dyn Outlet,
+    ) -> Result<Opened, OpenError> {
+        let _person = self.people.lock(&(guild, owner), PERSON_WAIT).await;
+        if let Some(opened) = self.still_open(guild, owner, out).await? {
+            return Ok(opened);
         }
         let script = self.script(locale);
         let engine = Engine::new(&script, self.idle);
