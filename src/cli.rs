@@ -15,7 +15,7 @@ use crate::graph;
 use crate::script::{load_dir, LoadError, Script};
 
 /// Enough for any real script; a cap so a pathological one cannot run forever.
-const MAX_WALKED_PATHS: usize = 100_000;
+const MAX_WALKED_STATES: usize = 500_000;
 
 #[derive(Debug, Parser)]
 #[command(name = "backup-help-bot", version, about)]
@@ -209,7 +209,7 @@ fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     let mut by_locale = BTreeMap::new();
     for script in &scripts {
-        let walk = walk::walk_all(script, MAX_WALKED_PATHS);
+        let walk = walk::walk_all(script, MAX_WALKED_STATES);
         if !walk.stuck.is_empty() || walk.truncated {
             failed = true;
             for answers in &walk.stuck {
@@ -226,7 +226,7 @@ fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
             }
             if walk.truncated {
                 eprintln!(
-                    "  {}.ron: more than {MAX_WALKED_PATHS} paths",
+                    "  {}.ron: more than {MAX_WALKED_STATES} different states to walk",
                     script.locale
                 );
             }
@@ -249,12 +249,12 @@ fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
             choices = script.choice_count(),
             endings = script.endings.len(),
             checks = script.checks.len(),
-            paths = walk.paths.len(),
-            longest = walk.longest(),
+            paths = walk.paths,
+            longest = walk.longest,
         )?;
         // Per ending, so an author sees how many ways lead to "fixed" and how many do not.
         for ending in &script.endings {
-            let paths = walk.paths.iter().filter(|p| p.ending == ending.id).count();
+            let paths = walk.ending(&ending.id);
             let button = if ending.id == script.handoff {
                 ", and the Talk to a human button at every step"
             } else {

@@ -2,9 +2,9 @@
 
 mod common;
 
-use std::collections::HashSet;
+use std::sync::OnceLock;
 
-use backup_help_bot::conversation::walk::walk_all;
+use backup_help_bot::conversation::walk::{walk_all, Walk};
 use backup_help_bot::conversation::{Input, Reply};
 use backup_help_bot::script::{
     Backup, EndingId, EndingKind, Meaning, Script, Step, StepId, Target,
@@ -24,64 +24,65 @@ const CHECKS_IN_ORDER: [&str; 10] = [
     "computer-backup",
 ];
 
+/// Every shipped script with every path through it, walked once for all the tests here.
+fn walked() -> &'static [(Script, Walk)] {
+    static WALKED: OnceLock<Vec<(Script, Walk)>> = OnceLock::new();
+    WALKED.get_or_init(|| {
+        let scripts = common::shipped();
+        assert!(scripts.len() >= 3, "en, es and de are shipped");
+        scripts
+            .into_iter()
+            .map(|script| {
+                let walk = walk_all(&script, 500_000);
+                assert!(!walk.truncated, "{}: the walk hit its cap", script.locale);
+                (script, walk)
+            })
+            .collect()
+    })
+}
+
 #[test]
 fn every_path_of_every_script_reaches_an_ending() {
-    let scripts = common::shipped();
-    assert!(scripts.len() >= 3, "en, es and de are shipped");
-    for script in &scripts {
-        every_path_reaches_an_ending(script);
+    for (script, walk) in walked() {
+        every_path_reaches_an_ending(script, walk);
     }
 }
 
-fn every_path_reaches_an_ending(script: &Script) {
-    let walk = walk_all(script, 100_000);
-    assert!(!walk.truncated, "the walk hit its cap");
+fn every_path_reaches_an_ending(script: &Script, walk: &Walk) {
     assert!(
         walk.stuck.is_empty(),
         "paths that loop or stall: {:?}",
         walk.stuck
     );
-    assert!(walk.paths.len() > 100, "only {} paths", walk.paths.len());
-    for path in &walk.paths {
-        assert!(script.ending(&path.ending).is_some(), "{path:?}");
-        assert_eq!(path.answers.first().map(|(s, _)| s), Some(&script.start));
-    }
-    // Every step is on some path, every ending is reached, and every choice of every step
-    // is taken by some path.
-    let taken: HashSet<(&StepId, usize)> = walk
-        .paths
-        .iter()
-        .flat_map(|p| p.answers.iter().map(|(s, c)| (s, *c)))
-        .collect();
+    assert!(walk.paths > 100, "only {} paths", walk.paths);
+    // Every choice of every step is taken by some path, and every ending is reached.
     for step in &script.steps {
         for choice in 0..step.choices.len() {
             assert!(
-                taken.contains(&(&step.id, choice)),
+                walk.taken.contains(&(step.id.clone(), choice)),
                 "{} choice {choice} never taken",
                 step.id
             );
         }
     }
-    let endings: HashSet<_> = walk.paths.iter().map(|p| &p.ending).collect();
-    assert_eq!(endings.len(), script.endings.len());
+    for ending in &script.endings {
+        assert!(walk.ending(&ending.id) > 0, "no path reaches {}", ending.id);
+    }
+    assert_eq!(walk.by_ending.len(), script.endings.len());
 }
 
 #[test]
 fn in_no_script_does_a_path_say_a_backup_works_unless_the_last_answer_said_it_finished() {
-    for script in &common::shipped() {
-        no_path_claims_unconfirmed(script);
+    for (script, walk) in walked() {
+        no_path_claims_unconfirmed(script, walk);
     }
 }
 
-fn no_path_claims_unconfirmed(script: &Script) {
-    let walk = walk_all(script, 100_000);
+fn no_path_claims_unconfirmed(script: &Script, walk: &Walk) {
     let mut claimed = 0;
-    for path in &walk.paths {
-        let ending = script.ending(&path.ending).unwrap();
-        let last = path.answers.last().and_then(|(step, choice)| {
-            let step = script.step(step)?;
-            step.choices.get(*choice)
-        });
+    for (step, choice, ending) in &walk.last_answers {
+        let ending = script.ending(ending).unwrap();
+        let last = script.step(step).and_then(|s| s.choices.get(*choice));
         let confirmed = last.and_then(|c| c.confirms);
         if ending.kind == EndingKind::Resolved {
             assert_eq!(ending.claims, Some(Backup::ICloud), "{}", ending.id);
@@ -91,10 +92,9 @@ fn no_path_claims_unconfirmed(script: &Script) {
             assert_eq!(
                 confirmed,
                 Some(claims),
-                "{} reached by {:?} ({:?})",
+                "{} reached by {:?} at {step}",
                 ending.id,
                 last.map(|c| &c.label),
-                path.answers
             );
         }
     }

@@ -221,6 +221,7 @@ fn build(raw: RawScript, source: &str) -> Script {
             goto: target(&c.goto),
             confirms: c.confirms,
             when: c.when,
+            route: c.route.clone(),
             phrases,
         }
     };
@@ -242,6 +243,7 @@ fn build(raw: RawScript, source: &str) -> Script {
                     url: l.url.clone(),
                 })
                 .collect(),
+            destructive: s.destructive,
         })
         .collect();
     let endings: Vec<Ending> = raw
@@ -275,6 +277,11 @@ fn build(raw: RawScript, source: &str) -> Script {
         source: source.into(),
         start: StepId::new(raw.start),
         checks: raw.checks.into_iter().map(StepId::new).collect(),
+        routes: raw
+            .routes
+            .into_iter()
+            .map(|(id, steps)| (id, steps.into_iter().map(StepId::new).collect()))
+            .collect(),
         handoff: EndingId(raw.handoff),
         apple_status: raw.apple_status,
         steps,

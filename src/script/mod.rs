@@ -11,9 +11,10 @@ mod load;
 mod parity;
 pub mod raw;
 mod reach;
+mod routes;
 mod validate;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::Serialize;
@@ -24,6 +25,7 @@ pub use raw::{
     Backup, Condition, EndingKind, Meaning, RawAppleStatus as AppleStatus, RawMessages as Messages,
     RawWords as Words,
 };
+pub use routes::RESET_SETTINGS;
 
 /// The goto keyword for "the first check the person has not seen yet".
 pub const NEXT_CHECK: &str = "next";
@@ -75,7 +77,8 @@ impl fmt::Display for EndingId {
 pub enum Target {
     Step(StepId),
     End(EndingId),
-    /// The first entry of [`Script::checks`] not yet seen, else [`Script::after_checks`].
+    /// The first step of the person's route not yet seen, else the first entry of
+    /// [`Script::checks`] not yet seen, else [`Script::after_checks`].
     NextCheck,
 }
 
@@ -125,6 +128,8 @@ pub struct Choice {
     pub confirms: Option<Backup>,
     /// Offered only under this condition (see [`Choice::offered`]).
     pub when: Option<Condition>,
+    /// The route (a key of [`Script::routes`]) this answer puts the person on.
+    pub route: Option<String>,
     /// The label, words and yes/no words, normalised once at load time for the matcher.
     #[serde(skip)]
     pub(crate) phrases: Vec<String>,
@@ -139,6 +144,8 @@ pub struct Step {
     pub question: String,
     pub choices: Vec<Choice>,
     pub links: Vec<Link>,
+    /// The step has the person delete something they cannot get back.
+    pub destructive: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -177,6 +184,8 @@ pub struct Script {
     pub start: StepId,
     pub checks: Vec<StepId>,
     pub after_checks: Target,
+    /// Symptom routes: the steps "next" tries first for a person on that route.
+    pub routes: BTreeMap<String, Vec<StepId>>,
     pub handoff: EndingId,
     /// Where Apple's live System Status is shown, if anywhere.
     pub apple_status: Option<AppleStatus>,
