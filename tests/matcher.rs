@@ -5,6 +5,14 @@ mod common;
 use backup_help_bot::matcher::{normalize, understand, Understood};
 use backup_help_bot::script::{Script, StepId};
 
+/// The index of the choice of `step` labelled `label`.
+fn labelled(script: &Script, step: &str, label: &str) -> Understood {
+    let found = script
+        .step(&StepId::new(step))
+        .and_then(|s| s.choices.iter().position(|c| c.label == label));
+    Understood::Choice(found.unwrap_or_else(|| panic!("{step} has no choice {label:?}")))
+}
+
 fn at(script: &Script, step: &str, text: &str) -> Understood {
     let step = script
         .step(&StepId::new(step))
@@ -116,11 +124,79 @@ fn branch_answers_use_their_own_words() {
         Understood::Choice(1)
     );
     assert_eq!(at(&script, "storage", "plenty"), Understood::Choice(0));
-    assert_eq!(at(&script, "opening", "idk"), Understood::Choice(3));
+    assert_eq!(
+        at(&script, "opening", "idk"),
+        labelled(&script, "opening", "Not sure")
+    );
+    let message = labelled(
+        &script,
+        "opening",
+        "Apple showed a message about the backup",
+    );
     assert_eq!(
         at(&script, "opening", "it says not enough storage"),
-        Understood::Choice(0)
+        message
     );
+    assert_eq!(
+        at(&script, "opening-message", "not enough storage"),
+        labelled(
+            &script,
+            "opening-message",
+            "There isn't enough iCloud storage"
+        )
+    );
+    assert_eq!(
+        at(&script, "opening", "it's very slow"),
+        labelled(
+            &script,
+            "opening",
+            "It starts but fails, is very slow, or never runs by itself"
+        )
+    );
+    assert_eq!(
+        at(&script, "opening-progress", "it's very slow"),
+        labelled(
+            &script,
+            "opening-progress",
+            "It never finishes, or is very slow"
+        )
+    );
+    assert_eq!(
+        at(
+            &script,
+            "backup-switch",
+            "still failing, last backup is recent"
+        ),
+        labelled(
+            &script,
+            "backup-switch",
+            "Still failing, last backup is recent"
+        )
+    );
+    assert_eq!(
+        at(&script, "backup-switch", "months ago"),
+        labelled(
+            &script,
+            "backup-switch",
+            "Still failing, last backup is weeks old or there is none"
+        )
+    );
+}
+
+#[test]
+fn a_bare_no_is_asked_again_where_each_failing_answer_says_more() {
+    // The backup switch asks how old the last backup is, storage how much is left, and
+    // restart whether it was done already: "no" says none of that.
+    let script = common::english();
+    for step in ["backup-switch", "storage", "restart"] {
+        for text in ["no", "nope", "still failing", "still broken"] {
+            let got = at(&script, step, text);
+            assert!(
+                matches!(got, Understood::NotUnderstood { .. }),
+                "{step}: {text:?} → {got:?}"
+            );
+        }
+    }
 }
 
 #[test]
