@@ -280,11 +280,11 @@ fn chat_with_piped_answers_reaches_the_hand_off() {
 
 #[test]
 fn chat_saying_it_still_fails_at_every_step_walks_the_checks_in_order_to_the_hand_off() {
-    // "Not sure" at the opening, then "still failing" wherever that is the step's plain no,
-    // and the failing answer itself where a bare "still failing" is asked again (the age of
-    // the last backup, the storage left, a restart already done).
+    // "Still failing" at the opening (it means "Not sure") and wherever that is the step's
+    // plain no, and the failing answer itself where a bare "still failing" is asked again
+    // (the age of the last backup, the storage left, a restart already done).
     let answers = [
-        "not sure",
+        "still failing",
         "still failing, last backup is recent",
         "still failing",
         "still failing",

@@ -435,15 +435,22 @@ fn an_iphone_not_signed_in_goes_from_the_backup_switch_to_signing_in() {
 
 #[test]
 fn steps_that_may_wait_an_hour_or_more_say_how_to_come_back() {
-    let script = common::english();
-    for id in [
-        "first-backup",
-        "sign-in-blocked",
-        "reset-settings",
-        "overnight",
-    ] {
-        let text = backup_help_bot::view::step_description(script.step(&StepId::new(id)).unwrap());
-        assert!(text.contains("/backup-help"), "{id}: {text}");
+    for script in &common::shipped() {
+        for id in [
+            "first-backup",
+            "sign-in-blocked",
+            "reset-settings",
+            "overnight",
+            "restore-in-progress",
+        ] {
+            let step = script.step(&StepId::new(id)).unwrap();
+            let text = backup_help_bot::view::step_description(step);
+            assert!(
+                text.contains("/backup-help"),
+                "{}: {id}: {text}",
+                script.locale
+            );
+        }
     }
 }
 
