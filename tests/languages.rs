@@ -28,14 +28,33 @@ fn typed(text: &str) -> Input {
     Input::Text(text.to_string())
 }
 
-/// Typing `still_failing` at every step walks the checks in order to the hand-off.
+/// Typing `still_failing` at every step walks the checks in order to the hand-off. Where it
+/// does not say which of several answers it is, the bot asks again listing them, and the
+/// person presses the first one listed.
 fn still_failing_walks_to_the_hand_off(locale: &str, still_failing: &str) {
     let script = common::shipped_in(locale);
     let engine = common::engine(&script);
     let mut session = common::started(&engine);
     let mut checks = Vec::new();
-    for _ in 0..40 {
-        match engine.apply(&mut session, typed(still_failing), common::T0) {
+    let mut asked_again = Vec::new();
+    for _ in 0..60 {
+        let reply = match engine.apply(&mut session, typed(still_failing), common::T0) {
+            Reply::ReAsk { step, candidates } => {
+                let no_choice = script
+                    .step(&step)
+                    .and_then(|s| s.choices.iter().position(|c| c.means == Some(Meaning::No)));
+                assert_eq!(
+                    no_choice, None,
+                    "{locale}: {step} has a no, yet asked again"
+                );
+                assert!(candidates.len() >= 2, "{locale}: {step}: {candidates:?}");
+                asked_again.push(step.to_string());
+                let choice = candidates[0];
+                engine.apply(&mut session, Input::Choose { step, choice }, common::T0)
+            }
+            reply => reply,
+        };
+        match reply {
             Reply::Show { step, .. } => {
                 if script.checks.contains(&step) {
                     checks.push(step);
@@ -44,12 +63,18 @@ fn still_failing_walks_to_the_hand_off(locale: &str, still_failing: &str) {
             Reply::HandedOff { ending, .. } => {
                 assert_eq!(ending, script.handoff, "{locale}");
                 assert_eq!(checks, script.checks, "{locale}: every check, in order");
+                for step in ["backup-switch", "storage", "restart"] {
+                    assert!(
+                        asked_again.iter().any(|s| s == step),
+                        "{locale}: {still_failing:?} taken as an answer at {step}"
+                    );
+                }
                 return;
             }
             other => panic!("{locale}: {still_failing:?} → {other:?} after {checks:?}"),
         }
     }
-    panic!("{locale}: no hand-off after 40 answers of {still_failing:?}");
+    panic!("{locale}: no hand-off after 60 answers of {still_failing:?}");
 }
 
 #[test]
@@ -61,7 +86,9 @@ fn still_failing_in_each_language_walks_the_checks_to_the_hand_off() {
     still_failing_walks_to_the_hand_off("de", "klappt immer noch nicht");
 }
 
-/// `no`, `back` and `human` words in `locale`, typed at the first check.
+/// `no`, `back` and `human` words in `locale`, typed at the first check: a "no" there picks
+/// the choice marked `means: No`, or where none is (several answers fail differently) is
+/// asked again, and the first choice listed is pressed.
 fn commands_are_understood(locale: &str, no: &str, back: &str, human: &str) {
     let script = common::shipped_in(locale);
     let (engine, session) = at_first_check(&script);
@@ -72,12 +99,21 @@ fn commands_are_understood(locale: &str, no: &str, back: &str, human: &str) {
         .position(|c| c.means == Some(Meaning::No));
 
     let mut s = session.clone();
-    match engine.apply(&mut s, typed(no), common::T0) {
-        Reply::Show {
-            cause: Cause::Answered(answer),
-            ..
-        } => assert_eq!(Some(answer.choice), no_choice, "{locale}: {no:?}"),
-        other => panic!("{locale}: {no:?} → {other:?}"),
+    match (engine.apply(&mut s, typed(no), common::T0), no_choice) {
+        (
+            Reply::Show {
+                cause: Cause::Answered(answer),
+                ..
+            },
+            Some(no_choice),
+        ) => assert_eq!(answer.choice, no_choice, "{locale}: {no:?}"),
+        (Reply::ReAsk { step, candidates }, None) => {
+            assert!(candidates.len() >= 2, "{locale}: {no:?} → {candidates:?}");
+            let choice = candidates[0];
+            let reply = engine.apply(&mut s, Input::Choose { step, choice }, common::T0);
+            assert!(matches!(reply, Reply::Show { .. }), "{locale}: {reply:?}");
+        }
+        (other, _) => panic!("{locale}: {no:?} → {other:?}"),
     }
     // Back from the second check is the first again.
     let back_to = s.current_step().cloned();

@@ -188,14 +188,16 @@ fn build(raw: RawScript, source: &str) -> Script {
     let hash = ScriptHash::of(source.as_bytes());
     let words = &raw.words;
     let normalise_all = |list: &[String]| list.iter().map(|w| normalize(w)).collect::<Vec<_>>();
+    let yes = normalise_all(&words.yes);
+    let no = normalise_all(&words.no);
     let commands = Commands {
+        yes: yes.clone(),
+        no: no.clone(),
         back: normalise_all(&words.back),
         start_over: normalise_all(&words.start_over),
         human: normalise_all(&words.human),
         negations: normalise_all(&words.negations),
     };
-    let yes = normalise_all(&words.yes);
-    let no = normalise_all(&words.no);
     let target = |goto: &str| -> Target {
         if goto == NEXT_CHECK {
             Target::NextCheck

@@ -5,7 +5,7 @@
 #[path = "../support/apple_fixture.rs"]
 mod fixture;
 
-use backup_help_bot::script::{load_file, Script};
+use backup_help_bot::script::{load_file, Script, StepId};
 use fake_discord::Options;
 
 use crate::harness::{start_with, Harness, PERSON};
@@ -21,7 +21,8 @@ async fn bot_reading(url: String) -> Harness {
     start_with(Options::default(), |config| config.apple_status = Some(url)).await
 }
 
-/// Walks `thread` by typing "still failing" until the status step is shown; its message.
+/// Walks `thread` by typing "still failing" (or, where asked which, the answer) until the
+/// status step is shown; its message.
 async fn walk_to_the_status_step(h: &Harness, thread: u64, script: &Script) -> serde_json::Value {
     let title = &status_step(script).title;
     h.click(PERSON, thread, "Not sure").await;
@@ -32,7 +33,16 @@ async fn walk_to_the_status_step(h: &Harness, thread: u64, script: &Script) -> s
                 serde_json::json!({"embeds": w.messages[&id].embeds, "components": w.messages[&id].components})
             });
         }
-        h.type_text(PERSON, thread, "still failing").await;
+        // Where "still failing" does not say which answer it is, the person says it.
+        let step = |id: &str| script.step(&StepId::new(id)).map(|s| s.title.clone());
+        let answer = if Some(h.step_title(thread)) == step("backup-switch") {
+            "recent"
+        } else if Some(h.step_title(thread)) == step("storage") {
+            "plenty"
+        } else {
+            "still failing"
+        };
+        h.type_text(PERSON, thread, answer).await;
     }
     panic!("never reached the status step: {:?}", h.step_titles(thread));
 }

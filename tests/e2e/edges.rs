@@ -4,7 +4,7 @@
 
 use fake_discord::Options;
 
-use crate::harness::{count_bot, start, Harness, PERSON};
+use crate::harness::{count_bot, start, Harness, FIRST_CHECK_FAILING, PERSON};
 
 /// The threads `user` is a member of.
 fn threads_of(h: &Harness, user: u64) -> Vec<u64> {
@@ -108,7 +108,7 @@ async fn an_answer_typed_at_a_step_never_shown_posts_the_step_instead_of_skippin
     assert_eq!(h.step_title(thread), "Is iCloud Backup switched on?");
     assert_eq!(h.step_titles(thread).len(), 2);
     // Now "no" answers it, once.
-    h.type_text(PERSON, thread, "still failing").await;
+    h.type_text(PERSON, thread, FIRST_CHECK_FAILING).await;
     assert_eq!(h.step_title(thread), "Check the Wi-Fi connection");
     assert_eq!(h.step_titles(thread).len(), 3);
     h.finish().await;

@@ -40,7 +40,12 @@ async fn a_person_on_es_419_walks_in_spanish_and_the_team_reads_english() {
     assert_eq!(h.step_title(thread), es.start_step().title);
     h.click(PERSON, thread, not_sure(es)).await;
     assert_eq!(h.step_title(thread), title_of_check(es, 0));
-    h.type_text(PERSON, thread, "todavía falla").await;
+    h.type_text(
+        PERSON,
+        thread,
+        "Sigue fallando, la última copia es reciente",
+    )
+    .await;
     assert_eq!(h.step_title(thread), title_of_check(es, 1));
     h.type_text(PERSON, thread, "hablar con una persona").await;
     let (_, title, _, embeds) = h.last_bot_message(thread);
@@ -102,7 +107,12 @@ async fn a_german_person_answers_in_german_words() {
     h.fake.set_locale(PERSON, "de");
     let thread = h.open(PERSON).await;
     h.click(PERSON, thread, not_sure(de)).await;
-    h.type_text(PERSON, thread, "nein").await;
+    h.type_text(
+        PERSON,
+        thread,
+        "Geht immer noch nicht, letztes Backup ist recht neu",
+    )
+    .await;
     assert_eq!(h.step_title(thread), title_of_check(de, 1));
     h.type_text(PERSON, thread, "zurück").await;
     assert_eq!(h.step_title(thread), title_of_check(de, 0));
