@@ -5,6 +5,7 @@
 //! real step or ending and on every text fitting Discord's limits.
 
 mod answers;
+pub mod causes;
 mod check;
 mod claims;
 mod live;
