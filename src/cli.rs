@@ -10,9 +10,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::chat;
 use crate::config::{Config, LogFormat, Token};
-use crate::conversation::walk;
+use crate::conversation::{self, walk};
 use crate::graph;
-use crate::script::{load_dir, LoadError, Script};
+use crate::script::{causes, load_dir, LoadError, Script};
 
 /// Enough for any real script; a cap so a pathological one cannot run forever.
 const MAX_WALKED_STATES: usize = 500_000;
@@ -263,6 +263,9 @@ fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
             writeln!(out, "    {}: {paths} paths{button}", ending.id)?;
         }
     }
+    if let Some(source) = scripts.iter().find(|s| s.locale == responses.source) {
+        failed |= !check_catalogue(dir, source, json, &mut out)?;
+    }
     if failed {
         return Ok(ExitCode::FAILURE);
     }
@@ -273,6 +276,53 @@ fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
         writeln!(out, "OK: {} script(s) in {}", scripts.len(), dir.display())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Checks `causes.ron` beside the scripts, when there is one, against the source script, and
+/// prints how many answers each cause takes to its fix. `false` when the catalogue is wrong.
+fn check_catalogue(
+    dir: &Path,
+    script: &Script,
+    json: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
+    let path = dir.join(causes::CAUSES_FILE);
+    if !path.exists() {
+        return Ok(true);
+    }
+    let problems = match causes::load_causes(&path) {
+        Ok(catalogue) => {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let file = path.display().to_string();
+            let problems = causes::check_causes(&catalogue, script, &text, &file);
+            if problems.is_empty() && !json {
+                let walks = conversation::causes::walk_all(script, &catalogue);
+                writeln!(
+                    out,
+                    "{}: answers before each cause's fix
+",
+                    path.display()
+                )?;
+                write!(out, "{}", conversation::causes::table(&walks))?;
+                if let Some(median) = conversation::causes::median_answers(&walks) {
+                    writeln!(out, "median: {median} answers")?;
+                }
+            }
+            problems
+        }
+        Err(LoadError::Invalid(problems)) => problems,
+        Err(other) => {
+            eprintln!("error: {other}");
+            return Ok(false);
+        }
+    };
+    if !problems.is_empty() {
+        eprintln!("{} problem(s) in {}:", problems.len(), path.display());
+        for problem in &problems {
+            eprintln!("  {problem}");
+        }
+    }
+    Ok(problems.is_empty())
 }
 
 fn invite(application_id: Option<u64>, config_path: &Path) -> anyhow::Result<ExitCode> {

@@ -90,7 +90,47 @@ pub fn understand(text: &str, step: &Step, script: &Script, live: Live) -> Under
         })
         .map(|&(_, meaning, _)| meaning)
         .collect();
-    decide(near).unwrap_or_else(|| not_understood(Vec::new()))
+    decide(near).unwrap_or_else(|| not_understood(said_only(&input, step, commands, live)))
+}
+
+/// When the text is a yes or a no that no choice is marked to take (`means`), the choices it
+/// could stand for, so that the person is asked again with those listed: a "no" at a step
+/// with several ways of failing does not pick one of them. Empty when the text is neither
+/// (or both).
+fn said_only(input: &str, step: &Step, commands: &Commands, live: Live) -> Vec<usize> {
+    // Yes words stand for "choice 0", no words for "choice 1", to reuse tiers 1 and 2.
+    let (yes_mark, no_mark) = (Meaning::Choice(0), Meaning::Choice(1));
+    let polar: Vec<(&str, Meaning, bool)> = (commands.yes.iter().map(|w| (w, yes_mark)))
+        .chain(commands.no.iter().map(|w| (w, no_mark)))
+        .map(|(w, meaning)| (w.as_str(), meaning, true))
+        .collect();
+    let mut found: Vec<Meaning> = polar
+        .iter()
+        .filter(|(phrase, _, _)| *phrase == input)
+        .map(|&(_, meaning, _)| meaning)
+        .collect();
+    if found.is_empty() {
+        found = contained(input, &polar, &commands.negations);
+    }
+    found.sort();
+    found.dedup();
+    let yes = match found.as_slice() {
+        [only] => *only == yes_mark,
+        _ => return Vec::new(),
+    };
+    step.choices
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.offered(live))
+        .filter(|(_, c)| {
+            if yes {
+                c.means != Some(crate::script::Meaning::No)
+            } else {
+                c.means != Some(crate::script::Meaning::Yes) && c.confirms.is_none()
+            }
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 fn not_understood(candidates: Vec<usize>) -> Understood {

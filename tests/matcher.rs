@@ -215,3 +215,86 @@ fn huge_and_hostile_input_is_handled() {
     let zalgo = "n\u{336}\u{337}o\u{338}\u{334}";
     assert_eq!(at(&script, "wifi", zalgo), Understood::Choice(1));
 }
+
+/// The steps where a bare "no" / "still failing" does not say which of several answers it
+/// is, with the choices it could stand for.
+#[test]
+fn a_bare_no_is_asked_again_where_it_would_claim_more() {
+    use Understood::NotUnderstood;
+    for script in common::shipped() {
+        let no_words: &[&str] = match script.locale.as_str() {
+            "en" => &[
+                "no",
+                "nope",
+                "still failing",
+                "still broken",
+                "no, still failing",
+            ],
+            "es" => &["no", "todavía falla", "sigue sin funcionar"],
+            "de" => &["nein", "geht immer noch nicht"],
+            _ => &[],
+        };
+        for text in no_words {
+            // backup-switch: recent (2), weeks old or none (3), not signed in (4); never
+            // "Fixed", and never one of them picked.
+            assert_eq!(
+                at(&script, "backup-switch", text),
+                NotUnderstood {
+                    candidates: vec![1, 2, 3]
+                },
+                "{}: {text:?}",
+                script.locale
+            );
+            // storage: plenty / too little / can't find it; restart: model or "restarted".
+            assert_eq!(
+                at(&script, "storage", text),
+                NotUnderstood {
+                    candidates: vec![0, 1, 2]
+                },
+                "{}: {text:?}",
+                script.locale
+            );
+            assert_eq!(
+                at(&script, "restart", text),
+                NotUnderstood {
+                    candidates: vec![0, 1, 2, 3]
+                },
+                "{}: {text:?}",
+                script.locale
+            );
+        }
+    }
+}
+
+#[test]
+fn saying_which_still_picks_it() {
+    let script = common::english();
+    use Understood::Choice;
+    assert_eq!(
+        at(
+            &script,
+            "backup-switch",
+            "still failing, the last backup is recent"
+        ),
+        Choice(1)
+    );
+    assert_eq!(
+        at(&script, "backup-switch", "no, it's months ago"),
+        Choice(2)
+    );
+    assert_eq!(at(&script, "storage", "plenty"), Choice(0));
+    assert_eq!(at(&script, "restart", "restarted it already"), Choice(3));
+    // Where one choice is the no, "no" still picks it.
+    assert_eq!(at(&script, "wifi", "no"), Choice(1));
+}
+
+#[test]
+fn a_bare_yes_where_no_choice_means_yes_lists_all_but_the_no() {
+    let script = common::english();
+    assert_eq!(
+        at(&script, "storage", "yes"),
+        Understood::NotUnderstood {
+            candidates: vec![0, 1, 2]
+        }
+    );
+}

@@ -415,3 +415,73 @@ fn a_destructive_step_comes_after_every_harmless_one() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_no_that_would_be_recorded_as_more_than_no_is_rejected() {
+    // "first" gets a second way of failing that says more: its "Still failing"
+    // (`means: No`) would take every typed "no", even from someone with no backup at all.
+    let apart = common::variant(
+        r#"(label: "Still failing", means: No, goto: "next"),
+            ],
+            links: [(label: "Help page", url: "https://example.com/help")],"#,
+        r#"(label: "Still failing", means: No, goto: "next"),
+                (label: "Still failing, and no backup at all", words: ["none"], goto: "second-old"),
+            ],
+            links: [(label: "Help page", url: "https://example.com/help")],"#,
+    );
+    let found = shown(&apart);
+    assert!(
+        found.iter().any(|p| p.contains(
+            r#"step "first", choice 2 "Still failing": is marked `means: No`, but choice 3 "Still failing, and no backup at all" also begins with a `no` word"#
+        )),
+        "{found:#?}"
+    );
+    // Without `means: No` the step is accepted ("no" is asked again).
+    let unmarked = apart.replacen(
+        r#"(label: "Still failing", means: No, goto: "next"),
+                (label: "Still failing, and no"#,
+        r#"(label: "Still failing", goto: "next"),
+                (label: "Still failing, and no"#,
+        1,
+    );
+    assert_eq!(shown(&unmarked), Vec::<String>::new());
+    // A third choice that is a branch, not another way of failing, is no conflict, wherever
+    // it leads: a "no" says "Still failing" and nothing about profiles.
+    for goto in ["next", "handoff", "second-old"] {
+        let branch = apart
+            .replacen(
+                r#"(label: "Still failing, and no backup at all", words: ["none"], goto: "second-old")"#,
+                &format!(r#"(label: "I installed a profile", words: ["profile"], goto: "{goto}")"#),
+                1,
+            );
+        assert_ne!(branch, apart);
+        assert_eq!(shown(&branch), Vec::<String>::new(), "{goto}");
+    }
+}
+
+#[test]
+fn a_yes_or_no_word_on_a_choice_without_that_meaning_is_rejected() {
+    // "Pick a model" answered by "still broken" would record a model nobody named.
+    let source = common::variant(
+        r#"words: ["home button"]"#,
+        r#"words: ["home button", "Still broken"]"#,
+    );
+    let found = shown(&source);
+    assert!(
+        found.iter().any(|p| p.contains(
+            r#"step "second", choice 2 "iPhone 8 or earlier": has the word "still broken", one of the `no` words"#
+        )),
+        "{found:#?}"
+    );
+    let yes = common::variant(r#"words: ["face id"]"#, r#"words: ["face id", "yep"]"#);
+    assert!(
+        shown(&yes)
+            .iter()
+            .any(|p| p.contains(r#"has the word "yep", one of the `yes` words"#)),
+        "{:#?}",
+        shown(&yes)
+    );
+    // The opening's "Not sure" (to "next", no route) may take them: it records nothing more.
+    let opening = common::variant(r#"words: ["dunno"]"#, r#"words: ["dunno", "still broken"]"#);
+    assert_eq!(shown(&opening), Vec::<String>::new());
+}

@@ -35,6 +35,7 @@
 //! assert_eq!(session, before);
 //! ```
 
+pub mod causes;
 mod engine;
 pub mod walk;
 

@@ -4,6 +4,8 @@
 //! validator has accepted it, so the rest of the program can rely on every `goto` landing on a
 //! real step or ending and on every text fitting Discord's limits.
 
+mod answers;
+pub mod causes;
 mod check;
 mod claims;
 mod live;
@@ -162,6 +164,10 @@ pub struct Ending {
 /// The normalised command words of a locale, prepared once for the matcher.
 #[derive(Debug, Default)]
 pub(crate) struct Commands {
+    /// The locale's yes and no words: a generic answer, which picks only a choice marked
+    /// with that `means` and otherwise is asked again.
+    pub yes: Vec<String>,
+    pub no: Vec<String>,
     pub back: Vec<String>,
     pub start_over: Vec<String>,
     pub human: Vec<String>,

@@ -42,6 +42,7 @@ pub fn validate(
     super::claims::check_claims(&mut c, raw);
     super::live::check_live(&mut c, raw, &ids);
     super::routes::check_routes(&mut c, raw, &ids);
+    super::answers::check_answers(&mut c, raw);
     c.into_problems()
 }
 

@@ -33,7 +33,7 @@ fn routed() -> Script {
             question: "Does it work now?",
             choices: [
                 (label: "Fixed", means: Yes, confirms: ICloud, goto: "fixed"),
-                (label: "Still failing", means: No, goto: "next"),
+                (label: "Still failing", goto: "next"),
                 (label: "Something else", words: ["else"], route: "other", goto: "next"),
             ],
         ),
