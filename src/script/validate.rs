@@ -43,6 +43,9 @@ pub fn validate(
     super::live::check_live(&mut c, raw, &ids);
     super::routes::check_routes(&mut c, raw, &ids);
     super::answers::check_answers(&mut c, raw);
+    if super::length::ENFORCE {
+        super::length::check_lengths(&mut c, raw);
+    }
     c.into_problems()
 }
 
