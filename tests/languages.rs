@@ -86,6 +86,22 @@ fn still_failing_in_each_language_walks_the_checks_to_the_hand_off() {
     still_failing_walks_to_the_hand_off("de", "klappt immer noch nicht");
 }
 
+#[test]
+fn every_shipped_language_walks_the_checks_with_its_own_still_failing() {
+    // The label of the first check's answer marked `means: No`, in each language shipped.
+    for script in common::shipped() {
+        let label = script
+            .checks
+            .iter()
+            .filter_map(|id| script.step(id))
+            .flat_map(|step| &step.choices)
+            .find(|c| c.means == Some(Meaning::No))
+            .map(|c| c.label.clone())
+            .expect("a check answered by a plain no");
+        still_failing_walks_to_the_hand_off(&script.locale, &label);
+    }
+}
+
 /// `no`, `back` and `human` words in `locale`, typed at the first check: a "no" there picks
 /// the choice marked `means: No`, or where none is (several answers fail differently) is
 /// asked again, and the first choice listed is pressed.
@@ -164,7 +180,6 @@ fn a_locale_without_a_script_of_its_own_gets_the_default() {
     );
     for (discord, script) in [
         ("es-ES", "es"),
-        ("es-419", "es"),
         ("de", "de"),
         ("en-GB", "en"),
         ("en-US", "en"),
@@ -173,5 +188,84 @@ fn a_locale_without_a_script_of_its_own_gets_the_default() {
         ("", "en"),
     ] {
         assert_eq!(walks.script(discord).locale, script, "{discord:?}");
+    }
+    // Latin-American Spanish: its own script where one is shipped, else Spain's.
+    let latin = if common::shipped().iter().any(|s| s.locale == "es-419") {
+        "es-419"
+    } else {
+        "es"
+    };
+    assert_eq!(walks.script("es-419").locale, latin);
+}
+
+/// The shipped scripts plus `es-419.ron`, Spain's script relabelled, in a folder.
+fn with_latin_american_spanish() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for script in common::shipped() {
+        let name = format!("{}.ron", script.locale);
+        let text = common::read(&common::root().join("responses").join(&name));
+        std::fs::write(dir.path().join(&name), &text).expect("written");
+        if script.locale == "es" {
+            let latin = text.replacen(r#"locale: "es","#, r#"locale: "es-419","#, 1);
+            std::fs::write(dir.path().join("es-419.ron"), latin).expect("written");
+        }
+    }
+    dir
+}
+
+#[test]
+fn es_419_gets_its_own_script_and_es_es_keeps_spains() {
+    let dir = with_latin_american_spanish();
+    let scripts = match backup_help_bot::script::load_dir(dir.path(), "en") {
+        Ok(scripts) => scripts,
+        Err(err) => panic!("{err}"),
+    };
+    let locales: Vec<&str> = scripts.iter().map(|s| s.locale.as_str()).collect();
+    assert!(locales.contains(&"es-419"), "{locales:?}");
+    let store = std::sync::Arc::new(backup_help_bot::store::MemoryStore::default());
+    let walks = backup_help_bot::walkthrough::Walkthroughs::new(
+        store,
+        scripts,
+        "en".into(),
+        backup_help_bot::conversation::IdlePolicy::default(),
+        std::sync::Arc::new(backup_help_bot::clock::ManualClock::new()),
+    );
+    for (discord, script) in [
+        ("es-419", "es-419"),
+        ("es-ES", "es"),
+        ("es", "es"),
+        ("en-US", "en"),
+    ] {
+        assert_eq!(walks.script(discord).locale, script, "{discord:?}");
+    }
+}
+
+#[test]
+fn parity_covers_every_translation_es_419_included() {
+    let dir = with_latin_american_spanish();
+    // A drift in es-419 alone is reported in es-419.ron.
+    let path = dir.path().join("es-419.ron");
+    let text = common::read(&path);
+    let drifted = text.replacen(r#"goto: "update-ios","#, r#"goto: "wifi","#, 1);
+    assert_ne!(
+        drifted, text,
+        "es.ron's opening no longer leads to update-ios"
+    );
+    std::fs::write(&path, drifted).expect("written");
+    match backup_help_bot::script::load_dir(dir.path(), "en") {
+        Err(backup_help_bot::script::LoadError::Invalid(problems)) => {
+            assert!(!problems.is_empty());
+            assert!(
+                problems.iter().all(|p| p.file.ends_with("es-419.ron")),
+                "{problems:#?}"
+            );
+            assert!(
+                problems.iter().any(|p| p
+                    .message
+                    .contains(r#"goes to step "wifi" but the same choice in en.ron"#)),
+                "{problems:#?}"
+            );
+        }
+        other => panic!("the drift in es-419.ron was not found: {other:?}"),
     }
 }
