@@ -12,7 +12,7 @@ use crate::chat;
 use crate::config::{Config, LogFormat, Token};
 use crate::conversation::{self, walk};
 use crate::graph;
-use crate::script::{causes, load_dir, LoadError, Script};
+use crate::script::{causes, length, load_dir, LoadError, Script};
 
 /// Enough for any real script; a cap so a pathological one cannot run forever.
 const MAX_WALKED_STATES: usize = 500_000;
@@ -262,6 +262,7 @@ fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
             };
             writeln!(out, "    {}: {paths} paths{button}", ending.id)?;
         }
+        print_step_lengths(script, &mut out)?;
     }
     if let Some(source) = scripts.iter().find(|s| s.locale == responses.source) {
         failed |= !check_catalogue(dir, source, json, &mut out)?;
@@ -276,6 +277,26 @@ fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
         writeln!(out, "OK: {} script(s) in {}", scripts.len(), dir.display())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long the steps read (title, explanation, instructions and question): the median and
+/// the five longest.
+fn print_step_lengths(script: &Script, out: &mut impl Write) -> io::Result<()> {
+    let longest = length::longest_steps(script);
+    let all: Vec<usize> = longest.iter().map(|(_, len)| *len).collect();
+    let top: Vec<String> = longest
+        .iter()
+        .take(5)
+        .map(|(id, len)| format!("{id} {len}"))
+        .collect();
+    writeln!(
+        out,
+        "  step length in characters: median {} (at most {}), longest: {} (at most {})",
+        length::median(&all),
+        length::MAX_MEDIAN,
+        top.join(", "),
+        length::MAX_STEP
+    )
 }
 
 /// Checks `causes.ron` beside the scripts, when there is one, against the source script, and

@@ -221,6 +221,13 @@ fn check_prints_the_table_and_fails_on_a_wrong_catalogue() {
         "{stdout}"
     );
     assert!(stdout.contains("median: "), "{stdout}");
+    // And, per language, how long the steps read.
+    assert_eq!(
+        stdout.matches("step length in characters: median ").count(),
+        common::shipped().len(),
+        "{stdout}"
+    );
+    assert!(stdout.contains("longest: sign-in "), "{stdout}");
     for (from, to, said) in [
         (
             r#"fix: "wifi","#,

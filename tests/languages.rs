@@ -239,4 +239,83 @@ fn each_locale_gets_its_own_script_or_the_default() {
     ] {
         assert_eq!(walks.script(discord).locale, script, "{discord:?}");
     }
+    // Latin-American Spanish: its own script where one is shipped, else Spain's.
+    let latin = if common::shipped().iter().any(|s| s.locale == "es-419") {
+        "es-419"
+    } else {
+        "es"
+    };
+    assert_eq!(walks.script("es-419").locale, latin);
+}
+
+/// The shipped scripts plus `es-419.ron`, Spain's script relabelled, in a folder.
+fn with_latin_american_spanish() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for script in common::shipped() {
+        let name = format!("{}.ron", script.locale);
+        let text = common::read(&common::root().join("responses").join(&name));
+        std::fs::write(dir.path().join(&name), &text).expect("written");
+        if script.locale == "es" {
+            let latin = text.replacen(r#"locale: "es","#, r#"locale: "es-419","#, 1);
+            std::fs::write(dir.path().join("es-419.ron"), latin).expect("written");
+        }
+    }
+    dir
+}
+
+#[test]
+fn es_419_gets_its_own_script_and_es_es_keeps_spains() {
+    let dir = with_latin_american_spanish();
+    let scripts = match backup_help_bot::script::load_dir(dir.path(), "en") {
+        Ok(scripts) => scripts,
+        Err(err) => panic!("{err}"),
+    };
+    let locales: Vec<&str> = scripts.iter().map(|s| s.locale.as_str()).collect();
+    assert!(locales.contains(&"es-419"), "{locales:?}");
+    let store = std::sync::Arc::new(backup_help_bot::store::MemoryStore::default());
+    let walks = backup_help_bot::walkthrough::Walkthroughs::new(
+        store,
+        scripts,
+        "en".into(),
+        backup_help_bot::conversation::IdlePolicy::default(),
+        std::sync::Arc::new(backup_help_bot::clock::ManualClock::new()),
+    );
+    for (discord, script) in [
+        ("es-419", "es-419"),
+        ("es-ES", "es"),
+        ("es", "es"),
+        ("en-US", "en"),
+    ] {
+        assert_eq!(walks.script(discord).locale, script, "{discord:?}");
+    }
+}
+
+#[test]
+fn parity_covers_every_translation_es_419_included() {
+    let dir = with_latin_american_spanish();
+    // A drift in es-419 alone is reported in es-419.ron.
+    let path = dir.path().join("es-419.ron");
+    let text = common::read(&path);
+    let drifted = text.replacen(r#"goto: "update-ios","#, r#"goto: "wifi","#, 1);
+    assert_ne!(
+        drifted, text,
+        "es.ron's opening no longer leads to update-ios"
+    );
+    std::fs::write(&path, drifted).expect("written");
+    match backup_help_bot::script::load_dir(dir.path(), "en") {
+        Err(backup_help_bot::script::LoadError::Invalid(problems)) => {
+            assert!(!problems.is_empty());
+            assert!(
+                problems.iter().all(|p| p.file.ends_with("es-419.ron")),
+                "{problems:#?}"
+            );
+            assert!(
+                problems.iter().any(|p| p
+                    .message
+                    .contains(r#"goes to step "wifi" but the same choice in en.ron"#)),
+                "{problems:#?}"
+            );
+        }
+        other => panic!("the drift in es-419.ron was not found: {other:?}"),
+    }
 }

@@ -8,6 +8,7 @@ mod answers;
 pub mod causes;
 mod check;
 mod claims;
+pub mod length;
 mod live;
 mod load;
 mod parity;

@@ -43,6 +43,7 @@ pub fn validate(
     super::live::check_live(&mut c, raw, &ids);
     super::routes::check_routes(&mut c, raw, &ids);
     super::answers::check_answers(&mut c, raw);
+    super::length::check_lengths(&mut c, raw);
     c.into_problems()
 }
 
