@@ -227,7 +227,11 @@ fn check_prints_the_table_and_fails_on_a_wrong_catalogue() {
         common::shipped().len(),
         "{stdout}"
     );
-    assert!(stdout.contains("longest: sign-in "), "{stdout}");
+    assert_eq!(
+        stdout.matches(", longest: ").count(),
+        common::shipped().len(),
+        "{stdout}"
+    );
     for (from, to, said) in [
         (
             r#"fix: "wifi","#,

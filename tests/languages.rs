@@ -296,10 +296,10 @@ fn parity_covers_every_translation_es_419_included() {
     // A drift in es-419 alone is reported in es-419.ron.
     let path = dir.path().join("es-419.ron");
     let text = common::read(&path);
-    let drifted = text.replacen(r#"goto: "update-ios","#, r#"goto: "wifi","#, 1);
+    let drifted = text.replacen(r#"goto: "account-security","#, r#"goto: "wifi","#, 1);
     assert_ne!(
         drifted, text,
-        "es.ron's opening no longer leads to update-ios"
+        "es.ron's opening no longer leads to account-security"
     );
     std::fs::write(&path, drifted).expect("written");
     match backup_help_bot::script::load_dir(dir.path(), "en") {
