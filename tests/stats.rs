@@ -99,7 +99,7 @@ async fn stats_prints_the_funnel_of_a_scripted_run() {
         t,
         &[
             (text("not sure"), MIN),
-            (text("no"), 2 * MIN),
+            (text("recent"), 2 * MIN),
             (text("yes"), 4 * MIN),
         ],
     )
