@@ -10,12 +10,12 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::chat;
 use crate::config::{Config, LogFormat, Token};
-use crate::conversation::walk;
+use crate::conversation::{self, walk};
 use crate::graph;
-use crate::script::{load_dir, LoadError, Script};
+use crate::script::{causes, length, load_dir, LoadError, Script};
 
 /// Enough for any real script; a cap so a pathological one cannot run forever.
-const MAX_WALKED_PATHS: usize = 100_000;
+const MAX_WALKED_STATES: usize = 500_000;
 
 #[derive(Debug, Parser)]
 #[command(name = "backup-help-bot", version, about)]
@@ -209,7 +209,7 @@ fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     let mut by_locale = BTreeMap::new();
     for script in &scripts {
-        let walk = walk::walk_all(script, MAX_WALKED_PATHS);
+        let walk = walk::walk_all(script, MAX_WALKED_STATES);
         if !walk.stuck.is_empty() || walk.truncated {
             failed = true;
             for answers in &walk.stuck {
@@ -226,7 +226,7 @@ fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
             }
             if walk.truncated {
                 eprintln!(
-                    "  {}.ron: more than {MAX_WALKED_PATHS} paths",
+                    "  {}.ron: more than {MAX_WALKED_STATES} different states to walk",
                     script.locale
                 );
             }
@@ -249,12 +249,12 @@ fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
             choices = script.choice_count(),
             endings = script.endings.len(),
             checks = script.checks.len(),
-            paths = walk.paths.len(),
-            longest = walk.longest(),
+            paths = walk.paths,
+            longest = walk.longest,
         )?;
         // Per ending, so an author sees how many ways lead to "fixed" and how many do not.
         for ending in &script.endings {
-            let paths = walk.paths.iter().filter(|p| p.ending == ending.id).count();
+            let paths = walk.ending(&ending.id);
             let button = if ending.id == script.handoff {
                 ", and the Talk to a human button at every step"
             } else {
@@ -262,6 +262,10 @@ fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
             };
             writeln!(out, "    {}: {paths} paths{button}", ending.id)?;
         }
+        print_step_lengths(script, &mut out)?;
+    }
+    if let Some(source) = scripts.iter().find(|s| s.locale == responses.source) {
+        failed |= !check_catalogue(dir, source, json, &mut out)?;
     }
     if failed {
         return Ok(ExitCode::FAILURE);
@@ -273,6 +277,73 @@ fn check(responses: &Responses, json: bool) -> anyhow::Result<ExitCode> {
         writeln!(out, "OK: {} script(s) in {}", scripts.len(), dir.display())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long the steps read (title, explanation, instructions and question): the median and
+/// the five longest.
+fn print_step_lengths(script: &Script, out: &mut impl Write) -> io::Result<()> {
+    let longest = length::longest_steps(script);
+    let all: Vec<usize> = longest.iter().map(|(_, len)| *len).collect();
+    let top: Vec<String> = longest
+        .iter()
+        .take(5)
+        .map(|(id, len)| format!("{id} {len}"))
+        .collect();
+    writeln!(
+        out,
+        "  step length in characters: median {} (at most {}), longest: {} (at most {})",
+        length::median(&all),
+        length::MAX_MEDIAN,
+        top.join(", "),
+        length::MAX_STEP
+    )
+}
+
+/// Checks `causes.ron` beside the scripts, when there is one, against the source script, and
+/// prints how many answers each cause takes to its fix. `false` when the catalogue is wrong.
+fn check_catalogue(
+    dir: &Path,
+    script: &Script,
+    json: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<bool> {
+    let path = dir.join(causes::CAUSES_FILE);
+    if !path.exists() {
+        return Ok(true);
+    }
+    let problems = match causes::load_causes(&path) {
+        Ok(catalogue) => {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let file = path.display().to_string();
+            let problems = causes::check_causes(&catalogue, script, &text, &file);
+            if problems.is_empty() && !json {
+                let walks = conversation::causes::walk_all(script, &catalogue);
+                writeln!(
+                    out,
+                    "{}: answers before each cause's fix
+",
+                    path.display()
+                )?;
+                write!(out, "{}", conversation::causes::table(&walks))?;
+                if let Some(median) = conversation::causes::median_answers(&walks) {
+                    writeln!(out, "median: {median} answers")?;
+                }
+            }
+            problems
+        }
+        Err(LoadError::Invalid(problems)) => problems,
+        Err(other) => {
+            eprintln!("error: {other}");
+            return Ok(false);
+        }
+    };
+    if !problems.is_empty() {
+        eprintln!("{} problem(s) in {}:", problems.len(), path.display());
+        for problem in &problems {
+            eprintln!("  {problem}");
+        }
+    }
+    Ok(problems.is_empty())
 }
 
 fn invite(application_id: Option<u64>, config_path: &Path) -> anyhow::Result<ExitCode> {

@@ -2,7 +2,8 @@
 //!
 //! Solid arrows are fixed gotos. Dotted arrows are `goto: "next"`, drawn to the check that
 //! follows on the usual path (the check the step belongs to, plus one); after a jump from
-//! the opening question the walk really goes to the first check not yet seen.
+//! the opening question the walk really goes to the first check not yet seen. An answer that
+//! sets a route is drawn to the route's first step.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -35,7 +36,11 @@ pub fn mermaid(script: &Script) -> String {
                 Target::End(id) => ("-->", end_node(id.as_str())),
                 Target::NextCheck => {
                     let after = owner.get(&step.id).map_or(0, |&k| k + 1);
-                    let to = match script.checks.get(after) {
+                    let route = choice.route.as_ref().and_then(|r| script.routes.get(r));
+                    let to = match route
+                        .and_then(|steps| steps.first())
+                        .or(script.checks.get(after))
+                    {
                         Some(check) => node(check.as_str()),
                         None => target_node(&script.after_checks),
                     };

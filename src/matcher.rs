@@ -5,7 +5,9 @@
 //! 1. the whole text is a choice's number, label, word, yes/no word, or a command;
 //! 2. the text contains such a phrase as whole words ("yes it worked!"), unless a negation
 //!    stands right before it ("not fixed"), and a longer phrase covering a shorter one wins;
-//! 3. the whole text is one small typo away from a phrase of five or more letters.
+//! 3. the whole text is one small typo away from a phrase of five or more letters, and
+//!    says "not" (or its language's negations) exactly where the phrase does: "no funciona"
+//!    is two letters from "ya funciona" but means the opposite.
 //!
 //! A tier that points at two different answers is ambiguous, and nothing is guessed.
 
@@ -74,6 +76,7 @@ pub fn understand(text: &str, step: &Step, script: &Script, live: Live) -> Under
         return result;
     }
     let input_len = input.chars().count();
+    let input_negations = negations_in(&input, &commands.negations);
     let near = candidates
         .iter()
         .filter(|(phrase, _, _)| {
@@ -83,10 +86,51 @@ pub fn understand(text: &str, step: &Step, script: &Script, live: Live) -> Under
             budget > 0
                 && len.abs_diff(input_len) <= budget
                 && osa_distance(phrase, &input) <= budget
+                && negations_in(phrase, &commands.negations) == input_negations
         })
         .map(|&(_, meaning, _)| meaning)
         .collect();
-    decide(near).unwrap_or_else(|| not_understood(Vec::new()))
+    decide(near).unwrap_or_else(|| not_understood(said_only(&input, step, commands, live)))
+}
+
+/// When the text is a yes or a no that no choice is marked to take (`means`), the choices it
+/// could stand for, so that the person is asked again with those listed: a "no" at a step
+/// with several ways of failing does not pick one of them. Empty when the text is neither
+/// (or both).
+fn said_only(input: &str, step: &Step, commands: &Commands, live: Live) -> Vec<usize> {
+    // Yes words stand for "choice 0", no words for "choice 1", to reuse tiers 1 and 2.
+    let (yes_mark, no_mark) = (Meaning::Choice(0), Meaning::Choice(1));
+    let polar: Vec<(&str, Meaning, bool)> = (commands.yes.iter().map(|w| (w, yes_mark)))
+        .chain(commands.no.iter().map(|w| (w, no_mark)))
+        .map(|(w, meaning)| (w.as_str(), meaning, true))
+        .collect();
+    let mut found: Vec<Meaning> = polar
+        .iter()
+        .filter(|(phrase, _, _)| *phrase == input)
+        .map(|&(_, meaning, _)| meaning)
+        .collect();
+    if found.is_empty() {
+        found = contained(input, &polar, &commands.negations);
+    }
+    found.sort();
+    found.dedup();
+    let yes = match found.as_slice() {
+        [only] => *only == yes_mark,
+        _ => return Vec::new(),
+    };
+    step.choices
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.offered(live))
+        .filter(|(_, c)| {
+            if yes {
+                c.means != Some(crate::script::Meaning::No)
+            } else {
+                c.means != Some(crate::script::Meaning::Yes) && c.confirms.is_none()
+            }
+        })
+        .map(|(i, _)| i)
+        .collect()
 }
 
 fn not_understood(candidates: Vec<usize>) -> Understood {
@@ -197,11 +241,64 @@ fn contained(
     found
 }
 
+/// The negation words of normalised `text`, as whole words, with their places: a typo
+/// may change a letter, never whether (or where) the answer says "not".
+fn negations_in<'t>(text: &'t str, negations: &[String]) -> Vec<(usize, &'t str)> {
+    text.split(' ')
+        .enumerate()
+        .filter(|(_, word)| negations.iter().any(|n| n == word))
+        .collect()
+}
+
 /// How many typos a phrase of this length tolerates: none under five letters.
 fn typo_budget(chars: usize) -> usize {
     match chars {
         0..=4 => 0,
         5..=9 => 1,
         _ => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::{load_str, StepId};
+
+    /// The small test script with a longer "yes" phrase and Spanish negations, as in the
+    /// shipped es script: "ya funciona" means fixed, and "no" is a negation.
+    fn script() -> Script {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/valid/en.ron");
+        let text = std::fs::read_to_string(path).expect("the fixture script");
+        let text = text
+            .replace(
+                r#"yes: ["yes", "yep", "it worked", "fixed"],"#,
+                r#"yes: ["yes", "ya funciona", "ya lo hace", "no falla"],"#,
+            )
+            .replace(
+                r#"negations: ["not", "didnt"],"#,
+                r#"negations: ["not", "didnt", "no"],"#,
+            );
+        load_str(&text, "en.ron", Some("en")).expect("the fixture script")
+    }
+
+    fn answer(text: &str) -> Understood {
+        let script = script();
+        let step = script.step(&StepId::new("first")).expect("a step");
+        understand(text, step, &script, Live::default())
+    }
+
+    #[test]
+    fn a_typo_never_turns_no_into_yes() {
+        // Two letters from a "yes" phrase, and the opposite of it.
+        for negated in ["no funciona", "no lo hace", "ya falla"] {
+            assert_ne!(answer(negated), Understood::Choice(0), "{negated:?}");
+        }
+    }
+
+    #[test]
+    fn a_typo_in_a_phrase_that_says_not_itself_is_still_understood() {
+        assert_eq!(answer("ya funcoina"), Understood::Choice(0));
+        // "not fixed" is one of the fixture's "no" words: a typo keeps it a "no".
+        assert_eq!(answer("not fixd"), Understood::Choice(1));
     }
 }

@@ -51,8 +51,10 @@ fn check_accepts_the_shipped_script() {
     );
     assert!(stdout.contains(&counts), "no {counts:?} in {stdout}");
     assert!(stdout.contains("longest"), "{stdout}");
-    assert!(stdout.contains("OK: 3 script(s)"), "{stdout}");
-    for locale in ["de", "en", "es"] {
+    let shipped = common::shipped();
+    let ok = format!("OK: {} script(s)", shipped.len());
+    assert!(stdout.contains(&ok), "{stdout}");
+    for locale in shipped.iter().map(|s| s.locale.as_str()) {
         let head = format!("{locale}: \"");
         assert!(
             stdout.lines().any(|l| l.starts_with(&head)),
@@ -66,7 +68,7 @@ fn check_counts_the_paths_to_each_ending() {
     let out = run(&["check"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    let number_before = |line: &str, word: &str| -> Option<usize> {
+    let number_before = |line: &str, word: &str| -> Option<u64> {
         let head = line.split(word).next()?;
         head.split_whitespace().last()?.parse().ok()
     };
@@ -76,7 +78,7 @@ fn check_counts_the_paths_to_each_ending() {
         .and_then(|l| number_before(l, " paths from the start"))
         .unwrap_or_else(|| panic!("no total in {stdout}"));
     let script = common::english();
-    let walk = backup_help_bot::conversation::walk::walk_all(&script, 100_000);
+    let walk = backup_help_bot::conversation::walk::walk_all(&script, 500_000);
     let mut sum = 0;
     for ending in &script.endings {
         let prefix = format!("    {}: ", ending.id);
@@ -85,8 +87,7 @@ fn check_counts_the_paths_to_each_ending() {
             .find(|l| l.starts_with(&prefix))
             .unwrap_or_else(|| panic!("no line for {} in {stdout}", ending.id));
         let count = number_before(line, " paths").unwrap_or_else(|| panic!("{line}"));
-        let walked = walk.paths.iter().filter(|p| p.ending == ending.id).count();
-        assert_eq!(count, walked, "{line}");
+        assert_eq!(count, walk.ending(&ending.id), "{line}");
         assert!(count > 0, "no path reaches {}: {line}", ending.id);
         sum += count;
     }
@@ -109,7 +110,8 @@ fn check_rejects_each_broken_fixture_with_exit_1() {
 /// A copy of the shipped scripts, with `es.ron` changed from `from` to `to`.
 fn shipped_with_spanish(from: &str, to: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    for locale in ["en", "es", "de"] {
+    for script in common::shipped() {
+        let locale = script.locale.as_str();
         let text = common::read(&common::root().join(format!("responses/{locale}.ron")));
         let text = if locale == "es" {
             assert!(text.contains(from), "es.ron no longer contains {from:?}");
@@ -124,8 +126,9 @@ fn shipped_with_spanish(from: &str, to: &str) -> tempfile::TempDir {
 
 #[test]
 fn check_names_a_translation_that_drifts_from_the_english() {
-    // A Spanish choice that goes elsewhere than the English one: valid on its own.
-    let dir = shipped_with_spanish(r#"goto: "storage","#, r#"goto: "wifi","#);
+    // A Spanish choice that goes elsewhere than the English one: valid on its own (the
+    // opening's "greyed out" answer, whose first step is also on its route).
+    let dir = shipped_with_spanish(r#"goto: "account-security","#, r#"goto: "wifi","#);
     let path = dir.path().to_str().unwrap();
     let out = run(&["check", "--responses", path], "");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
@@ -133,11 +136,12 @@ fn check_names_a_translation_that_drifts_from_the_english() {
     assert!(stderr.contains("es.ron:"), "{stderr}");
     assert!(
         stderr.contains(
-            r#"goes to step "wifi" but the same choice in en.ron goes to step "storage""#
+            r#"goes to step "wifi" but the same choice in en.ron goes to step "account-security""#
         ),
         "{stderr}"
     );
     assert!(!stderr.contains("de.ron"), "{stderr}");
+    assert!(!stderr.contains("es-419.ron"), "{stderr}");
     // A translation offering the wait-for-Apple choice always, and watching other services.
     for (from, to, said) in [
         (
@@ -174,7 +178,22 @@ fn check_names_a_translation_that_drifts_from_the_english() {
 #[test]
 fn chat_in_spanish_and_graph_in_german() {
     let es = common::shipped_in("es");
-    let out = run(&["chat", "--locale", "es"], &"todavía falla\n".repeat(40));
+    // "Still failing" in Spanish, with the answer each step needs where a bare "todavía
+    // falla" would not say which failing choice it is (the opening, the age of the last
+    // backup, the storage left, a restart already done).
+    let answers = [
+        "no lo sé",
+        "sigue fallando, la última copia es reciente",
+        "todavía falla",
+        "todavía falla",
+        "de sobra",
+        "todavía falla",
+        "todavía falla",
+        "ya lo reinicié",
+    ]
+    .join("\n");
+    let answers = format!("{answers}\n{}", "todavía falla\n".repeat(40));
+    let out = run(&["chat", "--locale", "es"], &answers);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(!stdout.contains(&es.messages.not_understood), "{stdout}");
@@ -263,8 +282,25 @@ fn chat_with_piped_answers_reaches_the_hand_off() {
 }
 
 #[test]
-fn chat_with_still_failing_at_every_step_walks_the_checks_in_order_to_the_hand_off() {
-    let out = run(&["chat"], &"still failing\n".repeat(40));
+fn chat_saying_it_still_fails_at_every_step_walks_the_checks_in_order_to_the_hand_off() {
+    // "Still failing" at the opening (it means "Not sure") and wherever that is the step's
+    // plain no, and the failing answer itself where a bare "still failing" is asked again
+    // (the age of the last backup, the storage left, a restart already done).
+    let answers = [
+        "still failing",
+        "still failing, last backup is recent",
+        "still failing",
+        "still failing",
+        "plenty",
+        "still failing",
+        "still failing",
+        "restarted it already, still failing",
+    ]
+    .join("\n");
+    let out = run(
+        &["chat"],
+        &format!("{answers}\n{}", "still failing\n".repeat(40)),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let script = common::english();

@@ -378,3 +378,35 @@ fn only_staff_close_a_handed_off_walkthrough_and_only_once() {
         Reply::Nothing
     );
 }
+
+#[test]
+fn a_typed_no_at_the_backup_switch_is_asked_again_not_recorded_as_a_recent_backup() {
+    let script = common::english();
+    let engine = engine(&script);
+    let mut session = common::started(&engine);
+    engine.apply(&mut session, Input::Text("not sure".into()), common::T0);
+    assert_eq!(session.current_step(), Some(&id("backup-switch")));
+    // Every answer but "Fixed" could be what a bare no stands for: none is picked.
+    let switch = script.step(&id("backup-switch")).expect("a step");
+    let candidates: Vec<usize> = (1..switch.choices.len()).collect();
+    assert!(
+        switch.choices[0].confirms.is_some(),
+        "the first answer is Fixed"
+    );
+    for text in ["no", "still failing", "nope"] {
+        let before = session.clone();
+        let reply = engine.apply(&mut session, Input::Text(text.into()), common::T0);
+        assert_eq!(
+            reply,
+            Reply::ReAsk {
+                step: id("backup-switch"),
+                candidates: candidates.clone()
+            },
+            "{text}"
+        );
+        assert_eq!(session, before, "{text}: nothing recorded");
+    }
+    // Saying which is recorded as said: no backup for weeks leads to saving a copy first.
+    engine.apply(&mut session, Input::Text("weeks ago".into()), common::T0);
+    assert_eq!(session.current_step(), Some(&id("backup-old")));
+}

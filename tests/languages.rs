@@ -28,14 +28,34 @@ fn typed(text: &str) -> Input {
     Input::Text(text.to_string())
 }
 
-/// Typing `still_failing` at every step walks the checks in order to the hand-off.
-fn still_failing_walks_to_the_hand_off(locale: &str, still_failing: &str) {
+/// Typing `still_failing` at every step walks the checks in order to the hand-off. Where a
+/// bare "still failing" does not say which of several failing answers it is, it is asked
+/// again (never guessed), and the person types the answer `precise` gives for that step
+/// (step id, text; the opening's entry is "not sure").
+fn still_failing_walks_to_the_hand_off(
+    locale: &str,
+    still_failing: &str,
+    precise: &[(&str, &str)],
+) {
     let script = common::shipped_in(locale);
     let engine = common::engine(&script);
     let mut session = common::started(&engine);
     let mut checks = Vec::new();
     for _ in 0..40 {
-        match engine.apply(&mut session, typed(still_failing), common::T0) {
+        let step = session.current_step().cloned().expect("a step is open");
+        let text = match precise.iter().find(|(id, _)| *id == step.as_str()) {
+            Some((_, answer)) if step == script.start => *answer,
+            Some((_, answer)) => {
+                let mut again = session.clone();
+                match engine.apply(&mut again, typed(still_failing), common::T0) {
+                    Reply::ReAsk { step: asked, .. } => assert_eq!(asked, step, "{locale}"),
+                    other => panic!("{locale}: {still_failing:?} at {step} → {other:?}"),
+                }
+                *answer
+            }
+            None => still_failing,
+        };
+        match engine.apply(&mut session, typed(text), common::T0) {
             Reply::Show { step, .. } => {
                 if script.checks.contains(&step) {
                     checks.push(step);
@@ -46,7 +66,7 @@ fn still_failing_walks_to_the_hand_off(locale: &str, still_failing: &str) {
                 assert_eq!(checks, script.checks, "{locale}: every check, in order");
                 return;
             }
-            other => panic!("{locale}: {still_failing:?} → {other:?} after {checks:?}"),
+            other => panic!("{locale}: {text:?} → {other:?} after {checks:?}"),
         }
     }
     panic!("{locale}: no hand-off after 40 answers of {still_failing:?}");
@@ -54,39 +74,118 @@ fn still_failing_walks_to_the_hand_off(locale: &str, still_failing: &str) {
 
 #[test]
 fn still_failing_in_each_language_walks_the_checks_to_the_hand_off() {
-    still_failing_walks_to_the_hand_off("en", "still failing");
-    still_failing_walks_to_the_hand_off("es", "todavía falla");
-    still_failing_walks_to_the_hand_off("es", "todavia falla");
-    still_failing_walks_to_the_hand_off("de", "geht immer noch nicht");
-    still_failing_walks_to_the_hand_off("de", "klappt immer noch nicht");
+    let en = [
+        ("opening", "not sure"),
+        ("backup-switch", "still failing, last backup is recent"),
+        ("storage", "plenty"),
+        ("restart", "restarted it already, still failing"),
+    ];
+    still_failing_walks_to_the_hand_off("en", "still failing", &en);
+    let es = [
+        ("opening", "no lo sé"),
+        (
+            "backup-switch",
+            "sigue fallando, la última copia es reciente",
+        ),
+        ("storage", "de sobra"),
+        ("restart", "ya lo reinicié"),
+    ];
+    still_failing_walks_to_the_hand_off("es", "todavía falla", &es);
+    let es_unaccented = [
+        ("opening", "no se"),
+        (
+            "backup-switch",
+            "sigue fallando, la ultima copia es reciente",
+        ),
+        ("storage", "hay espacio"),
+        ("restart", "ya lo reinicie"),
+    ];
+    still_failing_walks_to_the_hand_off("es", "todavia falla", &es_unaccented);
+    let de = [
+        ("opening", "weiß nicht"),
+        (
+            "backup-switch",
+            "geht immer noch nicht, letztes Backup ist recht neu",
+        ),
+        ("storage", "viel"),
+        ("restart", "schon neu gestartet"),
+    ];
+    still_failing_walks_to_the_hand_off("de", "geht immer noch nicht", &de);
+    let de_other_words = [
+        ("opening", "keine ahnung"),
+        ("backup-switch", "gestern"),
+        ("storage", "genug platz"),
+        ("restart", "hab schon neu gestartet"),
+    ];
+    still_failing_walks_to_the_hand_off("de", "klappt immer noch nicht", &de_other_words);
+    let es_419 = [
+        ("opening", "no sé"),
+        (
+            "backup-switch",
+            "sigue fallando, el último respaldo es reciente",
+        ),
+        ("storage", "de sobra"),
+        ("restart", "ya lo reinicié"),
+    ];
+    still_failing_walks_to_the_hand_off("es-419", "todavía falla", &es_419);
+    still_failing_walks_to_the_hand_off("es-419", "sigue fallando", &es_419);
 }
 
-/// `no`, `back` and `human` words in `locale`, typed at the first check.
+/// `no`, `back` and `human` words in `locale`. The first check asks how old the last backup
+/// is, so a bare `no` there is asked again; `no` is the plain no of the second check, and
+/// `back` from the third check returns to the second.
 fn commands_are_understood(locale: &str, no: &str, back: &str, human: &str) {
     let script = common::shipped_in(locale);
     let (engine, session) = at_first_check(&script);
     let first = script.step(&script.checks[0]).expect("a step");
-    let no_choice = first
+    assert!(
+        !first.choices.iter().any(|c| c.means == Some(Meaning::No)),
+        "{locale}: the first check's failing answers each say more than no"
+    );
+    let mut s = session.clone();
+    match engine.apply(&mut s, typed(no), common::T0) {
+        Reply::ReAsk { step, .. } => assert_eq!(step, script.checks[0], "{locale}: {no:?}"),
+        other => panic!("{locale}: {no:?} at the first check → {other:?}"),
+    }
+    // Still failing, and the first check's answer that goes on to the next check.
+    let goes_on = first
+        .choices
+        .iter()
+        .position(|c| c.goto == Target::NextCheck && c.route.is_none())
+        .expect("the first check goes on to the next");
+    let input = Input::Choose {
+        step: script.checks[0].clone(),
+        choice: goes_on,
+    };
+    engine.apply(&mut s, input, common::T0);
+    assert_eq!(s.current_step(), Some(&script.checks[1]), "{locale}");
+    let second = script.step(&script.checks[1]).expect("a step");
+    let no_choice = second
         .choices
         .iter()
         .position(|c| c.means == Some(Meaning::No));
-
-    let mut s = session.clone();
+    assert!(
+        no_choice.is_some(),
+        "{locale}: the second check has a plain no"
+    );
     match engine.apply(&mut s, typed(no), common::T0) {
         Reply::Show {
             cause: Cause::Answered(answer),
             ..
-        } => assert_eq!(Some(answer.choice), no_choice, "{locale}: {no:?}"),
+        } => {
+            assert_eq!(answer.step, script.checks[1], "{locale}: {no:?}");
+            assert_eq!(Some(answer.choice), no_choice, "{locale}: {no:?}");
+        }
         other => panic!("{locale}: {no:?} → {other:?}"),
     }
-    // Back from the second check is the first again.
+    // Back from the step after it is the second check again.
     let back_to = s.current_step().cloned();
-    assert_ne!(back_to.as_ref(), Some(&script.checks[0]));
+    assert_ne!(back_to.as_ref(), Some(&script.checks[1]));
     match engine.apply(&mut s, typed(back), common::T0) {
         Reply::Show {
             step,
             cause: Cause::WentBack,
-        } => assert_eq!(step, script.checks[0], "{locale}: {back:?}"),
+        } => assert_eq!(step, script.checks[1], "{locale}: {back:?}"),
         other => panic!("{locale}: {back:?} → {other:?}"),
     }
     let mut s = session;
@@ -113,10 +212,12 @@ fn no_back_and_a_person_are_understood_in_each_language() {
         "Zurück",
         "Kann ich mit einem Menschen sprechen?",
     );
+    commands_are_understood("es-419", "no", "regresar", "hablar con un asesor");
+    commands_are_understood("es-419", "Nel.", "atrás", "Quiero hablar con una persona");
 }
 
 #[test]
-fn a_locale_without_a_script_of_its_own_gets_the_default() {
+fn each_locale_gets_its_own_script_or_the_default() {
     let scripts = common::shipped();
     let store = std::sync::Arc::new(backup_help_bot::store::MemoryStore::default());
     let walks = backup_help_bot::walkthrough::Walkthroughs::new(
@@ -128,7 +229,7 @@ fn a_locale_without_a_script_of_its_own_gets_the_default() {
     );
     for (discord, script) in [
         ("es-ES", "es"),
-        ("es-419", "es"),
+        ("es-419", "es-419"),
         ("de", "de"),
         ("en-GB", "en"),
         ("en-US", "en"),
@@ -137,5 +238,84 @@ fn a_locale_without_a_script_of_its_own_gets_the_default() {
         ("", "en"),
     ] {
         assert_eq!(walks.script(discord).locale, script, "{discord:?}");
+    }
+    // Latin-American Spanish: its own script where one is shipped, else Spain's.
+    let latin = if common::shipped().iter().any(|s| s.locale == "es-419") {
+        "es-419"
+    } else {
+        "es"
+    };
+    assert_eq!(walks.script("es-419").locale, latin);
+}
+
+/// The shipped scripts plus `es-419.ron`, Spain's script relabelled, in a folder.
+fn with_latin_american_spanish() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for script in common::shipped() {
+        let name = format!("{}.ron", script.locale);
+        let text = common::read(&common::root().join("responses").join(&name));
+        std::fs::write(dir.path().join(&name), &text).expect("written");
+        if script.locale == "es" {
+            let latin = text.replacen(r#"locale: "es","#, r#"locale: "es-419","#, 1);
+            std::fs::write(dir.path().join("es-419.ron"), latin).expect("written");
+        }
+    }
+    dir
+}
+
+#[test]
+fn es_419_gets_its_own_script_and_es_es_keeps_spains() {
+    let dir = with_latin_american_spanish();
+    let scripts = match backup_help_bot::script::load_dir(dir.path(), "en") {
+        Ok(scripts) => scripts,
+        Err(err) => panic!("{err}"),
+    };
+    let locales: Vec<&str> = scripts.iter().map(|s| s.locale.as_str()).collect();
+    assert!(locales.contains(&"es-419"), "{locales:?}");
+    let store = std::sync::Arc::new(backup_help_bot::store::MemoryStore::default());
+    let walks = backup_help_bot::walkthrough::Walkthroughs::new(
+        store,
+        scripts,
+        "en".into(),
+        backup_help_bot::conversation::IdlePolicy::default(),
+        std::sync::Arc::new(backup_help_bot::clock::ManualClock::new()),
+    );
+    for (discord, script) in [
+        ("es-419", "es-419"),
+        ("es-ES", "es"),
+        ("es", "es"),
+        ("en-US", "en"),
+    ] {
+        assert_eq!(walks.script(discord).locale, script, "{discord:?}");
+    }
+}
+
+#[test]
+fn parity_covers_every_translation_es_419_included() {
+    let dir = with_latin_american_spanish();
+    // A drift in es-419 alone is reported in es-419.ron.
+    let path = dir.path().join("es-419.ron");
+    let text = common::read(&path);
+    let drifted = text.replacen(r#"goto: "account-security","#, r#"goto: "wifi","#, 1);
+    assert_ne!(
+        drifted, text,
+        "es.ron's opening no longer leads to account-security"
+    );
+    std::fs::write(&path, drifted).expect("written");
+    match backup_help_bot::script::load_dir(dir.path(), "en") {
+        Err(backup_help_bot::script::LoadError::Invalid(problems)) => {
+            assert!(!problems.is_empty());
+            assert!(
+                problems.iter().all(|p| p.file.ends_with("es-419.ron")),
+                "{problems:#?}"
+            );
+            assert!(
+                problems.iter().any(|p| p
+                    .message
+                    .contains(r#"goes to step "wifi" but the same choice in en.ron"#)),
+                "{problems:#?}"
+            );
+        }
+        other => panic!("the drift in es-419.ron was not found: {other:?}"),
     }
 }

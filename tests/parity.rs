@@ -153,3 +153,111 @@ fn without_the_source_script_nothing_loads() {
         other => panic!("loaded without its source: {other:?}"),
     }
 }
+
+/// `source` with a route "partway" = [second, first], chosen by a third opening answer, and
+/// a route "other" = [second], chosen by the first.
+fn routed(source: &str) -> String {
+    source
+        .replacen(
+            r#"    checks: ["first", "second"],"#,
+            r#"    checks: ["first", "second"],
+    routes: { "partway": ["second", "first"], "other": ["second"] },"#,
+            1,
+        )
+        .replacen(
+            r#"words: ["storage"], goto: "second""#,
+            r#"words: ["storage"], route: "other", goto: "second""#,
+            1,
+        )
+        .replacen(
+            r#"(label: "Not sure", words: ["dunno"], goto: "next"),"#,
+            r#"(label: "Not sure", words: ["dunno"], goto: "next"),
+                (label: "It fails partway", words: ["partway"], route: "partway", goto: "next"),"#,
+            1,
+        )
+}
+
+/// Loads the routed fixture as en.ron beside `es` as es.ron.
+fn load_routed_with(es: &str) -> Result<usize, Vec<Problem>> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write(dir.path(), "en.ron", &routed(&common::mini_source()));
+    write(dir.path(), "es.ron", es);
+    match load_dir(dir.path(), "en") {
+        Ok(scripts) => Ok(scripts.len()),
+        Err(LoadError::Invalid(problems)) => Err(problems),
+        Err(other) => panic!("not a script problem: {other}"),
+    }
+}
+
+#[test]
+fn routes_and_each_choice_route_are_kept_by_a_translation() {
+    assert_eq!(load_routed_with(&routed(&spanish())), Ok(2));
+    // A different order of the route's steps.
+    let reordered =
+        routed(&spanish()).replacen(r#"["second", "first"]"#, r#"["first", "second"]"#, 1);
+    let problems = load_routed_with(&reordered).expect_err("the drift is found");
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].message.contains("`routes` is")
+            && problems[0]
+                .message
+                .contains(r#""partway": ["second", "first"]}"#),
+        "{}",
+        problems[0]
+    );
+    assert_eq!(problems[0].line, Some(line_of(&reordered, "routes:")));
+    // Two choices swap their routes (so the translation alone is valid).
+    let swapped = routed(&spanish())
+        .replacen(r#"route: "partway", "#, r#"route: "PLACEHOLDER", "#, 1)
+        .replacen(r#"route: "other", "#, r#"route: "partway", "#, 1)
+        .replacen(r#"route: "PLACEHOLDER", "#, r#"route: "other", "#, 1);
+    let problems = load_routed_with(&swapped).expect_err("the drift is found");
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.place.contains(r#"step "opening", choice 3"#)
+                && p.message.contains(
+                    r#"has `route: "other"` but the same choice in en.ron has `route: "partway"`"#
+                )),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn a_step_marked_destructive_in_one_language_only_is_a_drift() {
+    // "first" last in `checks`, so that marking it destructive is valid.
+    let reorder = |source: &str| {
+        source.replacen(
+            r#"checks: ["first", "second"],"#,
+            r#"checks: ["second", "first"],"#,
+            1,
+        )
+    };
+    let es = reorder(&spanish()).replacen(
+        r#"explanation: "The first thing to try.","#,
+        r#"explanation: "The first thing to try.",
+            destructive: true,"#,
+        1,
+    );
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write(dir.path(), "en.ron", &reorder(&common::mini_source()));
+    write(dir.path(), "es.ron", &es);
+    let Err(LoadError::Invalid(problems)) = load_dir(dir.path(), "en") else {
+        panic!("the drift is not found");
+    };
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].file.ends_with("es.ron"), "{}", problems[0]);
+    assert!(
+        problems[0].place.contains(r#"step "first""#),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[0]
+            .message
+            .contains("has `destructive: true` but en.ron has `destructive: false`"),
+        "{}",
+        problems[0]
+    );
+}

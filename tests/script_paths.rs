@@ -2,9 +2,9 @@
 
 mod common;
 
-use std::collections::HashSet;
+use std::sync::OnceLock;
 
-use backup_help_bot::conversation::walk::walk_all;
+use backup_help_bot::conversation::walk::{walk_all, Walk};
 use backup_help_bot::conversation::{Input, Reply};
 use backup_help_bot::script::{
     Backup, EndingId, EndingKind, Meaning, Script, Step, StepId, Target,
@@ -24,64 +24,65 @@ const CHECKS_IN_ORDER: [&str; 10] = [
     "computer-backup",
 ];
 
+/// Every shipped script with every path through it, walked once for all the tests here.
+fn walked() -> &'static [(Script, Walk)] {
+    static WALKED: OnceLock<Vec<(Script, Walk)>> = OnceLock::new();
+    WALKED.get_or_init(|| {
+        let scripts = common::shipped();
+        assert!(scripts.len() >= 4, "en, es, de and es-419 are shipped");
+        scripts
+            .into_iter()
+            .map(|script| {
+                let walk = walk_all(&script, 500_000);
+                assert!(!walk.truncated, "{}: the walk hit its cap", script.locale);
+                (script, walk)
+            })
+            .collect()
+    })
+}
+
 #[test]
 fn every_path_of_every_script_reaches_an_ending() {
-    let scripts = common::shipped();
-    assert!(scripts.len() >= 3, "en, es and de are shipped");
-    for script in &scripts {
-        every_path_reaches_an_ending(script);
+    for (script, walk) in walked() {
+        every_path_reaches_an_ending(script, walk);
     }
 }
 
-fn every_path_reaches_an_ending(script: &Script) {
-    let walk = walk_all(script, 100_000);
-    assert!(!walk.truncated, "the walk hit its cap");
+fn every_path_reaches_an_ending(script: &Script, walk: &Walk) {
     assert!(
         walk.stuck.is_empty(),
         "paths that loop or stall: {:?}",
         walk.stuck
     );
-    assert!(walk.paths.len() > 100, "only {} paths", walk.paths.len());
-    for path in &walk.paths {
-        assert!(script.ending(&path.ending).is_some(), "{path:?}");
-        assert_eq!(path.answers.first().map(|(s, _)| s), Some(&script.start));
-    }
-    // Every step is on some path, every ending is reached, and every choice of every step
-    // is taken by some path.
-    let taken: HashSet<(&StepId, usize)> = walk
-        .paths
-        .iter()
-        .flat_map(|p| p.answers.iter().map(|(s, c)| (s, *c)))
-        .collect();
+    assert!(walk.paths > 100, "only {} paths", walk.paths);
+    // Every choice of every step is taken by some path, and every ending is reached.
     for step in &script.steps {
         for choice in 0..step.choices.len() {
             assert!(
-                taken.contains(&(&step.id, choice)),
+                walk.taken.contains(&(step.id.clone(), choice)),
                 "{} choice {choice} never taken",
                 step.id
             );
         }
     }
-    let endings: HashSet<_> = walk.paths.iter().map(|p| &p.ending).collect();
-    assert_eq!(endings.len(), script.endings.len());
+    for ending in &script.endings {
+        assert!(walk.ending(&ending.id) > 0, "no path reaches {}", ending.id);
+    }
+    assert_eq!(walk.by_ending.len(), script.endings.len());
 }
 
 #[test]
 fn in_no_script_does_a_path_say_a_backup_works_unless_the_last_answer_said_it_finished() {
-    for script in &common::shipped() {
-        no_path_claims_unconfirmed(script);
+    for (script, walk) in walked() {
+        no_path_claims_unconfirmed(script, walk);
     }
 }
 
-fn no_path_claims_unconfirmed(script: &Script) {
-    let walk = walk_all(script, 100_000);
+fn no_path_claims_unconfirmed(script: &Script, walk: &Walk) {
     let mut claimed = 0;
-    for path in &walk.paths {
-        let ending = script.ending(&path.ending).unwrap();
-        let last = path.answers.last().and_then(|(step, choice)| {
-            let step = script.step(step)?;
-            step.choices.get(*choice)
-        });
+    for (step, choice, ending) in &walk.last_answers {
+        let ending = script.ending(ending).unwrap();
+        let last = script.step(step).and_then(|s| s.choices.get(*choice));
         let confirmed = last.and_then(|c| c.confirms);
         if ending.kind == EndingKind::Resolved {
             assert_eq!(ending.claims, Some(Backup::ICloud), "{}", ending.id);
@@ -91,10 +92,9 @@ fn no_path_claims_unconfirmed(script: &Script) {
             assert_eq!(
                 confirmed,
                 Some(claims),
-                "{} reached by {:?} ({:?})",
+                "{} reached by {:?} at {step}",
                 ending.id,
                 last.map(|c| &c.label),
-                path.answers
             );
         }
     }
@@ -173,6 +173,29 @@ fn choice_to(script: &Script, step: &str, goto: &str) -> usize {
         .unwrap_or_else(|| panic!("{} has no choice to {goto}", step.id))
 }
 
+/// The choice of `step` that puts the person on `route`.
+fn choice_on_route(script: &Script, step: &str, route: &str) -> usize {
+    let step = script.step(&StepId::new(step)).unwrap();
+    step.choices
+        .iter()
+        .position(|c| c.route.as_deref() == Some(route))
+        .unwrap_or_else(|| panic!("{} has no choice on route {route}", step.id))
+}
+
+/// Types `answers` from the start and returns the step shown after the last; each answer
+/// must be understood.
+fn typed_to(script: &Script, answers: &[&str]) -> StepId {
+    let engine = common::engine(script);
+    let mut session = common::started(&engine);
+    for text in answers {
+        match engine.apply(&mut session, Input::Text(text.to_string()), common::T0) {
+            Reply::Show { .. } => {}
+            other => panic!("{text:?} → {other:?} ({answers:?})"),
+        }
+    }
+    session.current_step().cloned().expect("a step is open")
+}
+
 #[test]
 fn all_still_failing_tries_the_nine_checks_in_order_then_hands_off() {
     let script = common::english();
@@ -200,16 +223,58 @@ fn all_still_failing_tries_the_nine_checks_in_order_then_hands_off() {
 }
 
 #[test]
-fn each_opening_answer_leads_to_its_fix_and_then_every_check_once() {
+fn each_opening_answer_leads_to_its_route_first_and_then_every_check_once() {
     let script = common::english();
-    for (i, choice) in script.start_step().choices.iter().enumerate() {
-        let (shown, end) = walk_with(i, &|_| None);
-        if let Target::Step(first) = &choice.goto {
-            assert_eq!(shown[1], first.as_str(), "{}", choice.label);
+    let opening = script.start_step();
+    // The opening's answers, and those of the follow-up questions it leads to (the steps
+    // whose answers pick a route): (answer at the opening, the question, its answer).
+    let mut answers = Vec::new();
+    for (i, choice) in opening.choices.iter().enumerate() {
+        answers.push((i, opening, i));
+        let Target::Step(next) = &choice.goto else {
+            continue;
+        };
+        let step = script.step(next).unwrap();
+        if step.choices.iter().any(|c| c.route.is_some()) {
+            answers.extend((0..step.choices.len()).map(|j| (i, step, j)));
         }
+    }
+    assert!(
+        answers.len() > opening.choices.len(),
+        "no follow-up question"
+    );
+    for (first, question, answer) in answers {
+        let pick = |step: &Step| (step.id == question.id).then_some(answer);
+        let (shown, end) = walk_with(first, &pick);
+        let choice = &question.choices[answer];
+        let at = shown
+            .iter()
+            .position(|s| *s == question.id.as_str())
+            .unwrap();
+        let after = &shown[at + 1..];
+        // The step the answer names, if any; then the route's steps in its order; without
+        // a route, "next" is the article's first check.
+        let mut first: Vec<&str> = Vec::new();
+        if let Target::Step(next) = &choice.goto {
+            first.push(next.as_str());
+        }
+        if let Some(route) = &choice.route {
+            for step in &script.routes[route] {
+                if !first.contains(&step.as_str()) {
+                    first.push(step.as_str());
+                }
+            }
+        } else if choice.goto == Target::NextCheck {
+            first.push(script.checks[0].as_str());
+        }
+        assert_eq!(after[..first.len()], first, "{}: {shown:?}", choice.label);
         for check in &script.checks {
             let times = shown.iter().filter(|s| *s == check.as_str()).count();
-            assert_eq!(times, 1, "{check} shown {times} times in {shown:?}");
+            assert_eq!(
+                times, 1,
+                "{}: {check} shown {times} times in {shown:?}",
+                choice.label
+            );
         }
         assert!(matches!(end, Reply::HandedOff { .. }), "{end:?}");
     }
@@ -217,29 +282,32 @@ fn each_opening_answer_leads_to_its_fix_and_then_every_check_once() {
 
 #[test]
 fn apples_messages_go_to_the_step_that_fixes_them() {
+    // Typed as a person would: what the backup does at the opening, then which message.
     let script = common::english();
-    let opening = script.start_step();
-    let to = |text: &str| {
-        let understood =
-            backup_help_bot::matcher::understand(text, opening, &script, Default::default());
-        let backup_help_bot::matcher::Understood::Choice(i) = understood else {
-            panic!("{text:?} → {understood:?}");
-        };
-        opening.choices[i].goto.clone()
-    };
-    let step = |id: &str| Target::Step(StepId::new(id));
-    assert_eq!(to("not enough storage"), step("storage"));
+    let to = |answers: &[&str]| typed_to(&script, answers);
+    let step = |id: &str| StepId::new(id);
     assert_eq!(
-        to("the last backup could not be completed"),
+        to(&["it says not enough storage", "not enough storage"]),
+        step("storage")
+    );
+    assert_eq!(
+        to(&["error message", "the last backup could not be completed"]),
         step("update-ios")
     );
     assert_eq!(
-        to("it needs a verified email address"),
+        to(&["a message", "it needs a verified email address"]),
         step("account-message")
     );
-    assert_eq!(to("unable to access account"), step("account-message"));
-    assert_eq!(to("it's the first backup"), step("first-backup"));
-    assert_eq!(to("not sure"), Target::NextCheck);
+    assert_eq!(
+        to(&["unable to access account", "unable to access account"]),
+        step("account-message")
+    );
+    assert_eq!(to(&["a message", "another message"]), script.checks[0]);
+    assert_eq!(
+        to(&["it's very slow", "it's the first backup"]),
+        step("first-backup")
+    );
+    assert_eq!(to(&["not sure"]), script.checks[0]);
 }
 
 #[test]
@@ -297,30 +365,41 @@ fn a_finished_computer_backup_ends_on_its_own_ending_never_on_fixed() {
 
 #[test]
 fn no_backup_before_a_first_backup_offers_the_computer_backup_before_the_wait() {
+    // "It never finishes, or is very slow" leads to the first backup; with no backup yet,
+    // the computer copy comes before anything else, then the rest of that route and every
+    // check.
     let script = common::english();
-    let first = choice_to(&script, "opening", "first-backup");
+    let progress = choice_to(&script, "opening", "opening-progress");
+    let slow = choice_on_route(&script, "opening-progress", "slow");
     let none = choice_to(&script, "first-backup", "first-backup-copy");
-    let pick = |step: &Step| (step.id.as_str() == "first-backup").then_some(none);
-    let (shown, end) = walk_with(first, &pick);
+    let pick = |step: &Step| match step.id.as_str() {
+        "opening-progress" => Some(slow),
+        "first-backup" => Some(none),
+        _ => None,
+    };
+    let (shown, end) = walk_with(progress, &pick);
     assert_eq!(
         shown[..4],
         [
             "opening",
+            "opening-progress",
             "first-backup",
-            "first-backup-copy",
-            "backup-switch"
+            "first-backup-copy"
         ],
         "{shown:?}"
     );
-    assert_eq!(checks_shown(&script, &shown), CHECKS_IN_ORDER);
+    let rest_of_route = script.routes["slow"]
+        .iter()
+        .find(|s| !shown[..4].contains(&s.to_string()))
+        .expect("the route goes on");
+    assert_eq!(shown[4], rest_of_route.as_str(), "{shown:?}");
+    for check in CHECKS_IN_ORDER {
+        let times = shown.iter().filter(|s| *s == check).count();
+        assert_eq!(times, 1, "{check} in {shown:?}");
+    }
     assert!(matches!(end, Reply::HandedOff { .. }), "{end:?}");
-    let wait =
-        backup_help_bot::view::step_description(script.step(&StepId::new("first-backup")).unwrap());
     let label = &script.step(&StepId::new("first-backup")).unwrap().choices[none].label;
-    assert!(
-        wait.contains(label.as_str()),
-        "the step names {label:?}: {wait}"
-    );
+    assert!(label.contains("no backup"), "the answer says so: {label:?}");
     let copy = backup_help_bot::view::step_description(
         script.step(&StepId::new("first-backup-copy")).unwrap(),
     );
@@ -330,38 +409,48 @@ fn no_backup_before_a_first_backup_offers_the_computer_backup_before_the_wait() 
 }
 
 #[test]
-fn an_iphone_not_signed_in_goes_from_the_backup_switch_to_sign_in() {
+fn an_iphone_not_signed_in_goes_from_the_backup_switch_to_signing_in() {
     let script = common::english();
     let not_sure = choice_to(&script, "opening", "next");
-    let sign_in = choice_to(&script, "backup-switch", "sign-in");
-    let pick = |step: &Step| (step.id.as_str() == "backup-switch").then_some(sign_in);
+    let signed_out = choice_to(&script, "backup-switch", "signed-out");
+    let pick = |step: &Step| (step.id.as_str() == "backup-switch").then_some(signed_out);
     let (shown, end) = walk_with(not_sure, &pick);
-    assert_eq!(shown[1..3], ["backup-switch", "sign-in"], "{shown:?}");
-    // Every check still comes once, the skipped ones right after sign-in.
-    for check in CHECKS_IN_ORDER {
-        let times = shown.iter().filter(|s| *s == check).count();
-        assert_eq!(times, 1, "{check} in {shown:?}");
-    }
+    assert_eq!(shown[1..3], ["backup-switch", "signed-out"], "{shown:?}");
+    // Then on with the checks in the article's order, every one once (sign-in included).
     assert_eq!(shown[3], "wifi", "{shown:?}");
+    assert_eq!(checks_shown(&script, &shown), CHECKS_IN_ORDER);
     assert!(matches!(end, Reply::HandedOff { .. }), "{end:?}");
     let step = script.step(&StepId::new("backup-switch")).unwrap();
-    let label = &step.choices[sign_in].label;
-    let text = backup_help_bot::view::step_description(step);
+    let label = &step.choices[signed_out].label;
     assert!(
-        text.contains(label.as_str()),
-        "the step names {label:?}: {text}"
+        label.contains("Sign in"),
+        "the answer says what they see: {label:?}"
     );
     let text =
-        backup_help_bot::view::step_description(script.step(&StepId::new("sign-in")).unwrap());
-    assert!(text.contains("Not signed in at all?"), "{text}");
+        backup_help_bot::view::step_description(script.step(&StepId::new("signed-out")).unwrap());
+    for words in ["isn't signed in", "**Sign in**", "Back Up Now"] {
+        assert!(text.contains(words), "{words:?} not in {text}");
+    }
 }
 
 #[test]
 fn steps_that_may_wait_an_hour_or_more_say_how_to_come_back() {
-    let script = common::english();
-    for id in ["first-backup", "sign-in", "reset-settings"] {
-        let text = backup_help_bot::view::step_description(script.step(&StepId::new(id)).unwrap());
-        assert!(text.contains("/backup-help"), "{id}: {text}");
+    for script in &common::shipped() {
+        for id in [
+            "first-backup",
+            "sign-in-blocked",
+            "reset-settings",
+            "overnight",
+            "restore-in-progress",
+        ] {
+            let step = script.step(&StepId::new(id)).unwrap();
+            let text = backup_help_bot::view::step_description(step);
+            assert!(
+                text.contains("/backup-help"),
+                "{}: {id}: {text}",
+                script.locale
+            );
+        }
     }
 }
 
@@ -407,9 +496,15 @@ fn the_script_says_what_apple_says_where_it_is_needed() {
             assert!(text.contains(word), "{id} does not mention {word:?}");
         }
     };
+    says("backup-switch", &["last successful backup"]);
     says(
-        "backup-switch",
-        &["last successful backup", "work or school"],
+        "account-security",
+        &[
+            "Screen Time",
+            "Account Changes",
+            "Two-factor authentication",
+            "Work or school",
+        ],
     );
     says("backup-old", &["180 days", "Encrypt local backup"]);
     says("first-backup", &["a day", "Low Data Mode", "upload"]);
@@ -426,7 +521,14 @@ fn the_script_says_what_apple_says_where_it_is_needed() {
             "Back Up Over Cellular",
         ],
     );
-    says("storage", &["**next** backup", "5 GB"]);
+    says(
+        "storage",
+        &[
+            "**next** backup",
+            "5 GB",
+            "**Storage** (iOS 17 and older: **Manage Account Storage**)",
+        ],
+    );
     says("storage-free-up", &["Show All Apps"]);
     says(
         "storage-new-iphone",
@@ -438,18 +540,22 @@ fn the_script_says_what_apple_says_where_it_is_needed() {
     );
     says(
         "sign-in",
+        &["Apple ID", "Apple Account", "isn't on Apple's list"],
+    );
+    says(
+        "sign-in-blocked",
         &[
-            "Apple ID",
-            "Apple Account website",
             "Security Delay",
-            "work or school",
+            "**Always**",
+            "Screen Time",
+            "Work or school",
         ],
     );
     says(
         "reset-settings",
         &["Security Delay", "Erase All Content and Settings"],
     );
-    says("update-ios", &["iOS 9", "iOS 26"]);
+    says("update-ios", &["iOS 9"]);
     says(
         "computer-backup",
         &[
@@ -469,8 +575,147 @@ fn the_script_says_what_apple_says_where_it_is_needed() {
             "photos, messages and apps stay",
             "gone for good",
             "from iOS 17 on",
+            "iOS 26",
+            "iOS 27",
+            "home network is best",
+            "wall socket",
+            "switch the router off",
         ] {
             assert!(!text.contains(claim), "{} says {claim:?}", step.id);
         }
+    }
+}
+
+/// What the review of the script against Apple's pages corrected, in one language.
+struct Corrected {
+    locale: &'static str,
+    /// The Storage row as iOS 18 and later name it, the older name beside it (Apple 108922).
+    storage_row: &'static str,
+    /// Stolen Device Protection's Security Delay set to Always (iOS 17.4 and later).
+    always: &'static str,
+    /// A word every label of a link to Apple's encrypted-backup page has.
+    encrypted: &'static str,
+    /// What no step says: a home network is best, a wall socket, the router off for 30
+    /// seconds, iOS versions no Apple page names.
+    never: &'static [&'static str],
+}
+
+const CORRECTED: [Corrected; 4] = [
+    Corrected {
+        locale: "en",
+        storage_row: "**Storage** (iOS 17 and older: **Manage Account Storage**)",
+        always: "**Always**",
+        encrypted: "encrypted",
+        never: &[
+            "home network is best",
+            "ideally at home",
+            "wall socket",
+            "wall charger",
+            "switch the router off",
+            "iOS 26",
+            "iOS 27",
+        ],
+    },
+    Corrected {
+        locale: "es",
+        storage_row:
+            "**Almacenamiento** (iOS 17 y anteriores: **Gestionar almacenamiento de la cuenta**)",
+        always: "**Siempre**",
+        encrypted: "encriptad",
+        never: &[
+            "lo mejor es la red de casa",
+            "a ser posible en casa",
+            "de pared",
+            "apaga el router",
+            "iOS 26",
+            "iOS 27",
+        ],
+    },
+    Corrected {
+        locale: "de",
+        storage_row: "**Speicher** (iOS 17 und älter: **Accountspeicher verwalten**)",
+        always: "**Immer**",
+        encrypted: "verschlüsselt",
+        never: &[
+            "zu Hause am besten",
+            "am besten zu Hause",
+            "Steckdose",
+            "schalte den Router aus",
+            "iOS 26",
+            "iOS 27",
+        ],
+    },
+    Corrected {
+        locale: "es-419",
+        storage_row:
+            "**Almacenamiento** (iOS 17 y anteriores: **Administrar almacenamiento de la cuenta**)",
+        always: "**Siempre**",
+        encrypted: "encriptad",
+        never: &[
+            "la red de casa",
+            "en casa y cerca del router",
+            "de pared",
+            "apaga el router",
+            "iOS 26",
+            "iOS 27",
+        ],
+    },
+];
+
+#[test]
+fn the_corrections_of_the_review_hold_in_every_language() {
+    let scripts = common::shipped();
+    assert_eq!(
+        scripts.len(),
+        CORRECTED.len(),
+        "a language without its row here"
+    );
+    for c in CORRECTED {
+        let script = scripts
+            .iter()
+            .find(|s| s.locale == c.locale)
+            .unwrap_or_else(|| panic!("no {} script", c.locale));
+        let text = |id: &str| {
+            let step = script
+                .step(&StepId::new(id))
+                .unwrap_or_else(|| panic!("{}: no step {id}", c.locale));
+            backup_help_bot::view::step_description(step)
+        };
+        assert!(
+            text("storage").contains(c.storage_row),
+            "{}: {}",
+            c.locale,
+            text("storage")
+        );
+        assert!(
+            text("sign-in-blocked").contains(c.always),
+            "{}: {}",
+            c.locale,
+            text("sign-in-blocked")
+        );
+        let mut encrypted_links = 0;
+        for step in &script.steps {
+            let said = backup_help_bot::view::step_description(step);
+            for never in c.never {
+                assert!(!said.contains(never), "{} {}: {never:?}", c.locale, step.id);
+            }
+            for link in step.links.iter().filter(|l| l.url.contains("HT203790")) {
+                encrypted_links += 1;
+                assert!(
+                    link.label.contains(c.encrypted),
+                    "{} {}: {:?} links to encrypted backups",
+                    c.locale,
+                    step.id,
+                    link.label
+                );
+            }
+        }
+        let computer = script.step(&StepId::new("computer-backup")).unwrap();
+        assert!(
+            computer.links.iter().any(|l| l.url.contains("HT203790")),
+            "{}: the computer backup links Apple's page",
+            c.locale
+        );
+        assert!(encrypted_links > 0, "{}", c.locale);
     }
 }

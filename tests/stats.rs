@@ -84,8 +84,9 @@ async fn fresh_store() -> (
 async fn stats_prints_the_funnel_of_a_scripted_run() {
     let (dir, db, store, t) = fresh_store().await;
     let text = |s: &str| Input::Text(s.to_string());
-    // Fixed at the first check after 2 minutes; fixed at Wi-Fi after 4; handed off at the
-    // opening; closed idle at the first check; one still open at the opening.
+    // Fixed at the first check after 2 minutes; fixed at Wi-Fi after 4 (the first check
+    // answered with its recent-backup choice: a bare "no" is asked again there); handed off
+    // at the opening; closed idle at the first check; one still open at the opening.
     walk(
         store.as_ref(),
         101,
@@ -99,7 +100,7 @@ async fn stats_prints_the_funnel_of_a_scripted_run() {
         t,
         &[
             (text("not sure"), MIN),
-            (text("no"), 2 * MIN),
+            (text("still failing, last backup is recent"), 2 * MIN),
             (text("yes"), 4 * MIN),
         ],
     )

@@ -226,3 +226,262 @@ fn the_live_status_rules_name_each_mistake() {
         "{found:#?}"
     );
 }
+
+/// The fixture with a symptom-only step "extra", a route "partway" = [extra, second] chosen
+/// by a third opening answer, and `more` added to the `routes` map.
+fn routed(more: &str) -> String {
+    common::variant(
+        r#"    checks: ["first", "second"],"#,
+        &format!(
+            r#"    checks: ["first", "second"],
+    routes: {{ "partway": ["extra", "second"]{more} }},"#
+        ),
+    )
+    .replacen(
+        r#"(label: "Not sure", words: ["dunno"], goto: "next"),"#,
+        r#"(label: "Not sure", words: ["dunno"], goto: "next"),
+                (label: "It fails partway", words: ["partway"], route: "partway", goto: "next"),"#,
+        1,
+    )
+    .replacen(
+        "    steps: [\n",
+        r#"    steps: [
+        (
+            id: "extra",
+            title: "Extra check",
+            explanation: "Only for a backup failing partway.",
+            question: "Does it work now?",
+            choices: [
+                (label: "Fixed", means: Yes, confirms: ICloud, goto: "fixed"),
+                (label: "Still failing", means: No, goto: "next"),
+            ],
+        ),
+"#,
+        1,
+    )
+}
+
+fn shown(source: &str) -> Vec<String> {
+    problems(source).iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn a_routed_script_is_valid_and_its_route_only_step_is_reachable() {
+    assert_eq!(shown(&routed("")), Vec::<String>::new());
+    // Without the route, nothing leads to "extra".
+    let unrouted = routed("").replacen(r#"route: "partway", "#, "", 1);
+    let found = shown(&unrouted);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("no choice has this `route`")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn each_route_rule_names_the_mistake() {
+    for (source, expected) in [
+        (
+            routed("").replacen(r#"route: "partway""#, r#"route: "part-way""#, 1),
+            r#"`route` names "part-way", which is not in `routes`"#,
+        ),
+        (
+            routed(r#", "unused": ["first"]"#),
+            r#"route "unused": no choice has this `route`"#,
+        ),
+        (
+            routed(r#", "Bad Id": ["first"]"#),
+            r#"route "Bad Id": route ids follow the rules of step ids"#,
+        ),
+        (
+            routed("").replacen(r#"["extra", "second"]"#, r#"["extra", "nowhere"]"#, 1),
+            r#"lists "nowhere", which is not a step"#,
+        ),
+        (
+            routed("").replacen(r#"["extra", "second"]"#, r#"["extra", "handoff"]"#, 1),
+            r#"lists "handoff", which is not a step"#,
+        ),
+        (
+            routed("").replacen(
+                r#"["extra", "second"]"#,
+                r#"["extra", "second", "extra"]"#,
+                1,
+            ),
+            r#"lists "extra" twice"#,
+        ),
+        (
+            routed("").replacen(r#"["extra", "second"]"#, "[]", 1),
+            r#"route "partway": lists no steps"#,
+        ),
+    ] {
+        let found = shown(&source);
+        assert!(
+            found.iter().any(|p| p.contains(expected)),
+            "{expected:?} not in {found:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_route_may_not_bring_reset_settings_forward() {
+    // In the fixture, "first" plays the article's Reset Settings, after... nothing: rename
+    // "second" to it, so `checks` = [first, reset-settings].
+    let as_reset = |source: String| source.replace(r#""second""#, r#""reset-settings""#);
+    // [extra, reset-settings, first]: "first" comes before Reset Settings in `checks`.
+    let early = as_reset(routed("").replacen(
+        r#"["extra", "second"]"#,
+        r#"["extra", "second", "first"]"#,
+        1,
+    ));
+    let found = shown(&early);
+    assert!(
+        found.iter().any(|p| p.contains(
+            r#"route "partway": lists "reset-settings" before "first", which `checks` tries first"#
+        )),
+        "{found:#?}"
+    );
+    // [extra, first, reset-settings] keeps the article's order: accepted.
+    let kept = as_reset(routed("").replacen(
+        r#"["extra", "second"]"#,
+        r#"["extra", "first", "second"]"#,
+        1,
+    ));
+    assert_eq!(shown(&kept), Vec::<String>::new());
+}
+
+#[test]
+fn a_destructive_step_comes_after_every_harmless_one() {
+    let destructive = |source: String| {
+        source.replacen(
+            r#"explanation: "Only for a backup failing partway.","#,
+            r#"explanation: "Only for a backup failing partway.",
+            destructive: true,"#,
+            1,
+        )
+    };
+    // "extra" is first in its route, before the harmless "second".
+    let found = shown(&destructive(routed("")));
+    assert!(
+        found.iter().any(|p| p.contains(
+            r#"route "partway": lists "extra", which is marked `destructive`, before "second""#
+        )),
+        "{found:#?}"
+    );
+    // Last in the route: accepted.
+    let last =
+        destructive(routed("").replacen(r#"["extra", "second"]"#, r#"["second", "extra"]"#, 1));
+    assert_eq!(shown(&last), Vec::<String>::new());
+    // The opening's fixed goto reaches it directly, with no copy offered on the way.
+    let direct =
+        destructive(routed("").replacen(r#"["extra", "second"]"#, r#"["second", "extra"]"#, 1))
+            .replacen(
+                r#"words: ["storage"], goto: "second""#,
+                r#"words: ["storage"], goto: "extra""#,
+                1,
+            );
+    let found = shown(&direct);
+    assert!(
+        found.iter().any(|p| p.contains(
+            r#"step "extra": is marked `destructive` but the answers' fixed gotos lead here"#
+        )),
+        "{found:#?}"
+    );
+    // In `checks`, before a harmless check.
+    let checked = common::variant(
+        r#"    checks: ["first", "second"],"#,
+        r#"    checks: ["extra", "first", "second"],"#,
+    )
+    .replacen(
+        "    steps: [\n",
+        r#"    steps: [
+        (
+            id: "extra",
+            title: "Extra check",
+            explanation: "Only for a backup failing partway.",
+            question: "Does it work now?",
+            choices: [
+                (label: "Fixed", means: Yes, confirms: ICloud, goto: "fixed"),
+                (label: "Still failing", means: No, goto: "next"),
+            ],
+        ),
+"#,
+        1,
+    );
+    let found = shown(&destructive(checked));
+    assert!(
+        found.iter().any(|p| p
+            .contains(r#"`checks`: lists "extra", which is marked `destructive`, before "first""#)),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_no_that_would_be_recorded_as_more_than_no_is_rejected() {
+    // "first" gets a second way of failing that says more: its "Still failing"
+    // (`means: No`) would take every typed "no", even from someone with no backup at all.
+    let apart = common::variant(
+        r#"(label: "Still failing", means: No, goto: "next"),
+            ],
+            links: [(label: "Help page", url: "https://example.com/help")],"#,
+        r#"(label: "Still failing", means: No, goto: "next"),
+                (label: "Still failing, and no backup at all", words: ["none"], goto: "second-old"),
+            ],
+            links: [(label: "Help page", url: "https://example.com/help")],"#,
+    );
+    let found = shown(&apart);
+    assert!(
+        found.iter().any(|p| p.contains(
+            r#"step "first", choice 2 "Still failing": is marked `means: No`, but choice 3 "Still failing, and no backup at all" also begins with a `no` word"#
+        )),
+        "{found:#?}"
+    );
+    // Without `means: No` the step is accepted ("no" is asked again).
+    let unmarked = apart.replacen(
+        r#"(label: "Still failing", means: No, goto: "next"),
+                (label: "Still failing, and no"#,
+        r#"(label: "Still failing", goto: "next"),
+                (label: "Still failing, and no"#,
+        1,
+    );
+    assert_eq!(shown(&unmarked), Vec::<String>::new());
+    // A third choice that is a branch, not another way of failing, is no conflict, wherever
+    // it leads: a "no" says "Still failing" and nothing about profiles.
+    for goto in ["next", "handoff", "second-old"] {
+        let branch = apart
+            .replacen(
+                r#"(label: "Still failing, and no backup at all", words: ["none"], goto: "second-old")"#,
+                &format!(r#"(label: "I installed a profile", words: ["profile"], goto: "{goto}")"#),
+                1,
+            );
+        assert_ne!(branch, apart);
+        assert_eq!(shown(&branch), Vec::<String>::new(), "{goto}");
+    }
+}
+
+#[test]
+fn a_yes_or_no_word_on_a_choice_without_that_meaning_is_rejected() {
+    // "Pick a model" answered by "still broken" would record a model nobody named.
+    let source = common::variant(
+        r#"words: ["home button"]"#,
+        r#"words: ["home button", "Still broken"]"#,
+    );
+    let found = shown(&source);
+    assert!(
+        found.iter().any(|p| p.contains(
+            r#"step "second", choice 2 "iPhone 8 or earlier": has the word "still broken", one of the `no` words"#
+        )),
+        "{found:#?}"
+    );
+    let yes = common::variant(r#"words: ["face id"]"#, r#"words: ["face id", "yep"]"#);
+    assert!(
+        shown(&yes)
+            .iter()
+            .any(|p| p.contains(r#"has the word "yep", one of the `yes` words"#)),
+        "{:#?}",
+        shown(&yes)
+    );
+    // The opening's "Not sure" (to "next", no route) may take them: it records nothing more.
+    let opening = common::variant(r#"words: ["dunno"]"#, r#"words: ["dunno", "still broken"]"#);
+    assert_eq!(shown(&opening), Vec::<String>::new());
+}

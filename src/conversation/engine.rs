@@ -189,14 +189,23 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Resolves "next" to the first check not answered on the current path.
+    /// Resolves "next": the first step of the person's route (see [`route_of`]) not answered
+    /// on the current path, then the first such step of the script's `checks`, then
+    /// `after_checks`. A route only changes the order: every check still follows it.
     fn resolve(&self, goto: &Target, history: &[Answer]) -> Target {
         if *goto != Target::NextCheck {
             return goto.clone();
         }
-        let seen = |check: &StepId| history.iter().any(|a| a.step == *check);
-        match self.script.checks.iter().find(|check| !seen(check)) {
-            Some(check) => Target::Step(check.clone()),
+        let seen = |step: &StepId| history.iter().any(|a| a.step == *step);
+        let route = route_of(self.script, history)
+            .and_then(|id| self.script.routes.get(id))
+            .map_or(&[][..], Vec::as_slice);
+        match route
+            .iter()
+            .chain(&self.script.checks)
+            .find(|step| !seen(step))
+        {
+            Some(step) => Target::Step(step.clone()),
             None => match &self.script.after_checks {
                 Target::NextCheck => Target::End(self.script.handoff.clone()),
                 other => other.clone(),
@@ -292,6 +301,15 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// The route a person is on: the `route` of the most recent answer in `history` whose choice
+/// carries one. Derived, never stored, so Back (which removes the answer) also undoes it.
+pub fn route_of<'s>(script: &'s Script, history: &[Answer]) -> Option<&'s str> {
+    history.iter().rev().find_map(|answer| {
+        let step = script.step(&answer.step)?;
+        step.choices.get(answer.choice)?.route.as_deref()
+    })
+}
+
 /// Puts `step` before the person: a move, and one more step to post.
 fn show(session: &mut Session, step: &StepId, now: Timestamp) {
     session.phase = Phase::At(step.clone());
@@ -318,3 +336,6 @@ fn touch(session: &mut Session, now: Timestamp) {
     session.last_activity = now;
     session.idle_warned = false;
 }
+
+#[cfg(test)]
+mod tests;

@@ -35,6 +35,7 @@
 //! assert_eq!(session, before);
 //! ```
 
+pub mod causes;
 mod engine;
 pub mod walk;
 
@@ -44,7 +45,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::script::{EndingId, ScriptHash, StepId};
 
-pub use engine::{Engine, IdlePolicy};
+pub use engine::{route_of, Engine, IdlePolicy};
 
 /// Milliseconds since the Unix epoch. The adapters read the clock; the core only compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

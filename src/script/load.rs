@@ -60,10 +60,10 @@ fn list(problems: &[Problem]) -> String {
     lines.join("\n")
 }
 
-/// Loads every `*.ron` file in `dir`, one script per locale, sorted by locale. The script for
-/// `source` (the locale the others translate, normally the default one) must be among them,
-/// and every other one must keep parity with it. Problems from all files are reported
-/// together.
+/// Loads every `*.ron` file in `dir` but the cause catalogue (`causes.ron`), one script per
+/// locale, sorted by locale. The script for `source` (the locale the others translate,
+/// normally the default one) must be among them, and every other one must keep parity with
+/// it. Problems from all files are reported together.
 pub fn load_dir(dir: &Path, source: &str) -> Result<Vec<Script>, LoadError> {
     let io = |source| LoadError::Io {
         path: dir.to_path_buf(),
@@ -73,6 +73,10 @@ pub fn load_dir(dir: &Path, source: &str) -> Result<Vec<Script>, LoadError> {
         .map_err(io)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "ron"))
+        .filter(|path| {
+            path.file_name()
+                .is_none_or(|name| name != super::causes::CAUSES_FILE)
+        })
         .collect();
     files.sort();
     if files.is_empty() {
@@ -166,7 +170,7 @@ pub fn load_str(
     Ok(build(raw, source))
 }
 
-fn describe_syntax_error(code: &ron::Error) -> String {
+pub(super) fn describe_syntax_error(code: &ron::Error) -> String {
     match code {
         ron::Error::NoSuchStructField {
             expected, found, ..
@@ -188,14 +192,16 @@ fn build(raw: RawScript, source: &str) -> Script {
     let hash = ScriptHash::of(source.as_bytes());
     let words = &raw.words;
     let normalise_all = |list: &[String]| list.iter().map(|w| normalize(w)).collect::<Vec<_>>();
+    let yes = normalise_all(&words.yes);
+    let no = normalise_all(&words.no);
     let commands = Commands {
+        yes: yes.clone(),
+        no: no.clone(),
         back: normalise_all(&words.back),
         start_over: normalise_all(&words.start_over),
         human: normalise_all(&words.human),
         negations: normalise_all(&words.negations),
     };
-    let yes = normalise_all(&words.yes);
-    let no = normalise_all(&words.no);
     let target = |goto: &str| -> Target {
         if goto == NEXT_CHECK {
             Target::NextCheck
@@ -221,6 +227,7 @@ fn build(raw: RawScript, source: &str) -> Script {
             goto: target(&c.goto),
             confirms: c.confirms,
             when: c.when,
+            route: c.route.clone(),
             phrases,
         }
     };
@@ -242,6 +249,7 @@ fn build(raw: RawScript, source: &str) -> Script {
                     url: l.url.clone(),
                 })
                 .collect(),
+            destructive: s.destructive,
         })
         .collect();
     let endings: Vec<Ending> = raw
@@ -275,6 +283,11 @@ fn build(raw: RawScript, source: &str) -> Script {
         source: source.into(),
         start: StepId::new(raw.start),
         checks: raw.checks.into_iter().map(StepId::new).collect(),
+        routes: raw
+            .routes
+            .into_iter()
+            .map(|(id, steps)| (id, steps.into_iter().map(StepId::new).collect()))
+            .collect(),
         handoff: EndingId(raw.handoff),
         apple_status: raw.apple_status,
         steps,

@@ -4,17 +4,21 @@
 //! validator has accepted it, so the rest of the program can rely on every `goto` landing on a
 //! real step or ending and on every text fitting Discord's limits.
 
+mod answers;
+pub mod causes;
 mod check;
 mod claims;
+pub mod length;
 mod live;
 mod load;
 mod messages;
 mod parity;
 pub mod raw;
 mod reach;
+mod routes;
 mod validate;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::Serialize;
@@ -25,6 +29,7 @@ pub use raw::{
     Backup, Condition, EndingKind, Meaning, RawAppleStatus as AppleStatus, RawMessages as Messages,
     RawWords as Words,
 };
+pub use routes::RESET_SETTINGS;
 
 /// The goto keyword for "the first check the person has not seen yet".
 pub const NEXT_CHECK: &str = "next";
@@ -76,7 +81,8 @@ impl fmt::Display for EndingId {
 pub enum Target {
     Step(StepId),
     End(EndingId),
-    /// The first entry of [`Script::checks`] not yet seen, else [`Script::after_checks`].
+    /// The first step of the person's route not yet seen, else the first entry of
+    /// [`Script::checks`] not yet seen, else [`Script::after_checks`].
     NextCheck,
 }
 
@@ -126,6 +132,8 @@ pub struct Choice {
     pub confirms: Option<Backup>,
     /// Offered only under this condition (see [`Choice::offered`]).
     pub when: Option<Condition>,
+    /// The route (a key of [`Script::routes`]) this answer puts the person on.
+    pub route: Option<String>,
     /// The label, words and yes/no words, normalised once at load time for the matcher.
     #[serde(skip)]
     pub(crate) phrases: Vec<String>,
@@ -140,6 +148,8 @@ pub struct Step {
     pub question: String,
     pub choices: Vec<Choice>,
     pub links: Vec<Link>,
+    /// The step has the person delete something they cannot get back.
+    pub destructive: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -156,6 +166,10 @@ pub struct Ending {
 /// The normalised command words of a locale, prepared once for the matcher.
 #[derive(Debug, Default)]
 pub(crate) struct Commands {
+    /// The locale's yes and no words: a generic answer, which picks only a choice marked
+    /// with that `means` and otherwise is asked again.
+    pub yes: Vec<String>,
+    pub no: Vec<String>,
     pub back: Vec<String>,
     pub start_over: Vec<String>,
     pub human: Vec<String>,
@@ -178,6 +192,8 @@ pub struct Script {
     pub start: StepId,
     pub checks: Vec<StepId>,
     pub after_checks: Target,
+    /// Symptom routes: the steps "next" tries first for a person on that route.
+    pub routes: BTreeMap<String, Vec<StepId>>,
     pub handoff: EndingId,
     /// Where Apple's live System Status is shown, if anywhere.
     pub apple_status: Option<AppleStatus>,

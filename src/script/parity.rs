@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::check::Checker;
-use super::{Choice, Script, Target};
+use super::{Choice, Script, StepId, Target};
 use crate::script::Problem;
 
 /// Compares `translation` (whose file text is `text`, named `file`) with `source`.
@@ -46,6 +46,18 @@ fn check_header(c: &mut Checker, source: &Script, translation: &Script, of: &str
         )
     };
     differs("checks", checks(source), checks(translation));
+    let routes = |s: &Script| {
+        let each: Vec<String> = s
+            .routes
+            .iter()
+            .map(|(id, steps)| {
+                let steps: Vec<&str> = steps.iter().map(StepId::as_str).collect();
+                format!("\"{id}\": {steps:?}")
+            })
+            .collect();
+        format!("{{{}}}", each.join(", "))
+    };
+    differs("routes", routes(source), routes(translation));
     differs(
         "after_checks",
         target(&source.after_checks),
@@ -79,6 +91,13 @@ fn check_steps(c: &mut Checker, source: &Script, translation: &Script, of: &str)
             c.report(line, place, msg);
             continue;
         };
+        if ours.destructive != theirs.destructive {
+            let msg = format!(
+                "has `destructive: {}` but {of} has `destructive: {}`",
+                ours.destructive, theirs.destructive
+            );
+            c.report(line, place.clone(), msg);
+        }
         if ours.choices.len() != theirs.choices.len() {
             let msg = format!(
                 "has {} choices but {of} has {}; a translation keeps every choice, in order",
@@ -116,6 +135,13 @@ fn choice_drift(ours: &Choice, theirs: &Choice, of: &str) -> Option<String> {
         return Some(format!(
             "has `when: {:?}` but the same choice in {of} has `when: {:?}`",
             ours.when, theirs.when
+        ));
+    }
+    if ours.route != theirs.route {
+        return Some(format!(
+            "has `route: {}` but the same choice in {of} has `route: {}`",
+            route(&ours.route),
+            route(&theirs.route)
         ));
     }
     if ours.confirms != theirs.confirms {
@@ -199,6 +225,10 @@ fn list(set: &BTreeSet<&str>) -> String {
     } else {
         set.iter().copied().collect::<Vec<_>>().join(", ")
     }
+}
+
+fn route(route: &Option<String>) -> String {
+    route.as_deref().map_or("none".into(), quote)
 }
 
 fn quote(s: &str) -> String {

@@ -5,6 +5,8 @@
 //! unknown fields, so a misspelt key is reported with its line and column instead of being
 //! silently ignored.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 /// A whole `responses/<locale>.ron` file.
@@ -27,6 +29,11 @@ pub struct RawScript {
     pub checks: Vec<String>,
     /// Where `goto: "next"` leads once every check has been seen.
     pub after_checks: String,
+    /// Symptom routes: route id -> the steps `goto: "next"` tries first, in order, for a
+    /// person whose latest answer with a `route` named it. After the route, "next" goes on
+    /// through `checks` as usual, so a route only changes the order.
+    #[serde(default)]
+    pub routes: BTreeMap<String, Vec<String>>,
     /// The hand-off ending used by the "Talk to a human" button.
     pub handoff: String,
     /// The step that shows Apple's live System Status, and the services it looks at.
@@ -62,6 +69,10 @@ pub struct RawStep {
     pub choices: Vec<RawChoice>,
     #[serde(default)]
     pub links: Vec<RawLink>,
+    /// The step asks the person to delete or erase something they cannot get back (such as
+    /// this iPhone's own iCloud backup); the validator keeps it behind the harmless steps.
+    #[serde(default)]
+    pub destructive: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +87,10 @@ pub struct RawChoice {
     pub means: Option<Meaning>,
     /// A step id, an ending id, or `"next"` (the next check not yet seen).
     pub goto: String,
+    /// A route in the script's `routes`: from this answer on, `goto: "next"` first walks
+    /// that route's steps. The most recent answer carrying a route decides.
+    #[serde(default)]
+    pub route: Option<String>,
     /// `ICloud` or `Computer`: answering this choice says that backup has just finished.
     /// Only such a choice may lead to an ending that `claims` the same backup works.
     #[serde(default)]

@@ -1,6 +1,7 @@
 //! The validator's graph rules: every step reachable from the start, and an ending
-//! reachable from every step. `goto: "next"` counts as an arrow to every check and to
-//! `after_checks`, which over-approximates where it can lead and so never hides a problem.
+//! reachable from every step. `goto: "next"` counts as an arrow to every step of every
+//! route, every check and `after_checks`, which over-approximates where it can lead and so
+//! never hides a problem.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -11,10 +12,12 @@ use super::NEXT_CHECK;
 /// Reachability: every step reachable from `start`, and an ending reachable from every step.
 pub(super) fn check_graph(c: &mut Checker, raw: &RawScript, ids: &HashMap<String, Named>) {
     let known = |id: &String| ids.contains_key(id);
-    // "next" can lead to any check, or to `after_checks` once all are seen.
+    // "next" can lead to any step of a route, any check, or `after_checks` once all are seen.
     let next: Vec<&String> = raw
-        .checks
-        .iter()
+        .routes
+        .values()
+        .flatten()
+        .chain(&raw.checks)
         .chain(std::iter::once(&raw.after_checks))
         .filter(|id| known(id))
         .collect();

@@ -41,6 +41,9 @@ pub fn validate(
     super::reach::check_graph(&mut c, raw, &ids);
     super::claims::check_claims(&mut c, raw);
     super::live::check_live(&mut c, raw, &ids);
+    super::routes::check_routes(&mut c, raw, &ids);
+    super::answers::check_answers(&mut c, raw);
+    super::length::check_lengths(&mut c, raw);
     c.into_problems()
 }
 
@@ -75,12 +78,7 @@ fn check_ids(c: &mut Checker, raw: &RawScript) -> HashMap<String, Named> {
     for (id, named, what) in all.chain(endings) {
         let line = c.line_of_id(id);
         let place = format!("{what} \"{id}\"");
-        let well_formed = !id.is_empty()
-            && id.len() <= MAX_ID_LEN
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !well_formed {
+        if !well_formed_id(id) {
             let msg = format!("ids must be 1 to {MAX_ID_LEN} of a-z, 0-9 and '-'");
             c.report(line, place.clone(), msg);
         }
@@ -124,6 +122,15 @@ fn check_ids(c: &mut Checker, raw: &RawScript) -> HashMap<String, Named> {
         }
     }
     ids
+}
+
+/// 1 to [`MAX_ID_LEN`] of a-z, 0-9 and '-': the rule for step, ending and route ids.
+pub(super) fn well_formed_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn check_step(c: &mut Checker, raw: &RawScript, step: &RawStep, ids: &HashMap<String, Named>) {

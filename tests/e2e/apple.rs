@@ -8,7 +8,7 @@ mod fixture;
 use backup_help_bot::script::{load_file, Script};
 use fake_discord::Options;
 
-use crate::harness::{start_with, Harness, PERSON};
+use crate::harness::{start_with, still_failing_at, Harness, PERSON};
 use fixture::Fixture;
 
 fn english() -> Script {
@@ -21,7 +21,8 @@ async fn bot_reading(url: String) -> Harness {
     start_with(Options::default(), |config| config.apple_status = Some(url)).await
 }
 
-/// Walks `thread` by typing "still failing" until the status step is shown; its message.
+/// Walks `thread` by typing "still failing" (or the failing answer itself, where a bare one is
+/// asked again) until the status step is shown; its message.
 async fn walk_to_the_status_step(h: &Harness, thread: u64, script: &Script) -> serde_json::Value {
     let title = &status_step(script).title;
     h.click(PERSON, thread, "Not sure").await;
@@ -32,7 +33,8 @@ async fn walk_to_the_status_step(h: &Harness, thread: u64, script: &Script) -> s
                 serde_json::json!({"embeds": w.messages[&id].embeds, "components": w.messages[&id].components})
             });
         }
-        h.type_text(PERSON, thread, "still failing").await;
+        let answer = still_failing_at(&h.step_title(thread));
+        h.type_text(PERSON, thread, answer).await;
     }
     panic!("never reached the status step: {:?}", h.step_titles(thread));
 }

@@ -67,7 +67,7 @@ async fn a_crash_after_saving_an_answer_is_repaired_at_start_up_and_nothing_adva
     })
     .await;
     // The person answers the step they now see: one step further, not two.
-    h.type_text(PERSON, thread, "still failing").await;
+    h.type_text(PERSON, thread, FIRST_CHECK_FAILING).await;
     assert_each_step_once(&h, thread);
     drop(bot);
     h.finish().await;
@@ -131,7 +131,7 @@ async fn a_crash_after_posting_a_typed_answers_step_does_not_post_it_twice() {
         posts_and_reads(w, thread).0 > posts
     })
     .await;
-    h.type_text(PERSON, thread, "still failing").await;
+    h.type_text(PERSON, thread, FIRST_CHECK_FAILING).await;
     assert_each_step_once(&h, thread);
     drop(bot);
     h.finish().await;

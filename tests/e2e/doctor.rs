@@ -58,7 +58,7 @@ async fn doctor_passes_every_check_of_a_healthy_setup() {
     assert_eq!(code, Some(0), "{text}");
     for line in [
         "✓ config ",
-        "✓ 3 script(s) in ",
+        "✓ 4 script(s) in ",
         "✓ store reachable and migrated",
         "✓ token accepted: the bot is backup-help-bot (1000)",
         "✓ the Message Content intent is enabled",

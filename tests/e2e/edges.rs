@@ -4,7 +4,7 @@
 
 use fake_discord::Options;
 
-use crate::harness::{count_bot, start, Harness, PERSON};
+use crate::harness::{count_bot, start, Harness, FIRST_CHECK_FAILING, PERSON};
 
 /// The threads `user` is a member of.
 fn threads_of(h: &Harness, user: u64) -> Vec<u64> {
@@ -99,16 +99,17 @@ async fn an_answer_typed_at_a_step_never_shown_posts_the_step_instead_of_skippin
     })
     .await;
     assert_eq!(h.step_titles(thread).len(), 1, "the next step is owed");
-    // The person, seeing nothing, types "no" again: it must not answer the step they never
-    // saw. The step is posted, and it asks its question.
+    // The person, seeing nothing, types an answer that would answer that step (its plain
+    // "still failing"; a bare "no" is asked again there anyway): it must not answer the step
+    // they never saw. The step is posted, and it asks its question.
     let before = h.bot_messages(thread);
-    h.fake.type_message(PERSON, thread, "no");
+    h.fake.type_message(PERSON, thread, FIRST_CHECK_FAILING);
     h.wait("the owed step", |w| count_bot(w, thread) > before)
         .await;
     assert_eq!(h.step_title(thread), "Is iCloud Backup switched on?");
     assert_eq!(h.step_titles(thread).len(), 2);
-    // Now "no" answers it, once.
-    h.type_text(PERSON, thread, "still failing").await;
+    // Now the same answer answers it, once.
+    h.type_text(PERSON, thread, FIRST_CHECK_FAILING).await;
     assert_eq!(h.step_title(thread), "Check the Wi-Fi connection");
     assert_eq!(h.step_titles(thread).len(), 3);
     h.finish().await;

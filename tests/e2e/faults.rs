@@ -3,7 +3,7 @@
 
 use fake_discord::Options;
 
-use crate::harness::{start, PERSON};
+use crate::harness::{start, FIRST_CHECK_FAILING, PERSON};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_an_invalid_session_the_bot_identifies_again_and_the_next_click_works() {
@@ -110,7 +110,7 @@ async fn missing_permissions_while_posting_are_told_privately_and_the_walk_stays
     // ...and a typed answer to the step now shown carries on, leaving the older message
     // (which never showed that step) as it was.
     let before = h.fake.world(|w| w.messages[&message].components.clone());
-    h.type_text(PERSON, thread, "still failing").await;
+    h.type_text(PERSON, thread, FIRST_CHECK_FAILING).await;
     assert_eq!(h.step_title(thread), "Check the Wi-Fi connection");
     assert_eq!(h.step_titles(thread).len(), 3, "each step posted once");
     let after = h.fake.world(|w| w.messages[&message].components.clone());
@@ -159,7 +159,7 @@ async fn a_read_only_database_gets_a_clear_try_again_and_the_walk_continues_afte
     // Writable again: the same button now works, exactly once.
     h.click(PERSON, thread, "Not sure").await;
     assert_eq!(h.step_title(thread), "Is iCloud Backup switched on?");
-    h.type_text(PERSON, thread, "still failing").await;
+    h.type_text(PERSON, thread, FIRST_CHECK_FAILING).await;
     assert_eq!(h.step_titles(thread).len(), 3);
     h.finish().await;
 }

@@ -21,8 +21,23 @@ pub const STRANGER: u64 = 5002;
 pub const STAFF_ROLE: u64 = 2100;
 pub const SUPPORT_ROLE: u64 = 2200;
 pub const WAIT: Duration = Duration::from_secs(10);
-/// The plain "still failing" answer of the first check (Is iCloud Backup switched on?).
+/// The plain "still failing" answer of the first check (Is iCloud Backup switched on?). A bare
+/// "still failing" is asked again there: the step's failing answers also say how old the
+/// last backup is.
 pub const FIRST_CHECK_FAILING: &str = "Still failing, last backup is recent";
+
+/// What a person whose backup still fails types at the English step titled `title`:
+/// "still failing", or the failing answer itself where a bare one is asked again because
+/// each failing answer says more (how old the last backup is, how much storage is left, a
+/// restart done already).
+pub fn still_failing_at(title: &str) -> &'static str {
+    match title {
+        "Is iCloud Backup switched on?" => FIRST_CHECK_FAILING,
+        "Is there room left in iCloud?" => "Plenty, more than the next backup needs",
+        "Restart your iPhone" => "Restarted it already, still failing",
+        _ => "still failing",
+    }
+}
 
 /// Every log line of the process (serenity's included), to prove the token is never in one.
 fn logs() -> &'static Arc<Mutex<Vec<u8>>> {

@@ -31,16 +31,25 @@ fn title_of_check(script: &Script, n: usize) -> &str {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_person_on_es_419_walks_in_spanish_and_the_team_reads_english() {
+async fn a_person_on_es_419_walks_in_latin_american_spanish_and_the_team_reads_english() {
     let scripts = shipped();
-    let (es, en) = (by_locale(&scripts, "es"), by_locale(&scripts, "en"));
+    let (es, en) = (by_locale(&scripts, "es-419"), by_locale(&scripts, "en"));
     let h = start("", Options::default()).await;
     h.fake.set_locale(PERSON, "es-419");
     let thread = h.open(PERSON).await;
     assert_eq!(h.step_title(thread), es.start_step().title);
     h.click(PERSON, thread, not_sure(es)).await;
     assert_eq!(h.step_title(thread), title_of_check(es, 0));
+    // The first check asks how old the last backup is: a bare "todavía falla" is asked
+    // again, the answer that says it goes on.
     h.type_text(PERSON, thread, "todavía falla").await;
+    assert_eq!(h.step_title(thread), title_of_check(es, 0));
+    h.type_text(
+        PERSON,
+        thread,
+        "sigue fallando, el último respaldo es reciente",
+    )
+    .await;
     assert_eq!(h.step_title(thread), title_of_check(es, 1));
     h.type_text(PERSON, thread, "hablar con una persona").await;
     let (_, title, _, embeds) = h.last_bot_message(thread);
@@ -57,7 +66,7 @@ async fn a_person_on_es_419_walks_in_spanish_and_the_team_reads_english() {
         "the summary is in the server's English:\n{summary}"
     );
     assert!(
-        summary.contains("The person answered in Español (es)."),
+        summary.contains("The person answered in Español (Latinoamérica) (es-419)."),
         "{summary}"
     );
     h.finish().await;
@@ -102,19 +111,33 @@ async fn a_german_person_answers_in_german_words() {
     h.fake.set_locale(PERSON, "de");
     let thread = h.open(PERSON).await;
     h.click(PERSON, thread, not_sure(de)).await;
+    // "nein" at the first check is asked again (its failing answers say how old the last
+    // backup is); "gestern" says it, and "nein" is the second check's plain no.
     h.type_text(PERSON, thread, "nein").await;
-    assert_eq!(h.step_title(thread), title_of_check(de, 1));
-    h.type_text(PERSON, thread, "zurück").await;
     assert_eq!(h.step_title(thread), title_of_check(de, 0));
+    h.type_text(PERSON, thread, "gestern").await;
+    assert_eq!(h.step_title(thread), title_of_check(de, 1));
+    h.type_text(PERSON, thread, "nein").await;
+    assert_eq!(h.step_title(thread), title_of_check(de, 2));
+    h.type_text(PERSON, thread, "zurück").await;
+    assert_eq!(h.step_title(thread), title_of_check(de, 1));
     h.type_text(PERSON, thread, "mit einem menschen sprechen")
         .await;
     let (_, _, _, embeds) = h.last_bot_message(thread);
     let summary = embeds[0]["fields"][0]["value"].as_str().unwrap_or_default();
-    // Back took the first check's answer away again: the opening's is the one left.
+    // Back took the second check's answer away again: the opening's and the first check's
+    // are left.
     let opening = format!("{}: {}", de.start_step().title, not_sure(de));
+    let first = de.step(&de.checks[0]).expect("a check is a step");
+    let recent = first
+        .choices
+        .iter()
+        .find(|c| c.words.iter().any(|w| w == "gestern"))
+        .expect("an answer for a recent backup");
+    let first = format!("{}: {}", first.title, recent.label);
     assert_eq!(
         summary,
-        format!("• {opening}"),
+        format!("• {opening}\n• {first}"),
         "same language, nothing to name"
     );
     h.finish().await;

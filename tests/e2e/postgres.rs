@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use fake_discord::world::GUILD_ID;
 use fake_discord::Options;
 
-use crate::harness::{BotProcess, Harness, TestConfig, PERSON, WAIT};
+use crate::harness::{BotProcess, Harness, TestConfig, FIRST_CHECK_FAILING, PERSON, WAIT};
 
 /// The PostgreSQL server of DATABASE_URL, or `None` after printing why the test skips. In
 /// CI it must be set.
@@ -276,7 +276,7 @@ async fn a_stopped_postgres_gets_a_clear_try_again_and_the_walk_continues_after(
     outage.resume().await;
     h.click(PERSON, thread, "Not sure").await;
     assert_eq!(h.step_title(thread), "Is iCloud Backup switched on?");
-    h.type_text(PERSON, thread, "still failing").await;
+    h.type_text(PERSON, thread, FIRST_CHECK_FAILING).await;
     assert_eq!(h.step_titles(thread).len(), 3);
     assert_eq!(
         count_when_due(&direct, "answered", 2).await,

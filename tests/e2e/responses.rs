@@ -64,7 +64,7 @@ async fn a_click_is_answered_by_its_next_step_in_one_request_then_the_clicked_st
     assert!(requests[1].ends_with("/callback"), "{requests:?}");
     // The step the response made is an ordinary step: typed answers edit it, clicks on it
     // move on, and the conversation reads in order.
-    h.type_text(PERSON, thread, "still failing").await;
+    h.type_text(PERSON, thread, FIRST_CHECK_FAILING).await;
     h.wait("the response's step to be marked", |w| answered(w, step))
         .await;
     h.click(PERSON, thread, "Still failing").await;

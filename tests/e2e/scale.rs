@@ -45,7 +45,7 @@ async fn two_shard_processes_on_one_postgres_walk_people_in_both_guilds() {
     let second = h.open_in(STRANGER, SECOND_SUPPORT_CHANNEL).await;
     h.click(PERSON, first, "Not sure").await;
     h.click(STRANGER, second, "Not sure").await;
-    h.type_text(PERSON, first, "still failing").await;
+    h.type_text(PERSON, first, FIRST_CHECK_FAILING).await;
     h.click(STRANGER, second, FIRST_CHECK_FAILING).await;
     assert_eq!(h.step_title(first), "Check the Wi-Fi connection");
     assert_eq!(h.step_title(second), "Check the Wi-Fi connection");

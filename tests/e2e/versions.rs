@@ -13,8 +13,8 @@ use crate::harness::{start_with, Harness, PERSON, STAFF, WAIT};
 const OLD_TITLE: &str = "Is iCloud Backup switched on?";
 const NEW_TITLE: &str = "Is iCloud Backup turned on?";
 /// The opening's answer that leads to the step the edit removes.
-const REMOVED_ANSWER: &str = "A message about a verified email or access to my account";
-const REMOVED_STEP_TITLE: &str = "Fix the Apple Account message";
+const REMOVED_ANSWER: &str = "Apple showed a message about the backup";
+const REMOVED_STEP_TITLE: &str = "Which message did you see?";
 
 fn shipped_english() -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron");
@@ -29,8 +29,9 @@ fn scripts_folder() -> tempfile::TempDir {
     dir
 }
 
-/// The English script with the backup switch's title changed and the account-message step
-/// removed, with the one answer that led to it.
+/// The English script with the backup switch's title changed and Apple's messages taken out
+/// of the opening: the answer that asks about them, its follow-up question, the steps only
+/// those messages lead to (the account message, Apple Support) and their routes.
 fn edited() -> String {
     let source = shipped_english().replacen(OLD_TITLE, NEW_TITLE, 1);
     let cut = |text: String, from: &str, to: &str| -> String {
@@ -41,17 +42,21 @@ fn edited() -> String {
                 .unwrap_or_else(|| panic!("no {to:?}"));
         format!("{}{}", &text[..start], &text[end..])
     };
-    let choice = format!("                (\n                    label: \"{REMOVED_ANSWER}\"");
+    let choice = |label: &str| format!("                (\n                    label: \"{label}\"");
+    let step = |id: &str| format!("        (\n            id: \"{id}\"");
     let source = cut(
         source,
-        &choice,
-        "                (\n                    label: \"Not sure\"",
+        &choice(REMOVED_ANSWER),
+        &choice("Back Up Now or the switch is grey, or won't turn on"),
     );
-    cut(
+    let source = cut(
         source,
-        "        (\n            id: \"account-message\"",
-        "        (\n            id: \"first-backup\"",
-    )
+        "        \"storage-message\":",
+        "        // Back Up Now or the switch is grey",
+    );
+    let source = cut(source, &step("opening-message"), &step("opening-progress"));
+    let source = cut(source, &step("account-message"), &step("first-backup"));
+    cut(source, &step("apple-support"), &step("computer-backup"))
 }
 
 fn write(dir: &Path, text: &str) {

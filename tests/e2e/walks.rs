@@ -110,7 +110,7 @@ async fn a_person_who_tries_everything_is_handed_off_with_a_summary() {
         "charger",
         "iCloud",
         "Apple's end",
-        "Sign out",
+        "sign out and in",
         "Restart",
         "Reset",
         "Update",
