@@ -29,9 +29,13 @@
 //!   the config writes them, and when the team is next in (depends on nothing above it).
 //!   [`transcript`]: a walkthrough written out for the support team.
 //! - [`conversation`]: **the core**, a pure state machine
-//!   `Engine::apply(&mut session, input, now) -> Reply`.
+//!   `Engine::apply(&mut session, input, now) -> Reply` ("next" follows the person's
+//!   symptom route, then the article's checks); `conversation::walk` counts every path of
+//!   a script, `conversation::causes` walks each cause of the catalogue to its fix.
 //! - [`matcher`]: understanding typed answers. [`script`]: the script model, loaded and
-//!   validated from `responses/<locale>.ron`, and its messages filled through typed methods.
+//!   validated from `responses/<locale>.ron` (routes, step lengths, answers that must not
+//!   say more than the person did), the cause catalogue `responses/causes.ron`, and the
+//!   messages filled through typed methods.
 //! - Leaves: [`layout`] (Discord's limits and the texts measured against them), [`text`]
 //!   (the normal form of typed text), [`ids`] (typed, non-zero Discord ids), [`clock`] (the
 //!   one clock, injected), [`crash`] (crash points for tests), [`personal`] (e-mail
