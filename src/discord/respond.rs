@@ -81,6 +81,10 @@ pub enum Made {
     Message(Option<u64>),
 }
 
+/// How long acknowledging waits for a response already on its way (taken, not yet sent):
+/// one request to Discord, which the gate sends first; Discord's own deadline is 3 s.
+const RESPONSE_ON_ITS_WAY: Duration = Duration::from_secs(3);
+
 /// The response to one click.
 pub struct Response<'a> {
     click: &'a ComponentInteraction,
@@ -88,6 +92,8 @@ pub struct Response<'a> {
     rest: Rest<'a>,
     arrived: Instant,
     state: Mutex<State>,
+    /// Wakes whoever waits for the response to settle (the watchdog, an acknowledgement
+    /// waiting for a response on its way) each time it stops being `Taken`.
     settled: Notify,
 }
 
@@ -121,7 +127,7 @@ impl<'a> Response<'a> {
             Err(poisoned) => *poisoned.into_inner() = to,
         }
         if to != State::Taken {
-            self.settled.notify_one();
+            self.settled.notify_waiters();
         }
     }
 
@@ -210,30 +216,32 @@ impl<'a> Response<'a> {
     pub async fn acknowledged(&self) {
         self.defer().await;
         // Someone else's response may be on its way; it is short.
-        for _ in 0..600 {
-            if self.state() != State::Taken {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let deadline = tokio::time::Instant::now() + RESPONSE_ON_ITS_WAY;
+        self.until(|state| state != State::Taken, deadline).await;
     }
 
     /// Waits until the click is answered, or acknowledges it [`SAVE_BUDGET`] after it came.
     pub async fn watch(&self) {
         let deadline = tokio::time::Instant::from_std(self.arrived + SAVE_BUDGET);
+        let answered = |state| !matches!(state, State::Open | State::Taken);
+        if !self.until(answered, deadline).await && self.defer().await {
+            info!("the answer was not saved within {SAVE_BUDGET:?}: acknowledged without it");
+        }
+    }
+
+    /// Waits until `done` holds for the response's state (`true`), or `deadline` passes.
+    async fn until(&self, done: impl Fn(State) -> bool, deadline: tokio::time::Instant) -> bool {
         loop {
-            let state = self.state();
-            if !matches!(state, State::Open | State::Taken) {
-                return;
+            let notified = self.settled.notified();
+            tokio::pin!(notified);
+            // Registered before the state is read, so a change in between still wakes it.
+            notified.as_mut().enable();
+            if done(self.state()) {
+                return true;
             }
             tokio::select! {
-                () = tokio::time::sleep_until(deadline) => {
-                    if self.defer().await {
-                        info!("the answer was not saved within {SAVE_BUDGET:?}: acknowledged without it");
-                    }
-                    return;
-                }
-                () = self.settled.notified() => {}
+                () = tokio::time::sleep_until(deadline) => return done(self.state()),
+                () = &mut notified => {}
             }
         }
     }
