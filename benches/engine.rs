@@ -8,7 +8,7 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
-use backup_help_bot::conversation::{Engine, IdlePolicy, Input, OwnerId, Session, Timestamp};
+use backup_help_bot::conversation::{Engine, IdlePolicy, Input, Session, Timestamp, UserId};
 use backup_help_bot::script::{load_dir, load_str, Script, StepId, Target};
 
 fn english() -> (String, Script) {
@@ -23,7 +23,7 @@ fn english() -> (String, Script) {
 /// next one without a route (the first check's is "last backup is recent").
 fn mid_walk(engine: &Engine, script: &Script) -> Session {
     let now = Timestamp(0);
-    let mut session = engine.new_session(OwnerId::new(1).expect("ids are not 0"), now);
+    let mut session = engine.new_session(UserId::new(1).expect("ids are not 0"), now);
     engine.apply(&mut session, Input::Start, now);
     for _ in 0..3 {
         let step = session.current_step().cloned().expect("an open step");
@@ -110,7 +110,7 @@ fn metrics(c: &mut Criterion) {
         at: Timestamp(0),
         guild: GuildId::new(1).expect("not 0"),
         thread: ThreadId::new(2).expect("not 0"),
-        owner: OwnerId::new(3).expect("not 0"),
+        owner: UserId::new(3).expect("not 0"),
         kind,
         step: Some("wifi".into()),
         locale: Some("en".into()),

@@ -5,8 +5,8 @@ mod common;
 use std::time::Duration;
 
 use backup_help_bot::conversation::{
-    Cause, CloseReason, Engine, IdlePolicy, Input, OwnerId, Phase, Rejection, Reply, Session,
-    Timestamp,
+    Cause, CloseReason, Engine, IdlePolicy, Input, Phase, Rejection, Reply, Session, Timestamp,
+    UserId,
 };
 use backup_help_bot::script::{Script, StepId};
 
@@ -27,7 +27,7 @@ fn engine(script: &Script) -> Engine<'_> {
 /// The phases a session can be in, each built by real inputs.
 fn phases(engine: &Engine) -> Vec<(&'static str, Session)> {
     let t = common::T0;
-    let fresh = engine.new_session(OwnerId::new(7).expect("ids are not 0"), t);
+    let fresh = engine.new_session(UserId::new(7).expect("ids are not 0"), t);
     let at_start = common::started(engine);
     let mut at_first = at_start.clone();
     engine.apply(

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
-use backup_help_bot::conversation::{Engine, IdlePolicy, Input, OwnerId, Phase, Reply};
+use backup_help_bot::conversation::{Engine, IdlePolicy, Input, Phase, Reply, UserId};
 use backup_help_bot::matcher::understand;
 use backup_help_bot::script::{Script, StepId};
 
@@ -72,7 +72,7 @@ proptest! {
         };
         let engine = Engine::new(script, idle);
         let mut now = common::T0;
-        let mut session = engine.new_session(OwnerId::new(1).expect("ids are not 0"), now);
+        let mut session = engine.new_session(UserId::new(1).expect("ids are not 0"), now);
         for (input, minutes) in inputs {
             now = now.plus(Duration::from_secs(minutes * 60));
             let before = session.clone();

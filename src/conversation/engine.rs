@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::{
-    Answer, Cause, CloseReason, Input, OwnerId, Phase, Rejection, Reply, ScriptRef, Session,
-    Timestamp, Via,
+    Answer, Cause, CloseReason, Input, Phase, Rejection, Reply, ScriptRef, Session, Timestamp,
+    UserId, Via,
 };
 use crate::matcher::{understand, Understood};
 use crate::script::{EndingId, EndingKind, Live, Script, StepId, Target};
@@ -50,7 +50,7 @@ impl<'a> Engine<'a> {
     }
 
     /// A session for `owner`, not started yet; `Input::Start` shows the first step.
-    pub fn new_session(&self, owner: OwnerId, now: Timestamp) -> Session {
+    pub fn new_session(&self, owner: UserId, now: Timestamp) -> Session {
         Session {
             owner,
             script: ScriptRef {

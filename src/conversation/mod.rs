@@ -12,7 +12,7 @@
 //!   compare-and-swap and let the loser of a race be told "already answered".
 //!
 //! ```
-//! use backup_help_bot::conversation::{Engine, IdlePolicy, Input, OwnerId, Reply, Timestamp};
+//! use backup_help_bot::conversation::{Engine, IdlePolicy, Input, UserId, Reply, Timestamp};
 //! use backup_help_bot::script::{load_file, StepId};
 //!
 //! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron");
@@ -20,7 +20,7 @@
 //! let engine = Engine::new(&script, IdlePolicy::default());
 //! let now = Timestamp(0);
 //!
-//! let mut session = engine.new_session(OwnerId::new(42).expect("ids are not 0"), now);
+//! let mut session = engine.new_session(UserId::new(42).expect("ids are not 0"), now);
 //! let first = engine.apply(&mut session, Input::Start, now);
 //! assert!(matches!(first, Reply::Show { ref step, .. } if *step == script.start));
 //!
@@ -71,10 +71,10 @@ impl Timestamp {
 }
 
 /// The person a session belongs to: their Discord user id (the terminal uses a fixed one).
-pub use crate::ids::UserId as OwnerId;
+pub use crate::ids::UserId;
 
 /// The owner of walks outside Discord (the terminal, the path walker).
-pub const LOCAL_OWNER: OwnerId = match OwnerId::new(1) {
+pub const LOCAL_OWNER: UserId = match UserId::new(1) {
     Some(id) => id,
     None => unreachable!(),
 };
@@ -138,7 +138,7 @@ pub struct Answer {
 /// One person's walk through one script.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
-    pub owner: OwnerId,
+    pub owner: UserId,
     pub script: ScriptRef,
     pub phase: Phase,
     /// Every answer on the way to the current step, oldest first. Back removes the last one,

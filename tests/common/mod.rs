@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use backup_help_bot::conversation::{Engine, IdlePolicy, OwnerId, Session, Timestamp};
+use backup_help_bot::conversation::{Engine, IdlePolicy, Session, Timestamp, UserId};
 use backup_help_bot::script::{load_dir, load_file, Script};
 
 pub fn root() -> PathBuf {
@@ -53,7 +53,7 @@ pub const T0: Timestamp = Timestamp(1_700_000_000_000);
 
 /// A session on `engine` that has been started (first step shown) at `T0`.
 pub fn started(engine: &Engine) -> Session {
-    let mut session = engine.new_session(OwnerId::new(42).expect("ids are not 0"), T0);
+    let mut session = engine.new_session(UserId::new(42).expect("ids are not 0"), T0);
     let reply = engine.apply(
         &mut session,
         backup_help_bot::conversation::Input::Start,
