@@ -118,6 +118,18 @@ pub enum CloseReason {
     ByStaff,
 }
 
+impl CloseReason {
+    /// The reason as a plain word, for a log line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::Idle => "idle",
+            CloseReason::ThreadDeleted => "thread_deleted",
+            CloseReason::NotDelivered => "not_delivered",
+            CloseReason::ByStaff => "by_staff",
+        }
+    }
+}
+
 /// How an answer was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Via {
@@ -430,6 +442,7 @@ mod log_field_tests {
             reason: CloseReason::Idle,
         };
         assert_eq!(closed.outcome(), "closed_idle");
+        assert_eq!(CloseReason::ThreadDeleted.as_str(), "thread_deleted");
         assert_eq!(
             (closed.step(), closed.to_step(), closed.ending()),
             (None, None, None)
