@@ -65,10 +65,11 @@ pub fn init(format: LogFormat) {
 /// repeated in every line logged during a request, most of each line, and in JSON they
 /// would be the current span in place of ours. Left out of this one layer (a per-layer
 /// filter, so nothing else is affected), the events inside them are still written, with
-/// the bot's own span (guild, user, thread) as their context, and the route each request
-/// takes is in serenity's own events when `RUST_LOG` asks for them. `with_current_span(false)`
-/// would drop the bot's spans as well, and `EnvFilter` directives decide on events, not on
-/// which spans a line shows.
+/// the bot's own span (guild, user, thread) as their context; what is lost is the route of
+/// each request, which serenity names in its events only when it waits out a rate limit
+/// (the bot's own lines say which call failed). `with_current_span(false)` would drop the
+/// bot's spans as well, and `EnvFilter` directives decide on events, not on which spans a
+/// line shows.
 fn not_an_http_span(meta: &Metadata<'_>) -> bool {
     !(meta.is_span() && meta.target().starts_with("serenity::http"))
 }
