@@ -10,7 +10,10 @@
 //! hide what the logs are for, so every formatted line goes through [`Redactor`] instead.
 
 use std::io::{self, IsTerminal, Write};
+use tracing::Metadata;
+use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::prelude::*;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, Token};
@@ -28,23 +31,47 @@ pub fn init(format: LogFormat) {
     }
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     let writer = Redacting::new(io::stderr, redactor);
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let layer = tracing_subscriber::fmt::layer().with_writer(writer);
+    let registry = tracing_subscriber::registry().with(filter);
     match format {
-        LogFormat::Text => builder
-            // Colour codes in a log file would also split `key=value` pairs apart.
-            .with_ansi(io::stderr().is_terminal())
-            .with_writer(writer)
+        LogFormat::Text => registry
+            .with(
+                layer
+                    // Colour codes in a log file would also split `key=value` pairs apart.
+                    .with_ansi(io::stderr().is_terminal())
+                    .with_filter(filter_fn(not_an_http_span)),
+            )
             .init(),
         // One object per line: the event's fields at the top, and the fields of the span it
-        // happened in (guild, user, step) under "span", of every enclosing one under "spans".
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(true)
-            .with_writer(writer)
+        // happened in (guild, user, thread) under "span", of every enclosing one under "spans".
+        LogFormat::Json => registry
+            .with(
+                layer
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(true)
+                    .with_filter(filter_fn(not_an_http_span)),
+            )
             .init(),
     }
+}
+
+/// Whether a callsite is anything but one of the spans of serenity's HTTP client.
+///
+/// Those spans (`request`, `perform`, `pre_hook`, `post_hook`, `build`, from serenity's
+/// `#[instrument]`) record their arguments with `Debug`: the whole `Http` client, its rate
+/// limiter with every bucket, the `reqwest` client, the request. Written out, they would be
+/// repeated in every line logged during a request, most of each line, and in JSON they
+/// would be the current span in place of ours. Left out of this one layer (a per-layer
+/// filter, so nothing else is affected), the events inside them are still written, with
+/// the bot's own span (guild, user, thread) as their context; what is lost is the route of
+/// each request, which serenity names in its events only when it waits out a rate limit
+/// (the bot's own lines say which call failed). `with_current_span(false)` would drop the
+/// bot's spans as well, and `EnvFilter` directives decide on events, not on which spans a
+/// line shows.
+fn not_an_http_span(meta: &Metadata<'_>) -> bool {
+    !(meta.is_span() && meta.target().starts_with("serenity::http"))
 }
 
 /// A [`MakeWriter`] that redacts each event's text before handing it on.
@@ -157,6 +184,33 @@ mod tests {
             sink.text(),
             "auth: Bot <redacted> and /interactions/7/<redacted>/callback\n"
         );
+    }
+
+    #[test]
+    fn serenity_http_spans_are_left_out_and_ours_kept() {
+        let sink = Sink::default();
+        let make = {
+            let sink = sink.clone();
+            Redacting::new(move || sink.clone(), Redactor::default())
+        };
+        let layer = tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(make)
+            .with_filter(filter_fn(not_an_http_span));
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            let ours = tracing::info_span!("click", guild = 2000u64, user = 5000u64);
+            let _ours = ours.enter();
+            let request = tracing::info_span!(target: "serenity::http::client", "request",
+                client = "Http { ratelimiter: Some(Ratelimiter { .. }) }");
+            let _request = request.enter();
+            tracing::info!(target: "serenity::http::client", "sent");
+        });
+        let text = sink.text();
+        assert!(text.contains("sent"), "{text}");
+        assert!(text.contains("click{guild=2000 user=5000}"), "{text}");
+        assert!(!text.contains("request"), "{text}");
+        assert!(!text.contains("Ratelimiter"), "{text}");
     }
 
     #[test]

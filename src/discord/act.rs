@@ -384,7 +384,10 @@ impl DiscordOutlet<'_> {
             // Discord answered with an error: nothing was made. The click is acknowledged
             // the plain way, and the step posted.
             Err(serenity::Error::Http(err)) if status(&err).is_some_and(|s| s < 500) => {
-                warn!(status = ?status(&err), "the response carrying the next step was refused; posting it instead");
+                warn!(
+                    status = status(&err),
+                    "the response carrying the next step was refused; posting it instead"
+                );
                 response.defer().await;
                 Ok(None)
             }

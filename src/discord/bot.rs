@@ -336,7 +336,10 @@ async fn idle_ticker(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watc
                 .turn(thread, Some(Input::Tick), Origin::Timer, &out)
                 .await
             {
-                Ok(Some(turned)) => info!(%thread, reply = ?turned.reply, "idle"),
+                Ok(Some(turned)) => match &turned.reply {
+                    Some(reply) => info_reply!(reply, thread = thread.get(), "idle"),
+                    None => info!(thread = thread.get(), "idle"),
+                },
                 // Someone answered meanwhile: nothing is idle any more.
                 Ok(None) | Err(crate::store::StoreError::Conflict) => {}
                 Err(err) => warn!(%thread, "idle check failed: {err}"),

@@ -41,7 +41,11 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
         // Not an answer: the support team's buttons, or a rating.
         return super::staff::click(bot, http, response, action).await;
     };
-    let (thread, owner) = match find(bot, click).await {
+    let found = find(bot, click).await;
+    if let Ok(Some((thread, _))) = &found {
+        tracing::Span::current().record("thread", thread.get());
+    }
+    let (thread, owner) = match found {
         Ok(Some(found)) => found,
         Ok(None) => {
             info!("click on a walkthrough that is not open");
@@ -80,7 +84,7 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
         }
     };
     if let Some(reply) = &turned.reply {
-        info!(reply = %reply.brief(), "click");
+        info_reply!(reply, "click");
     }
     if let Some(EffectError::Refused(missing)) = &turned.failure {
         // The click was answered, but what follows could not be posted: say why, privately.

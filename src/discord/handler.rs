@@ -44,7 +44,7 @@ fn command() -> CreateCommand {
 #[async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
-        info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+        info!(bot = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
         if !self.bot.first_ready(ctx.shard_id.0) {
             // A shard identifying again (its session could not be resumed).
             self.bot.metrics().reconnected();
@@ -74,21 +74,24 @@ impl EventHandler for Handler {
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         match interaction {
             Interaction::Command(command) if command.data.name == COMMAND => {
-                let span =
-                    info_span!("command", guild = ?command.guild_id, user = %command.user.id);
+                let guild = command.guild_id.map(|g| g.get());
+                let span = info_span!("command", guild, user = command.user.id.get());
                 commands::backup_help(&self.bot, &ctx.http, &command)
                     .instrument(span)
                     .await;
             }
             Interaction::Modal(modal) if modal.data.custom_id == Action::Comment.encode() => {
-                let span = info_span!("comment", guild = ?modal.guild_id, user = %modal.user.id);
+                let guild = modal.guild_id.map(|g| g.get());
+                let span = info_span!("comment", guild, user = modal.user.id.get());
                 super::staff::comment(&self.bot, &ctx.http, &modal)
                     .instrument(span)
                     .await;
             }
             Interaction::Component(click) => {
-                let span = info_span!("click", guild = ?click.guild_id, user = %click.user.id,
-                    custom_id = %click.data.custom_id);
+                // The walkthrough's thread is recorded once the click is traced to one.
+                let guild = click.guild_id.map(|g| g.get());
+                let span = info_span!("click", guild, user = click.user.id.get(),
+                    thread = tracing::field::Empty, custom_id = %click.data.custom_id);
                 components::click(&self.bot, &ctx.http, &click)
                     .instrument(span)
                     .await;
@@ -146,8 +149,13 @@ impl EventHandler for Handler {
         if message.content.is_empty() {
             return;
         }
-        let span = info_span!("typed", guild = ?message.guild_id, user = %message.author.id,
-            %thread);
+        let guild = message.guild_id.map(|g| g.get());
+        let span = info_span!(
+            "typed",
+            guild,
+            user = message.author.id.get(),
+            thread = thread.get()
+        );
         async {
             let out = DiscordOutlet::new(bot, &ctx.http);
             let input = Input::Text(message.content.clone());
@@ -157,7 +165,7 @@ impl EventHandler for Handler {
                 .await
             {
                 Ok(Some(turned)) => match &turned.reply {
-                    Some(reply) => info!(reply = %reply.brief(), "typed answer"),
+                    Some(reply) => info_reply!(reply, "typed answer"),
                     None => info!("typed while the step was not shown yet; the step is posted"),
                 },
                 Ok(None) => {}

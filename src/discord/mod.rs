@@ -14,6 +14,23 @@
 //! - `opening`: permission and thread-name decisions.
 //! - `ratelimits`: forgetting serenity's rate-limit buckets of threads long quiet.
 
+/// Logs a turn's reply at INFO as plain fields, `step`, `to_step`, `via`, `outcome` and
+/// `ending` (those that apply), then whatever else is given (fields, then the message): a
+/// JSON log can be filtered by them, `jq 'select(.to_step == "wifi")'`.
+macro_rules! info_reply {
+    ($reply:expr, $($rest:tt)+) => {{
+        let reply: &$crate::conversation::Reply = $reply;
+        tracing::info!(
+            step = reply.step(),
+            to_step = reply.to_step(),
+            via = reply.via(),
+            outcome = reply.outcome(),
+            ending = reply.ending(),
+            $($rest)+
+        )
+    }};
+}
+
 mod act;
 mod bot;
 mod card;

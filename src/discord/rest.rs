@@ -150,7 +150,10 @@ impl Rest<'_> {
             match self.gate.run(priority, attempt()).await {
                 Err(serenity::Error::Http(err)) if status(&err).is_some_and(|s| s >= 500) => {
                     self.metrics.discord_error(status(&err));
-                    warn!(status = ?status(&err), "{what} failed; trying again in {pause:?}");
+                    warn!(
+                        status = status(&err),
+                        "{what} failed; trying again in {pause:?}"
+                    );
                     tokio::time::sleep(pause).await;
                     pause *= 2;
                 }

@@ -347,7 +347,10 @@ async fn close(
     response.defer().await;
     let out = DiscordOutlet::new(bot, http);
     if let Some(turned) = bot.walkthroughs.close_by_staff(thread, &me, &out).await? {
-        info!(%thread, reply = ?turned.reply.as_ref().map(|r| r.brief()), "closed by staff");
+        match &turned.reply {
+            Some(reply) => info_reply!(reply, thread = thread.get(), "closed by staff"),
+            None => info!(thread = thread.get(), "closed by staff"),
+        }
         if turned.record.session.phase
             != crate::conversation::Phase::Closed(crate::conversation::CloseReason::ByStaff)
         {

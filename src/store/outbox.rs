@@ -114,6 +114,25 @@ pub enum Owed {
     Archive,
 }
 
+impl Owed {
+    /// The kind of effect, for a log line (the step or ending it carries is left out).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Owed::Step(_) => "step",
+            Owed::IdleWarning => "idle_warning",
+            Owed::Resolved(_) => "resolved",
+            Owed::HandOff(_) => "hand_off",
+            Owed::StaffCard => "staff_card",
+            Owed::StaffClosed => "staff_closed",
+            Owed::Transcript => "transcript",
+            Owed::ClaimNotice => "claim_notice",
+            Owed::CardEdit => "card_edit",
+            Owed::IdleClosed => "idle_closed",
+            Owed::Archive => "archive",
+        }
+    }
+}
+
 impl Record {
     /// What the person has not been shown yet, in order. Empty when the row is settled.
     pub fn owed(&self) -> Vec<Owed> {

@@ -544,7 +544,7 @@ impl Walkthroughs {
                     return Some(EffectError::Gone);
                 }
                 Err(err) => {
-                    warn!(thread = %record.thread, ?owed, "an owed effect failed; it stays owed: {err}");
+                    warn!(thread = %record.thread, owed = owed.kind(), "an owed effect failed; it stays owed: {err}");
                     return Some(err);
                 }
             };
@@ -622,7 +622,7 @@ impl Walkthroughs {
         let script = match self.script_of(record).await {
             Ok(script) => script,
             Err(err) => {
-                warn!(thread = %record.thread, ?reason, "could not close a walkthrough: {err}");
+                warn!(thread = %record.thread, reason = reason.as_str(), "could not close a walkthrough: {err}");
                 return;
             }
         };
@@ -640,7 +640,7 @@ impl Walkthroughs {
         match self.store.save(&closed, version).await {
             Ok(()) => {
                 *record = closed;
-                info!(thread = %record.thread, ?reason, "walkthrough closed");
+                info!(thread = %record.thread, reason = reason.as_str(), "walkthrough closed");
                 self.track(record);
                 let events = crate::store::events_for(record, &reply, shown_before.as_ref(), now);
                 self.record_events(&events, None).await;
