@@ -12,6 +12,20 @@ fn problems(source: &str) -> Vec<Problem> {
     }
 }
 
+/// A step "extra" put first in the fixture's steps, for the route and order rules.
+const EXTRA_STEP: &str = r#"    steps: [
+        (
+            id: "extra",
+            title: "Extra check",
+            explanation: "Only for a backup failing partway.",
+            question: "Does it work now?",
+            choices: [
+                (label: "Fixed", means: Yes, confirms: ICloud, goto: "fixed"),
+                (label: "Still failing", means: No, goto: "next"),
+            ],
+        ),
+"#;
+
 #[test]
 fn the_valid_fixture_is_valid() {
     assert_eq!(problems(&common::mini_source()), Vec::new());
@@ -243,22 +257,7 @@ fn routed(more: &str) -> String {
                 (label: "It fails partway", words: ["partway"], route: "partway", goto: "next"),"#,
         1,
     )
-    .replacen(
-        "    steps: [\n",
-        r#"    steps: [
-        (
-            id: "extra",
-            title: "Extra check",
-            explanation: "Only for a backup failing partway.",
-            question: "Does it work now?",
-            choices: [
-                (label: "Fixed", means: Yes, confirms: ICloud, goto: "fixed"),
-                (label: "Still failing", means: No, goto: "next"),
-            ],
-        ),
-"#,
-        1,
-    )
+    .replacen("    steps: [\n", EXTRA_STEP, 1)
 }
 
 fn shown(source: &str) -> Vec<String> {
@@ -392,22 +391,7 @@ fn a_destructive_step_comes_after_every_harmless_one() {
         r#"    checks: ["first", "second"],"#,
         r#"    checks: ["extra", "first", "second"],"#,
     )
-    .replacen(
-        "    steps: [\n",
-        r#"    steps: [
-        (
-            id: "extra",
-            title: "Extra check",
-            explanation: "Only for a backup failing partway.",
-            question: "Does it work now?",
-            choices: [
-                (label: "Fixed", means: Yes, confirms: ICloud, goto: "fixed"),
-                (label: "Still failing", means: No, goto: "next"),
-            ],
-        ),
-"#,
-        1,
-    );
+    .replacen("    steps: [\n", EXTRA_STEP, 1);
     let found = shown(&destructive(checked));
     assert!(
         found.iter().any(|p| p
