@@ -74,61 +74,86 @@ fn still_failing_walks_to_the_hand_off(
 
 #[test]
 fn still_failing_in_each_language_walks_the_checks_to_the_hand_off() {
-    let en = [
-        ("opening", "not sure"),
-        ("backup-switch", "still failing, last backup is recent"),
-        ("storage", "plenty"),
-        ("restart", "restarted it already, still failing"),
-    ];
-    still_failing_walks_to_the_hand_off("en", "still failing", &en);
-    let es = [
-        ("opening", "no lo sé"),
+    // Per language: the "still failing" typed everywhere, then what the person types at the
+    // opening, the first check (how old the last backup is), storage and restart, where a
+    // bare "still failing" is asked again.
+    let walks: [(&str, &str, [&str; 4]); 7] = [
         (
-            "backup-switch",
-            "sigue fallando, la última copia es reciente",
+            "en",
+            "still failing",
+            [
+                "not sure",
+                "still failing, last backup is recent",
+                "plenty",
+                "restarted it already, still failing",
+            ],
         ),
-        ("storage", "de sobra"),
-        ("restart", "ya lo reinicié"),
-    ];
-    still_failing_walks_to_the_hand_off("es", "todavía falla", &es);
-    let es_unaccented = [
-        ("opening", "no se"),
         (
-            "backup-switch",
-            "sigue fallando, la ultima copia es reciente",
+            "es",
+            "todavía falla",
+            [
+                "no lo sé",
+                "sigue fallando, la última copia es reciente",
+                "de sobra",
+                "ya lo reinicié",
+            ],
         ),
-        ("storage", "hay espacio"),
-        ("restart", "ya lo reinicie"),
-    ];
-    still_failing_walks_to_the_hand_off("es", "todavia falla", &es_unaccented);
-    let de = [
-        ("opening", "weiß nicht"),
         (
-            "backup-switch",
-            "geht immer noch nicht, letztes Backup ist recht neu",
+            "es",
+            "todavia falla",
+            [
+                "no se",
+                "sigue fallando, la ultima copia es reciente",
+                "hay espacio",
+                "ya lo reinicie",
+            ],
         ),
-        ("storage", "viel"),
-        ("restart", "schon neu gestartet"),
-    ];
-    still_failing_walks_to_the_hand_off("de", "geht immer noch nicht", &de);
-    let de_other_words = [
-        ("opening", "keine ahnung"),
-        ("backup-switch", "gestern"),
-        ("storage", "genug platz"),
-        ("restart", "hab schon neu gestartet"),
-    ];
-    still_failing_walks_to_the_hand_off("de", "klappt immer noch nicht", &de_other_words);
-    let es_419 = [
-        ("opening", "no sé"),
         (
-            "backup-switch",
-            "sigue fallando, el último respaldo es reciente",
+            "de",
+            "geht immer noch nicht",
+            [
+                "weiß nicht",
+                "geht immer noch nicht, letztes Backup ist recht neu",
+                "viel",
+                "schon neu gestartet",
+            ],
         ),
-        ("storage", "de sobra"),
-        ("restart", "ya lo reinicié"),
+        (
+            "de",
+            "klappt immer noch nicht",
+            [
+                "keine ahnung",
+                "gestern",
+                "genug platz",
+                "hab schon neu gestartet",
+            ],
+        ),
+        (
+            "es-419",
+            "todavía falla",
+            [
+                "no sé",
+                "sigue fallando, el último respaldo es reciente",
+                "de sobra",
+                "ya lo reinicié",
+            ],
+        ),
+        (
+            "es-419",
+            "sigue fallando",
+            [
+                "no sé",
+                "sigue fallando, el último respaldo es reciente",
+                "de sobra",
+                "ya lo reinicié",
+            ],
+        ),
     ];
-    still_failing_walks_to_the_hand_off("es-419", "todavía falla", &es_419);
-    still_failing_walks_to_the_hand_off("es-419", "sigue fallando", &es_419);
+    for (locale, still_failing, precise) in walks {
+        let steps = ["opening", "backup-switch", "storage", "restart"];
+        let precise: Vec<(&str, &str)> = steps.into_iter().zip(precise).collect();
+        still_failing_walks_to_the_hand_off(locale, still_failing, &precise);
+    }
 }
 
 /// `no`, `back` and `human` words in `locale`. The first check asks how old the last backup
