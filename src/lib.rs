@@ -38,7 +38,8 @@
 //!   messages filled through typed methods.
 //! - Leaves: [`layout`] (Discord's limits and the texts measured against them), [`text`]
 //!   (the normal form of typed text), [`ids`] (typed, non-zero Discord ids), [`clock`] (the
-//!   one clock, injected), [`crash`] (crash points for tests), [`personal`] (e-mail
+//!   one clock, injected; tests move it), [`ticker`] (the sweep's and the idle check's rounds,
+//!   on that clock), [`crash`] (crash points for tests), [`personal`] (e-mail
 //!   addresses, phone numbers and serials taken out of typed text before it is kept).
 
 pub mod chat;
@@ -64,6 +65,7 @@ pub mod status;
 pub mod status_feed;
 pub mod store;
 pub mod text;
+pub mod ticker;
 pub mod transcript;
 pub mod view;
 pub mod walkthrough;

@@ -11,8 +11,9 @@
 //! people's arrivals over that many seconds (default 0: all at once), LOAD_THINK_MS is how
 //! long each waits after seeing a step before answering it (default 0), and LOAD_DB_HOLD_MS
 //! makes the database slow by holding SQLite's write lock that long, then letting go as long,
-//! again and again (default 0). LOAD_BOT runs another build of the bot (a previous release, for a comparison on one
-//! machine in one sitting) with this same driver.
+//! again and again (default 0). LOAD_BOT runs another build of the bot (a previous release, for a
+//! comparison on one machine in one sitting) with this same driver, on the scripts folder in
+//! LOAD_RESPONSES (that release's own `responses/`; default this checkout's).
 //!
 //! It starts the fake Discord in this process and the bot as a separate process (SQLite in a
 //! temporary folder), walks LOAD_PEOPLE people through the script at once, alternating
@@ -227,7 +228,9 @@ async fn start_fake() -> FakeDiscord {
 
 fn spawn_bot(fake: &FakeDiscord, dir: &std::path::Path) -> Child {
     let config = dir.join("config.ron");
-    let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
+    // Another build reads the scripts of its own release.
+    let responses = std::env::var("LOAD_RESPONSES")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/responses").to_string());
     let source = chaos::config_ron(&fake.url(), responses.as_ref(), &dir.join("load.db"));
     std::fs::write(&config, source).expect("config written");
     let bot = std::env::var("LOAD_BOT")

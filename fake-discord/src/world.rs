@@ -194,8 +194,12 @@ pub struct World {
 
 impl World {
     pub fn new() -> World {
+        // Each world hands out ids of its own, so that two fakes in one test process never
+        // name the same thread (log lines of parallel tests stay apart).
+        static WORLDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WORLDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut world = World {
-            next_id: 10_000,
+            next_id: 10_000 + n * 1_000_000,
             app_flags: GATEWAY_MESSAGE_CONTENT,
             ..World::default()
         };

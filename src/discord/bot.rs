@@ -19,6 +19,7 @@ use crate::clock::Clock;
 use crate::config::{Config, Token};
 use crate::conversation::Input;
 use crate::script::Script;
+use crate::ticker::Ticker;
 use crate::walkthrough::Origin;
 
 /// The REST client for `config`: Discord itself, or the `api_url` proxy.
@@ -105,7 +106,7 @@ async fn serve(
     stop_rx: tokio::sync::watch::Receiver<bool>,
     reload: tokio::sync::mpsc::Receiver<()>,
 ) -> anyhow::Result<()> {
-    let bot = Arc::new(start_up(config, scripts, clock).await?);
+    let bot = Arc::new(start_up(config, scripts, clock.clone()).await?);
     let _reloader = AbortOnDrop(tokio::spawn(reloader(bot.clone(), reload)));
     let shards = Arc::new(ShardsUp {
         manager: std::sync::Mutex::new(None),
@@ -123,9 +124,15 @@ async fn serve(
         let ticker = tokio::spawn(idle_ticker(
             bot.clone(),
             client.http.clone(),
+            clock.clone(),
             stop_rx.clone(),
         ));
-        let sweeper = tokio::spawn(sweeper(bot.clone(), client.http.clone(), stop_rx.clone()));
+        let sweeper = tokio::spawn(sweeper(
+            bot.clone(),
+            client.http.clone(),
+            clock.clone(),
+            stop_rx.clone(),
+        ));
         if let Ok(mut manager) = shards.manager.lock() {
             *manager = Some(client.shard_manager.clone());
         }
@@ -284,66 +291,87 @@ const FORGET_BUCKETS_EVERY: Duration = Duration::from_secs(600);
 const SWEEP_EVERY: Duration = Duration::from_secs(2);
 
 /// Carries out whatever a crash or a refusal left owed (see [`Walkthroughs::sweep`]).
-async fn sweeper(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let mut interval = tokio::time::interval(SWEEP_EVERY);
-    loop {
-        tokio::select! {
-            _ = interval.tick() => {}
-            _ = stop.changed() => return,
-        }
-        let out = DiscordOutlet::new(&bot, &http);
-        bot.walkthroughs
-            .sweep(bot.config.discord.shards, &out)
-            .await;
-    }
+async fn sweeper(
+    bot: Arc<Bot>,
+    http: Arc<Http>,
+    clock: Arc<dyn Clock>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let ticker = Ticker::new("sweep", SWEEP_EVERY, clock);
+    ticker
+        .run(stop, || async {
+            let out = DiscordOutlet::new(&bot, &http);
+            bot.walkthroughs
+                .sweep(bot.config.discord.shards, &out)
+                .await;
+        })
+        .await;
 }
 
 /// Checks the store for walkthroughs due an idle warning or close: a few times per warning
 /// span, and at least every 2 s (one indexed query), so a warning is never more than that
 /// late whatever the clock does. Due times are stored, so after a restart they are picked up
 /// where they were.
-async fn idle_ticker(bot: Arc<Bot>, http: Arc<Http>, mut stop: tokio::sync::watch::Receiver<bool>) {
+async fn idle_ticker(
+    bot: Arc<Bot>,
+    http: Arc<Http>,
+    clock: Arc<dyn Clock>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) {
     let idle = bot.config.idle_warning.0;
     let every = (idle / 8).clamp(Duration::from_millis(100), Duration::from_secs(2));
-    let mut interval = tokio::time::interval(every);
-    let mut buckets_checked = tokio::time::Instant::now();
-    loop {
-        tokio::select! {
-            _ = interval.tick() => {}
-            _ = stop.changed() => return,
+    let buckets_checked = std::sync::Mutex::new(tokio::time::Instant::now());
+    let ticker = Ticker::new("idle", every, clock);
+    ticker
+        .run(stop, || async {
+            let forget = buckets_checked.lock().is_ok_and(|mut checked| {
+                let due = checked.elapsed() >= FORGET_BUCKETS_EVERY;
+                if due {
+                    *checked = tokio::time::Instant::now();
+                }
+                due
+            });
+            if forget {
+                forget_quiet_buckets(&http).await;
+            }
+            close_idle(&bot, &http).await;
+        })
+        .await;
+}
+
+async fn forget_quiet_buckets(http: &Http) {
+    if let Some(ratelimiter) = &http.ratelimiter {
+        let forgotten =
+            super::ratelimits::forget_idle_buckets(ratelimiter, SystemTime::now()).await;
+        debug!(forgotten, "rate-limit buckets of quiet routes forgotten");
+    }
+}
+
+/// One turn with a tick for each walkthrough due an idle warning or close.
+async fn close_idle(bot: &Arc<Bot>, http: &Arc<Http>) {
+    let walkthroughs = &bot.walkthroughs;
+    // Other processes tick the guilds of their own shards.
+    let shards = bot.config.discord.shards;
+    let due = match walkthroughs.due(shards).await {
+        Ok(due) => due,
+        Err(err) => {
+            warn!("cannot look for idle walkthroughs: {err}");
+            return;
         }
-        if buckets_checked.elapsed() >= FORGET_BUCKETS_EVERY {
-            buckets_checked = tokio::time::Instant::now();
-            if let Some(ratelimiter) = &http.ratelimiter {
-                let forgotten =
-                    super::ratelimits::forget_idle_buckets(ratelimiter, SystemTime::now()).await;
-                debug!(forgotten, "rate-limit buckets of quiet routes forgotten");
-            }
-        }
-        let walkthroughs = &bot.walkthroughs;
-        // Other processes tick the guilds of their own shards.
-        let shards = bot.config.discord.shards;
-        let due = match walkthroughs.due(shards).await {
-            Ok(due) => due,
-            Err(err) => {
-                warn!("cannot look for idle walkthroughs: {err}");
-                continue;
-            }
-        };
-        for thread in due {
-            let out = DiscordOutlet::new(&bot, &http);
-            match walkthroughs
-                .turn(thread, Some(Input::Tick), Origin::Timer, &out)
-                .await
-            {
-                Ok(Some(turned)) => match &turned.reply {
-                    Some(reply) => info_reply!(reply, thread = thread.get(), "idle"),
-                    None => info!(thread = thread.get(), "idle"),
-                },
-                // Someone answered meanwhile: nothing is idle any more.
-                Ok(None) | Err(crate::store::StoreError::Conflict) => {}
-                Err(err) => warn!(%thread, "idle check failed: {err}"),
-            }
+    };
+    for thread in due {
+        let out = DiscordOutlet::new(bot, http);
+        match walkthroughs
+            .turn(thread, Some(Input::Tick), Origin::Timer, &out)
+            .await
+        {
+            Ok(Some(turned)) => match &turned.reply {
+                Some(reply) => info_reply!(reply, thread = thread.get(), "idle"),
+                None => info!(thread = thread.get(), "idle"),
+            },
+            // Someone answered meanwhile: nothing is idle any more.
+            Ok(None) | Err(crate::store::StoreError::Conflict) => {}
+            Err(err) => warn!(%thread, "idle check failed: {err}"),
         }
     }
 }

@@ -8,7 +8,7 @@ use serenity::all::{
     Interaction, InteractionContext, Message, PartialGuildChannel, Ready, ResumedEvent,
 };
 use serenity::async_trait;
-use tracing::{info, info_span, warn, Instrument};
+use tracing::{debug, info, info_span, warn, Instrument};
 
 use super::act::DiscordOutlet;
 use super::custom_id::Action;
@@ -189,6 +189,7 @@ impl EventHandler for Handler {
     async fn thread_update(&self, _ctx: Context, _old: Option<GuildChannel>, new: GuildChannel) {
         let archived = new.thread_metadata.is_some_and(|m| m.archived);
         self.bot.set_archived(new.id, archived);
+        debug!(thread = new.id.get(), archived, "thread updated");
     }
 
     async fn thread_delete(

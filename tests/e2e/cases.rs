@@ -213,7 +213,10 @@ async fn an_idle_warning_discord_failed_to_take_is_posted_later_once() {
     };
     // Every try of the first post fails; the sweep posts it seconds later.
     h.wait("the owed idle warning", |w| warnings(w) == 1).await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        h.clock.settle().await,
+        "the sweep and the idle check went round"
+    );
     assert_eq!(h.fake.world(warnings), 1, "posted once");
     h.finish().await;
 }
@@ -223,10 +226,15 @@ async fn a_thread_archived_by_a_moderator_is_unarchived_before_posting() {
     let h = start("", Options::default()).await;
     let thread = h.open(PERSON).await;
     h.fake.archive(thread);
-    // Give THREAD_UPDATE time to reach the bot (nothing observable marks it). Were the post to
+    // Wait for THREAD_UPDATE to reach the bot (it only notes it in its log). Were the post to
     // come first, the bot would still recover (unarchive and retry on 50083), but the fake
     // records the refused post, and this test is about the clean path.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let noted = format!("thread={thread}");
+    h.wait_for_log(
+        "the archive noted",
+        &[&noted, "archived=true", "thread updated"],
+    )
+    .await;
     h.type_text(PERSON, thread, "not sure").await;
     assert!(!h.fake.world(|w| w.channels[&thread].archived));
     assert_eq!(h.step_title(thread), "Is iCloud Backup switched on?");

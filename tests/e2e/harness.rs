@@ -48,6 +48,7 @@ fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
         let show = std::env::var_os("TEST_LOG").is_some();
         let _ = tracing_subscriber::fmt()
             .with_env_filter("debug")
+            .with_ansi(false)
             .with_writer(move || Tee(writer.clone(), show))
             .try_init();
         buffer
@@ -272,6 +273,27 @@ impl Harness {
     pub async fn wait(&self, what: &str, done: impl Fn(&World) -> bool) {
         if let Err(err) = self.fake.wait_until(what, WAIT, done).await {
             panic!("{err}\nproblems: {:?}", self.fake.problems());
+        }
+    }
+
+    /// Waits until a log line of the in-process bot holds every one of `needles`: for what the
+    /// bot only notes (a gateway event that changes nothing Discord could show).
+    pub async fn wait_for_log(&self, what: &str, needles: &[&str]) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let found = logs().lock().is_ok_and(|l| {
+                String::from_utf8_lossy(&l)
+                    .lines()
+                    .any(|line| needles.iter().all(|n| line.contains(n)))
+            });
+            if found {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 

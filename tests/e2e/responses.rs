@@ -37,8 +37,12 @@ async fn a_click_is_answered_by_its_next_step_in_one_request_then_the_clicked_st
     let from = h.fake.world(|w| w.requests.len());
     let (message, not_sure) = h.button(thread, "Not sure");
     let click = h.fake.click(PERSON, message, &not_sure);
-    h.wait("the clicked step to be marked", |w| answered(w, message))
-        .await;
+    // The response and the edit go out side by side: wait for both before counting.
+    h.wait(
+        "the clicked step to be marked and the click answered",
+        |w| answered(w, message) && w.interactions[&click].original.is_some(),
+    )
+    .await;
     let (callbacks, original, requests) = h.fake.world(|w| {
         let i = &w.interactions[&click];
         (i.callbacks.clone(), i.original, requests_since(w, from))

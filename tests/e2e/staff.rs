@@ -596,6 +596,18 @@ async fn a_claim_that_waits_on_a_slow_database_is_acknowledged_in_time_and_still
     h.finish().await;
 }
 
+/// The log filter under which a bot process notes each sweep it finishes.
+const SWEEPS_LOGGED: &str = "debug,backup_help_bot::ticker=trace";
+
+/// How many sweeps bot process `name` (started with [`SWEEPS_LOGGED`]) has finished.
+fn sweeps_done(h: &Harness, name: &str) -> usize {
+    let log = std::fs::read_to_string(h.data_dir().join(format!("bot-{name}.log")));
+    log.unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("round done") && l.contains("task=\"sweep\""))
+        .count()
+}
+
 /// A bot in a process of its own with a staff channel, armed to crash at `point`, and a
 /// walkthrough handed off to the team: (harness, config, bot, thread, card id).
 async fn handed_off_in_a_process(point: &str) -> (Harness, TestConfig, BotProcess, u64, u64) {
@@ -622,7 +634,7 @@ async fn a_crash_after_a_claim_is_saved_is_announced_once_after_the_restart() {
     assert!(h
         .fake
         .world(|w| posted_with(w, thread, "is looking at this now").is_none()));
-    let _again = h.spawn_bot("2", &config, &[]);
+    let _again = h.spawn_bot("2", &config, &[("RUST_LOG", SWEEPS_LOGGED)]);
     h.wait_connected(2).await;
     h.wait("the claim announced after the restart", |w| {
         posted_with(w, thread, "Sam from support is looking at this now.").is_some()
@@ -642,7 +654,10 @@ async fn a_crash_after_a_claim_is_saved_is_announced_once_after_the_restart() {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Two more sweeps: the one under way, then a whole one.
+    let sweeps = sweeps_done(&h, "2");
+    h.wait("two more sweeps", |_| sweeps_done(&h, "2") >= sweeps + 2)
+        .await;
     let said = h.fake.world(|w| {
         w.messages_in(thread)
             .iter()
