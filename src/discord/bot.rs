@@ -121,18 +121,7 @@ async fn serve(
         let mut client = ClientBuilder::new_with_http(http(&bot.config, &token), intents)
             .event_handler(handler)
             .await?;
-        let ticker = tokio::spawn(idle_ticker(
-            bot.clone(),
-            client.http.clone(),
-            clock.clone(),
-            stop_rx.clone(),
-        ));
-        let sweeper = tokio::spawn(sweeper(
-            bot.clone(),
-            client.http.clone(),
-            clock.clone(),
-            stop_rx.clone(),
-        ));
+        let periodic = Periodic::start(&bot, &client.http, &clock, &stop_rx);
         if let Ok(mut manager) = shards.manager.lock() {
             *manager = Some(client.shard_manager.clone());
         }
@@ -155,8 +144,7 @@ async fn serve(
             }
             None => client.start().await,
         };
-        ticker.abort();
-        sweeper.abort();
+        drop(periodic);
         stopper.abort();
         // What the transcripts gathered since the last sweep.
         bot.walkthroughs.flush_transcripts().await;
@@ -289,6 +277,28 @@ const FORGET_BUCKETS_EVERY: Duration = Duration::from_secs(600);
 /// How often the sweep looks for walkthroughs that still owe the person a message: at
 /// start-up at once, then this often. One indexed query when nothing is owed.
 const SWEEP_EVERY: Duration = Duration::from_secs(2);
+
+/// The periodic work of one gateway client, stopped when dropped.
+struct Periodic {
+    _tasks: Vec<AbortOnDrop>,
+}
+
+impl Periodic {
+    fn start(
+        bot: &Arc<Bot>,
+        http: &Arc<Http>,
+        clock: &Arc<dyn Clock>,
+        stop: &tokio::sync::watch::Receiver<bool>,
+    ) -> Periodic {
+        let (b, h, c, s) = (bot.clone(), http.clone(), clock.clone(), stop.clone());
+        let idle = tokio::spawn(idle_ticker(b, h, c, s));
+        let (b, h, c, s) = (bot.clone(), http.clone(), clock.clone(), stop.clone());
+        let sweep = tokio::spawn(sweeper(b, h, c, s));
+        Periodic {
+            _tasks: vec![AbortOnDrop(idle), AbortOnDrop(sweep)],
+        }
+    }
+}
 
 /// Carries out whatever a crash or a refusal left owed (see [`Walkthroughs::sweep`]).
 async fn sweeper(

@@ -4,8 +4,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use serenity::all::{
-    Command, Context, CreateCommand, EventHandler, GuildChannel, GuildId, InstallationContext,
-    Interaction, InteractionContext, Message, PartialGuildChannel, Ready, ResumedEvent,
+    Command, Context, CreateCommand, EventHandler, GuildChannel, GuildId, Http,
+    InstallationContext, Interaction, InteractionContext, Message, PartialGuildChannel, Ready,
+    ResumedEvent,
 };
 use serenity::async_trait;
 use tracing::{debug, info, info_span, warn, Instrument};
@@ -149,41 +150,7 @@ impl EventHandler for Handler {
         if message.content.is_empty() {
             return;
         }
-        let guild = message.guild_id.map(|g| g.get());
-        let span = info_span!(
-            "typed",
-            guild,
-            user = message.author.id.get(),
-            thread = thread.get()
-        );
-        async {
-            let out = DiscordOutlet::new(bot, &ctx.http);
-            let input = Input::Text(message.content.clone());
-            match bot
-                .walkthroughs
-                .turn(thread, Some(input), Origin::Typed, &out)
-                .await
-            {
-                Ok(Some(turned)) => match &turned.reply {
-                    Some(reply) => info_reply!(reply, "typed answer"),
-                    None => info!("typed while the step was not shown yet; the step is posted"),
-                },
-                Ok(None) => {}
-                Err(StoreError::Conflict) => {
-                    info!("a typed answer lost a race with another; ignored")
-                }
-                Err(err) => {
-                    warn!("could not save a typed answer: {err}");
-                    let text = bot.script(&holder.locale).messages.try_again.clone();
-                    let notice = super::render::notice(text);
-                    if let Err(err) = message.channel_id.send_message(&ctx.http, notice).await {
-                        warn!("could not say so: {err}");
-                    }
-                }
-            }
-        }
-        .instrument(span)
-        .await;
+        typed_answer(bot, &ctx.http, &message, thread, &holder.locale).await;
     }
 
     async fn thread_update(&self, _ctx: Context, _old: Option<GuildChannel>, new: GuildChannel) {
@@ -206,4 +173,43 @@ impl EventHandler for Handler {
             warn!(thread = %id, "could not close the walkthrough of a deleted thread: {err}");
         }
     }
+}
+
+/// A person's typed answer in their walkthrough's thread, taken as a turn.
+async fn typed_answer(bot: &Bot, http: &Http, message: &Message, thread: ThreadId, locale: &str) {
+    let guild = message.guild_id.map(|g| g.get());
+    let span = info_span!(
+        "typed",
+        guild,
+        user = message.author.id.get(),
+        thread = thread.get()
+    );
+    async {
+        let out = DiscordOutlet::new(bot, http);
+        let input = Input::Text(message.content.clone());
+        match bot
+            .walkthroughs
+            .turn(thread, Some(input), Origin::Typed, &out)
+            .await
+        {
+            Ok(Some(turned)) => match &turned.reply {
+                Some(reply) => info_reply!(reply, "typed answer"),
+                None => info!("typed while the step was not shown yet; the step is posted"),
+            },
+            Ok(None) => {}
+            Err(StoreError::Conflict) => {
+                info!("a typed answer lost a race with another; ignored")
+            }
+            Err(err) => {
+                warn!("could not save a typed answer: {err}");
+                let text = bot.script(locale).messages.try_again.clone();
+                let notice = super::render::notice(text);
+                if let Err(err) = message.channel_id.send_message(http, notice).await {
+                    warn!("could not say so: {err}");
+                }
+            }
+        }
+    }
+    .instrument(span)
+    .await;
 }
