@@ -285,6 +285,13 @@ impl SessionStore for CountingStore {
     ) -> Result<Vec<Record>, StoreError> {
         self.count(self.inner.owing(now, shards, limit).await)
     }
+    async fn open_in(
+        &self,
+        shards: Option<crate::config::ShardRange>,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError> {
+        self.count(self.inner.open_in(shards, limit).await)
+    }
     async fn retry_at(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {
         self.count(self.inner.retry_at(thread, at).await)
     }

@@ -45,6 +45,7 @@ async fn walk_in(
         done: Done::default(),
         idle_due: engine.idle_due(&session),
         responding: None,
+        heard: None,
         session,
     };
     store.insert(&record).await.expect("insert");

@@ -44,6 +44,7 @@ fn record(thread_id: u64, guild: u64, owner: u64) -> Record {
         done: Done::default(),
         idle_due: engine.idle_due(&session),
         responding: None,
+        heard: None,
         session,
     }
 }
@@ -64,6 +65,7 @@ async fn contract(store: Arc<dyn SessionStore>) {
     let second = a_walkthrough_is_stored_once_and_changed_by_compare_and_swap(&store, b).await;
     what_is_owed_is_found_by_the_sweep_until_it_is_shown(&store, b, second).await;
     idle_walkthroughs_fall_due_oldest_first(&store, b).await;
+    the_message_taken_last_is_kept_and_open_ones_are_listed_oldest_first(&store, b).await;
     events_are_appended_and_read_back_from_a_time_on(&store, b).await;
     script_versions_are_kept_once_and_counted_in_use(&store).await;
     cases(&store, b).await;
@@ -280,6 +282,41 @@ async fn idle_walkthroughs_fall_due_oldest_first(store: &Arc<dyn SessionStore>, 
         .filter(|t| (b + 20..b + 23).contains(t))
         .collect();
     assert_eq!(ours, [b + 20, b + 21]);
+}
+
+/// The person's message taken last is saved with a turn, and with what was shown; open
+/// walkthroughs are listed for a catch-up, oldest first.
+async fn the_message_taken_last_is_kept_and_open_ones_are_listed_oldest_first(
+    store: &Arc<dyn SessionStore>,
+    b: u64,
+) {
+    let owner_id = b + 2;
+    let newer = record(b + 31, b + 6, owner_id);
+    let older = record(b + 30, b + 7, owner_id);
+    for r in [&newer, &older] {
+        store.insert(r).await.expect("insert");
+    }
+    let heard = |id| backup_help_bot::ids::MessageId::new(id);
+    let mut taken = older.clone();
+    taken.heard = heard(b + 500);
+    taken.session.version += 1;
+    store
+        .save(&taken, older.session.version)
+        .await
+        .expect("saved with the message");
+    assert_eq!(stored_at(store, thread(b + 30)).await.heard, heard(b + 500));
+    taken.heard = heard(b + 501);
+    store.save_shown(&taken).await.expect("shown");
+    assert_eq!(stored_at(store, thread(b + 30)).await.heard, heard(b + 501));
+    let open: Vec<u64> = store
+        .open_in(None, 10_000)
+        .await
+        .expect("open ones")
+        .iter()
+        .map(|r| r.thread.get())
+        .filter(|t| [b + 30, b + 31].contains(t))
+        .collect();
+    assert_eq!(open, [b + 30, b + 31]);
 }
 
 /// Events: appended in one transaction, read back from a time on, as written.

@@ -88,6 +88,12 @@ async fn session(shared: Arc<Shared>, mut ws: Ws) {
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Text(text))) if !closing => {
                     let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
+                    if frame["op"] == 2 {
+                        shared.lock().identifies_waiting += 1;
+                        let mut hold = shared.hold_identify.subscribe();
+                        let _ = hold.wait_for(|held| !*held).await;
+                        shared.lock().identifies_waiting -= 1;
+                    }
                     let mut state = Session { seq: &mut seq, events: &mut events, content_intent: &mut content_intent, shard: &mut shard };
                     let replies = on_frame(&shared, &frame, &mut state);
                     match replies {
@@ -134,6 +140,7 @@ async fn session(shared: Arc<Shared>, mut ws: Ws) {
                 }
                 Control::InvalidSession => {
                     events = None;
+                    shared.lock().invalidated += 1;
                     let frame = json!({"op": 9, "d": false, "s": null, "t": null});
                     if ws.send(Message::Text(frame.to_string())).await.is_err() {
                         return;

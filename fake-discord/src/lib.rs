@@ -75,6 +75,8 @@ pub struct Shared {
     /// Every event with the guild it concerns (None: a DM, which goes to shard 0).
     events: broadcast::Sender<Dispatch>,
     control: broadcast::Sender<Control>,
+    /// While true, an IDENTIFY waits for its READY (Discord slow to start a new session).
+    hold_identify: tokio::sync::watch::Sender<bool>,
 }
 
 impl Shared {
@@ -137,6 +139,7 @@ impl FakeDiscord {
             addr,
             events: broadcast::channel(1024).0,
             control: broadcast::channel(16).0,
+            hold_identify: tokio::sync::watch::Sender::new(false),
         });
         let server = std::sync::Mutex::new(serve(shared.clone(), listener));
         Ok(FakeDiscord { shared, server })
@@ -410,33 +413,46 @@ impl FakeDiscord {
 
     /// `user` types `content` in `channel`; returns the message id.
     pub fn type_message(&self, user: u64, channel: u64, content: &str) -> u64 {
-        let mut world = self.shared.lock();
-        let message = Message {
-            id: world.id(),
-            channel,
-            author: user,
-            content: content.to_string(),
-            embeds: json!([]),
-            components: json!([]),
-            flags: 0,
-            pings: rules::pings(content, None),
-            nonce: None,
-            interaction: None,
-            attachments: Vec::new(),
+        let message = {
+            let mut world = self.shared.lock();
+            let message = Message {
+                id: world.id(),
+                channel,
+                author: user,
+                content: content.to_string(),
+                embeds: json!([]),
+                components: json!([]),
+                flags: 0,
+                pings: rules::pings(content, None),
+                nonce: None,
+                interaction: None,
+                attachments: Vec::new(),
+            };
+            world.messages.insert(message.id, message.clone());
+            message.id
         };
-        let mut payload = payloads::message(&world, &message);
-        if let Some(person) = world.users.get(&user) {
+        self.redeliver(message);
+        message
+    }
+
+    /// Sends MESSAGE_CREATE for a message typed earlier, again, as the gateway may after a
+    /// reconnect.
+    pub fn redeliver(&self, message: u64) {
+        let world = self.shared.lock();
+        let Some(message) = world.messages.get(&message) else {
+            return;
+        };
+        let mut payload = payloads::message(&world, message);
+        if let Some(person) = world.users.get(&message.author) {
             let mut member = payloads::member(person);
             if let Some(m) = member.as_object_mut() {
                 m.remove("user");
             }
             payload["member"] = member;
         }
-        let guild = world.guild_of(channel);
-        world.messages.insert(message.id, message.clone());
+        let guild = world.guild_of(message.channel);
         drop(world);
         self.shared.emit("MESSAGE_CREATE", guild, payload);
-        message.id
     }
 
     /// Makes the next matching REST request fail with `status` and a Discord error body
@@ -478,6 +494,17 @@ impl FakeDiscord {
     /// from the bot would.
     pub fn set_rest_latency(&self, latency: Duration) {
         self.shared.lock().rest_latency = latency;
+    }
+
+    /// From now on, an IDENTIFY waits for [`FakeDiscord::release_identify`] before its READY:
+    /// a window in which nobody is listening on the gateway.
+    pub fn hold_identify(&self) {
+        self.shared.hold_identify.send_replace(true);
+    }
+
+    /// Answers the IDENTIFYs held since [`FakeDiscord::hold_identify`], and those to come.
+    pub fn release_identify(&self) {
+        self.shared.hold_identify.send_replace(false);
     }
 
     /// Sends op 9 Invalid Session (not resumable) to every gateway session.

@@ -59,6 +59,10 @@ pub fn route(shared: &Shared, world: &mut World, r: &Request) -> Option<Answer> 
                 (Some(_), None) => Answer::error(404, 10007, "Unknown Member"),
             }
         }
+        ("GET", ["guilds", guild, "threads", "active"]) => match member_guild(world, id(guild)?) {
+            Some(guild) => active_threads(world, guild),
+            None => Answer::error(403, 50001, "Missing Access"),
+        },
         ("GET", ["guilds", guild, "channels"]) => match member_guild(world, id(guild)?) {
             Some(g) => {
                 let channels: Vec<Value> = world
@@ -274,14 +278,32 @@ fn list_messages(world: &mut World, r: &Request, channel: u64) -> Answer {
             return Answer::error(400, 50035, "Invalid Form Body");
         }
     };
-    let listed: Vec<Value> = world
-        .messages
-        .values()
-        .rev()
-        .filter(|m| m.channel == channel && m.flags & crate::rules::EPHEMERAL == 0)
-        .take(limit)
-        .map(|m| payloads::message(world, m))
-        .collect();
+    let in_channel =
+        |m: &&crate::world::Message| m.channel == channel && m.flags & crate::rules::EPHEMERAL == 0;
+    // As Discord does: `after` lists the `limit` oldest messages after that one, newest first;
+    // without it, the newest `limit`.
+    let mut listed: Vec<&crate::world::Message> = match r.param("after").map(str::parse::<u64>) {
+        Some(Ok(after)) => world
+            .messages
+            .range(after + 1..)
+            .map(|(_, m)| m)
+            .filter(in_channel)
+            .take(limit)
+            .collect(),
+        Some(Err(_)) => {
+            world.violation(format!("{}: after must be a snowflake", r.what()));
+            return Answer::error(400, 50035, "Invalid Form Body");
+        }
+        None => world
+            .messages
+            .values()
+            .rev()
+            .filter(in_channel)
+            .take(limit)
+            .collect(),
+    };
+    listed.sort_by_key(|m| std::cmp::Reverse(m.id));
+    let listed: Vec<Value> = listed.iter().map(|m| payloads::message(world, m)).collect();
     Answer::json(200, Value::Array(listed))
 }
 
@@ -343,4 +365,22 @@ fn edit_channel(shared: &Shared, world: &mut World, r: &Request, id: u64) -> Ans
     let json = payloads::channel(thread);
     shared.emit("THREAD_UPDATE", thread.guild, json.clone());
     Answer::json(200, json)
+}
+
+/// GET /guilds/{guild}/threads/active: every thread of the guild that is not archived, with
+/// the id of its newest message.
+fn active_threads(world: &World, guild: u64) -> Answer {
+    let threads: Vec<Value> = world
+        .channels
+        .values()
+        .filter(|c| c.guild == Some(guild) && c.is_thread() && !c.archived)
+        .filter(|c| !world.deleted.contains(&c.id))
+        .map(|c| {
+            let mut thread = payloads::channel(c);
+            let last = world.messages.values().rev().find(|m| m.channel == c.id);
+            thread["last_message_id"] = last.map_or(Value::Null, |m| json!(m.id.to_string()));
+            thread
+        })
+        .collect();
+    Answer::json(200, json!({"threads": threads, "members": []}))
 }

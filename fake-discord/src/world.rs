@@ -166,6 +166,10 @@ pub struct World {
     pub gateway_sessions: BTreeMap<String, ([u64; 2], u64)>,
     /// Gateway sessions that got READY.
     pub ready_count: usize,
+    /// Sessions told op 9 (they hear no more events).
+    pub invalidated: usize,
+    /// IDENTIFYs held by `hold_identify`, not answered yet.
+    pub identifies_waiting: usize,
     /// Threads deleted (by a moderator): requests to them get 10003 Unknown Channel, which
     /// is no fault of the bot's.
     pub deleted: std::collections::BTreeSet<u64>,

@@ -15,10 +15,9 @@ use super::act::DiscordOutlet;
 use super::custom_id::Action;
 use super::state::Bot;
 use super::{commands, components};
-use crate::conversation::Input;
+use crate::config::ShardRange;
 use crate::ids::{ThreadId, UserId};
 use crate::store::{LineKind, StoreError};
-use crate::walkthrough::Origin;
 
 pub struct Handler {
     bot: Arc<Bot>,
@@ -50,6 +49,14 @@ impl EventHandler for Handler {
             // A shard identifying again (its session could not be resumed).
             self.bot.metrics().reconnected();
         }
+        // A new session: what was typed meanwhile was never delivered to this one.
+        let shards = ready.shard.map(|s| ShardRange {
+            first: s.id.0,
+            count: 1,
+            total: s.total,
+        });
+        let catching_up = super::catch_up::catch_up(self.bot.clone(), ctx.http.clone(), shards);
+        tokio::spawn(catching_up);
         // Bulk overwrite: registering is idempotent, however often the bot restarts.
         let guilds = &self.bot.config.discord.guilds;
         if guilds.is_empty() {
@@ -176,7 +183,13 @@ impl EventHandler for Handler {
 }
 
 /// A person's typed answer in their walkthrough's thread, taken as a turn.
-async fn typed_answer(bot: &Bot, http: &Http, message: &Message, thread: ThreadId, locale: &str) {
+pub(super) async fn typed_answer(
+    bot: &Bot,
+    http: &Http,
+    message: &Message,
+    thread: ThreadId,
+    locale: &str,
+) {
     let guild = message.guild_id.map(|g| g.get());
     let span = info_span!(
         "typed",
@@ -186,10 +199,12 @@ async fn typed_answer(bot: &Bot, http: &Http, message: &Message, thread: ThreadI
     );
     async {
         let out = DiscordOutlet::new(bot, http);
-        let input = Input::Text(message.content.clone());
+        let Some(id) = crate::ids::MessageId::new(message.id.get()) else {
+            return;
+        };
         match bot
             .walkthroughs
-            .turn(thread, Some(input), Origin::Typed, &out)
+            .typed(thread, id, message.content.clone(), &out)
             .await
         {
             Ok(Some(turned)) => match &turned.reply {

@@ -34,6 +34,7 @@ macro_rules! info_reply {
 mod act;
 mod bot;
 mod card;
+mod catch_up;
 mod commands;
 mod components;
 pub mod custom_id;

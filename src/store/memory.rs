@@ -119,6 +119,7 @@ impl SessionStore for MemoryStore {
         row.record.session = record.session.clone();
         row.record.idle_due = record.idle_due;
         row.record.responding = record.responding;
+        row.record.heard = record.heard;
         row.owes = !record.owed().is_empty();
         Ok(())
     }
@@ -133,6 +134,7 @@ impl SessionStore for MemoryStore {
         row.record.shown = record.shown.clone();
         row.record.done = record.done;
         row.record.responding = record.responding;
+        row.record.heard = record.heard;
         row.owes = !record.owed().is_empty();
         Ok(())
     }
@@ -155,6 +157,15 @@ impl SessionStore for MemoryStore {
     ) -> Result<Vec<Record>, StoreError> {
         let owing = |r: &Row| r.owes && r.retry_at <= now;
         Ok(self.select(shards, limit, owing, |r| Some(r.retry_at)))
+    }
+
+    async fn open_in(
+        &self,
+        shards: Option<ShardRange>,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError> {
+        let open = |r: &Row| r.record.session.phase.is_open();
+        Ok(self.select(shards, limit, open, |_| None))
     }
 
     async fn retry_at(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {

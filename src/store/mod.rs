@@ -20,7 +20,7 @@ use async_trait::async_trait;
 
 use crate::config::{ShardRange, Storage};
 use crate::conversation::{Reply, Session, Timestamp};
-use crate::ids::{GuildId, InteractionId, ThreadId, UserId};
+use crate::ids::{GuildId, InteractionId, MessageId, ThreadId, UserId};
 use crate::script::{ScriptHash, StepId};
 
 pub use cases::{Case, CaseStore, Claimed, Line, LineKind, Rating, Staffed};
@@ -57,6 +57,10 @@ pub struct Record {
     /// Whoever finds the effect still owed asks Discord for that response's message before
     /// posting it again: a crash between the response and its record leaves no double.
     pub responding: Option<InteractionId>,
+    /// The person's last message in the thread the bot has taken (see
+    /// [`crate::walkthrough::Walkthroughs::typed`]): saved with the turn it led to, so a
+    /// message read twice (delivered live and by a catch-up) is taken once.
+    pub heard: Option<MessageId>,
     pub session: Session,
 }
 
@@ -115,6 +119,13 @@ pub trait SessionStore: CaseStore + Send + Sync {
     async fn owing(
         &self,
         now: Timestamp,
+        shards: Option<ShardRange>,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError>;
+    /// Open walkthroughs in the guilds of `shards`, the oldest first (what a catch-up after
+    /// a new gateway session reads the threads of). Unreadable rows are skipped.
+    async fn open_in(
+        &self,
         shards: Option<ShardRange>,
         limit: u32,
     ) -> Result<Vec<Record>, StoreError>;

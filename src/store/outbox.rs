@@ -239,6 +239,7 @@ mod tests {
             done,
             idle_due: None,
             responding: None,
+            heard: None,
             session,
         }
     }

@@ -41,7 +41,7 @@ pub(super) fn nonzero<T>(
 const COLUMNS: &str =
     "thread_id, guild_id, locale, staff_locale, step_message_id, step_message_step, \
                        step_message_serial, effects_done, warned_for, idle_due_at, session, \
-                       responding_interaction";
+                       responding_interaction, heard_message_id";
 
 /// What `doctor` learns of a store without changing it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,6 +277,9 @@ fn record(row: &AnyRow) -> Result<Record, StoreError> {
         responding: row
             .try_get::<Option<i64>, _>("responding_interaction")?
             .and_then(|i| InteractionId::new(id(i))),
+        heard: row
+            .try_get::<Option<i64>, _>("heard_message_id")?
+            .and_then(|m| MessageId::new(id(m))),
         session,
     })
 }
@@ -323,9 +326,10 @@ impl SessionStore for SqlStore {
         let result = sqlx::query(
             "INSERT INTO sessions (thread_id, guild_id, owner_id, locale, step_message_id, \
              step_message_step, step_message_serial, effects_done, warned_for, owes, is_open, \
-             version, idle_due_at, session, staff_locale, script_hash, responding_interaction) \
+             version, idle_due_at, session, staff_locale, script_hash, responding_interaction, \
+             heard_message_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17)",
+             $17, $18)",
         )
         .bind(db(r.thread.get()))
         .bind(db(r.guild.get()))
@@ -344,6 +348,7 @@ impl SessionStore for SqlStore {
         .bind(r.staff_locale.clone())
         .bind(r.session.script.hash.to_string())
         .bind(r.responding.map(|i| db(i.get())))
+        .bind(r.heard.map(|m| db(m.get())))
         .execute(&mut *conn)
         .await;
         if let Err(err) = &result {
@@ -385,7 +390,8 @@ impl SessionStore for SqlStore {
             // What was shown is left alone: save_shown owns it, and a record loaded before
             // the latest step was posted would otherwise put an old id back.
             "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4, \
-             owes = $5, responding_interaction = $6 WHERE thread_id = $7 AND version = $8",
+             owes = $5, responding_interaction = $6, heard_message_id = $9 \
+             WHERE thread_id = $7 AND version = $8",
         )
         .bind(r.session.phase.is_open())
         .bind(db(r.session.version))
@@ -395,6 +401,7 @@ impl SessionStore for SqlStore {
         .bind(r.responding.map(|i| db(i.get())))
         .bind(db(r.thread.get()))
         .bind(db(expected_version))
+        .bind(r.heard.map(|m| db(m.get())))
         .execute(&mut *conn)
         .await;
         let done = match done {
@@ -416,7 +423,8 @@ impl SessionStore for SqlStore {
         let result = sqlx::query(
             "UPDATE sessions SET step_message_id = $1, step_message_step = $2, \
              step_message_serial = $3, effects_done = $4, warned_for = $5, owes = $6, \
-             responding_interaction = $7 WHERE thread_id = $8 AND version = $9",
+             responding_interaction = $7, heard_message_id = $10 \
+             WHERE thread_id = $8 AND version = $9",
         )
         .bind(r.shown.as_ref().map(|s| db(s.message.get())))
         .bind(r.shown.as_ref().map(|s| s.step.to_string()))
@@ -427,6 +435,7 @@ impl SessionStore for SqlStore {
         .bind(r.responding.map(|i| db(i.get())))
         .bind(db(r.thread.get()))
         .bind(db(r.session.version))
+        .bind(r.heard.map(|m| db(m.get())))
         .execute(&mut *conn)
         .await;
         match result {
@@ -447,6 +456,17 @@ impl SessionStore for SqlStore {
     ) -> Result<Vec<Record>, StoreError> {
         let due = "idle_due_at IS NOT NULL AND idle_due_at <= $1";
         self.select_in_shards(due, "idle_due_at", now, shards, limit)
+            .await
+    }
+
+    async fn open_in(
+        &self,
+        shards: Option<ShardRange>,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError> {
+        // Thread ids are snowflakes: in their order, the oldest walkthrough first.
+        let open = "is_open AND thread_id > $1";
+        self.select_in_shards(open, "thread_id", Timestamp(0), shards, limit)
             .await
     }
 

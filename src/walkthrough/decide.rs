@@ -146,6 +146,7 @@ mod tests {
             done: Done::default(),
             idle_due: engine.idle_due(&session),
             responding: None,
+            heard: None,
             session,
         }
     }

@@ -21,6 +21,7 @@
 //! An answer applies only to a step the person has seen: typed text that arrives while the
 //! current step is unposted gets the step posted instead, and is not applied to it.
 
+pub mod catch_up;
 mod decide;
 pub mod effects;
 mod known_threads;
@@ -46,6 +47,7 @@ use crate::metrics::{Metrics, Via};
 use crate::script::Live;
 use crate::script::Script;
 use crate::store::{Line, LineKind, Owed, Record, SessionStore, Shown, StoreError};
+pub use catch_up::Awaiting;
 pub use known_threads::Holder;
 pub use library::{Library, Reloaded};
 pub use scripts::Scripts;
@@ -340,7 +342,23 @@ impl Walkthroughs {
         out: &dyn Outlet,
     ) -> Result<Option<Turned>, StoreError> {
         let _turn = self.threads.lock(&thread, LOCK_WAIT).await;
-        self.turn_locked(thread, input, origin, out).await
+        self.turn_locked(thread, input, origin, None, out).await
+    }
+
+    /// The person's typed `message` in `thread`, taken once: a message no newer than the last
+    /// one taken (delivered live and again by a catch-up after a restart) is `Ok(None)`. The
+    /// message's id is saved with the turn it leads to, in the same write.
+    pub async fn typed(
+        &self,
+        thread: ThreadId,
+        message: MessageId,
+        text: String,
+        out: &dyn Outlet,
+    ) -> Result<Option<Turned>, StoreError> {
+        let _turn = self.threads.lock(&thread, LOCK_WAIT).await;
+        let input = Some(Input::Text(text));
+        self.turn_locked(thread, input, Origin::Typed, Some(message), out)
+            .await
     }
 
     /// [`Walkthroughs::turn`], with the thread's lock held already (or not to be had).
@@ -349,11 +367,19 @@ impl Walkthroughs {
         thread: ThreadId,
         input: Option<Input>,
         origin: Origin,
+        heard: Option<MessageId>,
         out: &dyn Outlet,
     ) -> Result<Option<Turned>, StoreError> {
         let Some(mut record) = self.store.by_thread(thread).await? else {
             return Ok(None);
         };
+        if let Some(message) = heard {
+            if record.heard.is_some_and(|taken| taken >= message) {
+                return Ok(None);
+            }
+            // Saved with whatever this turn saves first.
+            record.heard = Some(message);
+        }
         let was_owed = record.session.current_step().is_some() && !record.step_is_posted();
         if input.is_some() && origin.is_the_person() && record.owed().contains(&Owed::IdleWarning) {
             // The person is back before "still there?" could be posted: it is moot.
@@ -424,6 +450,11 @@ impl Walkthroughs {
         let mut record = decision.record;
         if decision.save != decide::Save::Nothing {
             self.store.save(&record, version).await?;
+        } else if record.heard.is_some() && origin == Origin::Typed {
+            // Asked again: nothing else to save, but this message is taken.
+            if let Err(err) = self.store.save_shown(&record).await {
+                warn!(%thread, "could not note a typed message as taken: {err}");
+            }
         }
         if decision.save == decide::Save::Moved {
             self.track(&record);

@@ -108,6 +108,7 @@ impl Walkthroughs {
             done: Done::default(),
             idle_due: engine.idle_due(&session),
             responding: None,
+            heard: None,
             session,
         };
         match self.store.insert(&record).await {

@@ -169,7 +169,8 @@ impl Walkthroughs {
             self.transcribe(vec![line]).await;
         }
         let close = Some(Input::Close(CloseReason::ByStaff));
-        self.turn_locked(thread, close, Origin::Staff, out).await
+        self.turn_locked(thread, close, Origin::Staff, None, out)
+            .await
     }
 
     /// Keeps `user`'s rating of the walkthrough in `thread`, once, where one was asked for

@@ -77,7 +77,10 @@ impl Walkthroughs {
                 continue;
             };
             // The turn tells the backoff how it went.
-            match self.turn_locked(thread, None, Origin::Timer, out).await {
+            match self
+                .turn_locked(thread, None, Origin::Timer, None, out)
+                .await
+            {
                 Ok(Some(turned)) if turned.record.owed().is_empty() => {
                     // Settled, by this turn or an earlier one whose save marked it owing
                     // from a record it had loaded before: clear the mark.

@@ -203,3 +203,27 @@ async fn a_warning_not_yet_posted_is_dropped_when_the_person_answers() {
     assert_eq!(out.steps(), ["opening", "backup-switch"]);
     assert!(record.owed().is_empty());
 }
+
+#[tokio::test]
+async fn a_typed_message_is_taken_once_and_an_older_one_after_it_not_at_all() {
+    let (walks, out) = (service(), Flaky::default());
+    let thread = opened(&walks, &out).await;
+    let message = |id| MessageId::new(id).expect("an id");
+    let typed = |id, text: &str| walks.typed(thread, message(id), text.to_string(), &out);
+    let first = typed(1000, "not sure").await.ok().flatten();
+    assert!(first.is_some_and(|t| t.reply.is_some()), "taken");
+    assert_eq!(out.steps(), ["opening", "backup-switch"]);
+    // The same message again (delivered live and read by a catch-up), then an older one
+    // arriving late: neither is taken.
+    assert!(matches!(typed(1000, "not sure").await, Ok(None)));
+    assert!(matches!(typed(999, "not sure").await, Ok(None)));
+    assert_eq!(out.steps(), ["opening", "backup-switch"]);
+    let stored = walks.store.by_thread(thread).await.ok().flatten();
+    assert_eq!(stored.and_then(|r| r.heard), Some(message(1000)));
+    // A re-asked message is taken too (saved without moving the walkthrough).
+    let reasked = typed(1001, "blue").await.ok().flatten();
+    assert!(reasked.is_some_and(|t| matches!(t.reply, Some(Reply::ReAsk { .. }))));
+    let stored = walks.store.by_thread(thread).await.ok().flatten();
+    assert_eq!(stored.and_then(|r| r.heard), Some(message(1001)));
+    assert!(matches!(typed(1001, "blue").await, Ok(None)));
+}

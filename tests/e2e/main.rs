@@ -4,6 +4,7 @@
 mod apple;
 mod binary;
 mod cases;
+mod catch_up;
 mod chaos;
 mod crashes;
 mod doctor;
