@@ -125,13 +125,12 @@ async fn serve(
         if let Ok(mut manager) = shards.manager.lock() {
             *manager = Some(client.shard_manager.clone());
         }
-        let manager = client.shard_manager.clone();
-        let mut stop = stop_rx.clone();
-        let stopper = tokio::spawn(async move {
-            let _ = stop.wait_for(|stopped| *stopped).await;
-            info!("shutting down: closing the gateway");
-            manager.shutdown_all().await;
-        });
+        let stopper = tokio::spawn(stop_cleanly(
+            bot.clone(),
+            client.http.clone(),
+            client.shard_manager.clone(),
+            stop_rx.clone(),
+        ));
         if first_try {
             info!(intents = ?intents, "connecting to Discord");
             first_try = false;
@@ -256,11 +255,42 @@ impl crate::ops::Gateway for ShardsUp {
     }
 }
 
-/// How long a shutdown may wait for the gateway to close before the bot exits anyway; within
-/// the 5 s an operator's SIGTERM is promised. Connected shards close in milliseconds, one after
+/// How long a stop waits for the turns in flight, then for what they left owed.
+const DRAIN: Duration = Duration::from_secs(2);
+const SETTLE: Duration = Duration::from_secs(1);
+
+/// On a stop: refuse new input, let the turns in flight finish and what is owed settle,
+/// write the transcripts, then close the gateway. A stop cut short anywhere here leaves
+/// nothing the next start does not repair: what is owed is on the rows.
+async fn stop_cleanly(
+    bot: Arc<Bot>,
+    http: Arc<Http>,
+    manager: Arc<ShardManager>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let _ = stop.wait_for(|stopped| *stopped).await;
+    info!("shutting down: finishing the turns in flight");
+    let running = bot.in_flight.drain(DRAIN).await;
+    let out = DiscordOutlet::new(&bot, &http);
+    let settled = tokio::time::timeout(
+        SETTLE,
+        bot.walkthroughs.sweep(bot.config.discord.shards, &out),
+    )
+    .await;
+    bot.walkthroughs.flush_transcripts().await;
+    info!(
+        still_running = running,
+        settled = settled.is_ok(),
+        "closing the gateway"
+    );
+    manager.shutdown_all().await;
+}
+
+/// How long a shutdown may wait, from the request, for the gateway to close before the bot
+/// exits anyway; within the 5 s an operator's SIGTERM is promised. Connected shards close in milliseconds, one after
 /// another; a process running many shards may reach this and leave the last ones to time out
 /// on Discord's side, which loses nothing: walkthroughs are in the store.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
 
 /// Completes `SHUTDOWN_GRACE` after a shutdown is requested.
 async fn grace_after(mut stop: tokio::sync::watch::Receiver<bool>) {

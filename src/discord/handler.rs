@@ -80,6 +80,10 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let Some(_entered) = self.bot.in_flight.enter() else {
+            debug!("stopping: an interaction is left unanswered");
+            return;
+        };
         match interaction {
             Interaction::Command(command) if command.data.name == COMMAND => {
                 let guild = command.guild_id.map(|g| g.get());
@@ -198,6 +202,10 @@ pub(super) async fn typed_answer(
         thread = thread.get()
     );
     async {
+        let Some(_entered) = bot.in_flight.enter() else {
+            debug!("stopping: typed text is left for the catch-up at the next start");
+            return;
+        };
         let out = DiscordOutlet::new(bot, http);
         let Some(id) = crate::ids::MessageId::new(message.id.get()) else {
             return;

@@ -38,6 +38,7 @@ mod catch_up;
 mod commands;
 mod components;
 pub mod custom_id;
+mod drain;
 mod gate;
 mod handler;
 pub mod opening;

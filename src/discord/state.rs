@@ -35,6 +35,8 @@ pub struct Bot {
     /// The store, handed on to the operators' endpoint only (which asks whether it answers
     /// and how many walkthroughs are open); the handlers go through `walkthroughs`.
     pub ops_store: Arc<dyn crate::store::SessionStore>,
+    /// The inputs being handled; a stop refuses new ones and waits for these.
+    pub in_flight: super::drain::InFlight,
 }
 
 /// Apple's status feed for the services the default script names, unless it is turned off
@@ -95,6 +97,7 @@ impl Bot {
             ready_shards: Mutex::new(HashSet::new()),
             gate: Gate::default(),
             ops_store,
+            in_flight: super::drain::InFlight::default(),
         }
     }
 

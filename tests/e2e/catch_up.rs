@@ -112,3 +112,74 @@ async fn an_answer_read_by_the_catch_up_and_delivered_by_the_gateway_advances_on
     assert_each_step_once(&h, thread);
     h.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_burst_of_answers_leaves_every_acknowledged_answer_posted_once() {
+    let h = Harness::for_process(Options::default()).await;
+    let people: Vec<u64> = (0..6).map(|i| PERSON + 100 + i).collect();
+    for (i, person) in people.iter().enumerate() {
+        h.fake.add_member(*person, &format!("Person {i}"), &[]);
+    }
+    let bot = h.spawn_bot("1", &h.config(), &[]);
+    h.wait_connected(1).await;
+    let mut threads = Vec::new();
+    for person in &people {
+        threads.push(h.open(*person).await);
+    }
+    // Everyone clicks "Not sure" at once, and the bot is told to stop right then.
+    let clicks: Vec<u64> = people
+        .iter()
+        .zip(&threads)
+        .map(|(person, thread)| {
+            let (message, not_sure) = h.button(*thread, "Not sure");
+            h.fake.click(*person, message, &not_sure)
+        })
+        .collect();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &bot.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(term.success());
+    let mut bot = bot;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = bot.0.try_wait().expect("the bot can be waited for") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running 5 s after SIGTERM"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(status.code(), Some(0), "exit status after SIGTERM");
+    let acknowledged: Vec<bool> = h.fake.world(|w| {
+        clicks
+            .iter()
+            .map(|c| !w.interactions[c].callbacks.is_empty())
+            .collect()
+    });
+    // Whatever an acknowledged answer still owed, the next start posts.
+    let _again = h.spawn_bot("2", &h.config(), &[]);
+    h.wait_connected(2).await;
+    for (thread, acknowledged) in threads.iter().zip(&acknowledged) {
+        if *acknowledged {
+            h.wait("the acknowledged answer's next step", |w| {
+                live_title(&h, w, *thread).as_deref() == Some("Is iCloud Backup switched on?")
+            })
+            .await;
+        }
+    }
+    for (thread, acknowledged) in threads.iter().zip(&acknowledged) {
+        let titles = h.step_titles(*thread);
+        let expected = if *acknowledged { 2 } else { 1 };
+        assert_eq!(titles.len(), expected, "{titles:?}");
+    }
+    let refused: Vec<u64> = clicks
+        .iter()
+        .zip(&acknowledged)
+        .filter(|(_, a)| !**a)
+        .map(|(c, _)| *c)
+        .collect();
+    h.finish_killed_during(&refused).await;
+}
