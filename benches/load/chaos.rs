@@ -4,7 +4,8 @@
 //!
 //! Each person answers by a plan fixed in advance (a choice per step, from a hash of who they
 //! are and how far they got), clicking and typing in turn, and, when nothing happens for a
-//! while, clicking the same button again, as people do. The pure engine walks the same plan
+//! while after a click, clicking the same button again, as people do. A typed answer is never
+//! typed again: the bot must read what was typed while it was away. The pure engine walks the same plan
 //! beforehand, which gives the steps and the ending each person must see. Used by the load
 //! bench (`--chaos`, 100 people and 5 kills) and, small, by the end-to-end tests.
 
@@ -12,7 +13,8 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use backup_help_bot::conversation::{Engine, IdlePolicy, Input, Phase, Reply};
@@ -44,6 +46,8 @@ pub struct Outcome {
     pub restarts: usize,
     /// Clicks (or /backup-help) repeated because nothing happened for a while.
     pub retries: usize,
+    /// Answers typed while no gateway session was listening: only a catch-up can take them.
+    pub typed_while_away: usize,
     /// Interactions that reached a bot being killed (Discord shows "This interaction failed").
     pub unanswered_at_kills: usize,
     /// Everything else the fake would have rejected.
@@ -235,13 +239,13 @@ pub async fn run(chaos: &Chaos) -> Outcome {
         panic!("the bot did not connect; see {}", dir.path().display());
     }
 
-    let retries = Arc::new(Mutex::new(0usize));
+    let tally = Arc::new(Tally::default());
     let mut walkers = Vec::new();
     for i in 0..chaos.people {
-        let (fake, script, retries) = (fake.clone(), script.clone(), retries.clone());
+        let (fake, script, tally) = (fake.clone(), script.clone(), tally.clone());
         let seed = chaos.seed;
         walkers.push(tokio::spawn(async move {
-            walk(&fake, &script, seed, i, deadline, &retries).await
+            walk(&fake, &script, seed, i, deadline, &tally).await
         }));
     }
 
@@ -293,7 +297,8 @@ pub async fn run(chaos: &Chaos) -> Outcome {
             ));
         }
     }
-    outcome.retries = retries.lock().map_or(0, |r| *r);
+    outcome.retries = tally.retries.load(Ordering::Relaxed);
+    outcome.typed_while_away = tally.typed_while_away.load(Ordering::Relaxed);
     let at_kill = |created: Instant| {
         downtimes
             .iter()
@@ -334,10 +339,15 @@ pub fn config_ron(api_url: &str, responses: &Path, db: &Path) -> String {
     )
 }
 
-fn count(retries: &Mutex<usize>) {
-    if let Ok(mut r) = retries.lock() {
-        *r += 1;
-    }
+/// What the people did, counted across them.
+#[derive(Default)]
+struct Tally {
+    retries: AtomicUsize,
+    typed_while_away: AtomicUsize,
+}
+
+fn count(counter: &AtomicUsize) {
+    counter.fetch_add(1, Ordering::Relaxed);
 }
 
 fn person(i: usize) -> u64 {
@@ -351,7 +361,7 @@ async fn walk(
     seed: u64,
     i: usize,
     deadline: Instant,
-    retries: &Mutex<usize>,
+    tally: &Tally,
 ) -> Option<u64> {
     let user = person(i);
     let (steps, ending) = expected(script, seed, i);
@@ -381,7 +391,7 @@ async fn walk(
             if stuck_since.elapsed() > PATIENCE {
                 // The answered step is greyed out and nothing came after: try /backup-help
                 // again, which links to the walkthrough (posting what it owes).
-                count(retries);
+                count(&tally.retries);
                 fake.slash_command(user, SUPPORT_CHANNEL, "backup-help");
                 stuck_since = Instant::now();
             }
@@ -402,10 +412,14 @@ async fn walk(
         // Reading the step and trying what it says, so the walks span the kills.
         let think = 300 + mix((seed, i, k, "think")) % 900;
         tokio::time::sleep(Duration::from_millis(think)).await;
-        if (i + k) % 2 == 0 {
-            fake.click(user, message, &custom_id);
-        } else {
+        let typed = (i + k) % 2 == 1;
+        if typed {
+            if !fake.listening() {
+                count(&tally.typed_while_away);
+            }
             fake.type_message(user, thread, &(choice + 1).to_string());
+        } else {
+            fake.click(user, message, &custom_id);
         }
         loop {
             let last = k + 1 == steps.len();
@@ -418,8 +432,12 @@ async fn walk(
             if moved.is_ok() || Instant::now() > deadline {
                 break;
             }
+            if typed {
+                // Typed once: they wait for the bot to read it.
+                continue;
+            }
             // Nothing happened: click the same button again.
-            count(retries);
+            count(&tally.retries);
             fake.click(user, message, &custom_id);
         }
         k += 1;

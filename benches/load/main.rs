@@ -84,12 +84,14 @@ async fn run_chaos() {
     let outcome = chaos::run(&chaos).await;
     println!(
         "chaos: {}/{} people at the ending their answers imply, each step shown once; \
-         {} restarts, {} repeated clicks, {} interactions lost to kills, {:.1} s",
+         {} restarts, {} repeated clicks, {} interactions lost to kills, \
+         {} answers typed while the bot was away (never retyped), {:.1} s",
         outcome.fine,
         outcome.people,
         outcome.restarts,
         outcome.retries,
         outcome.unanswered_at_kills,
+        outcome.typed_while_away,
         outcome.seconds
     );
     for line in outcome.wrong.iter().chain(&outcome.problems) {

@@ -496,6 +496,12 @@ impl FakeDiscord {
         self.shared.lock().rest_latency = latency;
     }
 
+    /// Whether a gateway session is listening for events now (a bot connected and
+    /// identified): what happens while none is, no bot hears.
+    pub fn listening(&self) -> bool {
+        self.shared.events.receiver_count() > 0
+    }
+
     /// From now on, an IDENTIFY waits for [`FakeDiscord::release_identify`] before its READY:
     /// a window in which nobody is listening on the gateway.
     pub fn hold_identify(&self) {
