@@ -319,6 +319,20 @@ impl SessionStore for CountingStore {
 }
 
 #[async_trait]
+impl crate::store::Erasure for CountingStore {
+    async fn purge_ended_before(
+        &self,
+        cutoff: Timestamp,
+        batch: usize,
+    ) -> Result<crate::store::Erased, StoreError> {
+        self.count(self.inner.purge_ended_before(cutoff, batch).await)
+    }
+    async fn forget_user(&self, user: UserId) -> Result<crate::store::Forgotten, StoreError> {
+        self.count(self.inner.forget_user(user).await)
+    }
+}
+
+#[async_trait]
 impl crate::store::CaseStore for CountingStore {
     async fn open_case(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {
         self.count(self.inner.open_case(thread, at).await)

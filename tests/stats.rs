@@ -44,6 +44,7 @@ async fn walk_in(
         shown: None,
         done: Done::default(),
         idle_due: engine.idle_due(&session),
+        ended_at: None,
         responding: None,
         heard: None,
         session,

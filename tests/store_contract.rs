@@ -2,6 +2,8 @@
 //! when DATABASE_URL is set (CI sets it; locally the PostgreSQL half says why it skips).
 
 mod common;
+#[path = "store_contract/erasure.rs"]
+mod erasure;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -43,6 +45,7 @@ fn record(thread_id: u64, guild: u64, owner: u64) -> Record {
         shown: None,
         done: Done::default(),
         idle_due: engine.idle_due(&session),
+        ended_at: None,
         responding: None,
         heard: None,
         session,
@@ -69,6 +72,9 @@ async fn contract(store: Arc<dyn SessionStore>) {
     events_are_appended_and_read_back_from_a_time_on(&store, b).await;
     script_versions_are_kept_once_and_counted_in_use(&store).await;
     cases(&store, b).await;
+    erasure::the_end_of_a_walkthrough_is_kept(&store, b).await;
+    erasure::ended_walkthroughs_are_purged_in_batches_keeping_what_stats_counts(&store, b).await;
+    erasure::forgetting_a_person_erases_them_and_nobody_else(&store, b).await;
 }
 
 /// Insert and read back; one open walkthrough per person per guild; compare-and-swap;

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::cases::{Case, CaseStore, Claimed, Line, Rating, Staffed};
+use super::erase::{anonymize, Erased, Erasure, Forgotten};
 use super::{Event, Record, SessionStore, StoreError, StoredScript};
 use crate::config::ShardRange;
 use crate::conversation::Timestamp;
@@ -120,6 +121,7 @@ impl SessionStore for MemoryStore {
         row.record.idle_due = record.idle_due;
         row.record.responding = record.responding;
         row.record.heard = record.heard;
+        row.record.ended_at = row.record.ended_at.or(record.ended_at);
         row.owes = !record.owed().is_empty();
         Ok(())
     }
@@ -365,5 +367,112 @@ impl CaseStore for MemoryStore {
             .filter(|l| l.thread == thread)
             .cloned()
             .collect())
+    }
+}
+
+impl Inner {
+    /// Erases the walkthrough in `thread` as the SQL store does, giving it `anonymous`.
+    fn erase(&mut self, thread: ThreadId, anonymous: u64) -> Erased {
+        let (Some(mut row), Some(new_thread), Some(owner)) = (
+            self.rows.remove(&thread),
+            ThreadId::new(anonymous),
+            UserId::new(anonymous),
+        ) else {
+            return Erased::default();
+        };
+        let before = self.lines.len();
+        self.lines.retain(|l| l.thread != thread);
+        let mut erased = Erased {
+            threads: vec![thread],
+            walkthroughs: 1,
+            lines: before - self.lines.len(),
+            comments: 0,
+        };
+        if let Some(mut case) = self.cases.remove(&thread) {
+            let comment = case.rating.as_mut().and_then(|r| r.comment.take());
+            erased.comments = usize::from(comment.is_some());
+            (case.claimed, case.closed, case.card) = (None, None, None);
+            self.cases.insert(new_thread, case);
+        }
+        for event in self.events.iter_mut().filter(|e| e.thread == thread) {
+            (event.thread, event.owner) = (new_thread, owner);
+        }
+        let record = &mut row.record;
+        record.thread = new_thread;
+        anonymize(&mut record.session, owner);
+        (record.idle_due, record.shown, record.responding) = (None, None, None);
+        record.heard = None;
+        row.owes = false;
+        self.rows.insert(new_thread, row);
+        erased
+    }
+
+    /// The next anonymous id: below the lowest thread id in use (as the SQL store keeps
+    /// it, a signed number), and below 0.
+    fn next_anonymous(&self) -> u64 {
+        let lowest = self.rows.keys().map(|t| t.get() as i64).min().unwrap_or(0);
+        (lowest.min(0) - 1) as u64
+    }
+
+    /// Erases every walkthrough in `threads`.
+    fn erase_all(&mut self, threads: &[ThreadId]) -> Erased {
+        let mut erased = Erased::default();
+        for thread in threads {
+            let anonymous = self.next_anonymous();
+            erased.add(self.erase(*thread, anonymous));
+        }
+        erased
+    }
+}
+
+/// Not erased yet: a real thread id, which the SQL store keeps as a positive number.
+fn is_real(thread: ThreadId) -> bool {
+    (thread.get() as i64) > 0
+}
+
+#[async_trait]
+impl Erasure for MemoryStore {
+    async fn purge_ended_before(
+        &self,
+        cutoff: Timestamp,
+        batch: usize,
+    ) -> Result<Erased, StoreError> {
+        let mut inner = self.inner();
+        let mut ended: Vec<(Timestamp, ThreadId)> = inner
+            .rows
+            .values()
+            .filter(|r| is_real(r.record.thread))
+            .filter_map(|r| r.record.ended_at.map(|at| (at, r.record.thread)))
+            .filter(|(at, _)| *at < cutoff)
+            .collect();
+        ended.sort();
+        let threads: Vec<ThreadId> = ended.into_iter().take(batch).map(|(_, t)| t).collect();
+        Ok(inner.erase_all(&threads))
+    }
+
+    async fn forget_user(&self, user: UserId) -> Result<Forgotten, StoreError> {
+        let mut inner = self.inner();
+        let mut threads: Vec<ThreadId> = inner
+            .rows
+            .values()
+            .filter(|r| r.record.session.owner == user)
+            .map(|r| r.record.thread)
+            .collect();
+        threads.sort();
+        let erased = inner.erase_all(&threads);
+        let mut as_staff = 0;
+        for case in inner.cases.values_mut() {
+            for staffed in [&mut case.claimed, &mut case.closed] {
+                if staffed.as_ref().is_some_and(|s| s.by == user) {
+                    *staffed = None;
+                    as_staff += 1;
+                }
+            }
+        }
+        Ok(Forgotten {
+            erased,
+            ended: 0,
+            as_staff,
+        })
     }
 }

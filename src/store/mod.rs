@@ -8,11 +8,13 @@
 //! walkthrough per person per guild, across every process sharing the database.
 
 pub mod cases;
+pub mod erase;
 pub mod events;
 mod memory;
 pub mod outbox;
 mod sql;
 mod sql_cases;
+mod sql_erase;
 
 use std::sync::Arc;
 
@@ -24,6 +26,7 @@ use crate::ids::{GuildId, InteractionId, MessageId, ThreadId, UserId};
 use crate::script::{ScriptHash, StepId};
 
 pub use cases::{Case, CaseStore, Claimed, Line, LineKind, Rating, Staffed};
+pub use erase::{Erased, Erasure, Forgotten};
 pub use events::{Event, EventKind};
 pub use memory::MemoryStore;
 pub use outbox::{Done, Owed, Shown};
@@ -52,6 +55,9 @@ pub struct Record {
     pub done: Done,
     /// When the next idle warning or close falls due; `None` when not waiting.
     pub idle_due: Option<Timestamp>,
+    /// When the walkthrough ended (the turn that ended it); `None` while open. Retention
+    /// counts from here.
+    pub ended_at: Option<Timestamp>,
     /// The click whose own interaction response may carry the first effect owed (the next
     /// step), saved with the answer it led to and cleared once that effect is recorded.
     /// Whoever finds the effect still owed asks Discord for that response's message before
@@ -62,6 +68,15 @@ pub struct Record {
     /// message read twice (delivered live and by a catch-up) is taken once.
     pub heard: Option<MessageId>,
     pub session: Session,
+}
+
+impl Record {
+    /// Records `now` as when the walkthrough ended, if it has ended and had no end yet.
+    pub fn note_end(&mut self, now: Timestamp) {
+        if !self.session.phase.is_open() && self.ended_at.is_none() {
+            self.ended_at = Some(now);
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,9 +104,9 @@ pub enum StoreError {
 }
 
 /// The operations the bot needs; implemented once for SQLite and PostgreSQL. The support
-/// team's side ([`CaseStore`]) comes with it.
+/// team's side ([`CaseStore`]) and erasure ([`Erasure`]) come with it.
 #[async_trait]
-pub trait SessionStore: CaseStore + Send + Sync {
+pub trait SessionStore: CaseStore + Erasure + Send + Sync {
     /// Adds a new walkthrough; [`StoreError::AlreadyOpen`] if the person has one.
     async fn insert(&self, record: &Record) -> Result<(), StoreError>;
     async fn by_thread(&self, thread: ThreadId) -> Result<Option<Record>, StoreError>;

@@ -238,6 +238,7 @@ mod tests {
             }),
             done,
             idle_due: None,
+            ended_at: None,
             responding: None,
             heard: None,
             session,

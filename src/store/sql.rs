@@ -41,7 +41,7 @@ pub(super) fn nonzero<T>(
 const COLUMNS: &str =
     "thread_id, guild_id, locale, staff_locale, step_message_id, step_message_step, \
                        step_message_serial, effects_done, warned_for, idle_due_at, session, \
-                       responding_interaction, heard_message_id";
+                       responding_interaction, heard_message_id, ended_at";
 
 /// What `doctor` learns of a store without changing it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +126,9 @@ impl SqlStore {
                             // a killed process loses nothing; only a power cut can lose the
                             // last commits. Every answer is a commit, so this is the hot path.
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            // What is deleted is overwritten, not left in free space: an
+                            // erased walkthrough leaves no trace in the file.
+                            conn.execute("PRAGMA secure_delete = ON").await?;
                             Ok(())
                         })
                     })
@@ -274,6 +277,7 @@ fn record(row: &AnyRow) -> Result<Record, StoreError> {
             row.try_get::<Option<i64>, _>("warned_for")?.map(Timestamp),
         ),
         idle_due: row.try_get::<Option<i64>, _>("idle_due_at")?.map(Timestamp),
+        ended_at: row.try_get::<Option<i64>, _>("ended_at")?.map(Timestamp),
         responding: row
             .try_get::<Option<i64>, _>("responding_interaction")?
             .and_then(|i| InteractionId::new(id(i))),
@@ -327,9 +331,9 @@ impl SessionStore for SqlStore {
             "INSERT INTO sessions (thread_id, guild_id, owner_id, locale, step_message_id, \
              step_message_step, step_message_serial, effects_done, warned_for, owes, is_open, \
              version, idle_due_at, session, staff_locale, script_hash, responding_interaction, \
-             heard_message_id) \
+             heard_message_id, ended_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18)",
+             $17, $18, $19)",
         )
         .bind(db(r.thread.get()))
         .bind(db(r.guild.get()))
@@ -349,6 +353,7 @@ impl SessionStore for SqlStore {
         .bind(r.session.script.hash.to_string())
         .bind(r.responding.map(|i| db(i.get())))
         .bind(r.heard.map(|m| db(m.get())))
+        .bind(r.ended_at.map(|t| t.0))
         .execute(&mut *conn)
         .await;
         if let Err(err) = &result {
@@ -390,8 +395,8 @@ impl SessionStore for SqlStore {
             // What was shown is left alone: save_shown owns it, and a record loaded before
             // the latest step was posted would otherwise put an old id back.
             "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4, \
-             owes = $5, responding_interaction = $6, heard_message_id = $9 \
-             WHERE thread_id = $7 AND version = $8",
+             owes = $5, responding_interaction = $6, ended_at = COALESCE(ended_at, $7), \
+             heard_message_id = $10 WHERE thread_id = $8 AND version = $9",
         )
         .bind(r.session.phase.is_open())
         .bind(db(r.session.version))
@@ -399,6 +404,7 @@ impl SessionStore for SqlStore {
         .bind(session_json(r)?)
         .bind(!r.owed().is_empty())
         .bind(r.responding.map(|i| db(i.get())))
+        .bind(r.ended_at.map(|t| t.0))
         .bind(db(r.thread.get()))
         .bind(db(expected_version))
         .bind(r.heard.map(|m| db(m.get())))

@@ -72,6 +72,7 @@ pub fn decide(
     let save = if record.session.version != version {
         record.idle_due = idle_due;
         record.responding = cx.responding;
+        record.note_end(now);
         if handed_off && !cx.staff_cards {
             // No staff channel: nothing to announce (recorded with the hand-off message).
             record.done.card_posted = true;
@@ -145,6 +146,7 @@ mod tests {
             }),
             done: Done::default(),
             idle_due: engine.idle_due(&session),
+            ended_at: None,
             responding: None,
             heard: None,
             session,

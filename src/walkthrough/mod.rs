@@ -668,6 +668,7 @@ impl Walkthroughs {
             return;
         }
         closed.idle_due = None;
+        closed.note_end(now);
         match self.store.save(&closed, version).await {
             Ok(()) => {
                 *record = closed;

@@ -107,6 +107,7 @@ impl Walkthroughs {
             shown: None,
             done: Done::default(),
             idle_due: engine.idle_due(&session),
+            ended_at: None,
             responding: None,
             heard: None,
             session,

@@ -1,0 +1,90 @@
+//! Erasing what is personal about walkthroughs: after the retention period (a purge), or
+//! for one person on request (forget).
+//!
+//! An erased walkthrough keeps what the report needs (its guild, locale, script version,
+//! times, events' kinds and steps, the rating's stars) under an anonymous id in place of
+//! its thread's and its person's: the next negative number below the lowest in use. No
+//! Discord id is negative, so an anonymous id is never a real thread or person, and it
+//! reads back (as a `u64` above 2^63) unique, so `stats` groups and joins exactly as
+//! before. Its transcript, the rating's comment and who on the support team claimed and
+//! closed it are deleted. An erased walkthrough is never open and owes nothing.
+//!
+//! SQLite overwrites what is deleted (`secure_delete`) and checkpoints its write-ahead log
+//! after every erasure, so the file keeps no copy of it.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::conversation::{CloseReason, Phase, Session, Timestamp};
+use crate::ids::{ThreadId, UserId};
+
+/// `session` as an erased walkthrough keeps it: `owner` (an anonymous id) in place of the
+/// person, and ended, if it was open, as if its thread were gone.
+pub(super) fn anonymize(session: &mut Session, owner: UserId) {
+    session.owner = owner;
+    if session.phase.is_open() {
+        session.phase = Phase::Closed(CloseReason::ThreadDeleted);
+    }
+}
+
+/// What one erasure removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Erased {
+    /// The erased walkthroughs' threads, as they were: for the caller to drop from what it
+    /// knows of threads (nothing keeps them).
+    pub threads: Vec<ThreadId>,
+    /// Walkthroughs whose ids were replaced.
+    pub walkthroughs: usize,
+    /// Transcript lines deleted.
+    pub lines: usize,
+    /// Rating comments deleted.
+    pub comments: usize,
+}
+
+impl Erased {
+    pub fn add(&mut self, other: Erased) {
+        self.threads.extend(other.threads);
+        self.walkthroughs += other.walkthroughs;
+        self.lines += other.lines;
+        self.comments += other.comments;
+    }
+
+    /// Nothing was removed.
+    pub fn is_empty(&self) -> bool {
+        self.walkthroughs == 0 && self.lines == 0 && self.comments == 0
+    }
+}
+
+/// What forgetting one person removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    /// Their walkthroughs, erased.
+    pub erased: Erased,
+    /// Open walkthroughs of theirs that were ended first (by the walkthrough service; the
+    /// store's own erasure counts none).
+    pub ended: usize,
+    /// Cases of other people's walkthroughs where they were recorded as the staff member
+    /// who claimed or closed it, now without their id and name.
+    pub as_staff: usize,
+}
+
+/// Erasure; every [`super::SessionStore`] has it.
+#[async_trait]
+pub trait Erasure: Send + Sync {
+    /// Erases up to `batch` walkthroughs that ended before `cutoff` and are not erased yet,
+    /// the longest ended first, in one short transaction. Nothing left: an empty report.
+    async fn purge_ended_before(
+        &self,
+        cutoff: Timestamp,
+        batch: usize,
+    ) -> Result<Erased, StoreError>;
+
+    /// Erases every walkthrough of `user`, in every guild, ended or not (one still open is
+    /// closed by the erasure without a word: end it through the service first), and
+    /// removes their id and name from the cases they claimed or closed as staff.
+    ///
+    /// Transcript lines they wrote in other people's threads are kept: a line's author is
+    /// kept as the name Discord showed, not as an id, so it cannot be told for sure whose
+    /// it is.
+    async fn forget_user(&self, user: UserId) -> Result<Forgotten, StoreError>;
+}
