@@ -38,6 +38,10 @@ pub struct Config {
     /// Where walkthroughs are kept.
     #[serde(default)]
     pub storage: Storage,
+    /// How long an ended walkthrough keeps what is personal (its transcript, the rating's
+    /// comment, the person's and the thread's ids); `None` keeps everything.
+    #[serde(default = "defaults::retention")]
+    pub retention: Option<HumanDuration>,
     /// The operators' HTTP endpoint (metrics and health checks); off unless `listen` is set.
     #[serde(default)]
     pub http: HttpConfig,
@@ -220,6 +224,9 @@ mod defaults {
     pub fn idle_close() -> HumanDuration {
         HumanDuration(Duration::from_secs(30 * 60))
     }
+    pub fn retention() -> Option<HumanDuration> {
+        Some(HumanDuration(Duration::from_secs(90 * 24 * 60 * 60)))
+    }
     pub fn apple_status_url() -> Option<String> {
         Some(crate::status::APPLE_STATUS_URL.to_string())
     }
@@ -313,6 +320,10 @@ impl Config {
                 "idle_warning",
                 "`idle_warning` must be above zero".into(),
             ));
+        }
+        if config.retention.is_some_and(|r| r.0.is_zero()) {
+            let msg = "`retention` must be above zero; None keeps everything".to_string();
+            return Err(invalid("retention", msg));
         }
         if let Some(r) = config.discord.shards {
             if r.count == 0

@@ -28,6 +28,29 @@ fn the_example_loads_with_the_documented_defaults() {
     assert_eq!(config.idle_warning.0, Duration::from_secs(20 * 60));
     assert_eq!(config.idle_close.0, Duration::from_secs(30 * 60));
     assert_eq!(config.responses.to_str(), Some("responses"));
+    assert_eq!(
+        config.retention.map(|r| r.0),
+        Some(Duration::from_secs(90 * 24 * 60 * 60))
+    );
+}
+
+#[test]
+fn retention_is_a_duration_or_none_and_never_zero() {
+    let read = |value: &str| {
+        let source = format!("Config(retention: {value})");
+        Config::parse(&source, "c").map(|c| c.retention.map(|r| r.0))
+    };
+    let days = |n: u64| Some(Duration::from_secs(n * 24 * 60 * 60));
+    assert_eq!(read(r#"Some("30d")"#).expect("valid"), days(30));
+    assert_eq!(read(r#""7d""#).expect("valid"), days(7));
+    assert_eq!(read("None").expect("valid"), None);
+    let zero = error("Config(\n    retention: \"0s\",\n)");
+    assert!(
+        zero.contains("config.ron:2") && zero.contains("above zero"),
+        "{zero}"
+    );
+    let bad = error(r#"Config(retention: "soon")"#);
+    assert!(bad.contains("is not a duration"), "{bad}");
 }
 
 #[test]
