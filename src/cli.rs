@@ -62,6 +62,29 @@ pub enum Command {
         #[arg(long, value_name = "FILE", default_value = "config.ron")]
         config: PathBuf,
     },
+    /// Erase now what is personal about walkthroughs that ended longer ago than the
+    /// config's `retention` (or --older-than): transcripts, rating comments, who claimed
+    /// and closed them, the person's and the thread's ids. What `stats` counts is kept.
+    Purge {
+        /// The config file (see config.example.ron).
+        #[arg(long, value_name = "FILE", default_value = "config.ron")]
+        config: PathBuf,
+        /// Erase walkthroughs that ended longer ago than this, e.g. 30d (default: the
+        /// config's `retention`).
+        #[arg(long, value_name = "DURATION")]
+        older_than: Option<String>,
+    },
+    /// Erase everything stored about one person, in every server: their walkthroughs'
+    /// transcripts, rating comments and ids (an open one is ended first, its thread left as
+    /// it is), and their name on cases they claimed or closed as staff.
+    Forget {
+        /// The person's Discord user id (Developer Mode → right-click → Copy User ID).
+        #[arg(long, value_name = "USER_ID")]
+        user: u64,
+        /// The config file (see config.example.ron).
+        #[arg(long, value_name = "FILE", default_value = "config.ron")]
+        config: PathBuf,
+    },
     /// Print the URL that invites the bot to a server, asking for exactly the permissions it
     /// checks. Without --application-id, asks Discord (with DISCORD_TOKEN) for the id.
     Invite {
@@ -165,6 +188,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
         } => stats(&config, &since, format),
         Command::Transcript { thread, config } => transcript(&config, thread),
+        Command::Purge { config, older_than } => {
+            crate::erasure::purge(&config, older_than.as_deref())
+        }
+        Command::Forget { user, config } => crate::erasure::forget(&config, user),
         Command::Graph(locale) => {
             let script = one_script(&locale)?;
             print!("{}", graph::mermaid(&script));

@@ -23,7 +23,8 @@
 //!   what each still owes the person (the outbox). [`stats`]: the drop-off report.
 //! - [`config`]: the operator's `config.ron`, checked once (the support hours parsed into
 //!   [`hours`]), and the token from the environment. [`ops`]: the operators' HTTP endpoint;
-//!   [`metrics`]: what it serves at `/metrics`; [`doctor`]: the deployment self-check.
+//!   [`metrics`]: what it serves at `/metrics`; [`doctor`]: the deployment self-check;
+//!   [`erasure`]: `purge` and `forget`, erasing what is personal through the service.
 //! - [`graph`]: the script as a Mermaid flowchart. [`view`]: what a step and a summary
 //!   render into, shared by every front-end. [`hours`]: the support team's working hours as
 //!   the config writes them, and when the team is next in (depends on nothing above it).
@@ -50,6 +51,7 @@ pub mod conversation;
 pub mod crash;
 pub mod discord;
 pub mod doctor;
+pub mod erasure;
 pub mod graph;
 pub mod hours;
 pub mod ids;

@@ -1,9 +1,16 @@
-//! The built binary: `check`, `chat` with piped input, `graph`, `--help`.
+//! The built binary: `check`, `chat` with piped input, `graph`, `--help`, `purge` and
+//! `forget`.
 
 mod common;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use backup_help_bot::config::Storage;
+use backup_help_bot::conversation::{Input, Timestamp};
+use backup_help_bot::ids::ThreadId;
+use backup_help_bot::store::{self, Event, Line, LineKind};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
@@ -422,4 +429,181 @@ fn invite_prints_the_readme_url_with_the_permissions_the_bot_checks() {
     {
         assert!(flat.contains(needed.name), "README names {}", needed.name);
     }
+}
+
+/// A SQLite store in a folder of its own with a config naming it (`retention` as given),
+/// filled by `fill`; the folder, the config's path and the store's.
+async fn filled_store<F, Fut>(
+    retention: &str,
+    fill: F,
+) -> (tempfile::TempDir, std::path::PathBuf, Storage)
+where
+    F: FnOnce(std::sync::Arc<dyn store::SessionStore>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let storage = Storage::Sqlite {
+        path: dir.path().join("backup-help.db"),
+    };
+    fill(store::open(&storage).await.expect("store")).await;
+    let config = dir.path().join("config.ron");
+    let Storage::Sqlite { path } = &storage else {
+        unreachable!("a SQLite store")
+    };
+    let responses = common::root().join("responses");
+    let text = format!(
+        r#"Config(responses: "{}", storage: Sqlite(path: "{}"), retention: {retention})"#,
+        responses.display(),
+        path.display()
+    );
+    std::fs::write(&config, text).expect("config");
+    (dir, config, storage)
+}
+
+/// Runs the binary with `args` and `--config config`.
+fn with_config(args: &[&str], config: &std::path::Path) -> Output {
+    bin()
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Two typed lines, and a rating with a comment when `rated`, for the walkthrough in `thread`.
+async fn said(store: &dyn store::SessionStore, thread: u64, rated: bool) {
+    let thread = ThreadId::new(thread).expect("ids are not 0");
+    let line = |text: &str| Line {
+        thread,
+        at: Timestamp(1),
+        kind: LineKind::Typed,
+        author: Some("Robin".into()),
+        text: text.into(),
+    };
+    let lines = [line("my backup fails"), line("still")];
+    store.transcribe(&lines).await.expect("lines");
+    if rated {
+        assert!(store.rate(thread, 5, Timestamp(2)).await.expect("rated"));
+        assert!(store.comment(thread, "great").await.expect("comment"));
+    }
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Now, less `ago`.
+fn ago(ago: Duration) -> Timestamp {
+    let now = backup_help_bot::clock::Clock::now(&backup_help_bot::clock::SystemClock);
+    now.minus(ago)
+}
+
+#[tokio::test]
+async fn purge_erases_what_ended_long_enough_ago_and_leaves_stats_byte_identical() {
+    let typed = |s: &str| Input::Text(s.to_string());
+    let (_dir, config, storage) = filled_store("None", |store| async move {
+        let s = store.as_ref();
+        let (old, recent) = (ago(48 * HOUR), ago(HOUR));
+        let fixed = [(typed("not sure"), HOUR), (typed("fixed"), 2 * HOUR)];
+        common::walk_as("en", s, (301, 31), old, &fixed).await;
+        common::walk_as("en", s, (302, 32), old, &[(typed("human"), HOUR)]).await;
+        common::walk_as("en", s, (303, 33), recent, &[(typed("human"), HOUR)]).await;
+        common::walk_as("en", s, (304, 34), old, &[]).await;
+        for (thread, rated) in [(301, true), (302, false), (303, true), (304, false)] {
+            said(s, thread, rated).await;
+        }
+    })
+    .await;
+    let stats = || with_config(&["stats", "--since", "30d", "--format", "json"], &config);
+    let before = stats();
+    assert!(before.status.success(), "{}", text(&before.stderr));
+    // No retention in the config and no --older-than: nothing to go by.
+    let refused = with_config(&["purge"], &config);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("--older-than"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let purged = with_config(&["purge", "--older-than", "1d"], &config);
+    assert!(purged.status.success(), "{}", text(&purged.stderr));
+    assert_eq!(
+        text(&purged.stdout),
+        "Erased the personal data of 2 walkthroughs that ended more than 1 day ago: \
+         4 transcript lines, 1 rating comment and the person's and the thread's ids. \
+         What `stats` counts is kept.\n"
+    );
+    assert_eq!(stats().stdout, before.stdout, "stats are byte-identical");
+    let store = store::open(&storage).await.expect("store");
+    for (thread, lines) in [(301, 0), (302, 0), (303, 2), (304, 2)] {
+        let t = ThreadId::new(thread).expect("ids are not 0");
+        let kept = store.transcript(t).await.expect("read").len();
+        assert_eq!(kept, lines, "thread {thread}");
+        assert_eq!(store.by_thread(t).await.expect("read").is_some(), lines > 0);
+    }
+    let again = with_config(&["purge", "--older-than", "1d"], &config);
+    assert!(
+        text(&again.stdout).starts_with("Nothing to erase"),
+        "{}",
+        text(&again.stdout)
+    );
+}
+
+#[tokio::test]
+async fn forget_erases_one_user_everywhere_and_nobody_else() {
+    let typed = |s: &str| Input::Text(s.to_string());
+    let (_dir, config, storage) = filled_store("Some(\"90d\")", |store| async move {
+        let s = store.as_ref();
+        let start = ago(HOUR);
+        common::walk_as("en", s, (401, 41), start, &[(typed("human"), HOUR / 2)]).await;
+        common::walk_as("es", s, (402, 41), start, &[]).await;
+        common::walk_as("en", s, (403, 42), start, &[(typed("human"), HOUR / 2)]).await;
+        for (thread, rated) in [(401, true), (402, false), (403, true)] {
+            said(s, thread, rated).await;
+        }
+    })
+    .await;
+    let store = store::open(&storage).await.expect("store");
+    let events_before = store.events_since(Timestamp(0)).await.expect("events");
+    let forgot = with_config(&["forget", "--user", "41"], &config);
+    assert!(forgot.status.success(), "{}", text(&forgot.stderr));
+    assert_eq!(
+        text(&forgot.stdout),
+        "Erased everything stored about user 41: 2 walkthroughs (1 of them still open, now \
+         ended; their threads are left as they are), 4 transcript lines and 1 rating comment.\n"
+    );
+    let thread = |id| ThreadId::new(id).expect("ids are not 0");
+    for gone in [401, 402] {
+        assert!(store.by_thread(thread(gone)).await.expect("read").is_none());
+        assert!(store
+            .transcript(thread(gone))
+            .await
+            .expect("read")
+            .is_empty());
+    }
+    let other = store
+        .by_thread(thread(403))
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(other.session.owner.get(), 42);
+    assert_eq!(store.transcript(thread(403)).await.expect("read").len(), 2);
+    let case = store.case(thread(403)).await.expect("read").expect("rated");
+    assert_eq!(case.rating.and_then(|r| r.comment), Some("great".into()));
+    let events = store.events_since(Timestamp(0)).await.expect("events");
+    let of_42 = |events: &[Event]| -> Vec<Event> {
+        events
+            .iter()
+            .filter(|e| e.owner.get() == 42)
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        of_42(&events),
+        of_42(&events_before),
+        "user 42's events are untouched"
+    );
+    assert!(events.iter().all(|e| e.owner.get() != 41));
+    let shown = with_config(&["transcript", "403"], &config);
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    let missing = with_config(&["transcript", "401"], &config);
+    assert!(!missing.status.success());
 }

@@ -8,8 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use backup_help_bot::config::Storage;
 use backup_help_bot::conversation::{Input, Timestamp};
-use backup_help_bot::ids::{GuildId, ThreadId, UserId};
-use backup_help_bot::store::{self, Done, Record};
+use backup_help_bot::store;
 use serde_json::Value;
 
 const MIN: Duration = Duration::from_secs(60);
@@ -32,36 +31,7 @@ async fn walk_in(
     start: Timestamp,
     inputs: &[(Input, Duration)],
 ) {
-    let script = common::shipped_in(locale);
-    let engine = common::engine(&script);
-    let mut session = engine.new_session(UserId::new(thread).expect("ids are not 0"), start);
-    let reply = engine.apply(&mut session, Input::Start, start);
-    let mut record = Record {
-        thread: ThreadId::new(thread).expect("ids are not 0"),
-        guild: GuildId::new(1).expect("ids are not 0"),
-        locale: script.locale.clone(),
-        staff_locale: None,
-        shown: None,
-        done: Done::default(),
-        idle_due: engine.idle_due(&session),
-        ended_at: None,
-        responding: None,
-        heard: None,
-        session,
-    };
-    store.insert(&record).await.expect("insert");
-    let events = store::events_for(&record, &reply, None, start);
-    store.append_all(&events).await.expect("events");
-    for (input, after) in inputs {
-        let now = start.plus(*after);
-        let version = record.session.version;
-        let shown = record.session.current_step().cloned();
-        let reply = engine.apply(&mut record.session, input.clone(), now);
-        record.idle_due = engine.idle_due(&record.session);
-        store.save(&record, version).await.expect("save");
-        let events = store::events_for(&record, &reply, shown.as_ref(), now);
-        store.append_all(&events).await.expect("events");
-    }
+    common::walk_as(locale, store, (thread, thread), start, inputs).await;
 }
 
 /// A SQLite store in a folder of its own, and a time an hour ago for the walks.

@@ -75,4 +75,15 @@ impl KnownThreads {
             }
         }
     }
+
+    /// Forgets `thread` (its walkthrough was erased): nothing written there is an answer,
+    /// or goes into a transcript, any more.
+    pub fn forget(&self, thread: ThreadId) {
+        if let Ok(mut cases) = self.cases.lock() {
+            cases.remove(&thread);
+        }
+        if let Ok(mut open) = self.open.lock() {
+            open.remove(&thread);
+        }
+    }
 }

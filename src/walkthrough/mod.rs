@@ -24,6 +24,7 @@
 pub mod catch_up;
 mod decide;
 pub mod effects;
+mod erase;
 mod known_threads;
 mod library;
 mod lines;
@@ -53,6 +54,7 @@ pub use library::{Library, Reloaded};
 pub use scripts::Scripts;
 
 pub use effects::{effect_of, plan, Answered, CardData, Effect, Known, Notice, Origin, Shared};
+pub use erase::PURGE_BATCH;
 pub use open::{OpenError, Opened};
 pub use staff::{Claim, Commented, Joined, Rated};
 

@@ -227,3 +227,61 @@ async fn a_typed_message_is_taken_once_and_an_older_one_after_it_not_at_all() {
     assert_eq!(stored.and_then(|r| r.heard), Some(message(1001)));
     assert!(matches!(typed(1001, "blue").await, Ok(None)));
 }
+
+const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+#[tokio::test]
+async fn an_ended_walkthrough_is_purged_once_past_the_retention() {
+    let clock = ManualClock::new();
+    let (walks, out) = (service_on(Arc::new(clock.clone())), Flaky::default());
+    let thread = opened(&walks, &out).await;
+    let human = Some(Input::TalkToHuman { step: None });
+    let before = walks.now();
+    let turned = walks.turn(thread, human, Origin::Typed, &out).await;
+    let record = turned.ok().flatten().expect("a turn").record;
+    assert!(
+        record.ended_at.is_some_and(|at| at >= before),
+        "the end is kept"
+    );
+    assert!(walks.is_case(thread));
+    clock.advance(89 * DAY);
+    let erased = walks.purge(90 * DAY).await.expect("purged");
+    assert_eq!(erased.walkthroughs, 0, "not yet");
+    clock.advance(2 * DAY);
+    let erased = walks.purge(90 * DAY).await.expect("purged");
+    assert_eq!((erased.walkthroughs, erased.threads), (1, vec![thread]));
+    assert!(walks.store.by_thread(thread).await.ok().flatten().is_none());
+    assert!(
+        !walks.is_case(thread),
+        "its thread is not transcribed any more"
+    );
+}
+
+#[tokio::test]
+async fn forgetting_a_person_ends_their_open_walkthrough_first_without_a_word() {
+    let (walks, out) = (service(), Flaky::default());
+    let thread = opened(&walks, &out).await;
+    let posted = out.posted.lock().map(|p| p.len()).unwrap_or_default();
+    let owner = UserId::new(6).expect("an id");
+    let forgotten = walks.forget(owner).await.expect("forgotten");
+    assert_eq!((forgotten.ended, forgotten.erased.walkthroughs), (1, 1));
+    assert!(
+        !walks.may_hold(thread),
+        "typed text there is no answer any more"
+    );
+    assert!(walks.store.by_thread(thread).await.ok().flatten().is_none());
+    let events = walks
+        .store
+        .events_since(Timestamp(0))
+        .await
+        .expect("events");
+    let kinds: Vec<_> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds.last(), Some(&"thread_deleted"), "{kinds:?}");
+    assert!(events
+        .iter()
+        .all(|e| e.owner != owner && e.thread != thread));
+    let now = out.posted.lock().map(|p| p.len()).unwrap_or_default();
+    assert_eq!(now, posted, "nothing is posted in the thread");
+    let again = walks.forget(owner).await.expect("forgotten");
+    assert_eq!((again.ended, again.erased.walkthroughs), (0, 0));
+}

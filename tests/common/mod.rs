@@ -3,8 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use backup_help_bot::conversation::{Engine, IdlePolicy, Session, Timestamp, UserId};
+use std::time::Duration;
+
+use backup_help_bot::conversation::{Engine, IdlePolicy, Input, Session, Timestamp, UserId};
+use backup_help_bot::ids::{GuildId, ThreadId};
 use backup_help_bot::script::{load_dir, load_file, Script};
+use backup_help_bot::store::{self, Done, Record, SessionStore};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -322,4 +326,48 @@ pub fn variant(from: &str, to: &str) -> String {
         "the fixture no longer contains {from:?}"
     );
     source.replacen(from, to, 1)
+}
+
+/// Drives one walkthrough of `owner` in `thread` (in guild 1) with the shipped script for
+/// `locale` through the engine and the store, as the bot does: each input `after` the start,
+/// its events, and when it ends, its end. Returns it as saved last.
+pub async fn walk_as(
+    locale: &str,
+    store: &dyn SessionStore,
+    (thread, owner): (u64, u64),
+    start: Timestamp,
+    inputs: &[(Input, Duration)],
+) -> Record {
+    let script = shipped_in(locale);
+    let engine = engine(&script);
+    let mut session = engine.new_session(UserId::new(owner).expect("ids are not 0"), start);
+    let reply = engine.apply(&mut session, Input::Start, start);
+    let mut record = Record {
+        thread: ThreadId::new(thread).expect("ids are not 0"),
+        guild: GuildId::new(1).expect("ids are not 0"),
+        locale: script.locale.clone(),
+        staff_locale: None,
+        shown: None,
+        done: Done::default(),
+        idle_due: engine.idle_due(&session),
+        ended_at: None,
+        responding: None,
+        heard: None,
+        session,
+    };
+    store.insert(&record).await.expect("insert");
+    let events = store::events_for(&record, &reply, None, start);
+    store.append_all(&events).await.expect("events");
+    for (input, after) in inputs {
+        let now = start.plus(*after);
+        let version = record.session.version;
+        let shown = record.session.current_step().cloned();
+        let reply = engine.apply(&mut record.session, input.clone(), now);
+        record.idle_due = engine.idle_due(&record.session);
+        record.note_end(now);
+        store.save(&record, version).await.expect("save");
+        let events = store::events_for(&record, &reply, shown.as_ref(), now);
+        store.append_all(&events).await.expect("events");
+    }
+    record
 }
