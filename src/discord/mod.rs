@@ -4,7 +4,8 @@
 //! carries.
 //!
 //! - `bot`: the client (with the buttons-only fallback when Message Content is refused), the
-//!   sweep and the idle ticker, and shutdown; `state`: what every handler shares.
+//!   sweep and the idle ticker, and shutdown; `purger`: the retention purge beside them;
+//!   `state`: what every handler shares.
 //! - `handler`: the gateway events; `commands` (`/backup-help`) and `components` (clicks);
 //!   `staff`: the support team's buttons, the rating and its comment, and the staff card's
 //!   drawing; `card`: the card's builders; `respond`: a click's one response.
@@ -42,6 +43,7 @@ mod drain;
 mod gate;
 mod handler;
 pub mod opening;
+mod purger;
 mod ratelimits;
 pub mod render;
 mod respond;

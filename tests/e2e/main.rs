@@ -17,6 +17,7 @@ mod ops;
 mod postgres;
 mod races;
 mod responses;
+mod retention;
 mod scale;
 mod staff;
 mod versions;

@@ -1,0 +1,40 @@
+//! The retention purge in the running bot: a walkthrough that ended longer ago than
+//! `retention` (on the bot's clock, which the test moves) is erased in the background.
+
+use std::time::Duration;
+
+use backup_help_bot::config::Storage;
+use backup_help_bot::conversation::Timestamp;
+use backup_help_bot::ids::ThreadId;
+use backup_help_bot::store;
+use fake_discord::Options;
+
+use crate::harness::{start, PERSON};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_walkthrough_past_the_retention_is_erased_in_the_background() {
+    let h = start(r#"retention: "1h","#, Options::default()).await;
+    let thread = h.open(PERSON).await;
+    h.click(PERSON, thread, "Talk to a human").await;
+    let path = h.data_dir().join("backup-help.db");
+    let store = store::open(&Storage::Sqlite { path })
+        .await
+        .expect("the bot's store");
+    let id = ThreadId::new(thread).expect("ids are not 0");
+    let stored = store.by_thread(id).await.expect("read").expect("stored");
+    assert!(stored.ended_at.is_some(), "a hand-off ends the walkthrough");
+    // Not yet past the retention: the purge's round leaves it.
+    h.clock.advance(Duration::from_secs(59 * 60));
+    assert!(h.clock.settle().await);
+    assert!(store.by_thread(id).await.expect("read").is_some());
+    // Past it: the next round erases it.
+    h.clock.advance(Duration::from_secs(2 * 60));
+    assert!(h.clock.settle().await);
+    assert!(store.by_thread(id).await.expect("read").is_none());
+    let events = store.events_since(Timestamp(0)).await.expect("events");
+    assert!(!events.is_empty(), "its events stay for the report");
+    assert!(events
+        .iter()
+        .all(|e| e.owner.get() != PERSON && e.thread != id));
+    h.finish().await;
+}
