@@ -501,12 +501,13 @@ async fn purge_erases_what_ended_long_enough_ago_and_leaves_stats_byte_identical
     let typed = |s: &str| Input::Text(s.to_string());
     let (_dir, config, storage) = filled_store("None", |store| async move {
         let s = store.as_ref();
+        let en = common::english();
         let (old, recent) = (ago(48 * HOUR), ago(HOUR));
         let fixed = [(typed("not sure"), HOUR), (typed("fixed"), 2 * HOUR)];
-        common::walk_as("en", s, (301, 31), old, &fixed).await;
-        common::walk_as("en", s, (302, 32), old, &[(typed("human"), HOUR)]).await;
-        common::walk_as("en", s, (303, 33), recent, &[(typed("human"), HOUR)]).await;
-        common::walk_as("en", s, (304, 34), old, &[]).await;
+        common::walk_as(&en, s, (301, 31), old, &fixed).await;
+        common::walk_as(&en, s, (302, 32), old, &[(typed("human"), HOUR)]).await;
+        common::walk_as(&en, s, (303, 33), recent, &[(typed("human"), HOUR)]).await;
+        common::walk_as(&en, s, (304, 34), old, &[]).await;
         for (thread, rated) in [(301, true), (302, false), (303, true), (304, false)] {
             said(s, thread, rated).await;
         }
@@ -552,10 +553,11 @@ async fn forget_erases_one_user_everywhere_and_nobody_else() {
     let typed = |s: &str| Input::Text(s.to_string());
     let (_dir, config, storage) = filled_store("Some(\"90d\")", |store| async move {
         let s = store.as_ref();
+        let (en, es) = (common::english(), common::shipped_in("es"));
         let start = ago(HOUR);
-        common::walk_as("en", s, (401, 41), start, &[(typed("human"), HOUR / 2)]).await;
-        common::walk_as("es", s, (402, 41), start, &[]).await;
-        common::walk_as("en", s, (403, 42), start, &[(typed("human"), HOUR / 2)]).await;
+        common::walk_as(&en, s, (401, 41), start, &[(typed("human"), HOUR / 2)]).await;
+        common::walk_as(&es, s, (402, 41), start, &[]).await;
+        common::walk_as(&en, s, (403, 42), start, &[(typed("human"), HOUR / 2)]).await;
         for (thread, rated) in [(401, true), (402, false), (403, true)] {
             said(s, thread, rated).await;
         }

@@ -31,7 +31,8 @@ async fn walk_in(
     start: Timestamp,
     inputs: &[(Input, Duration)],
 ) {
-    common::walk_as(locale, store, (thread, thread), start, inputs).await;
+    let script = common::shipped_in(locale);
+    common::walk_as(&script, store, (thread, thread), start, inputs).await;
 }
 
 /// A SQLite store in a folder of its own, and a time an hour ago for the walks.

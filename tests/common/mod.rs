@@ -328,18 +328,17 @@ pub fn variant(from: &str, to: &str) -> String {
     source.replacen(from, to, 1)
 }
 
-/// Drives one walkthrough of `owner` in `thread` (in guild 1) with the shipped script for
-/// `locale` through the engine and the store, as the bot does: each input `after` the start,
-/// its events, and when it ends, its end. Returns it as saved last.
+/// Drives one walkthrough of `owner` in `thread` (in guild 1) on `script` through the engine
+/// and the store, as the bot does: each input `after` the start, its events, and when it
+/// ends, its end. Returns it as saved last.
 pub async fn walk_as(
-    locale: &str,
+    script: &Script,
     store: &dyn SessionStore,
     (thread, owner): (u64, u64),
     start: Timestamp,
     inputs: &[(Input, Duration)],
 ) -> Record {
-    let script = shipped_in(locale);
-    let engine = engine(&script);
+    let engine = engine(script);
     let mut session = engine.new_session(UserId::new(owner).expect("ids are not 0"), start);
     let reply = engine.apply(&mut session, Input::Start, start);
     let mut record = Record {
