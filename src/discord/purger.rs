@@ -15,32 +15,39 @@ use crate::ticker::Ticker;
 const PURGE_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// Erases what is personal about walkthroughs that ended more than `retention` ago, in
-/// short batches (see [`crate::walkthrough::PURGE_BATCH`]). Processes sharing one database
-/// leave it to the one serving shard 0.
+/// short batches (see [`crate::walkthrough::PURGE_BATCH`]); processes sharing one database
+/// leave that to the one serving shard 0. Every process also stops transcribing case
+/// threads whose walkthrough another process erased (`forget` on the command line).
 pub(super) async fn purger(
     bot: Arc<Bot>,
     clock: Arc<dyn Clock>,
     stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let Some(retention) = bot.config.retention.map(|r| r.0) else {
-        return;
-    };
-    if bot.config.discord.shards.is_some_and(|r| r.first != 0) {
-        return;
-    }
-    let every = (retention / 8).clamp(Duration::from_millis(100), PURGE_EVERY);
+    let first = bot.config.discord.shards.is_none_or(|r| r.first == 0);
+    let retention = bot.config.retention.filter(|_| first).map(|r| r.0);
+    let every = retention.map_or(PURGE_EVERY, |r| {
+        (r / 8).clamp(Duration::from_millis(100), PURGE_EVERY)
+    });
     let ticker = Ticker::new("purge", every, clock);
     ticker
         .run(stop, || async {
-            match bot.walkthroughs.purge(retention).await {
-                Ok(erased) if !erased.is_empty() => info!(
-                    walkthroughs = erased.walkthroughs,
-                    lines = erased.lines,
-                    comments = erased.comments,
-                    "ended walkthroughs past the retention period were erased"
-                ),
-                Ok(_) => {}
-                Err(err) => warn!("the retention purge failed, and is tried again later: {err}"),
+            let walkthroughs = &bot.walkthroughs;
+            if let Some(retention) = retention {
+                match walkthroughs.purge(retention).await {
+                    Ok(erased) if !erased.is_empty() => info!(
+                        walkthroughs = erased.walkthroughs,
+                        lines = erased.lines,
+                        comments = erased.comments,
+                        "ended walkthroughs past the retention period were erased"
+                    ),
+                    Ok(_) => {}
+                    Err(err) => {
+                        warn!("the retention purge failed, and is tried again later: {err}")
+                    }
+                }
+            }
+            if let Err(err) = walkthroughs.drop_erased_cases().await {
+                warn!("cannot check the case threads for erased walkthroughs: {err}");
             }
         })
         .await;

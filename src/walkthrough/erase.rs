@@ -74,6 +74,20 @@ impl Walkthroughs {
         Ok(forgotten)
     }
 
+    /// Forgets the case threads known here whose walkthrough is gone from the store (erased
+    /// by another process, such as `forget` on the command line), so nothing written there
+    /// is transcribed any more; how many.
+    pub async fn drop_erased_cases(&self) -> Result<usize, StoreError> {
+        let mut dropped = 0;
+        for thread in self.known.cases() {
+            if self.store.by_thread(thread).await?.is_none() {
+                self.known.forget(thread);
+                dropped += 1;
+            }
+        }
+        Ok(dropped)
+    }
+
     fn forget_threads(&self, erased: &Erased) {
         for thread in &erased.threads {
             self.known.forget(*thread);

@@ -47,6 +47,14 @@ impl KnownThreads {
         self.cases.lock().is_ok_and(|cases| cases.contains(&thread))
     }
 
+    /// The threads of the open cases known.
+    pub fn cases(&self) -> Vec<ThreadId> {
+        let cases = self.cases.lock();
+        cases
+            .map(|c| c.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
     /// Whose the open walkthrough in `thread` is, if one is known.
     pub fn holder(&self, thread: ThreadId) -> Option<Holder> {
         self.open

@@ -285,3 +285,19 @@ async fn forgetting_a_person_ends_their_open_walkthrough_first_without_a_word() 
     let again = walks.forget(owner).await.expect("forgotten");
     assert_eq!((again.ended, again.erased.walkthroughs), (0, 0));
 }
+
+#[tokio::test]
+async fn a_case_erased_by_another_process_is_not_transcribed_any_more() {
+    let (walks, out) = (service(), Flaky::default());
+    let thread = opened(&walks, &out).await;
+    let human = Some(Input::TalkToHuman { step: None });
+    let _ = walks.turn(thread, human, Origin::Typed, &out).await;
+    assert!(walks.is_case(thread));
+    assert_eq!(walks.drop_erased_cases().await.expect("checked"), 0);
+    // `forget` on the command line erases it behind this process's back.
+    let owner = UserId::new(6).expect("an id");
+    walks.store.forget_user(owner).await.expect("forgotten");
+    assert!(walks.is_case(thread), "not known here yet");
+    assert_eq!(walks.drop_erased_cases().await.expect("checked"), 1);
+    assert!(!walks.is_case(thread));
+}
