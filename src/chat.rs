@@ -113,9 +113,13 @@ impl Outlet for Screen {
     ) -> Result<Option<MessageId>, EffectError> {
         let mut text = String::new();
         match effect {
-            Effect::PostStep { step, report } => {
+            Effect::PostStep {
+                step,
+                report,
+                position,
+            } => {
                 if let Some(step) = script.step(step) {
-                    show_step(script, step, report.as_ref(), &mut text);
+                    show_step(script, step, report.as_ref(), *position, &mut text);
                 }
             }
             Effect::PostReAsk { step, live, .. } => {
@@ -149,7 +153,17 @@ impl Outlet for Screen {
     }
 }
 
-fn show_step(script: &Script, step: &Step, report: Option<&Report>, out: &mut String) {
+fn show_step(
+    script: &Script,
+    step: &Step,
+    report: Option<&Report>,
+    position: Option<(usize, usize)>,
+    out: &mut String,
+) {
+    let place = position.and_then(|(n, total)| script.messages.position(n, total));
+    if let Some(place) = place {
+        out.push_str(&format!("\n({place})"));
+    }
     out.push_str(&format!("\n== {} ==\n", step.title));
     let now = SystemClock.now();
     let ago = move |at: Timestamp| ago(now, at);

@@ -15,8 +15,15 @@ pub mod limits {
     pub const LINK_URL: usize = 512;
     /// A modal's title and a text input's label.
     pub const MODAL_TITLE: usize = 45;
-    /// The script's name, shown as the embed footer, is held to the title limit.
+    /// The embed footer: the person's place among the checks, then the script's name.
     pub const FOOTER: usize = EMBED_TITLE;
+    /// The place among the checks ("Check 3 of 9", filled), and the name after it.
+    pub const POSITION: usize = 64;
+    pub const SCRIPT_NAME: usize = FOOTER - POSITION - FOOTER_SEPARATOR.len();
+    /// Between the two parts of the footer.
+    pub const FOOTER_SEPARATOR: &str = " · ";
+    /// A slash command's description.
+    pub const COMMAND_DESCRIPTION: usize = 100;
 
     // A step's embed is its title, description and footer, each checked on its own. Together
     // they stay inside Discord's total for an embed, so the total needs no check of its own.

@@ -121,6 +121,20 @@ pub fn summary(person: &Script, staff: &Script, answers: &[Answer]) -> String {
     summary.trim_end().to_string()
 }
 
+/// Under a step: where it stands among the person's checks, if it is one and the script says
+/// how, then the script's name.
+pub fn footer(script: &Script, position: Option<(usize, usize)>) -> String {
+    let place = position.and_then(|(n, total)| script.messages.position(n, total));
+    match place {
+        Some(place) => format!(
+            "{place}{}{}",
+            crate::layout::limits::FOOTER_SEPARATOR,
+            script.name
+        ),
+        None => script.name.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

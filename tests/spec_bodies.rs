@@ -45,7 +45,7 @@ fn every_step_message_is_a_valid_message_create_request() {
     for script in common::shipped() {
         for step in &script.steps {
             for report in [None, Some(&none), Some(&worst)] {
-                let message = step_message(&script, step, report);
+                let message = step_message(&script, step, report, Some((3, 9)));
                 let body = serde_json::to_value(message).expect("serialises");
                 let found = spec
                     .violations("MessageCreateRequest", &body)
@@ -82,13 +82,14 @@ fn the_status_step_says_what_apple_reports_and_offers_waiting_only_then() {
         .iter()
         .find(|c| c.when.is_some())
         .expect("a wait choice");
-    let plain = serde_json::to_value(step_message(&script, step, None)).expect("json");
+    let plain = serde_json::to_value(step_message(&script, step, None, None)).expect("json");
     assert!(
         !labels(&plain).contains(&wait.label),
         "not offered without a report"
     );
     let worst = worst_report();
-    let body = serde_json::to_value(step_message(&script, step, Some(&worst))).expect("json");
+    let body = serde_json::to_value(step_message(&script, step, Some(&worst), Some((10, 12))))
+        .expect("json");
     assert!(
         labels(&body).contains(&wait.label),
         "offered while Apple reports a problem"
@@ -106,7 +107,7 @@ fn the_status_step_says_what_apple_reports_and_offers_waiting_only_then() {
         checked: Timestamp(1_700_000_100_000),
         problems: Vec::new(),
     };
-    let body = serde_json::to_value(step_message(&script, step, Some(&none))).expect("json");
+    let body = serde_json::to_value(step_message(&script, step, Some(&none), None)).expect("json");
     let description = body["embeds"][0]["description"].as_str().unwrap_or("");
     assert!(description.contains("no problem") && description.contains("<t:1700000100:R>"));
     assert!(!labels(&body).contains(&wait.label));
@@ -197,7 +198,7 @@ fn the_check_catches_a_body_discord_would_reject() {
     let spec = spec();
     let script = common::english();
     let mut body: Value =
-        serde_json::to_value(step_message(&script, script.start_step(), None)).unwrap();
+        serde_json::to_value(step_message(&script, script.start_step(), None, None)).unwrap();
     // A button style Discord does not have.
     body["components"][0]["components"][0]["style"] = json!(42);
     let found = spec.violations("MessageCreateRequest", &body).unwrap();

@@ -469,3 +469,36 @@ fn a_yes_or_no_word_on_a_choice_without_that_meaning_is_rejected() {
     let opening = common::variant(r#"words: ["dunno"]"#, r#"words: ["dunno", "still broken"]"#);
     assert_eq!(shown(&opening), Vec::<String>::new());
 }
+
+#[test]
+fn the_optional_messages_are_checked_when_given_and_may_be_left_out() {
+    let with = |extra: &str| {
+        let source = common::mini_source().replacen(
+            r#"card_rating: "Rated {stars}/5","#,
+            &format!("card_rating: \"Rated {{stars}}/5\",\n        {extra}"),
+            1,
+        );
+        let found: Vec<String> = problems(&source).iter().map(ToString::to_string).collect();
+        found
+    };
+    // Left out (a script version from before them), and given well.
+    assert_eq!(with(""), Vec::<String>::new());
+    let good = r#"check_position: "Check {n} of {total}", command_description: "Help","#;
+    assert_eq!(with(good), Vec::<String>::new());
+    // A place without its numbers; a description longer than Discord allows.
+    let found = with(r#"check_position: "Check {n}","#);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("`check_position` must contain {total}")),
+        "{found:?}"
+    );
+    let long = format!("command_description: \"{}\",", "x".repeat(101));
+    let found = with(&long);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("`command_description` is 101 characters")),
+        "{found:?}"
+    );
+}

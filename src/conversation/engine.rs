@@ -310,6 +310,29 @@ pub fn route_of<'s>(script: &'s Script, history: &[Answer]) -> Option<&'s str> {
     })
 }
 
+/// Where `step` stands among the checks of the person's route (their route's steps, then
+/// the script's checks, each once): `(n, total)`, where `n` counts the checks answered on
+/// the way here, plus this one. `None` for a step that is not one of those checks.
+pub fn position(script: &Script, history: &[Answer], step: &StepId) -> Option<(usize, usize)> {
+    let route = route_of(script, history)
+        .and_then(|id| script.routes.get(id))
+        .map_or(&[][..], Vec::as_slice);
+    let mut checks: Vec<&StepId> = Vec::new();
+    for check in route.iter().chain(&script.checks) {
+        if !checks.contains(&check) {
+            checks.push(check);
+        }
+    }
+    if !checks.contains(&step) {
+        return None;
+    }
+    let answered = checks
+        .iter()
+        .filter(|check| **check != step && history.iter().any(|a| a.step == ***check))
+        .count();
+    Some((answered + 1, checks.len()))
+}
+
 /// Puts `step` before the person: a move, and one more step to post.
 fn show(session: &mut Session, step: &StepId, now: Timestamp) {
     session.phase = Phase::At(step.clone());

@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::script::{EndingId, ScriptHash, StepId};
 
-pub use engine::{route_of, Engine, IdlePolicy};
+pub use engine::{position, route_of, Engine, IdlePolicy};
 
 /// Milliseconds since the Unix epoch. The adapters read the clock; the core only compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -140,9 +140,13 @@ impl Outlet for DiscordOutlet<'_> {
                 self.mark_answered(record, script, effect, marked).await
             }
             Effect::Ephemeral(notice) => self.ephemeral(script, *notice).await,
-            Effect::PostStep { step, report } => {
+            Effect::PostStep {
+                step,
+                report,
+                position,
+            } => {
                 let message = match script.step(step) {
-                    Some(step) => render::step_message(script, step, report.as_ref()),
+                    Some(step) => render::step_message(script, step, report.as_ref(), *position),
                     // The script changed under the walkthrough: say so, and that message is
                     // what the person has been shown.
                     None => render::notice(script.messages.step_gone.clone()),
@@ -188,7 +192,7 @@ impl DiscordOutlet<'_> {
             Effect::PostIdleWarning => render::notice(m.idle_warning.clone()),
             Effect::PostIdleClosed => render::notice(m.idle_closed.clone()),
             Effect::PostClaimed { name } => render::claimed(script, name),
-            Effect::PostStaffClosed { name } => render::staff_closed(script, name),
+            Effect::PostStaffClosed { name } => super::card::staff_closed(script, name),
             Effect::PostResolved(ending) => {
                 let message = render::resolved(script, ending)?;
                 // Fixed: how did it go? (A wait for Apple is not the end of the problem.)

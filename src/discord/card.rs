@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use serenity::all::{
-    ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateInputText, CreateModal,
-    InputTextStyle,
+    ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateInputText, CreateMessage,
+    CreateModal, InputTextStyle,
 };
 
 use super::custom_id::Action;
@@ -143,6 +143,14 @@ pub fn comment_modal(script: &Script) -> CreateModal {
     .max_length(COMMENT_MAX as u16);
     CreateModal::new(Action::Comment.encode(), &m.rating_comment_title)
         .components(vec![CreateActionRow::InputText(input)])
+}
+
+/// The thread's message saying the support team (`name`) closed the case, with the rating
+/// buttons.
+pub fn staff_closed(script: &Script, name: &str) -> CreateMessage {
+    let m = &script.messages;
+    let text = format!("{}\n{}", m.closed_by(name), m.rating_question);
+    super::render::notice(text).components(vec![rating_row()])
 }
 
 #[cfg(test)]

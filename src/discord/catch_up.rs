@@ -102,7 +102,7 @@ async fn take_unread(bot: &Bot, http: &Http, waiting: &Awaiting) -> usize {
     messages.retain(|m| m.author.id.get() == waiting.owner.get() && !m.content.is_empty());
     messages.sort_by_key(|m| m.id);
     for message in &messages {
-        super::handler::typed_answer(bot, http, message, waiting.thread, &waiting.locale).await;
+        super::typed::typed_answer(bot, http, message, waiting.thread, &waiting.locale).await;
     }
     messages.len()
 }

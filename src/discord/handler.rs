@@ -4,20 +4,18 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use serenity::all::{
-    Command, Context, CreateCommand, EventHandler, GuildChannel, GuildId, Http,
-    InstallationContext, Interaction, InteractionContext, Message, PartialGuildChannel, Ready,
-    ResumedEvent,
+    Command, Context, CreateCommand, EventHandler, GuildChannel, GuildId, InstallationContext,
+    Interaction, InteractionContext, Message, PartialGuildChannel, Ready, ResumedEvent,
 };
 use serenity::async_trait;
 use tracing::{debug, info, info_span, warn, Instrument};
 
-use super::act::DiscordOutlet;
 use super::custom_id::Action;
 use super::state::Bot;
 use super::{commands, components};
 use crate::config::ShardRange;
 use crate::ids::{ThreadId, UserId};
-use crate::store::{LineKind, StoreError};
+use crate::store::LineKind;
 
 pub struct Handler {
     bot: Arc<Bot>,
@@ -32,13 +30,39 @@ impl Handler {
 /// The one slash command.
 pub const COMMAND: &str = "backup-help";
 
-fn command() -> CreateCommand {
-    CreateCommand::new(COMMAND)
-        .description("Step-by-step help when your iPhone won't back up to iCloud")
+/// Every locale Discord's clients may be set to (Discord's reference, "Locales").
+const DISCORD_LOCALES: [&str; 32] = [
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
+    "zh-CN", "ja", "zh-TW", "ko",
+];
+
+/// What the command says of itself where no script does.
+const DESCRIPTION: &str = "Step-by-step help when your iPhone won't back up to iCloud";
+
+/// `/backup-help`, described in the command picker in each language a script speaks.
+pub(super) fn command(bot: &Bot) -> CreateCommand {
+    let default = bot.script(&bot.config.default_locale);
+    let described = |s: &crate::script::Script| {
+        let text = s.messages.command_description.trim().to_string();
+        (!text.is_empty()).then_some(text)
+    };
+    let description = described(&default).unwrap_or_else(|| DESCRIPTION.to_string());
+    let mut command = CreateCommand::new(COMMAND)
+        .description(description)
         // A walkthrough opens a thread in a server channel: Discord should never offer the
         // command in DMs or to someone who installed the app for themselves.
         .contexts(vec![InteractionContext::Guild])
-        .integration_types(vec![InstallationContext::Guild])
+        .integration_types(vec![InstallationContext::Guild]);
+    for locale in DISCORD_LOCALES {
+        let script = bot.script(locale);
+        if script.locale != default.locale {
+            if let Some(text) = described(&script) {
+                command = command.description_localized(locale, text);
+            }
+        }
+    }
+    command
 }
 
 #[async_trait]
@@ -60,14 +84,17 @@ impl EventHandler for Handler {
         // Bulk overwrite: registering is idempotent, however often the bot restarts.
         let guilds = &self.bot.config.discord.guilds;
         if guilds.is_empty() {
-            match Command::set_global_commands(&ctx.http, vec![command()]).await {
+            match Command::set_global_commands(&ctx.http, vec![command(&self.bot)]).await {
                 Ok(_) => info!("/{COMMAND} registered globally (may take up to an hour to show)"),
                 Err(err) => warn!("could not register /{COMMAND} globally: {err}"),
             }
         }
         for guild in guilds {
             let guild = GuildId::new(guild.get());
-            match guild.set_commands(&ctx.http, vec![command()]).await {
+            match guild
+                .set_commands(&ctx.http, vec![command(&self.bot)])
+                .await
+            {
                 Ok(_) => info!(%guild, "/{COMMAND} registered"),
                 Err(err) => warn!(%guild, "could not register /{COMMAND}: {err}"),
             }
@@ -161,7 +188,7 @@ impl EventHandler for Handler {
         if message.content.is_empty() {
             return;
         }
-        typed_answer(bot, &ctx.http, &message, thread, &holder.locale).await;
+        super::typed::typed_answer(bot, &ctx.http, &message, thread, &holder.locale).await;
     }
 
     async fn thread_update(&self, _ctx: Context, _old: Option<GuildChannel>, new: GuildChannel) {
@@ -184,55 +211,4 @@ impl EventHandler for Handler {
             warn!(thread = %id, "could not close the walkthrough of a deleted thread: {err}");
         }
     }
-}
-
-/// A person's typed answer in their walkthrough's thread, taken as a turn.
-pub(super) async fn typed_answer(
-    bot: &Bot,
-    http: &Http,
-    message: &Message,
-    thread: ThreadId,
-    locale: &str,
-) {
-    let guild = message.guild_id.map(|g| g.get());
-    let span = info_span!(
-        "typed",
-        guild,
-        user = message.author.id.get(),
-        thread = thread.get()
-    );
-    async {
-        let Some(_entered) = bot.in_flight.enter() else {
-            debug!("stopping: typed text is left for the catch-up at the next start");
-            return;
-        };
-        let out = DiscordOutlet::new(bot, http);
-        let Some(id) = crate::ids::MessageId::new(message.id.get()) else {
-            return;
-        };
-        match bot
-            .walkthroughs
-            .typed(thread, id, message.content.clone(), &out)
-            .await
-        {
-            Ok(Some(turned)) => match &turned.reply {
-                Some(reply) => info_reply!(reply, "typed answer"),
-                None => info!("typed while the step was not shown yet; the step is posted"),
-            },
-            Ok(None) => {}
-            Err(StoreError::Conflict) => {
-                info!("a typed answer lost a race with another; ignored")
-            }
-            Err(err) => {
-                warn!("could not save a typed answer: {err}");
-                let text = bot.script(locale).messages.try_again.clone();
-                let notice = super::render::notice(text);
-                if let Err(err) = message.channel_id.send_message(http, notice).await {
-                    warn!("could not say so: {err}");
-                }
-            }
-        }
-    }
-    .instrument(span)
-    .await;
 }

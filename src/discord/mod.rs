@@ -50,6 +50,7 @@ mod respond;
 mod rest;
 mod staff;
 mod state;
+mod typed;
 
 pub use bot::{http, run};
 pub use handler::COMMAND;

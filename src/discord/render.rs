@@ -48,14 +48,6 @@ pub fn claimed(script: &Script, name: &str) -> CreateMessage {
     notice(script.messages.claimed_by(name))
 }
 
-/// The thread's message saying the support team (`name`) closed the case, with the rating
-/// buttons.
-pub fn staff_closed(script: &Script, name: &str) -> CreateMessage {
-    let m = &script.messages;
-    let text = format!("{}\n{}", m.closed_by(name), m.rating_question);
-    notice(text).components(vec![super::card::rating_row()])
-}
-
 /// Under a hand-off outside the support hours: when the team is `back`, in every reader's
 /// own time zone.
 pub fn away(script: &Script, back: Timestamp) -> String {
@@ -65,23 +57,34 @@ pub fn away(script: &Script, back: Timestamp) -> String {
     script.messages.away_until(&when, &relative)
 }
 
-/// The embed for a step; on the status step, with what Apple reports (`report`).
-pub fn step_embed(script: &Script, step: &Step, report: Option<&Report>) -> CreateEmbed {
+/// The embed for a step; on the status step, with what Apple reports (`report`); in the
+/// footer, where it stands among the person's checks (`position`) and the script's name.
+pub fn step_embed(
+    script: &Script,
+    step: &Step,
+    report: Option<&Report>,
+    position: Option<(usize, usize)>,
+) -> CreateEmbed {
     let description = view::step_description_live(script, step, report, &discord_time);
     CreateEmbed::new()
         .title(&step.title)
         .description(description)
-        .footer(CreateEmbedFooter::new(&script.name))
+        .footer(CreateEmbedFooter::new(view::footer(script, position)))
         .colour(STEP_COLOUR)
 }
 
 /// The message that shows a step, ready to send into the thread. `report` is what Apple's
 /// status feed says now, if it was read: on the status step it is shown, and a problem
 /// offers the choices marked `when: AppleReportsProblem`.
-pub fn step_message(script: &Script, step: &Step, report: Option<&Report>) -> CreateMessage {
+pub fn step_message(
+    script: &Script,
+    step: &Step,
+    report: Option<&Report>,
+    position: Option<(usize, usize)>,
+) -> CreateMessage {
     let live = Report::live(report);
     CreateMessage::new()
-        .embed(step_embed(script, step, report))
+        .embed(step_embed(script, step, report, position))
         .components(step_rows(script, step, None, live))
         .allowed_mentions(no_mentions())
 }
@@ -272,7 +275,7 @@ pub(super) mod tests {
     fn every_step_renders_within_discords_limits() {
         let script = english();
         for step in &script.steps {
-            let message = json(&step_message(&script, step, None));
+            let message = json(&step_message(&script, step, None, None));
             let rows = message["components"].as_array().unwrap();
             assert!(rows.len() <= limits::ACTION_ROWS, "{}", step.id);
             for row in rows {
@@ -304,7 +307,7 @@ pub(super) mod tests {
     #[test]
     fn a_step_message_pings_nobody() {
         let script = english();
-        let message = json(&step_message(&script, script.start_step(), None));
+        let message = json(&step_message(&script, script.start_step(), None, None));
         let mentions = &message["allowed_mentions"];
         assert_eq!(mentions["parse"], Value::Array(vec![]));
         assert_eq!(mentions["users"], Value::Array(vec![]));
@@ -317,7 +320,7 @@ pub(super) mod tests {
         let step = script
             .step(&crate::script::StepId::new("system-status"))
             .unwrap();
-        let message = json(&step_message(&script, step, None));
+        let message = json(&step_message(&script, step, None, None));
         let ids: Vec<Option<&str>> = buttons(&message)
             .iter()
             .map(|b| b["custom_id"].as_str())

@@ -84,7 +84,7 @@ pub fn parse_causes(text: &str, file: &str) -> Result<Catalogue, LoadError> {
             line: Some(err.span.start.line),
             column: Some(err.span.start.col),
             place: String::new(),
-            message: super::load::describe_syntax_error(&err.code),
+            message: super::check::describe_syntax_error(&err.code),
         }])
     })
 }
@@ -133,7 +133,7 @@ pub fn check_causes(
         let needle = format!("\"{}\"", cause.id);
         let at = Some(needle.as_str());
         let place = format!("cause \"{}\"", cause.id);
-        if !super::validate::well_formed_id(&cause.id) {
+        if !super::check::well_formed_id(&cause.id) {
             let msg = "cause ids follow the rules of step ids: 1 to 40 of a-z, 0-9 and '-'";
             report(at, place.clone(), msg.into());
         }

@@ -117,3 +117,32 @@ pub(super) enum Named {
     Step,
     Ending(EndingKind),
 }
+
+/// The longest id of a script, step, ending or route.
+pub(super) const MAX_ID_LEN: usize = 40;
+
+/// 1 to [`MAX_ID_LEN`] of a-z, 0-9 and '-': the rule for step, ending and route ids.
+pub(super) fn well_formed_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A RON syntax or shape error, in words.
+pub(super) fn describe_syntax_error(code: &ron::Error) -> String {
+    match code {
+        ron::Error::NoSuchStructField {
+            expected, found, ..
+        } => format!(
+            "unknown key `{found}`; expected one of: {}",
+            expected.join(", ")
+        ),
+        ron::Error::MissingStructField { field, outer } => match outer {
+            Some(outer) => format!("`{outer}` is missing the key `{field}`"),
+            None => format!("missing the key `{field}`"),
+        },
+        other => format!("{other}"),
+    }
+}

@@ -160,7 +160,7 @@ pub fn load_str(
             line: Some(err.span.start.line),
             column: Some(err.span.start.col),
             place: String::new(),
-            message: describe_syntax_error(&err.code),
+            message: super::check::describe_syntax_error(&err.code),
         }])
     })?;
     let problems = validate::validate(&raw, source, file, expected_locale);
@@ -168,22 +168,6 @@ pub fn load_str(
         return Err(LoadError::Invalid(problems));
     }
     Ok(build(raw, source))
-}
-
-pub(super) fn describe_syntax_error(code: &ron::Error) -> String {
-    match code {
-        ron::Error::NoSuchStructField {
-            expected, found, ..
-        } => format!(
-            "unknown key `{found}`; expected one of: {}",
-            expected.join(", ")
-        ),
-        ron::Error::MissingStructField { field, outer } => match outer {
-            Some(outer) => format!("`{outer}` is missing the key `{field}`"),
-            None => format!("missing the key `{field}`"),
-        },
-        other => format!("{other}"),
-    }
 }
 
 /// Turns a validated raw script into the model. Only called when validation found nothing,

@@ -119,6 +119,14 @@ impl Messages {
         fill(&self.card_closed, &[("name", name)])
     }
 
+    /// Where the person is among the checks on their route: `n` of `total`; `None` if the
+    /// script does not say.
+    pub fn position(&self, n: usize, total: usize) -> Option<String> {
+        let (n, total) = (n.to_string(), total.to_string());
+        let text = fill(&self.check_position, &[("n", &n), ("total", &total)]);
+        (!self.check_position.is_empty()).then_some(text)
+    }
+
     /// On the card: rated `stars` of 5.
     pub fn card_rated(&self, stars: u8) -> String {
         fill(&self.card_rating, &[("stars", &stars.to_string())])

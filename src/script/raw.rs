@@ -237,6 +237,14 @@ pub struct RawMessages {
     pub card_closed: String,
     /// On the card once rated: `{stars}` (1–5).
     pub card_rating: String,
+    /// Beside a check on the person's route: where they are, `{n}` of `{total}` checks.
+    /// Optional (versions of a script from before it show no position).
+    #[serde(default)]
+    pub check_position: String,
+    /// The description of `/backup-help` in Discord's command picker for this language (1 to
+    /// 100 characters). Optional: without it, the default language's is shown.
+    #[serde(default)]
+    pub command_description: String,
 }
 
 impl RawMessages {

@@ -28,7 +28,7 @@ pub(super) fn check_routes(c: &mut Checker, raw: &RawScript, ids: &HashMap<Strin
     let line = c.line_of_key(None, "routes");
     for (id, steps) in &raw.routes {
         let place = format!("route \"{id}\"");
-        if !super::validate::well_formed_id(id) {
+        if !super::check::well_formed_id(id) {
             let msg = "route ids follow the rules of step ids: 1 to 40 of a-z, 0-9 and '-'";
             c.report(line, place.clone(), msg.into());
         }

@@ -2,13 +2,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::check::{Checker, Named};
+use super::check::{well_formed_id, Checker, Named, MAX_ID_LEN};
 use super::raw::{EndingKind, Meaning, RawChoice, RawScript, RawStep};
 use super::{Problem, NEXT_CHECK};
 use crate::layout::{self, limits};
 use crate::text::normalize;
 
-const MAX_ID_LEN: usize = 40;
 const MIN_CHOICES: usize = 2;
 const MAX_CHOICES: usize = 5;
 
@@ -49,7 +48,7 @@ pub fn validate(
 
 fn check_header(c: &mut Checker, raw: &RawScript, expected_locale: Option<&str>) {
     c.text(Some(1), "script", "id", &raw.id, MAX_ID_LEN);
-    c.text(Some(1), "script", "name", &raw.name, limits::EMBED_TITLE);
+    c.text(Some(1), "script", "name", &raw.name, limits::SCRIPT_NAME);
     c.text(
         Some(1),
         "script",
@@ -122,15 +121,6 @@ fn check_ids(c: &mut Checker, raw: &RawScript) -> HashMap<String, Named> {
         }
     }
     ids
-}
-
-/// 1 to [`MAX_ID_LEN`] of a-z, 0-9 and '-': the rule for step, ending and route ids.
-pub(super) fn well_formed_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= MAX_ID_LEN
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn check_step(c: &mut Checker, raw: &RawScript, step: &RawStep, ids: &HashMap<String, Named>) {
@@ -260,6 +250,23 @@ fn check_messages(c: &mut Checker, raw: &RawScript) {
     }
     for (field, text) in m.texts() {
         c.text(None, "messages", field, text, limits::MESSAGE_CONTENT / 2);
+    }
+    // Optional messages, checked when given.
+    if !m.check_position.is_empty() {
+        // Filled with numbers of up to three digits, beside the name in the footer.
+        let field = ("messages", "check_position", &m.check_position);
+        c.text(None, field.0, field.1, field.2, limits::POSITION - 6);
+        for placeholder in ["{n}", "{total}"] {
+            if !m.check_position.contains(placeholder) {
+                let msg = format!("`check_position` must contain {placeholder}");
+                c.report(None, "messages".into(), msg);
+            }
+        }
+    }
+    if !m.command_description.is_empty() {
+        let text = &m.command_description;
+        let max = limits::COMMAND_DESCRIPTION;
+        c.text(None, "messages", "command_description", text, max);
     }
     // Discord's limits for a modal's title and a text input's label.
     for (field, text) in [

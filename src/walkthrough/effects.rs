@@ -74,6 +74,8 @@ pub enum Effect {
     PostStep {
         step: StepId,
         report: Option<Report>,
+        /// Where it stands among the checks of the person's route: `(n, total)`.
+        position: Option<(usize, usize)>,
     },
     /// Post a fixed ending (owed).
     PostResolved(EndingId),
@@ -136,6 +138,8 @@ pub struct CardData {
 pub struct Known {
     /// Apple's report, for a step that shows it.
     pub report: Option<Report>,
+    /// A step's place among the checks of the person's route.
+    pub position: Option<(usize, usize)>,
     /// The script the support team reads the walkthrough in.
     pub staff: Option<Shared>,
     /// When the support team is back, outside its hours.
@@ -154,6 +158,7 @@ pub fn effect_of(owed: Owed, known: &Known) -> Option<Effect> {
         Owed::Step(step) => Effect::PostStep {
             step,
             report: known.report.clone(),
+            position: known.position,
         },
         Owed::IdleWarning => Effect::PostIdleWarning,
         Owed::Resolved(ending) => Effect::PostResolved(ending),

@@ -255,6 +255,10 @@ impl Walkthroughs {
         owed: &Owed,
     ) -> Result<Option<Effect>, StoreError> {
         let mut known = Known::default();
+        if let Owed::Step(step) = owed {
+            let history = &record.session.history;
+            known.position = crate::conversation::position(script, history, step);
+        }
         match owed {
             Owed::Step(step) if script.shows_apple_status(step) => {
                 known.report = self.apple_report().await;

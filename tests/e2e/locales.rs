@@ -142,3 +142,40 @@ async fn a_german_person_answers_in_german_words() {
     );
     h.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_is_described_in_each_language_and_each_check_shows_its_place() {
+    let scripts = shipped();
+    let h = start("", Options::default()).await;
+    let registered = h.fake.world(|w| w.commands[&Some(GUILD_ID)].clone());
+    let localized = &registered[0]["description_localizations"];
+    let description = |locale| &by_locale(&scripts, locale).messages.command_description;
+    assert_eq!(registered[0]["description"], *description("en"));
+    for (discord, script) in [("es-ES", "es"), ("es-419", "es-419"), ("de", "de")] {
+        assert_eq!(localized[discord], *description(script), "{registered}");
+    }
+    // The first check, in each language: its place among the checks, then the name.
+    let locales = [
+        ("en-US", "en"),
+        ("es-ES", "es"),
+        ("es-419", "es-419"),
+        ("de", "de"),
+    ];
+    for (i, (discord, locale)) in locales.into_iter().enumerate() {
+        let script = by_locale(&scripts, locale);
+        let person = PERSON + 10 + i as u64;
+        h.fake.add_member(person, "Ada", &[]);
+        h.fake.set_locale(person, discord);
+        let thread = h.open(person).await;
+        h.click(person, thread, not_sure(script)).await;
+        assert_eq!(h.step_title(thread), title_of_check(script, 0));
+        let footer = h.fake.world(|w| {
+            let step = h.step_message_in(w, thread).expect("a live step");
+            w.messages[&step].embeds[0]["footer"]["text"].clone()
+        });
+        let place = script.messages.position(1, script.checks.len());
+        let expected = format!("{} · {}", place.expect("a position message"), script.name);
+        assert_eq!(footer, expected.as_str(), "{locale}");
+    }
+    h.finish().await;
+}

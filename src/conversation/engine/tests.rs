@@ -1,7 +1,7 @@
 //! How "next" follows a route: the route's steps first, then the article's checks.
 
 use super::super::{Input, Reply, Session, Timestamp, LOCAL_OWNER};
-use super::{route_of, Engine};
+use super::{position, route_of, Engine};
 use crate::script::{load_str, Script, StepId};
 
 const MINI: &str = include_str!("../../../tests/fixtures/valid/en.ron");
@@ -137,4 +137,32 @@ fn start_over_forgets_the_route() {
     walk(&engine, &mut session, &["partway", "start over"]);
     assert_eq!(route_of(&script, &session.history), None);
     assert_eq!(walk(&engine, &mut session, &["dunno"]), ["first"]);
+}
+
+/// Where the session's current step stands among the checks of its route.
+fn place(script: &Script, session: &Session) -> Option<(usize, usize)> {
+    let step = session.current_step()?;
+    position(script, &session.history, step)
+}
+
+#[test]
+fn a_check_shows_its_place_among_the_checks_of_the_route() {
+    let script = routed();
+    let engine = Engine::new(&script, Default::default());
+    let mut session = started(&engine);
+    assert_eq!(place(&script, &session), None, "the opening is not a check");
+    // Without a route: the article's two checks.
+    walk(&engine, &mut session, &["not sure"]);
+    assert_eq!(place(&script, &session), Some((1, 2)));
+    walk(&engine, &mut session, &["still failing"]);
+    assert_eq!(place(&script, &session), Some((2, 2)));
+    // On "partway" = [extra, second], then the checks: extra, second, first.
+    walk(&engine, &mut session, &["start over", "partway"]);
+    assert_eq!(at(&session), "extra");
+    assert_eq!(place(&script, &session), Some((1, 3)));
+    walk(&engine, &mut session, &["still failing"]);
+    assert_eq!(at(&session), "second");
+    assert_eq!(place(&script, &session), Some((2, 3)));
+    walk(&engine, &mut session, &["back"]);
+    assert_eq!(place(&script, &session), Some((1, 3)), "Back steps back");
 }
