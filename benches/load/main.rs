@@ -13,7 +13,9 @@
 //! makes the database slow by holding SQLite's write lock that long, then letting go as long,
 //! again and again (default 0). LOAD_BOT runs another build of the bot (a previous release, for a
 //! comparison on one machine in one sitting) with this same driver, on the scripts folder in
-//! LOAD_RESPONSES (that release's own `responses/`; default this checkout's).
+//! LOAD_RESPONSES (that release's own `responses/`; default this checkout's). LOAD_PURGE=N
+//! writes N walkthroughs that ended 30 days ago into the bot's database first and runs it
+//! with a one-day retention, so its purge erases them while the people walk.
 //!
 //! It starts the fake Discord in this process and the bot as a separate process (SQLite in a
 //! temporary folder), walks LOAD_PEOPLE people through the script at once, alternating
@@ -25,6 +27,7 @@
 mod chaos;
 mod floor;
 mod proc;
+mod purge;
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -121,6 +124,16 @@ async fn run() {
     let open = setting("LOAD_OPEN", 10_000);
     let data = tempfile::tempdir().expect("a temporary folder");
     println!("load: {people} people × {answers} answers, then {open} open walkthroughs");
+    let old = setting("LOAD_PURGE", 0);
+    if old > 0 {
+        let started = Instant::now();
+        let now = backup_help_bot::clock::Clock::now(&backup_help_bot::clock::SystemClock);
+        purge::populate(&data.path().join("load.db"), old, now).await;
+        println!(
+            "{old} walkthroughs that ended 30 days ago written in {:.1} s, for the purge",
+            started.elapsed().as_secs_f64()
+        );
+    }
 
     // Our bot.
     let fake = Arc::new(start_fake().await);
@@ -143,6 +156,10 @@ async fn run() {
     });
     let before = fake.world(|w| w.requests.len());
     let ours = walk_load(&fake, pid, people, answers).await;
+    if old > 0 {
+        let left = purge::left(&data.path().join("load.db")).await;
+        println!("when the walk ended, {left} of the {old} old walkthroughs were still to purge");
+    }
     if let Some(slow_db) = slow_db {
         slow_db.abort();
     }
@@ -233,7 +250,10 @@ fn spawn_bot(fake: &FakeDiscord, dir: &std::path::Path) -> Child {
     // Another build reads the scripts of its own release.
     let responses = std::env::var("LOAD_RESPONSES")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/responses").to_string());
-    let source = chaos::config_ron(&fake.url(), responses.as_ref(), &dir.join("load.db"));
+    let mut source = chaos::config_ron(&fake.url(), responses.as_ref(), &dir.join("load.db"));
+    if setting("LOAD_PURGE", 0) > 0 {
+        source = source.replacen("Config(", "Config(retention: Some(\"1d\"), ", 1);
+    }
     std::fs::write(&config, source).expect("config written");
     let bot = std::env::var("LOAD_BOT")
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_backup-help-bot").to_string());
