@@ -5,6 +5,7 @@
 use fake_discord::world::World;
 use fake_discord::Options;
 
+use crate::crashes::assert_each_step_once;
 use crate::harness::{start, Harness, FIRST_CHECK_FAILING, PERSON, STRANGER};
 
 /// The title of the live step in `thread`, if there is one.
@@ -24,25 +25,26 @@ fn catch_up_reads(w: &World, thread: u64) -> usize {
         .count()
 }
 
-/// The walk went opening → first check → Wi-Fi, each step shown once.
-fn assert_each_step_once(h: &Harness, thread: u64) {
-    let titles = h.step_titles(thread);
-    assert_eq!(
-        titles[1..],
-        [
-            "Is iCloud Backup switched on?",
-            "Check the Wi-Fi connection"
-        ],
-        "{titles:?}"
-    );
-}
-
 /// Waits for "not sure", typed while nobody listened, to be taken: the first check shows.
 async fn wait_first_check(h: &Harness, thread: u64) {
     h.wait("the answer typed while away, taken by the catch-up", |w| {
         live_title(h, w, thread).as_deref() == Some("Is iCloud Backup switched on?")
     })
     .await;
+}
+
+/// A walkthrough opened, then Discord ends the session (op 9, not resumable) and is slow
+/// to start the next one: nobody listens until `release_identify`.
+async fn opened_then_invalidated() -> (Harness, u64) {
+    let h = start("", Options::default()).await;
+    let thread = h.open(PERSON).await;
+    h.fake.hold_identify();
+    h.fake.invalidate_sessions();
+    h.wait("the session ended and a new one asked for", |w| {
+        w.invalidated >= 1 && w.identifies_waiting >= 1
+    })
+    .await;
+    (h, thread)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -71,15 +73,7 @@ async fn an_answer_typed_while_the_bot_is_down_is_answered_once_when_it_is_back(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_typed_between_an_invalidated_session_and_the_next_is_answered() {
-    let h = start("", Options::default()).await;
-    let thread = h.open(PERSON).await;
-    // Discord ends the session (op 9, not resumable) and is slow to start the next one.
-    h.fake.hold_identify();
-    h.fake.invalidate_sessions();
-    h.wait("the session ended and a new one asked for", |w| {
-        w.invalidated >= 1 && w.identifies_waiting >= 1
-    })
-    .await;
+    let (h, thread) = opened_then_invalidated().await;
     h.fake.type_message(PERSON, thread, "not sure");
     h.fake.release_identify();
     wait_first_check(&h, thread).await;
@@ -90,14 +84,7 @@ async fn an_answer_typed_between_an_invalidated_session_and_the_next_is_answered
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_read_by_the_catch_up_and_delivered_by_the_gateway_advances_once() {
-    let h = start("", Options::default()).await;
-    let thread = h.open(PERSON).await;
-    h.fake.hold_identify();
-    h.fake.invalidate_sessions();
-    h.wait("the session ended and a new one asked for", |w| {
-        w.invalidated >= 1 && w.identifies_waiting >= 1
-    })
-    .await;
+    let (h, thread) = opened_then_invalidated().await;
     let typed = h.fake.type_message(PERSON, thread, "not sure");
     let reads = h.fake.world(|w| catch_up_reads(w, thread));
     h.fake.release_identify();

@@ -28,7 +28,7 @@ async fn walkthrough_opened() -> (Harness, u64) {
 }
 
 /// The walk went opening → first check → Wi-Fi, each step shown once.
-fn assert_each_step_once(h: &Harness, thread: u64) {
+pub(crate) fn assert_each_step_once(h: &Harness, thread: u64) {
     let titles = h.step_titles(thread);
     assert_eq!(
         titles[1..],
