@@ -13,12 +13,17 @@ use crate::store::{Erased, Forgotten, StoreError};
 
 /// Walkthroughs per purge batch: one short transaction each, so a purge never holds the
 /// SQLite writer long enough to be felt by a turn.
-pub const PURGE_BATCH: usize = 200;
+pub const PURGE_BATCH: usize = 50;
+
+/// After each batch the purge rests this many times as long as the batch took (and at
+/// least [`PURGE_REST_MIN`]), so turns waiting for the writer get it at once: a purge of
+/// many walkthroughs takes longer, and the answers meanwhile do not wait on it.
+const PURGE_REST_FACTOR: u32 = 2;
+const PURGE_REST_MIN: Duration = Duration::from_millis(10);
 
 impl Walkthroughs {
     /// Erases what is personal about every walkthrough that ended more than `retention`
-    /// ago, [`PURGE_BATCH`] at a time until a batch finds none, letting other tasks run
-    /// between batches.
+    /// ago, [`PURGE_BATCH`] at a time until a batch finds none, resting between batches.
     pub async fn purge(&self, retention: Duration) -> Result<Erased, StoreError> {
         let cutoff = self.now().minus(retention);
         self.purge_ended_before(cutoff, PURGE_BATCH).await
@@ -32,13 +37,15 @@ impl Walkthroughs {
     ) -> Result<Erased, StoreError> {
         let mut total = Erased::default();
         loop {
+            let started = std::time::Instant::now();
             let erased = self.store.purge_ended_before(cutoff, batch).await?;
             if erased.walkthroughs == 0 {
                 return Ok(total);
             }
             self.forget_threads(&erased);
             total.add(erased);
-            tokio::task::yield_now().await;
+            let rest = (started.elapsed() * PURGE_REST_FACTOR).max(PURGE_REST_MIN);
+            tokio::time::sleep(rest).await;
         }
     }
 
