@@ -148,6 +148,7 @@ mod tests {
             walkthroughs: 2,
             lines: 1,
             comments: 0,
+            cards: Vec::new(),
         };
         let day = Duration::from_secs(24 * 60 * 60);
         assert_eq!(
