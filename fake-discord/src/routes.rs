@@ -142,8 +142,8 @@ fn commands(
         if let Some(guild) = guild {
             registered["guild_id"] = json!(guild.to_string());
         }
-        // Discord echoes where the command may be used.
-        for key in ["contexts", "integration_types"] {
+        // Discord echoes where the command may be used, and its options.
+        for key in ["contexts", "integration_types", "options"] {
             if let Some(value) = command.get(key) {
                 registered[key] = value.clone();
             }
