@@ -4,9 +4,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use serenity::all::{
-    Command, Context, CreateCommand, EventHandler, GuildChannel, GuildId, Http,
-    InstallationContext, Interaction, InteractionContext, Message, PartialGuildChannel, Ready,
-    ResumedEvent,
+    Command, CommandOptionType, Context, CreateCommand, CreateCommandOption, EventHandler,
+    GuildChannel, GuildId, Http, InstallationContext, Interaction, InteractionContext, Message,
+    PartialGuildChannel, Ready, ResumedEvent,
 };
 use serenity::async_trait;
 use tracing::{debug, info, info_span, warn, Instrument};
@@ -14,7 +14,7 @@ use tracing::{debug, info, info_span, warn, Instrument};
 use super::act::DiscordOutlet;
 use super::custom_id::Action;
 use super::state::Bot;
-use super::{commands, components};
+use super::{commands, components, forget};
 use crate::config::ShardRange;
 use crate::ids::{ThreadId, UserId};
 use crate::store::{LineKind, StoreError};
@@ -32,13 +32,39 @@ impl Handler {
 /// The one slash command.
 pub const COMMAND: &str = "backup-help";
 
-fn command() -> CreateCommand {
+/// Every locale Discord's clients may be set to (Discord's reference, "Locales").
+const DISCORD_LOCALES: [&str; 32] = [
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
+    "zh-CN", "ja", "zh-TW", "ko",
+];
+
+/// `/backup-help`, with its `forget` option.
+pub(super) fn command(bot: &Bot) -> CreateCommand {
     CreateCommand::new(COMMAND)
         .description("Step-by-step help when your iPhone won't back up to iCloud")
         // A walkthrough opens a thread in a server channel: Discord should never offer the
         // command in DMs or to someone who installed the app for themselves.
         .contexts(vec![InteractionContext::Guild])
         .integration_types(vec![InstallationContext::Guild])
+        .add_option(forget_option(bot))
+}
+
+/// `forget: True` asks to erase what the bot keeps about the caller; described in the
+/// command picker in each language a script speaks.
+fn forget_option(bot: &Bot) -> CreateCommandOption {
+    let default = bot.script(&bot.config.default_locale);
+    let description = &default.messages.forget_option;
+    let mut option =
+        CreateCommandOption::new(CommandOptionType::Boolean, forget::OPTION, description)
+            .required(false);
+    for locale in DISCORD_LOCALES {
+        let script = bot.script(locale);
+        if script.locale != default.locale {
+            option = option.description_localized(locale, &script.messages.forget_option);
+        }
+    }
+    option
 }
 
 #[async_trait]
@@ -60,14 +86,17 @@ impl EventHandler for Handler {
         // Bulk overwrite: registering is idempotent, however often the bot restarts.
         let guilds = &self.bot.config.discord.guilds;
         if guilds.is_empty() {
-            match Command::set_global_commands(&ctx.http, vec![command()]).await {
+            match Command::set_global_commands(&ctx.http, vec![command(&self.bot)]).await {
                 Ok(_) => info!("/{COMMAND} registered globally (may take up to an hour to show)"),
                 Err(err) => warn!("could not register /{COMMAND} globally: {err}"),
             }
         }
         for guild in guilds {
             let guild = GuildId::new(guild.get());
-            match guild.set_commands(&ctx.http, vec![command()]).await {
+            match guild
+                .set_commands(&ctx.http, vec![command(&self.bot)])
+                .await
+            {
                 Ok(_) => info!(%guild, "/{COMMAND} registered"),
                 Err(err) => warn!(%guild, "could not register /{COMMAND}: {err}"),
             }
