@@ -23,7 +23,7 @@ const LEE: u64 = 5003;
 const SUE: u64 = 5004;
 
 /// A bot with a staff channel (and the support team's config `extra`).
-async fn staffed(extra: &str) -> Harness {
+pub(crate) async fn staffed(extra: &str) -> Harness {
     let extra = extra.to_string();
     let h = start_with(Options::default(), |config| {
         config.staff_channel = Some(STAFF_CHANNEL);
@@ -38,7 +38,7 @@ async fn staffed(extra: &str) -> Harness {
 }
 
 /// Opens a walkthrough for `person` and hands it off at once; returns the thread.
-async fn hand_off(h: &Harness, person: u64) -> u64 {
+pub(crate) async fn hand_off(h: &Harness, person: u64) -> u64 {
     let thread = h.open(person).await;
     h.click(person, thread, "Talk to a human").await;
     thread
@@ -71,14 +71,14 @@ fn card(w: &World, thread: u64) -> Option<Card> {
         })
 }
 
-async fn wait_card(h: &Harness, thread: u64) -> Card {
+pub(crate) async fn wait_card(h: &Harness, thread: u64) -> Card {
     h.wait("the staff card", |w| card(w, thread).is_some())
         .await;
     h.fake.world(|w| card(w, thread)).expect("a card")
 }
 
 /// `user` presses `custom_id` on `message`; waits for the response.
-async fn press(h: &Harness, user: u64, message: u64, custom_id: &str) -> u64 {
+pub(crate) async fn press(h: &Harness, user: u64, message: u64, custom_id: &str) -> u64 {
     let interaction = h.fake.click(user, message, custom_id);
     h.wait(&format!("the response to {custom_id}"), |w| {
         !w.interactions[&interaction].callbacks.is_empty()
@@ -104,7 +104,7 @@ fn posted_with(w: &World, thread: u64, text: &str) -> Option<(u64, Vec<String>, 
 }
 
 /// The store the in-process bot writes, opened beside it (SQLite readers never wait).
-async fn store_of(h: &Harness) -> std::sync::Arc<dyn SessionStore> {
+pub(crate) async fn store_of(h: &Harness) -> std::sync::Arc<dyn SessionStore> {
     let path = h.data_dir().join("backup-help.db");
     store::open(&backup_help_bot::config::Storage::Sqlite { path })
         .await
