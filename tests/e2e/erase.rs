@@ -9,7 +9,7 @@ use fake_discord::world::{World, GUILD_ID, SUPPORT_CHANNEL};
 use serde_json::{json, Value};
 
 use crate::harness::{buttons, Harness, PERSON, STAFF, STRANGER};
-use crate::staff::{hand_off, press, staffed, store_of, wait_card};
+use crate::staff::{cli, hand_off, press, staffed, store_of, wait_card, STAFF_CHANNEL};
 
 /// The shipped scripts, as the bot loads them.
 fn shipped() -> Vec<Script> {
@@ -158,5 +158,19 @@ async fn the_forget_option_is_described_in_each_language() {
     h.fake.set_locale(PERSON, "de");
     let (_, text, _) = ask_to_forget(&h, PERSON).await;
     assert_eq!(text, messages(&scripts, "de").forget_confirm);
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forget_on_the_command_line_lists_the_cards_it_cannot_edit() {
+    let h = staffed("").await;
+    let thread = hand_off(&h, PERSON).await;
+    let (card, embed, _) = wait_card(&h, thread).await;
+    let (code, out) = cli(&h, &["forget", "--user", &PERSON.to_string()]);
+    assert_eq!(code, Some(0), "{out}");
+    let listed = format!("message {card} in channel {STAFF_CHANNEL}");
+    assert!(out.contains(&listed), "{out}");
+    // Left as it was: only the running bot can edit a card.
+    assert_eq!(h.fake.world(|w| message(w, card).1[0].clone()), embed);
     h.finish().await;
 }

@@ -16,7 +16,7 @@ use crate::harness::{
     SUPPORT_ROLE,
 };
 
-const STAFF_CHANNEL: u64 = 2900;
+pub(crate) const STAFF_CHANNEL: u64 = 2900;
 /// A second member of the support team.
 const LEE: u64 = 5003;
 /// A member of the support role (not a staff role).
@@ -112,7 +112,7 @@ pub(crate) async fn store_of(h: &Harness) -> std::sync::Arc<dyn SessionStore> {
 }
 
 /// Runs the binary with `args` against the bot's store; (exit code, stdout).
-fn cli(h: &Harness, args: &[&str]) -> (Option<i32>, String) {
+pub(crate) fn cli(h: &Harness, args: &[&str]) -> (Option<i32>, String) {
     let config = h.data_dir().join("cli-config.ron");
     std::fs::write(&config, h.config().ron()).expect("config written");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
