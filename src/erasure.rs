@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::conversation::IdlePolicy;
 use crate::ids::UserId;
 use crate::script::load_dir;
-use crate::store::{Erased, Forgotten};
+use crate::store::{Erased, ErasedCard, Forgotten};
 use crate::walkthrough::Walkthroughs;
 
 /// Erases what is personal about walkthroughs that ended more than `older_than` (else the
@@ -116,6 +116,27 @@ fn forgot(user: UserId, forgotten: &Forgotten) -> String {
         ));
     }
     out.push_str(".\n");
+    out.push_str(&cards_left(&erased.cards));
+    out
+}
+
+/// The staff cards an erasure from here leaves as they were (the command line does not talk
+/// to Discord), for someone to delete by hand.
+fn cards_left(cards: &[ErasedCard]) -> String {
+    if cards.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "{} in the staff channel still show their name and answers (this command cannot \
+         edit Discord messages); delete them there:\n",
+        plural(cards.len(), "staff card")
+    );
+    for card in cards {
+        out.push_str(&format!(
+            "  message {} in channel {}\n",
+            card.message, card.channel
+        ));
+    }
     out
 }
 
@@ -148,6 +169,7 @@ mod tests {
             walkthroughs: 2,
             lines: 1,
             comments: 0,
+            cards: Vec::new(),
         };
         let day = Duration::from_secs(24 * 60 * 60);
         assert_eq!(
@@ -175,6 +197,28 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("on 1 case as the staff member who claimed or closed it.\n"));
+        let card = |message| ErasedCard {
+            channel: crate::ids::ChannelId::new(77).expect("an id"),
+            message: crate::ids::MessageId::new(message).expect("an id"),
+            locale: None,
+        };
+        let carded = Forgotten {
+            erased: Erased {
+                walkthroughs: 1,
+                cards: vec![card(78), card(79)],
+                ..Erased::default()
+            },
+            ..Forgotten::default()
+        };
+        let text = forgot(user, &carded);
+        assert!(
+            text.ends_with(
+                "2 staff cards in the staff channel still show their name and answers (this \
+                 command cannot edit Discord messages); delete them there:\n  message 78 in \
+                 channel 77\n  message 79 in channel 77\n"
+            ),
+            "{text}"
+        );
         assert_eq!(
             forgot(user, &Forgotten::default()),
             "Nothing is stored about user 5.\n"

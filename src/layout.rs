@@ -8,6 +8,8 @@ pub mod limits {
     pub const EMBED_TOTAL: usize = 6000;
     pub const MESSAGE_CONTENT: usize = 2000;
     pub const BUTTON_LABEL: usize = 80;
+    /// A slash command option's description.
+    pub const OPTION_DESCRIPTION: usize = 100;
     pub const BUTTONS_PER_ROW: usize = 5;
     pub const ACTION_ROWS: usize = 5;
     /// Back, Start over and Talk to a human share one row under every step.

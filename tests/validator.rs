@@ -502,3 +502,62 @@ fn the_optional_messages_are_checked_when_given_and_may_be_left_out() {
         "{found:?}"
     );
 }
+
+/// The messages of the in-Discord erasure, by key: optional, added after scripts were stored.
+fn erase_messages(m: &backup_help_bot::script::Messages) -> Vec<(&'static str, String)> {
+    m.texts()
+        .into_iter()
+        .chain(m.labels())
+        .filter(|(key, _)| key.starts_with("forget_") || *key == "card_erased")
+        .map(|(key, text)| (key, text.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_script_from_before_the_erase_messages_loads_them_in_english() {
+    let source = common::mini_source();
+    assert!(!source.contains("forget_"), "the fixture predates them");
+    let old = load_str(&source, "fixture.ron", Some("en")).expect("still loads");
+    let theirs = erase_messages(&old.messages);
+    assert_eq!(theirs.len(), 8, "{theirs:?}");
+    // The English text it gets is en.ron's own.
+    assert_eq!(theirs, erase_messages(&common::english().messages));
+}
+
+#[test]
+fn the_erase_messages_keep_their_placeholders_and_discords_limits() {
+    let too_long = format!(r#"forget_option: "{}""#, "x".repeat(101));
+    for (from, to, expected) in [
+        (
+            "Rating comments: {comments}",
+            "Rating comments",
+            "`forget_done` must contain {comments}",
+        ),
+        (
+            "claimed or closed them: {cases}",
+            "claimed or closed them",
+            "`forget_done_staff` must contain {cases}",
+        ),
+        (
+            "This button erases {owner}'s data",
+            "This button erases this data",
+            "`forget_not_yours` must contain {owner}",
+        ),
+        (
+            r#"forget_option: "Erase what the bot keeps about you""#,
+            too_long.as_str(),
+            "`forget_option` is 101 characters; Discord allows at most 100",
+        ),
+        (
+            r#"forget_button: "Erase my data""#,
+            r#"forget_button: " ""#,
+            "`forget_button` is empty",
+        ),
+    ] {
+        let found = english_with(from, to);
+        assert!(
+            found.iter().any(|p| p.contains(expected)),
+            "{expected}: {found:?}"
+        );
+    }
+}

@@ -311,7 +311,12 @@ impl FakeDiscord {
 
     /// `user` runs a slash command in `channel`; returns the interaction id.
     pub fn slash_command(&self, user: u64, channel: u64, name: &str) -> u64 {
-        let data = json!({"id": "900", "name": name, "type": 1});
+        self.slash_command_with(user, channel, name, json!([]))
+    }
+
+    /// The same, with the `options` (name, type, value) the person filled in.
+    pub fn slash_command_with(&self, user: u64, channel: u64, name: &str, options: Value) -> u64 {
+        let data = json!({"id": "900", "name": name, "type": 1, "options": options});
         self.interact(2, user, channel, None, data)
     }
 

@@ -142,8 +142,14 @@ fn commands(
         if let Some(guild) = guild {
             registered["guild_id"] = json!(guild.to_string());
         }
-        // Discord echoes where the command may be used, and its descriptions by locale.
-        for key in ["contexts", "integration_types", "description_localizations"] {
+        // Discord echoes where the command may be used, its descriptions by locale and its
+        // options.
+        for key in [
+            "contexts",
+            "integration_types",
+            "description_localizations",
+            "options",
+        ] {
             if let Some(value) = command.get(key) {
                 registered[key] = value.clone();
             }

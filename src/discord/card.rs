@@ -90,6 +90,12 @@ pub fn embed(facts: &CardFacts<'_>) -> CreateEmbed {
         .colour(colour)
 }
 
+/// The card of a case whose person had their data erased: `text` alone (the script's
+/// `card_erased`), in place of their name, the details and the summary.
+pub fn erased(text: &str) -> CreateEmbed {
+    CreateEmbed::new().description(text).colour(CLOSED)
+}
+
 /// Join, Claim and Close, as far as they still apply.
 pub fn rows(script: &Script, thread: ThreadId, case: &Case) -> Vec<CreateActionRow> {
     let m = &script.messages;
@@ -182,6 +188,18 @@ mod tests {
         assert_eq!(enabled(&case), [true, false, true]);
         case.closed = Some(sam);
         assert_eq!(enabled(&case), [false, false, false]);
+    }
+
+    #[test]
+    fn an_erased_card_names_nobody_and_sums_nothing_up() {
+        let card = json(&erased(&english().messages.card_erased));
+        assert_eq!(
+            card["description"],
+            "The person asked for their data to be erased."
+        );
+        for personal in ["title", "fields", "author", "footer"] {
+            assert!(card.get(personal).is_none(), "{personal}: {card}");
+        }
     }
 
     #[test]

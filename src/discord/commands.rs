@@ -1,4 +1,5 @@
-//! `/backup-help`: open a thread for the person, or point them to the one they have.
+//! `/backup-help`: open a thread for the person, or point them to the one they have (with
+//! `forget: True`, the erasure of their data is offered instead: see `forget`).
 
 use std::time::Instant;
 
@@ -21,6 +22,9 @@ use crate::script::Script;
 use crate::walkthrough::{EffectError, OpenError, Opened};
 
 pub async fn backup_help(bot: &Bot, http: &Http, command: &CommandInteraction) {
+    if super::forget::asked(command) {
+        return super::forget::offer(bot, http, command).await;
+    }
     let arrived = Instant::now();
     let script = &*bot.script(&command.locale);
     let in_thread = command.channel.as_ref().is_some_and(|c| {

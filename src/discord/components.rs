@@ -37,6 +37,9 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
             return answer_ephemeral(response, messages.unknown_button.clone()).await;
         }
     };
+    if let Action::Forget { user } = action {
+        return super::forget::click(bot, http, response, user).await;
+    }
     let Some(input) = action.clone().into_input() else {
         // Not an answer: the support team's buttons, or a rating.
         return super::staff::click(bot, http, response, action).await;

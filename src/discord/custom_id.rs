@@ -15,16 +15,18 @@
 //! | Join (staff card) | `bh1:j:<thread>`      |
 //! | Claim (staff card) | `bh1:k:<thread>`     |
 //! | Close (staff card, hand-off) | `bh1:x:<thread>` |
+//! | Erase my data   | `bh1:e:<user>`          |
 //!
-//! The staff card's buttons are in the staff channel, so they name their thread; everything
-//! else is clicked in the thread itself.
+//! The staff card's buttons are in the staff channel, so they name their thread; Erase my
+//! data names the person it erases (only they may press it); everything else is clicked in
+//! the thread itself.
 //! Step ids are at most 40 of `a-z0-9-` (the script validator enforces it), so every id fits
 //! Discord's 100-byte limit. Anything else decodes to an error, never a panic.
 
 use std::fmt;
 
 use crate::conversation::Input;
-use crate::ids::ThreadId;
+use crate::ids::{ThreadId, UserId};
 use crate::script::StepId;
 
 pub const PREFIX: &str = "bh1";
@@ -59,6 +61,10 @@ pub enum Action {
     Close {
         thread: ThreadId,
     },
+    /// The person erases what the bot keeps about them (under `/backup-help forget`).
+    Forget {
+        user: UserId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -83,6 +89,7 @@ impl Action {
             Action::Join { thread } => format!("{PREFIX}:j:{thread}"),
             Action::Claim { thread } => format!("{PREFIX}:k:{thread}"),
             Action::Close { thread } => format!("{PREFIX}:x:{thread}"),
+            Action::Forget { user } => format!("{PREFIX}:e:{user}"),
         }
     }
 
@@ -148,21 +155,27 @@ fn decode_other(kind: &str, rest: &str) -> Result<Option<Action>, CustomIdError>
         }
         ("m", None) => Action::Comment,
         ("j" | "k" | "x", Some(thread)) => {
-            let thread = parse_snowflake(thread)?;
+            let thread = parse_snowflake(thread).and_then(|t| ThreadId::new(t).ok_or(MALFORMED))?;
             match kind {
                 "j" => Action::Join { thread },
                 "k" => Action::Claim { thread },
                 _ => Action::Close { thread },
             }
         }
-        ("r" | "m" | "j" | "k" | "x", _) => return Err(CustomIdError::Malformed),
+        ("e", Some(user)) => {
+            let user = parse_snowflake(user).and_then(|u| UserId::new(u).ok_or(MALFORMED))?;
+            Action::Forget { user }
+        }
+        ("r" | "m" | "j" | "k" | "x" | "e", _) => return Err(CustomIdError::Malformed),
         _ => return Ok(None),
     };
     Ok(Some(action))
 }
 
-/// A channel id as Discord writes it: digits, no leading zero, not 0.
-fn parse_snowflake(text: &str) -> Result<ThreadId, CustomIdError> {
+const MALFORMED: CustomIdError = CustomIdError::Malformed;
+
+/// An id as Discord writes it: digits, no leading zero, not 0.
+fn parse_snowflake(text: &str) -> Result<u64, CustomIdError> {
     let canonical = !text.is_empty()
         && text.len() <= 20
         && text.bytes().all(|b| b.is_ascii_digit())
@@ -172,7 +185,7 @@ fn parse_snowflake(text: &str) -> Result<ThreadId, CustomIdError> {
     }
     text.parse::<u64>()
         .ok()
-        .and_then(ThreadId::new)
+        .filter(|id| *id != 0)
         .ok_or(CustomIdError::Malformed)
 }
 
@@ -240,6 +253,12 @@ mod tests {
             Action::Close {
                 thread: ThreadId::new(10_001).expect("an id"),
             },
+            Action::Forget {
+                user: UserId::new(u64::MAX).expect("an id"),
+            },
+            Action::Forget {
+                user: UserId::new(5_000).expect("an id"),
+            },
         ] {
             let id = action.encode();
             assert!(id.len() <= MAX_LEN, "{id}");
@@ -278,6 +297,13 @@ mod tests {
             ("bh1:k:012", Malformed),
             ("bh1:x:99999999999999999999", Malformed),
             ("bh1:x:12:3", Malformed),
+            ("bh1:e", Malformed),
+            ("bh1:e:", Malformed),
+            ("bh1:e:0", Malformed),
+            ("bh1:e:05000", Malformed),
+            ("bh1:e:-5000", Malformed),
+            ("bh1:e:18446744073709551616", Malformed),
+            ("bh1:e:5000:1", Malformed),
         ];
         for (id, want) in cases {
             assert_eq!(Action::decode(id), Err(want), "{id:?}");

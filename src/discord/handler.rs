@@ -4,15 +4,16 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use serenity::all::{
-    Command, Context, CreateCommand, EventHandler, GuildChannel, GuildId, InstallationContext,
-    Interaction, InteractionContext, Message, PartialGuildChannel, Ready, ResumedEvent,
+    Command, CommandOptionType, Context, CreateCommand, CreateCommandOption, EventHandler,
+    GuildChannel, GuildId, InstallationContext, Interaction, InteractionContext, Message,
+    PartialGuildChannel, Ready, ResumedEvent,
 };
 use serenity::async_trait;
 use tracing::{debug, info, info_span, warn, Instrument};
 
 use super::custom_id::Action;
 use super::state::Bot;
-use super::{commands, components};
+use super::{commands, components, forget};
 use crate::config::ShardRange;
 use crate::ids::{ThreadId, UserId};
 use crate::store::LineKind;
@@ -53,7 +54,8 @@ pub(super) fn command(bot: &Bot) -> CreateCommand {
         // A walkthrough opens a thread in a server channel: Discord should never offer the
         // command in DMs or to someone who installed the app for themselves.
         .contexts(vec![InteractionContext::Guild])
-        .integration_types(vec![InstallationContext::Guild]);
+        .integration_types(vec![InstallationContext::Guild])
+        .add_option(forget_option(bot));
     for locale in DISCORD_LOCALES {
         let script = bot.script(locale);
         if script.locale != default.locale {
@@ -63,6 +65,23 @@ pub(super) fn command(bot: &Bot) -> CreateCommand {
         }
     }
     command
+}
+
+/// `forget: True` asks to erase what the bot keeps about the caller; described in the
+/// command picker in each language a script speaks.
+fn forget_option(bot: &Bot) -> CreateCommandOption {
+    let default = bot.script(&bot.config.default_locale);
+    let description = &default.messages.forget_option;
+    let mut option =
+        CreateCommandOption::new(CommandOptionType::Boolean, forget::OPTION, description)
+            .required(false);
+    for locale in DISCORD_LOCALES {
+        let script = bot.script(locale);
+        if script.locale != default.locale {
+            option = option.description_localized(locale, &script.messages.forget_option);
+        }
+    }
+    option
 }
 
 #[async_trait]

@@ -8,7 +8,8 @@
 //!   `state`: what every handler shares.
 //! - `handler`: the gateway events; `commands` (`/backup-help`) and `components` (clicks);
 //!   `staff`: the support team's buttons, the rating and its comment, and the staff card's
-//!   drawing; `card`: the card's builders; `respond`: a click's one response.
+//!   drawing; `card`: the card's builders; `respond`: a click's one response; `forget`: a
+//!   person erasing their own data (`/backup-help forget: True`, and its button).
 //! - `act`: the outlet that carries out a turn's effects (see [`crate::walkthrough`]);
 //!   `rest`: the way to Discord's REST API every request takes, and what its failures mean.
 //! - `render`: every message as serenity builders; `custom_id`: the one button-id codec.
@@ -40,6 +41,7 @@ mod commands;
 mod components;
 pub mod custom_id;
 mod drain;
+mod forget;
 mod gate;
 mod handler;
 pub mod opening;

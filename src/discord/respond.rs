@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use serenity::all::{
     ComponentInteraction, CreateActionRow, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CreateMessage, CreateModal, Http,
+    CreateInteractionResponseMessage, CreateMessage, CreateModal, EditInteractionResponse, Http,
 };
 use serenity::http::{LightMethod, Request, Route};
 use tokio::sync::Notify;
@@ -306,6 +306,29 @@ impl<'a> Response<'a> {
     pub async fn update(&self, rows: Vec<CreateActionRow>) -> bool {
         self.update_message(CreateInteractionResponseMessage::new().components(rows))
             .await
+    }
+
+    /// Replaces the clicked message with `text` and no buttons: as the response if it is
+    /// free (type 7), else through the webhook, whose `@original` is the clicked message,
+    /// once the click is acknowledged.
+    pub async fn replace(&self, text: String) -> serenity::Result<()> {
+        let update = CreateInteractionResponseMessage::new()
+            .content(text.clone())
+            .components(Vec::new())
+            .allowed_mentions(no_mentions());
+        if self.update_message(update).await {
+            return Ok(());
+        }
+        self.acknowledged().await;
+        let edit = EditInteractionResponse::new()
+            .content(text)
+            .components(Vec::new())
+            .allowed_mentions(no_mentions());
+        let send = || self.click.edit_response(self.http, edit.clone());
+        self.rest
+            .retried(Priority::Waiting, "replacing the clicked message", send)
+            .await
+            .map(drop)
     }
 
     /// Updates the clicked message to `update` as the response (type 7), if it is free.

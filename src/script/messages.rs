@@ -132,6 +132,31 @@ impl Messages {
         fill(&self.card_rating, &[("stars", &stars.to_string())])
     }
 
+    /// After an erasure: how many walkthroughs, transcript lines and rating comments went.
+    pub fn forgotten(&self, walkthroughs: usize, lines: usize, comments: usize) -> String {
+        let (w, l, c) = (
+            walkthroughs.to_string(),
+            lines.to_string(),
+            comments.to_string(),
+        );
+        let values = [
+            ("walkthroughs", w.as_str()),
+            ("lines", &l),
+            ("comments", &c),
+        ];
+        fill(&self.forget_done, &values)
+    }
+
+    /// After an erasure, for the support team: `cases` no longer name them.
+    pub fn forgotten_as_staff(&self, cases: usize) -> String {
+        fill(&self.forget_done_staff, &[("cases", &cases.to_string())])
+    }
+
+    /// Someone else's click on the erase button of `owner`.
+    pub fn forget_only(&self, owner: &str) -> String {
+        fill(&self.forget_not_yours, &[("owner", owner)])
+    }
+
     /// Under a hand-off's summary: the person answered in `language`.
     pub fn answered_in_language(&self, language: &str) -> String {
         fill(&self.answered_in, &[("language", language)])

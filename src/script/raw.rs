@@ -245,11 +245,81 @@ pub struct RawMessages {
     /// 100 characters). Optional: without it, the default language's is shown.
     #[serde(default)]
     pub command_description: String,
+    /// The description of `/backup-help`'s `forget` option in the command picker (at most
+    /// 100 characters). This and the `forget_` messages below are optional: a script from
+    /// before them (a stored version, an older copy of the folder) gets the English text.
+    #[serde(default = "english::forget_option")]
+    pub forget_option: String,
+    /// Private reply to `/backup-help forget: True`: what erasing removes and what stays,
+    /// above the button.
+    #[serde(default = "english::forget_confirm")]
+    pub forget_confirm: String,
+    /// The button under it.
+    #[serde(default = "english::forget_button")]
+    pub forget_button: String,
+    /// Private reply once erased: `{walkthroughs}`, `{lines}` (transcript lines) and
+    /// `{comments}` (rating comments) are how many went.
+    #[serde(default = "english::forget_done")]
+    pub forget_done: String,
+    /// Added to it for a member of the support team: `{cases}` is how many cases of other
+    /// people no longer name them as who claimed or closed them.
+    #[serde(default = "english::forget_done_staff")]
+    pub forget_done_staff: String,
+    /// Private reply when nothing was stored about the person.
+    #[serde(default = "english::forget_nothing")]
+    pub forget_nothing: String,
+    /// Private reply to someone else's click on the button; `{owner}` names whose it is.
+    #[serde(default = "english::forget_not_yours")]
+    pub forget_not_yours: String,
+    /// What an erased case's staff card says, in place of the name and the summary.
+    #[serde(default = "english::card_erased")]
+    pub card_erased: String,
+}
+
+/// The English text of the optional messages, for a script without them.
+mod english {
+    pub fn forget_option() -> String {
+        "Erase what the bot keeps about you".into()
+    }
+    pub fn forget_confirm() -> String {
+        "This erases what the bot keeps about you, in every server it serves: the answers \
+         you gave in your walkthroughs, their transcripts (what you and the support team \
+         wrote in your threads), your rating comments, and your Discord ID. A walkthrough \
+         you have open is ended first. Only counts that can't be traced back to you are kept \
+         (how many walkthroughs there were, and the stars of ratings). Your threads \
+         themselves stay in Discord: you or a moderator can delete them. This can't be undone."
+            .into()
+    }
+    pub fn forget_button() -> String {
+        "Erase my data".into()
+    }
+    pub fn forget_done() -> String {
+        "Done: what the bot kept about you is erased.\n• Walkthroughs: {walkthroughs}\n\
+         • Transcript lines: {lines}\n• Rating comments: {comments}\nYour threads are still \
+         in Discord: you or a moderator can delete them."
+            .into()
+    }
+    pub fn forget_done_staff() -> String {
+        "• Cases where you were named as the support team member who claimed or closed them: \
+         {cases}"
+            .into()
+    }
+    pub fn forget_nothing() -> String {
+        "There was nothing to erase: the bot keeps nothing about you.".into()
+    }
+    pub fn forget_not_yours() -> String {
+        "This button erases {owner}'s data, so only they can use it. To erase yours, type \
+         /backup-help and set forget to True."
+            .into()
+    }
+    pub fn card_erased() -> String {
+        "The person asked for their data to be erased.".into()
+    }
 }
 
 impl RawMessages {
     /// Every button label, by key.
-    pub fn labels(&self) -> [(&'static str, &str); 6] {
+    pub fn labels(&self) -> [(&'static str, &str); 7] {
         [
             ("back", &self.back),
             ("start_over", &self.start_over),
@@ -257,11 +327,12 @@ impl RawMessages {
             ("join", &self.join),
             ("claim", &self.claim),
             ("close", &self.close),
+            ("forget_button", &self.forget_button),
         ]
     }
 
     /// Every message text, by key.
-    pub fn texts(&self) -> [(&'static str, &str); 35] {
+    pub fn texts(&self) -> [(&'static str, &str); 42] {
         [
             ("not_understood", &self.not_understood),
             ("already_answered", &self.already_answered),
@@ -298,6 +369,13 @@ impl RawMessages {
             ("card_claimed", &self.card_claimed),
             ("card_closed", &self.card_closed),
             ("card_rating", &self.card_rating),
+            ("forget_option", &self.forget_option),
+            ("forget_confirm", &self.forget_confirm),
+            ("forget_done", &self.forget_done),
+            ("forget_done_staff", &self.forget_done_staff),
+            ("forget_nothing", &self.forget_nothing),
+            ("forget_not_yours", &self.forget_not_yours),
+            ("card_erased", &self.card_erased),
         ]
     }
 }

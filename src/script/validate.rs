@@ -275,6 +275,14 @@ fn check_messages(c: &mut Checker, raw: &RawScript) {
     ] {
         c.text(None, "messages", field, text, limits::MODAL_TITLE);
     }
+    let option = &m.forget_option;
+    c.text(
+        None,
+        "messages",
+        "forget_option",
+        option,
+        limits::OPTION_DESCRIPTION,
+    );
     for (field, text, placeholder) in [
         ("not_yours", &m.not_yours, "{owner}"),
         (
@@ -297,6 +305,11 @@ fn check_messages(c: &mut Checker, raw: &RawScript) {
         ("card_claimed", &m.card_claimed, "{name}"),
         ("card_closed", &m.card_closed, "{name}"),
         ("card_rating", &m.card_rating, "{stars}"),
+        ("forget_done", &m.forget_done, "{walkthroughs}"),
+        ("forget_done", &m.forget_done, "{lines}"),
+        ("forget_done", &m.forget_done, "{comments}"),
+        ("forget_done_staff", &m.forget_done_staff, "{cases}"),
+        ("forget_not_yours", &m.forget_not_yours, "{owner}"),
     ] {
         if !text.contains(placeholder) {
             let msg = format!("`{field}` must contain {placeholder}, where it is filled in");

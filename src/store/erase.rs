@@ -16,7 +16,7 @@ use async_trait::async_trait;
 
 use super::StoreError;
 use crate::conversation::{CloseReason, Phase, Session, Timestamp};
-use crate::ids::{ThreadId, UserId};
+use crate::ids::{ChannelId, MessageId, ThreadId, UserId};
 
 /// `session` as an erased walkthrough keeps it: `owner` (an anonymous id) in place of the
 /// person, and ended, if it was open, as if its thread were gone.
@@ -39,6 +39,19 @@ pub struct Erased {
     pub lines: usize,
     /// Rating comments deleted.
     pub comments: usize,
+    /// The staff cards of the erased walkthroughs' cases, whose ids the erasure cleared: the
+    /// front-end's one chance to edit them (they show the person's name and answers).
+    pub cards: Vec<ErasedCard>,
+}
+
+/// A staff card whose case was erased: where it is, and the language the support team read
+/// it in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasedCard {
+    pub channel: ChannelId,
+    pub message: MessageId,
+    /// The server's language when the walkthrough began (its `staff_locale`), if known.
+    pub locale: Option<String>,
 }
 
 impl Erased {
@@ -47,6 +60,7 @@ impl Erased {
         self.walkthroughs += other.walkthroughs;
         self.lines += other.lines;
         self.comments += other.comments;
+        self.cards.extend(other.cards);
     }
 
     /// Nothing was removed.

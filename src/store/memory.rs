@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::cases::{Case, CaseStore, Claimed, Line, Rating, Staffed};
-use super::erase::{anonymize, Erased, Erasure, Forgotten};
+use super::erase::{anonymize, Erased, ErasedCard, Erasure, Forgotten};
 use super::{Event, Record, SessionStore, StoreError, StoredScript};
 use crate::config::ShardRange;
 use crate::conversation::Timestamp;
@@ -386,12 +386,20 @@ impl Inner {
             threads: vec![thread],
             walkthroughs: 1,
             lines: before - self.lines.len(),
-            comments: 0,
+            ..Erased::default()
         };
         if let Some(mut case) = self.cases.remove(&thread) {
             let comment = case.rating.as_mut().and_then(|r| r.comment.take());
             erased.comments = usize::from(comment.is_some());
-            (case.claimed, case.closed, case.card) = (None, None, None);
+            if let Some((channel, message)) = case.card.take() {
+                let locale = row.record.staff_locale.clone();
+                erased.cards.push(ErasedCard {
+                    channel,
+                    message,
+                    locale,
+                });
+            }
+            (case.claimed, case.closed) = (None, None);
             self.cases.insert(new_thread, case);
         }
         for event in self.events.iter_mut().filter(|e| e.thread == thread) {

@@ -26,7 +26,7 @@ use crate::ids::{GuildId, InteractionId, MessageId, ThreadId, UserId};
 use crate::script::{ScriptHash, StepId};
 
 pub use cases::{Case, CaseStore, Claimed, Line, LineKind, Rating, Staffed};
-pub use erase::{Erased, Erasure, Forgotten};
+pub use erase::{Erased, ErasedCard, Erasure, Forgotten};
 pub use events::{Event, EventKind};
 pub use memory::MemoryStore;
 pub use outbox::{Done, Owed, Shown};

@@ -11,11 +11,11 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Connection, Row};
 
-use super::erase::{anonymize, Erased, Erasure, Forgotten};
+use super::erase::{anonymize, Erased, ErasedCard, Erasure, Forgotten};
 use super::sql::{db, discard_unless_constraint, id, SqlStore};
 use super::StoreError;
 use crate::conversation::{Session, Timestamp};
-use crate::ids::{ThreadId, UserId};
+use crate::ids::{ChannelId, MessageId, ThreadId, UserId};
 
 /// Which walkthroughs an erasure picks.
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +62,7 @@ async fn erase_in_one_transaction(
     let rows = match pick {
         Pick::EndedBefore(cutoff, batch) => {
             sqlx::query(
-                "SELECT thread_id, session FROM sessions WHERE thread_id > 0 \
+                "SELECT thread_id, session, staff_locale FROM sessions WHERE thread_id > 0 \
                  AND ended_at IS NOT NULL AND ended_at < $1 ORDER BY ended_at LIMIT $2",
             )
             .bind(cutoff)
@@ -71,7 +71,7 @@ async fn erase_in_one_transaction(
             .await?
         }
         Pick::Owner(user) => {
-            sqlx::query("SELECT thread_id, session FROM sessions WHERE owner_id = $1")
+            sqlx::query("SELECT thread_id, session, staff_locale FROM sessions WHERE owner_id = $1")
                 .bind(user)
                 .fetch_all(&mut *tx)
                 .await?
@@ -99,7 +99,34 @@ async fn lowest_id(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
     Ok(lowest.unwrap_or(0).min(0))
 }
 
-/// Erases the walkthrough of `row` (its thread id and session), giving it `anonymous`.
+/// The staff card of the case in `thread`, if it has one, before the erasure clears it;
+/// `locale` is the walkthrough's staff locale.
+async fn card_of(
+    conn: &mut AnyConnection,
+    thread: i64,
+    locale: Option<String>,
+) -> Result<Option<ErasedCard>, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT card_channel_id, card_message_id FROM cases WHERE thread_id = $1")
+            .bind(thread)
+            .fetch_optional(conn)
+            .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let channel: Option<i64> = row.try_get("card_channel_id")?;
+    let message: Option<i64> = row.try_get("card_message_id")?;
+    let channel = channel.and_then(|c| ChannelId::new(id(c)));
+    let message = message.and_then(|m| MessageId::new(id(m)));
+    Ok(channel.zip(message).map(|(channel, message)| ErasedCard {
+        channel,
+        message,
+        locale,
+    }))
+}
+
+/// Erases the walkthrough of `row` (its thread id, session and staff locale), giving it
+/// `anonymous`.
 async fn erase_one(
     conn: &mut AnyConnection,
     row: &AnyRow,
@@ -107,6 +134,7 @@ async fn erase_one(
 ) -> Result<Erased, sqlx::Error> {
     let thread: i64 = row.try_get("thread_id")?;
     let session: String = row.try_get("session")?;
+    let card = card_of(&mut *conn, thread, row.try_get("staff_locale")?).await?;
     let lines = sqlx::query("DELETE FROM transcript_lines WHERE thread_id = $1")
         .bind(thread)
         .execute(&mut *conn)
@@ -150,6 +178,7 @@ async fn erase_one(
         walkthroughs: count(walkthroughs),
         lines: count(lines),
         comments: count(comments),
+        cards: card.into_iter().collect(),
     })
 }
 

@@ -51,7 +51,9 @@ impl Walkthroughs {
 
     /// Erases everything personal about `user`: each open walkthrough of theirs is closed
     /// first (through its locked turn), then every walkthrough of theirs is erased, in every
-    /// guild, and their name comes off the cases they claimed or closed.
+    /// guild, and their name comes off the cases they claimed or closed. The staff cards of
+    /// their cases come back in `erased.cards`: the store no longer knows them, so this is
+    /// the front-end's one chance to edit them.
     pub async fn forget(&self, user: UserId) -> Result<Forgotten, StoreError> {
         let open = self.store.open_threads().await?;
         let mut ended = 0;

@@ -9,6 +9,7 @@ mod chaos;
 mod crashes;
 mod doctor;
 mod edges;
+mod erase;
 mod faults;
 mod harness;
 mod locales;

@@ -16,14 +16,14 @@ use crate::harness::{
     SUPPORT_ROLE,
 };
 
-const STAFF_CHANNEL: u64 = 2900;
+pub(crate) const STAFF_CHANNEL: u64 = 2900;
 /// A second member of the support team.
 const LEE: u64 = 5003;
 /// A member of the support role (not a staff role).
 const SUE: u64 = 5004;
 
 /// A bot with a staff channel (and the support team's config `extra`).
-async fn staffed(extra: &str) -> Harness {
+pub(crate) async fn staffed(extra: &str) -> Harness {
     let extra = extra.to_string();
     let h = start_with(Options::default(), |config| {
         config.staff_channel = Some(STAFF_CHANNEL);
@@ -38,7 +38,7 @@ async fn staffed(extra: &str) -> Harness {
 }
 
 /// Opens a walkthrough for `person` and hands it off at once; returns the thread.
-async fn hand_off(h: &Harness, person: u64) -> u64 {
+pub(crate) async fn hand_off(h: &Harness, person: u64) -> u64 {
     let thread = h.open(person).await;
     h.click(person, thread, "Talk to a human").await;
     thread
@@ -71,14 +71,14 @@ fn card(w: &World, thread: u64) -> Option<Card> {
         })
 }
 
-async fn wait_card(h: &Harness, thread: u64) -> Card {
+pub(crate) async fn wait_card(h: &Harness, thread: u64) -> Card {
     h.wait("the staff card", |w| card(w, thread).is_some())
         .await;
     h.fake.world(|w| card(w, thread)).expect("a card")
 }
 
 /// `user` presses `custom_id` on `message`; waits for the response.
-async fn press(h: &Harness, user: u64, message: u64, custom_id: &str) -> u64 {
+pub(crate) async fn press(h: &Harness, user: u64, message: u64, custom_id: &str) -> u64 {
     let interaction = h.fake.click(user, message, custom_id);
     h.wait(&format!("the response to {custom_id}"), |w| {
         !w.interactions[&interaction].callbacks.is_empty()
@@ -104,7 +104,7 @@ fn posted_with(w: &World, thread: u64, text: &str) -> Option<(u64, Vec<String>, 
 }
 
 /// The store the in-process bot writes, opened beside it (SQLite readers never wait).
-async fn store_of(h: &Harness) -> std::sync::Arc<dyn SessionStore> {
+pub(crate) async fn store_of(h: &Harness) -> std::sync::Arc<dyn SessionStore> {
     let path = h.data_dir().join("backup-help.db");
     store::open(&backup_help_bot::config::Storage::Sqlite { path })
         .await
@@ -112,7 +112,7 @@ async fn store_of(h: &Harness) -> std::sync::Arc<dyn SessionStore> {
 }
 
 /// Runs the binary with `args` against the bot's store; (exit code, stdout).
-fn cli(h: &Harness, args: &[&str]) -> (Option<i32>, String) {
+pub(crate) fn cli(h: &Harness, args: &[&str]) -> (Option<i32>, String) {
     let config = h.data_dir().join("cli-config.ron");
     std::fs::write(&config, h.config().ron()).expect("config written");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))

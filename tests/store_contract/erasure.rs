@@ -4,8 +4,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use backup_help_bot::conversation::{CloseReason, Input, Timestamp};
-use backup_help_bot::ids::{GuildId, ThreadId, UserId};
-use backup_help_bot::store::{Erased, Event, EventKind, Line, LineKind, Record, SessionStore};
+use backup_help_bot::ids::{ChannelId, GuildId, MessageId, ThreadId, UserId};
+use backup_help_bot::store::{
+    Erased, ErasedCard, Event, EventKind, Line, LineKind, Record, SessionStore,
+};
 
 use super::{common, record, staffed, thread};
 
@@ -257,10 +259,26 @@ pub async fn forgetting_a_person_erases_them_and_nobody_else(
         Some(5_000),
     )
     .await;
+    // The ended one was handed off: its case has a card in the staff channel.
+    let card = (
+        ChannelId::new(b + 78).expect("ids are not 0"),
+        MessageId::new(b + 79).expect("ids are not 0"),
+    );
+    store
+        .set_card(ended.record.thread, card.0, card.1)
+        .await
+        .expect("card");
     let forgotten = store
         .forget_user(UserId::new(person).expect("ids are not 0"))
         .await
         .expect("forgotten");
+    // The card's ids come back once, with the language the team read it in, to be edited.
+    let erased_card = ErasedCard {
+        channel: card.0,
+        message: card.1,
+        locale: Some("de".into()),
+    };
+    assert_eq!(forgotten.erased.cards, [erased_card]);
     assert_eq!(
         (forgotten.erased.walkthroughs, forgotten.erased.lines),
         (2, 4)
@@ -279,6 +297,7 @@ pub async fn forgetting_a_person_erases_them_and_nobody_else(
     assert_eq!(case.and_then(|c| c.closed), None);
     let again = store.forget_user(person).await.expect("forgotten");
     assert_eq!((again.erased.walkthroughs, again.as_staff), (0, 0));
+    assert!(again.erased.cards.is_empty(), "{again:?}");
 }
 
 /// A walkthrough saved as ended keeps when it ended, and a later save cannot move it.
