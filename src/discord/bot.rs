@@ -324,11 +324,8 @@ impl Periodic {
         let idle = tokio::spawn(idle_ticker(b, h, c, s));
         let (b, h, c, s) = (bot.clone(), http.clone(), clock.clone(), stop.clone());
         let sweep = tokio::spawn(sweeper(b, h, c, s));
-        let purge = tokio::spawn(super::purger::purger(
-            bot.clone(),
-            clock.clone(),
-            stop.clone(),
-        ));
+        let (b, h, c, s) = (bot.clone(), http.clone(), clock.clone(), stop.clone());
+        let purge = tokio::spawn(super::purger::purger(b, h, c, s));
         Periodic {
             _tasks: vec![AbortOnDrop(idle), AbortOnDrop(sweep), AbortOnDrop(purge)],
         }

@@ -90,7 +90,7 @@ pub async fn click(bot: &Bot, http: &Http, response: &Response<'_>, user: UserId
     if let Err(err) = response.replace(what_went(m, &forgotten)).await {
         warn!("could not tell the person what was erased: {err}");
     }
-    edit_cards(bot, http, &forgotten.erased.cards).await;
+    edit_cards(bot, http, &forgotten.erased.cards, Why::Asked).await;
 }
 
 async fn answer(response: &Response<'_>, text: String) {
@@ -113,13 +113,26 @@ fn what_went(m: &Messages, forgotten: &Forgotten) -> String {
     text.chars().take(limits::MESSAGE_CONTENT).collect()
 }
 
-/// Edits each erased case's card to say so, in the language the team read it in.
-async fn edit_cards(bot: &Bot, http: &Http, cards: &[ErasedCard]) {
+/// Why a case's card lost its details.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Why {
+    /// The person asked.
+    Asked,
+    /// The retention purge.
+    Expired,
+}
+
+/// Edits each erased case's card to say so (and `why`), in the language the team read it in.
+pub(super) async fn edit_cards(bot: &Bot, http: &Http, cards: &[ErasedCard], why: Why) {
     for card in cards {
         let locale = card.locale.as_deref();
         let script = bot.script(locale.unwrap_or(&bot.config.default_locale));
+        let text = match why {
+            Why::Asked => &script.messages.card_erased,
+            Why::Expired => &script.messages.card_expired,
+        };
         let edit = EditMessage::new()
-            .embed(super::card::erased(&script.messages.card_erased))
+            .embed(super::card::erased(text))
             .components(Vec::new())
             .remove_all_attachments();
         let channel = ChannelId::new(card.channel.get());

@@ -3,8 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use serenity::all::Http;
 use tracing::{info, warn};
 
+use super::forget::Why;
 use super::state::Bot;
 use crate::clock::Clock;
 use crate::ticker::Ticker;
@@ -20,6 +22,7 @@ const PURGE_EVERY: Duration = Duration::from_secs(10 * 60);
 /// threads whose walkthrough another process erased (`forget` on the command line).
 pub(super) async fn purger(
     bot: Arc<Bot>,
+    http: Arc<Http>,
     clock: Arc<dyn Clock>,
     stop: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -34,12 +37,18 @@ pub(super) async fn purger(
             let walkthroughs = &bot.walkthroughs;
             if let Some(retention) = retention {
                 match walkthroughs.purge(retention).await {
-                    Ok(erased) if !erased.is_empty() => info!(
-                        walkthroughs = erased.walkthroughs,
-                        lines = erased.lines,
-                        comments = erased.comments,
-                        "ended walkthroughs past the retention period were erased"
-                    ),
+                    Ok(erased) if !erased.is_empty() => {
+                        info!(
+                            walkthroughs = erased.walkthroughs,
+                            lines = erased.lines,
+                            comments = erased.comments,
+                            cards = erased.cards.len(),
+                            "ended walkthroughs past the retention period were erased"
+                        );
+                        // Their staff cards show the name and the answers: they go too.
+                        let cards = &erased.cards;
+                        super::forget::edit_cards(&bot, &http, cards, Why::Expired).await;
+                    }
                     Ok(_) => {}
                     Err(err) => {
                         warn!("the retention purge failed, and is tried again later: {err}")

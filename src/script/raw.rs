@@ -274,6 +274,10 @@ pub struct RawMessages {
     /// What an erased case's staff card says, in place of the name and the summary.
     #[serde(default = "english::card_erased")]
     pub card_erased: String,
+    /// What a case's staff card says once the retention purge erased it, in place of the
+    /// name and the summary.
+    #[serde(default = "english::card_expired")]
+    pub card_expired: String,
 }
 
 /// The English text of the optional messages, for a script without them.
@@ -315,6 +319,10 @@ mod english {
     pub fn card_erased() -> String {
         "The person asked for their data to be erased.".into()
     }
+    pub fn card_expired() -> String {
+        "This case ended longer ago than the server keeps personal data: its details are erased."
+            .into()
+    }
 }
 
 impl RawMessages {
@@ -332,7 +340,7 @@ impl RawMessages {
     }
 
     /// Every message text, by key.
-    pub fn texts(&self) -> [(&'static str, &str); 42] {
+    pub fn texts(&self) -> [(&'static str, &str); 43] {
         [
             ("not_understood", &self.not_understood),
             ("already_answered", &self.already_answered),
@@ -376,6 +384,7 @@ impl RawMessages {
             ("forget_nothing", &self.forget_nothing),
             ("forget_not_yours", &self.forget_not_yours),
             ("card_erased", &self.card_erased),
+            ("card_expired", &self.card_expired),
         ]
     }
 }

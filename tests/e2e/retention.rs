@@ -10,6 +10,7 @@ use backup_help_bot::store;
 use fake_discord::Options;
 
 use crate::harness::{start, PERSON};
+use crate::staff::{hand_off, staffed, wait_card};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ended_walkthrough_past_the_retention_is_erased_in_the_background() {
@@ -36,5 +37,34 @@ async fn an_ended_walkthrough_past_the_retention_is_erased_in_the_background() {
     assert!(events
         .iter()
         .all(|e| e.owner.get() != PERSON && e.thread != id));
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_purged_case_loses_its_name_and_summary_on_the_staff_card_too() {
+    let h = staffed(r#"retention: "1h","#).await;
+    let thread = hand_off(&h, PERSON).await;
+    let (card, embed, _) = wait_card(&h, thread).await;
+    assert!(embed.to_string().contains("Needs a person"), "{embed}");
+    h.clock.advance(Duration::from_secs(61 * 60));
+    assert!(h.clock.settle().await);
+    let expired = "This case ended longer ago than the server keeps personal data";
+    h.wait("the card edited after the purge", |w| {
+        w.messages[&card].embeds[0].to_string().contains(expired)
+    })
+    .await;
+    let (text, buttons) = h.fake.world(|w| {
+        let m = &w.messages[&card];
+        (m.embeds[0].to_string(), m.components.clone())
+    });
+    assert!(
+        !text.contains("Needs a person") && !text.contains(&format!("<#{thread}>")),
+        "{text}"
+    );
+    assert_eq!(
+        buttons,
+        serde_json::json!([]),
+        "no Join, Claim or Close left"
+    );
     h.finish().await;
 }
