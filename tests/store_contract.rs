@@ -37,18 +37,11 @@ fn record(thread_id: u64, guild: u64, owner: u64) -> Record {
     let engine = common::engine(&script);
     let mut session = engine.new_session(UserId::new(owner).expect("ids are not 0"), common::T0);
     engine.apply(&mut session, Input::Start, common::T0);
+    let guild = GuildId::new(guild).expect("ids are not 0");
+    let idle_due = engine.idle_due(&session);
     Record {
-        thread: thread(thread_id),
-        guild: GuildId::new(guild).expect("ids are not 0"),
-        locale: "en".into(),
         staff_locale: Some("de".into()),
-        shown: None,
-        done: Done::default(),
-        idle_due: engine.idle_due(&session),
-        ended_at: None,
-        responding: None,
-        heard: None,
-        session,
+        ..Record::new(thread(thread_id), guild, "en".into(), idle_due, session)
     }
 }
 

@@ -9,8 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::Record;
-use crate::conversation::{CloseReason, Phase, Timestamp};
-use crate::ids::MessageId;
+use crate::conversation::{CloseReason, Phase, Session, Timestamp};
+use crate::ids::{GuildId, MessageId, ThreadId};
 use crate::script::{EndingId, StepId};
 
 /// The step message posted last: which step, for which of the session's steps
@@ -134,6 +134,30 @@ impl Owed {
 }
 
 impl Record {
+    /// A walkthrough not yet shown anywhere, owing nothing, for its first insert; the other
+    /// fields are set with struct update syntax where they differ.
+    pub fn new(
+        thread: ThreadId,
+        guild: GuildId,
+        locale: String,
+        idle_due: Option<Timestamp>,
+        session: Session,
+    ) -> Record {
+        Record {
+            thread,
+            guild,
+            locale,
+            staff_locale: None,
+            shown: None,
+            done: Done::default(),
+            idle_due,
+            ended_at: None,
+            responding: None,
+            heard: None,
+            session,
+        }
+    }
+
     /// What the person has not been shown yet, in order. Empty when the row is settled.
     pub fn owed(&self) -> Vec<Owed> {
         let session = &self.session;

@@ -122,7 +122,7 @@ mod tests {
     use super::*;
     use crate::conversation::IdlePolicy;
     use crate::ids::{GuildId, MessageId, ThreadId, UserId};
-    use crate::store::{Done, Shown};
+    use crate::store::Shown;
 
     fn english() -> Script {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/responses/en.ron");
@@ -134,22 +134,17 @@ mod tests {
         let mut session = engine.new_session(UserId::new(7).expect("an id"), Timestamp(0));
         engine.apply(&mut session, Input::Start, Timestamp(0));
         let step = session.current_step().cloned().expect("at a step");
+        let shown = Some(Shown {
+            step,
+            serial: session.step_serial,
+            message: MessageId::new(9).expect("an id"),
+        });
+        let (thread, guild) = (ThreadId::new(1).expect("an id"), GuildId::new(2));
+        let idle_due = engine.idle_due(&session);
+        let guild = guild.expect("an id");
         Record {
-            thread: ThreadId::new(1).expect("an id"),
-            guild: GuildId::new(2).expect("an id"),
-            locale: "en".into(),
-            staff_locale: None,
-            shown: Some(Shown {
-                step,
-                serial: session.step_serial,
-                message: MessageId::new(9).expect("an id"),
-            }),
-            done: Done::default(),
-            idle_due: engine.idle_due(&session),
-            ended_at: None,
-            responding: None,
-            heard: None,
-            session,
+            shown,
+            ..Record::new(thread, guild, "en".into(), idle_due, session)
         }
     }
 

@@ -16,7 +16,7 @@ use tracing::{info, warn};
 use super::{EffectError, Outlet, Walkthroughs};
 use crate::conversation::{CloseReason, Engine, Input};
 use crate::ids::{GuildId, ThreadId, UserId};
-use crate::store::{Done, Record, StoreError};
+use crate::store::{Record, StoreError};
 
 /// Where the person's walkthrough is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,18 +99,10 @@ impl Walkthroughs {
         let now = self.now();
         let mut session = engine.new_session(owner, now);
         let reply = engine.apply(&mut session, Input::Start, now);
+        let idle_due = engine.idle_due(&session);
         let mut record = Record {
-            thread,
-            guild,
-            locale: script.locale.clone(),
             staff_locale: server_locale.map(|l| self.script(l).locale.clone()),
-            shown: None,
-            done: Done::default(),
-            idle_due: engine.idle_due(&session),
-            ended_at: None,
-            responding: None,
-            heard: None,
-            session,
+            ..Record::new(thread, guild, script.locale.clone(), idle_due, session)
         };
         match self.store.insert(&record).await {
             Ok(()) => {}

@@ -8,7 +8,7 @@ use std::time::Duration;
 use backup_help_bot::conversation::{Engine, IdlePolicy, Input, Session, Timestamp, UserId};
 use backup_help_bot::ids::{GuildId, ThreadId};
 use backup_help_bot::script::{load_dir, load_file, Script};
-use backup_help_bot::store::{self, Done, Record, SessionStore};
+use backup_help_bot::store::{self, Record, SessionStore};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -341,19 +341,13 @@ pub async fn walk_as(
     let engine = engine(script);
     let mut session = engine.new_session(UserId::new(owner).expect("ids are not 0"), start);
     let reply = engine.apply(&mut session, Input::Start, start);
-    let mut record = Record {
-        thread: ThreadId::new(thread).expect("ids are not 0"),
-        guild: GuildId::new(1).expect("ids are not 0"),
-        locale: script.locale.clone(),
-        staff_locale: None,
-        shown: None,
-        done: Done::default(),
-        idle_due: engine.idle_due(&session),
-        ended_at: None,
-        responding: None,
-        heard: None,
+    let mut record = Record::new(
+        ThreadId::new(thread).expect("ids are not 0"),
+        GuildId::new(1).expect("ids are not 0"),
+        script.locale.clone(),
+        engine.idle_due(&session),
         session,
-    };
+    );
     store.insert(&record).await.expect("insert");
     let events = store::events_for(&record, &reply, None, start);
     store.append_all(&events).await.expect("events");
