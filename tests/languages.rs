@@ -241,17 +241,24 @@ fn no_back_and_a_person_are_understood_in_each_language() {
     commands_are_understood("es-419", "Nel.", "atrás", "Quiero hablar con una persona");
 }
 
-#[test]
-fn each_locale_gets_its_own_script_or_the_default() {
-    let scripts = common::shipped();
+/// The service on `scripts` (English by default), as the bot runs it.
+fn service(
+    scripts: Vec<backup_help_bot::script::Script>,
+) -> backup_help_bot::walkthrough::Walkthroughs {
     let store = std::sync::Arc::new(backup_help_bot::store::MemoryStore::default());
-    let walks = backup_help_bot::walkthrough::Walkthroughs::new(
+    backup_help_bot::walkthrough::Walkthroughs::new(
         store,
         scripts,
         "en".into(),
         backup_help_bot::conversation::IdlePolicy::default(),
         std::sync::Arc::new(backup_help_bot::clock::ManualClock::new()),
-    );
+    )
+}
+
+#[test]
+fn each_locale_gets_its_own_script_or_the_default() {
+    let scripts = common::shipped();
+    let walks = service(scripts);
     for (discord, script) in [
         ("es-ES", "es"),
         ("es-419", "es-419"),
@@ -297,14 +304,7 @@ fn es_419_gets_its_own_script_and_es_es_keeps_spains() {
     };
     let locales: Vec<&str> = scripts.iter().map(|s| s.locale.as_str()).collect();
     assert!(locales.contains(&"es-419"), "{locales:?}");
-    let store = std::sync::Arc::new(backup_help_bot::store::MemoryStore::default());
-    let walks = backup_help_bot::walkthrough::Walkthroughs::new(
-        store,
-        scripts,
-        "en".into(),
-        backup_help_bot::conversation::IdlePolicy::default(),
-        std::sync::Arc::new(backup_help_bot::clock::ManualClock::new()),
-    );
+    let walks = service(scripts);
     for (discord, script) in [
         ("es-419", "es-419"),
         ("es-ES", "es"),

@@ -7,7 +7,6 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use ron::extensions::Extensions;
 use serde::Deserialize;
 
 use super::{LoadError, Problem, Script, StepId, Target};
@@ -76,17 +75,7 @@ pub fn load_causes(path: &Path) -> Result<Catalogue, LoadError> {
 
 /// Parses catalogue text; `file` names it in messages.
 pub fn parse_causes(text: &str, file: &str) -> Result<Catalogue, LoadError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
-    options.from_str(text).map_err(|err| {
-        LoadError::Invalid(vec![Problem {
-            file: file.to_string(),
-            line: Some(err.span.start.line),
-            column: Some(err.span.start.col),
-            place: String::new(),
-            message: super::check::describe_syntax_error(&err.code),
-        }])
-    })
+    super::check::from_ron(text, file).map_err(|problem| LoadError::Invalid(vec![problem]))
 }
 
 /// Everything wrong with `catalogue` against `script`: an unknown script, a cause without

@@ -130,8 +130,26 @@ pub(super) fn well_formed_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// `source` (a byte order mark left out) read as RON into a `T`; a syntax or shape error is
+/// one problem, at its line and column of `file`.
+pub(super) fn from_ron<T: serde::de::DeserializeOwned>(
+    source: &str,
+    file: &str,
+) -> Result<T, Problem> {
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    options.from_str(source).map_err(|err| Problem {
+        file: file.to_string(),
+        line: Some(err.span.start.line),
+        column: Some(err.span.start.col),
+        place: String::new(),
+        message: describe_syntax_error(&err.code),
+    })
+}
+
 /// A RON syntax or shape error, in words.
-pub(super) fn describe_syntax_error(code: &ron::Error) -> String {
+fn describe_syntax_error(code: &ron::Error) -> String {
     match code {
         ron::Error::NoSuchStructField {
             expected, found, ..

@@ -4,8 +4,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use ron::extensions::Extensions;
-
 use super::raw::{RawChoice, RawScript};
 use super::{
     validate, Choice, Commands, Ending, EndingId, Link, Meaning, Script, ScriptHash, Step, StepId,
@@ -153,16 +151,8 @@ pub fn load_str(
     expected_locale: Option<&str>,
 ) -> Result<Script, LoadError> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
-    let raw: RawScript = options.from_str(source).map_err(|err| {
-        LoadError::Invalid(vec![Problem {
-            file: file.to_string(),
-            line: Some(err.span.start.line),
-            column: Some(err.span.start.col),
-            place: String::new(),
-            message: super::check::describe_syntax_error(&err.code),
-        }])
-    })?;
+    let raw: RawScript = super::check::from_ron(source, file)
+        .map_err(|problem| LoadError::Invalid(vec![problem]))?;
     let problems = validate::validate(&raw, source, file, expected_locale);
     if !problems.is_empty() {
         return Err(LoadError::Invalid(problems));
