@@ -139,9 +139,9 @@ mod tests {
             serial: session.step_serial,
             message: MessageId::new(9).expect("an id"),
         });
-        let (thread, guild) = (ThreadId::new(1).expect("an id"), GuildId::new(2));
+        let thread = ThreadId::new(1).expect("an id");
+        let guild = GuildId::new(2).expect("an id");
         let idle_due = engine.idle_due(&session);
-        let guild = guild.expect("an id");
         Record {
             shown,
             ..Record::new(thread, guild, "en".into(), idle_due, session)
