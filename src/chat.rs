@@ -113,10 +113,12 @@ impl Outlet for Screen {
     ) -> Result<Option<MessageId>, EffectError> {
         let mut text = String::new();
         match effect {
+            // The terminal is one person's: nobody to ping.
             Effect::PostStep {
                 step,
                 report,
                 position,
+                ping: _,
             } => {
                 if let Some(step) = script.step(step) {
                     show_step(script, step, report.as_ref(), *position, &mut text);

@@ -11,6 +11,7 @@ use std::time::Duration;
 use ron::extensions::Extensions;
 use serde::{Deserialize, Deserializer};
 
+use crate::conversation::IdlePolicy;
 use crate::hours::Hours;
 pub use crate::hours::{ClockTime, Day, SupportHours};
 use crate::ids::{ChannelId, GuildId, RoleId};
@@ -35,6 +36,10 @@ pub struct Config {
     /// Quiet time before a walkthrough is closed and its thread archived.
     #[serde(default = "defaults::idle_close")]
     pub idle_close: HumanDuration,
+    /// How long after a fix the bot asks, in the person's thread, whether iCloud Backup has
+    /// run by itself since (the script's `follow_up` question); `None` never asks.
+    #[serde(default = "defaults::confirm_after")]
+    pub confirm_after: Option<HumanDuration>,
     /// Where walkthroughs are kept.
     #[serde(default)]
     pub storage: Storage,
@@ -224,6 +229,9 @@ mod defaults {
     pub fn idle_close() -> HumanDuration {
         HumanDuration(Duration::from_secs(30 * 60))
     }
+    pub fn confirm_after() -> Option<HumanDuration> {
+        Some(HumanDuration(Duration::from_secs(20 * 60 * 60)))
+    }
     pub fn retention() -> Option<HumanDuration> {
         Some(HumanDuration(Duration::from_secs(90 * 24 * 60 * 60)))
     }
@@ -284,6 +292,15 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// When walkthroughs are nudged, closed and followed up.
+    pub fn timing(&self) -> IdlePolicy {
+        IdlePolicy {
+            warn_after: self.idle_warning.0,
+            close_after: self.idle_close.0,
+            confirm_after: self.confirm_after.map(|d| d.0),
+        }
+    }
+
     /// Reads and checks a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let source = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -321,9 +338,22 @@ impl Config {
                 "`idle_warning` must be above zero".into(),
             ));
         }
+        if config.confirm_after.is_some_and(|r| r.0.is_zero()) {
+            let msg = "`confirm_after` must be above zero; None never asks".to_string();
+            return Err(invalid("confirm_after", msg));
+        }
         if config.retention.is_some_and(|r| r.0.is_zero()) {
             let msg = "`retention` must be above zero; None keeps everything".to_string();
             return Err(invalid("retention", msg));
+        }
+        if let (Some(retention), Some(confirm)) = (config.retention, config.confirm_after) {
+            // A fix's walkthrough is kept whole until its question is asked and settled.
+            if retention.0 <= confirm.0 + config.idle_close.0 {
+                let msg = "`retention` must be longer than `confirm_after` plus `idle_close`, \
+                           or a fix would be erased before its follow-up question is settled"
+                    .to_string();
+                return Err(invalid("retention", msg));
+            }
         }
         if let Some(r) = config.discord.shards {
             if r.count == 0

@@ -24,6 +24,8 @@ pub enum Point {
     AfterClaim,
     /// The support team's close is saved; its message, archive and card are still owed.
     AfterClose,
+    /// A fix's follow-up question is saved as asked; it is not posted yet.
+    AfterFollowUp,
 }
 
 impl Point {
@@ -35,6 +37,7 @@ impl Point {
             Point::AfterCard => "after-card",
             Point::AfterClaim => "after-claim",
             Point::AfterClose => "after-close",
+            Point::AfterFollowUp => "after-follow-up",
         }
     }
 }

@@ -11,7 +11,6 @@ use anyhow::{anyhow, Context};
 
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::conversation::IdlePolicy;
 use crate::ids::UserId;
 use crate::script::load_dir;
 use crate::store::{Erased, ErasedCard, Forgotten};
@@ -64,10 +63,7 @@ where
         .context("starting the async runtime")?;
     let done = runtime.block_on(async {
         let store = crate::store::open(&config.storage).await?;
-        let idle = IdlePolicy {
-            warn_after: config.idle_warning.0,
-            close_after: config.idle_close.0,
-        };
+        let idle = config.timing();
         let walks = Walkthroughs::new(
             store,
             scripts,

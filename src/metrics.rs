@@ -48,6 +48,13 @@ struct OutcomeLabel {
     outcome: &'static str,
 }
 
+/// A follow-up's kind (`confirm`: the question the day after a fix) and what came of it.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FollowUpLabel {
+    kind: &'static str,
+    outcome: &'static str,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ViaLabel {
     via: &'static str,
@@ -68,6 +75,7 @@ pub struct Metrics {
     registry: Registry,
     started: Counter,
     ended: Family<OutcomeLabel, Counter>,
+    follow_ups: Family<FollowUpLabel, Counter>,
     open: Gauge,
     answers: Family<ViaLabel, Counter>,
     reasks: Counter,
@@ -89,6 +97,7 @@ impl Metrics {
         let mut registry = Registry::with_prefix("backup_help");
         let started = Counter::default();
         let ended = Family::<OutcomeLabel, Counter>::default();
+        let follow_ups = Family::<FollowUpLabel, Counter>::default();
         let open = Gauge::default();
         let answers = Family::<ViaLabel, Counter>::default();
         let reasks = Counter::default();
@@ -108,6 +117,11 @@ impl Metrics {
             "walkthroughs_ended",
             "Walkthroughs ended, by outcome",
             ended.clone(),
+        );
+        r.register(
+            "follow_ups",
+            "Follow-ups of fixes, by kind (confirm) and outcome (asked, confirmed, reopened, unconfirmed)",
+            follow_ups.clone(),
         );
         r.register(
             "walkthroughs_open",
@@ -153,6 +167,7 @@ impl Metrics {
             registry,
             started,
             ended,
+            follow_ups,
             open,
             answers,
             reasks,
@@ -193,6 +208,20 @@ impl Metrics {
                         outcome: kind.as_str(),
                     };
                     self.ended.get_or_create(&label).inc();
+                }
+                EventKind::FollowUpAsked
+                | EventKind::Confirmed
+                | EventKind::Reopened
+                | EventKind::Unconfirmed => {
+                    let outcome = match event.kind {
+                        EventKind::FollowUpAsked => "asked",
+                        kind => kind.as_str(),
+                    };
+                    let label = FollowUpLabel {
+                        kind: "confirm",
+                        outcome,
+                    };
+                    self.follow_ups.get_or_create(&label).inc();
                 }
                 _ => {}
             }
@@ -418,6 +447,8 @@ mod tests {
             &[event(EventKind::Answered), event(EventKind::Fixed)],
             Some(Via::Text),
         );
+        m.record(&[event(EventKind::FollowUpAsked)], None);
+        m.record(&[event(EventKind::Reopened)], None);
         m.discord_error(Some(403));
         m.discord_error(None);
         m.acknowledged(Duration::from_millis(30));
@@ -434,6 +465,8 @@ mod tests {
             "backup_help_ack_seconds_bucket{le=\"0.05\"} 1",
             "backup_help_ack_seconds_bucket{le=\"0.025\"} 0",
             "backup_help_reasks_total 0",
+            "backup_help_follow_ups_total{kind=\"confirm\",outcome=\"asked\"} 1",
+            "backup_help_follow_ups_total{kind=\"confirm\",outcome=\"reopened\"} 1",
         ] {
             assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
         }

@@ -49,7 +49,7 @@ pub fn lines_for(
         Input::Back { .. } => Some((LineKind::Clicked, m.back.clone())),
         Input::StartOver => Some((LineKind::Clicked, m.start_over.clone())),
         Input::TalkToHuman { .. } => Some((LineKind::Clicked, m.talk_to_human.clone())),
-        Input::Start | Input::Tick | Input::Close(_) => None,
+        Input::Start | Input::Tick | Input::TickOpenElsewhere | Input::Close(_) => None,
     };
     lines.extend(person.map(|(kind, text)| line(kind, text)));
     let ending_title = |ending| script.ending(ending).map(|e| e.title.clone());

@@ -20,6 +20,7 @@ fn engine(script: &Script) -> Engine<'_> {
     let idle = IdlePolicy {
         warn_after: 20 * MIN,
         close_after: 30 * MIN,
+        confirm_after: None,
     };
     Engine::new(script, idle)
 }
@@ -147,6 +148,7 @@ fn describe(reply: &Reply) -> String {
         Cause::WentBack => "went back",
         Cause::StartedOver => "started over",
         Cause::AskedForHuman => "asked for human",
+        Cause::FollowUp => "follow-up",
     };
     match reply {
         Reply::Show { step, cause: c } => format!("show {step} {}", cause(c)),
@@ -164,6 +166,7 @@ fn describe(reply: &Reply) -> String {
         },
         Reply::IdleWarning { .. } => "idle warning".into(),
         Reply::Closed { .. } => "closed".into(),
+        Reply::Unconfirmed => "unconfirmed".into(),
         Reply::Nothing => "nothing".into(),
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
-use backup_help_bot::conversation::{Engine, IdlePolicy, Input, Phase, Reply, UserId};
+use backup_help_bot::conversation::{Cause, Engine, IdlePolicy, Input, Phase, Reply, UserId};
 use backup_help_bot::matcher::understand;
 use backup_help_bot::script::{Script, StepId};
 
@@ -69,10 +69,13 @@ proptest! {
         let idle = IdlePolicy {
             warn_after: Duration::from_secs(20 * 60),
             close_after: Duration::from_secs(30 * 60),
+            // Short enough for the inputs' minutes to reach it: the follow-up is fuzzed too.
+            confirm_after: Some(Duration::from_secs(60 * 60)),
         };
         let engine = Engine::new(script, idle);
         let mut now = common::T0;
         let mut session = engine.new_session(UserId::new(1).expect("ids are not 0"), now);
+        let mut asked_follow_up = 0;
         for (input, minutes) in inputs {
             now = now.plus(Duration::from_secs(minutes * 60));
             let before = session.clone();
@@ -96,9 +99,22 @@ proptest! {
                     prop_assert_eq!(&session, &before);
                 }
             }
-            // Ended sessions stay ended.
+            // Ended sessions stay ended, but for a fix's follow-up question, asked once.
             if !before.phase.is_open() {
-                prop_assert_eq!(&session.phase, &before.phase);
+                let asked = matches!(
+                    reply,
+                    Reply::Show { cause: Cause::FollowUp, .. }
+                );
+                if asked {
+                    prop_assert!(matches!(before.phase, Phase::Resolved(_)));
+                    prop_assert_eq!(session.current_step(), script.follow_up.as_ref());
+                } else {
+                    prop_assert_eq!(&session.phase, &before.phase);
+                }
+            }
+            if matches!(reply, Reply::Show { cause: Cause::FollowUp, .. }) {
+                asked_follow_up += 1;
+                prop_assert_eq!(asked_follow_up, 1, "the follow-up question was asked twice");
             }
             // History only holds steps of the script.
             for answer in &session.history {

@@ -32,6 +32,15 @@ fn the_valid_fixture_is_valid() {
 }
 
 #[test]
+fn a_follow_up_step_of_its_own_that_confirms_and_reopens_is_valid() {
+    let source = common::variant(
+        r#"start: "opening","#,
+        "start: \"opening\",\n    follow_up: \"second-new\",",
+    );
+    assert_eq!(problems(&source), Vec::new());
+}
+
+#[test]
 fn each_rule_names_the_problem_and_the_place() {
     let mut wrong = Vec::new();
     for (name, from, to, words) in common::broken_fixtures() {

@@ -3,17 +3,21 @@
 use std::time::Duration;
 
 use super::{
-    Answer, Cause, CloseReason, Input, Phase, Rejection, Reply, ScriptRef, Session, Timestamp,
-    UserId, Via,
+    Answer, Cause, CloseReason, FollowUp, FollowUpState, Input, Phase, Rejection, Reply, ScriptRef,
+    Session, Timestamp, UserId, Via,
 };
 use crate::matcher::{understand, Understood};
-use crate::script::{EndingId, EndingKind, Live, Script, StepId, Target};
+use crate::script::{Backup, EndingId, EndingKind, Live, Script, StepId, Target};
 
-/// When a quiet session is warned and then closed.
+/// When a quiet session is warned and then closed, and when a fix is followed up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IdlePolicy {
     pub warn_after: Duration,
     pub close_after: Duration,
+    /// How long after a fix (an ending that claims a working iCloud backup) the script's
+    /// `follow_up` question is asked; `None` never asks. A question left unanswered for
+    /// `close_after` lapses: the fix stays unconfirmed.
+    pub confirm_after: Option<Duration>,
 }
 
 impl Default for IdlePolicy {
@@ -21,6 +25,7 @@ impl Default for IdlePolicy {
         IdlePolicy {
             warn_after: Duration::from_secs(20 * 60),
             close_after: Duration::from_secs(30 * 60),
+            confirm_after: None,
         }
     }
 }
@@ -64,13 +69,21 @@ impl<'a> Engine<'a> {
             last_activity: now,
             idle_warned: false,
             step_serial: 0,
+            follow_up: None,
         }
     }
 
-    /// When the next idle warning or close falls due, if the session is waiting for an answer.
+    /// When the next tick has something to do: the idle warning or close of a session
+    /// waiting for an answer, or a fix's follow-up question.
     pub fn idle_due(&self, session: &Session) -> Option<Timestamp> {
+        if let (Phase::Resolved(_), Some(FollowUpState::Due(at))) =
+            (&session.phase, session.follow_up_state())
+        {
+            return Some(at);
+        }
         session.current_step()?;
-        let after = if session.idle_warned {
+        // The follow-up question is not worth a "still there?": it only lapses.
+        let after = if session.idle_warned || session.asking_follow_up() {
             self.idle.close_after
         } else {
             self.idle.warn_after.min(self.idle.close_after)
@@ -91,8 +104,43 @@ impl<'a> Engine<'a> {
 
     /// Applies one input. Rejections, re-asks and quiet ticks leave `session` untouched.
     pub fn apply(&self, session: &mut Session, input: Input, now: Timestamp) -> Reply {
+        let reply = self.apply_unsettled(session, input, now);
+        self.settle_follow_up(session);
+        reply
+    }
+
+    /// A follow-up question the person moved away from is answered by where they went: an
+    /// ending that claims iCloud works confirms the fix; anything else (the step for
+    /// automatic backups, a hand-off, start over) reopens it.
+    fn settle_follow_up(&self, session: &mut Session) {
+        if session.follow_up_state() != Some(FollowUpState::Asked) {
+            return;
+        }
+        let state = match &session.phase {
+            Phase::At(step) if self.script.follow_up.as_ref() == Some(step) => return,
+            Phase::Resolved(ending) if self.claims_icloud(ending) => FollowUpState::Confirmed,
+            _ => FollowUpState::Reopened,
+        };
+        if let Some(follow_up) = &mut session.follow_up {
+            follow_up.state = state;
+        }
+    }
+
+    fn claims_icloud(&self, ending: &EndingId) -> bool {
+        self.script
+            .ending(ending)
+            .is_some_and(|e| e.kind == EndingKind::Resolved && e.claims == Some(Backup::ICloud))
+    }
+
+    fn apply_unsettled(&self, session: &mut Session, input: Input, now: Timestamp) -> Reply {
         if input == Input::Tick {
             return self.tick(session, now);
+        }
+        if input == Input::TickOpenElsewhere {
+            return match session.follow_up_due(now) {
+                true => lapse_follow_up(session),
+                false => self.tick(session, now),
+            };
         }
         if let Input::Close(reason) = input {
             return close(session, reason);
@@ -134,11 +182,17 @@ impl<'a> Engine<'a> {
             Input::Back { step: named } | Input::TalkToHuman { step: named } if stale(&named) => {
                 Reply::Rejected(Rejection::Stale { current })
             }
+            Input::Back { .. } if session.asking_follow_up() => {
+                Reply::Rejected(Rejection::NothingToGoBackTo)
+            }
             Input::Back { .. } => self.back(session, now),
             Input::TalkToHuman { .. } => self.hand_off(session, current, Cause::AskedForHuman, now),
             Input::StartOver => self.start_over(session, now),
             Input::Text(text) => match understand(&text, step, self.script, self.live) {
                 Understood::Choice(choice) => self.answer(session, current, choice, Via::Text, now),
+                Understood::Back if session.asking_follow_up() => {
+                    Reply::Rejected(Rejection::NothingToGoBackTo)
+                }
                 Understood::Back => self.back(session, now),
                 Understood::StartOver => self.start_over(session, now),
                 Understood::Human => self.hand_off(session, current, Cause::AskedForHuman, now),
@@ -147,7 +201,7 @@ impl<'a> Engine<'a> {
                     candidates,
                 },
             },
-            Input::Tick | Input::Close(_) => Reply::Nothing, // handled above
+            Input::Tick | Input::TickOpenElsewhere | Input::Close(_) => Reply::Nothing, // handled above
         }
     }
 
@@ -226,6 +280,7 @@ impl<'a> Engine<'a> {
         match kind {
             Some(EndingKind::Resolved) => {
                 session.phase = Phase::Resolved(ending.clone());
+                self.schedule_follow_up(session, &ending, stopped_at, now);
                 return Reply::Resolved { ending, cause };
             }
             // Ended, and closed like a resolved walkthrough; the reply says it is not fixed.
@@ -246,6 +301,32 @@ impl<'a> Engine<'a> {
             summary: session.history.clone(),
             stopped_at,
         }
+    }
+
+    /// A first fix that claims iCloud works gets its follow-up question, when one is
+    /// configured and the script has one. A walkthrough reopened by its follow-up is not
+    /// asked twice.
+    fn schedule_follow_up(
+        &self,
+        session: &mut Session,
+        ending: &EndingId,
+        fixed_at: StepId,
+        now: Timestamp,
+    ) {
+        let Some(after) = self.idle.confirm_after else {
+            return;
+        };
+        if session.follow_up.is_some()
+            || self.script.follow_up.is_none()
+            || !self.claims_icloud(ending)
+        {
+            return;
+        }
+        session.follow_up = Some(FollowUp {
+            fixed_at,
+            ending: ending.clone(),
+            state: FollowUpState::Due(now.plus(after)),
+        });
     }
 
     fn hand_off(
@@ -281,6 +362,18 @@ impl<'a> Engine<'a> {
     }
 
     fn tick(&self, session: &mut Session, now: Timestamp) -> Reply {
+        match (session.follow_up_state(), &session.phase) {
+            (Some(FollowUpState::Due(_)), Phase::Resolved(_)) if session.follow_up_due(now) => {
+                return self.ask_follow_up(session, now);
+            }
+            (Some(FollowUpState::Asked), Phase::At(_))
+                if now.since(session.last_activity) >= self.idle.close_after =>
+            {
+                return lapse_follow_up(session);
+            }
+            (Some(FollowUpState::Asked), Phase::At(_)) => return Reply::Nothing,
+            _ => {}
+        }
         let Some(step) = session.current_step().cloned() else {
             return Reply::Nothing;
         };
@@ -299,6 +392,36 @@ impl<'a> Engine<'a> {
             Reply::Nothing
         }
     }
+}
+
+impl Engine<'_> {
+    /// Puts the script's follow-up question before the person, or, when the script (or the
+    /// configuration) no longer has one, lets the follow-up lapse.
+    fn ask_follow_up(&self, session: &mut Session, now: Timestamp) -> Reply {
+        let step = match (&self.script.follow_up, self.idle.confirm_after) {
+            (Some(step), Some(_)) if self.script.step(step).is_some() => step.clone(),
+            _ => return lapse_follow_up(session),
+        };
+        if let Some(follow_up) = &mut session.follow_up {
+            follow_up.state = FollowUpState::Asked;
+        }
+        show(session, &step, now);
+        Reply::Show {
+            step,
+            cause: Cause::FollowUp,
+        }
+    }
+}
+
+/// The follow-up goes unanswered: the walkthrough is back at its fix's ending, unconfirmed.
+fn lapse_follow_up(session: &mut Session) -> Reply {
+    let Some(follow_up) = &mut session.follow_up else {
+        return Reply::Nothing;
+    };
+    follow_up.state = FollowUpState::Unconfirmed;
+    session.phase = Phase::Resolved(follow_up.ending.clone());
+    session.version += 1;
+    Reply::Unconfirmed
 }
 
 /// The route a person is on: the `route` of the most recent answer in `history` whose choice
@@ -342,6 +465,11 @@ fn show(session: &mut Session, step: &StepId, now: Timestamp) {
 
 /// Ends an open session for a reason outside the conversation; an ended one stays as it is.
 fn close(session: &mut Session, reason: CloseReason) -> Reply {
+    if session.asking_follow_up() {
+        // The question will not be answered (its thread is gone, or staff closed it): the
+        // walkthrough goes back to its fix, unconfirmed.
+        return lapse_follow_up(session);
+    }
     // A handed-off walkthrough is the support team's to close.
     let staff_closing_a_case =
         reason == CloseReason::ByStaff && matches!(session.phase, Phase::HandedOff(_));

@@ -21,7 +21,7 @@ impl Reply {
             Reply::ReAsk { step, .. } | Reply::IdleWarning { step } => Some(step.as_str()),
             Reply::Rejected(Rejection::Stale { current }) => Some(current.as_str()),
             Reply::Rejected(Rejection::StepMissing { step }) => Some(step.as_str()),
-            Reply::Rejected(_) | Reply::Closed { .. } | Reply::Nothing => None,
+            Reply::Rejected(_) | Reply::Closed { .. } | Reply::Unconfirmed | Reply::Nothing => None,
         }
     }
 
@@ -69,6 +69,7 @@ impl Reply {
                 Cause::WentBack => "went_back",
                 Cause::StartedOver => "started_over",
                 Cause::AskedForHuman => "asked_for_human",
+                Cause::FollowUp => "follow_up",
             },
             Reply::Resolved { .. } => "resolved",
             Reply::Waiting { .. } => "waiting",
@@ -89,6 +90,7 @@ impl Reply {
                 CloseReason::NotDelivered => "closed_not_delivered",
                 CloseReason::ByStaff => "closed_by_staff",
             },
+            Reply::Unconfirmed => "unconfirmed",
             Reply::Nothing => "nothing",
         }
     }

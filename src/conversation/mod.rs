@@ -169,6 +169,48 @@ pub struct Session {
     /// when the two differ, the current step is still owed to the person.
     #[serde(default)]
     pub step_serial: u64,
+    /// The question the morning after a fix ([`IdlePolicy::confirm_after`]): when it falls
+    /// due, and what came of it. `None` for walkthroughs that were not fixed (or were fixed
+    /// while no follow-up was configured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUp>,
+}
+
+/// The follow-up of one fix: whether the backup really ran by itself afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    /// The step whose answer fixed it (what `stats` credits the outcome to).
+    pub fixed_at: StepId,
+    /// The ending the fix reached, which a follow-up left unanswered returns to.
+    pub ending: EndingId,
+    pub state: FollowUpState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FollowUpState {
+    /// The question is to be asked at this time.
+    Due(Timestamp),
+    /// The question (the script's `follow_up` step) is before the person.
+    Asked,
+    /// They said the backup ran.
+    Confirmed,
+    /// They said it did not (or moved on another way): the walkthrough goes on.
+    Reopened,
+    /// No answer by the idle close after the question (or it could not be asked).
+    Unconfirmed,
+}
+
+impl FollowUpState {
+    /// The state as a plain word, for a log line and the metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowUpState::Due(_) => "due",
+            FollowUpState::Asked => "asked",
+            FollowUpState::Confirmed => "confirmed",
+            FollowUpState::Reopened => "reopened",
+            FollowUpState::Unconfirmed => "unconfirmed",
+        }
+    }
 }
 
 impl Session {
@@ -178,6 +220,24 @@ impl Session {
             Phase::At(step) => Some(step),
             _ => None,
         }
+    }
+
+    /// The state of the fix's follow-up, if it has one.
+    pub fn follow_up_state(&self) -> Option<FollowUpState> {
+        self.follow_up.as_ref().map(|f| f.state)
+    }
+
+    /// Whether a fix's follow-up question falls due by `now`.
+    pub fn follow_up_due(&self, now: Timestamp) -> bool {
+        matches!(
+            (&self.phase, self.follow_up_state()),
+            (Phase::Resolved(_), Some(FollowUpState::Due(at))) if now >= at
+        )
+    }
+
+    /// Whether the follow-up question is before the person (they are at its step).
+    pub fn asking_follow_up(&self) -> bool {
+        self.follow_up_state() == Some(FollowUpState::Asked) && self.current_step().is_some()
     }
 }
 
@@ -202,8 +262,12 @@ pub enum Input {
     TalkToHuman {
         step: Option<StepId>,
     },
-    /// Time passed; checks the idle warning and close.
+    /// Time passed; checks the idle warning and close, and asks a fix's follow-up question
+    /// when it falls due.
     Tick,
+    /// [`Input::Tick`] while the person has another walkthrough open: a follow-up question
+    /// due now is not asked (they are being helped already), and the fix stays unconfirmed.
+    TickOpenElsewhere,
     /// The walkthrough cannot go on where it is (its thread is gone, its first step could not
     /// be posted), or the support team closed it: closes it if it is open (or, closed by
     /// staff, handed off), else changes nothing.
@@ -220,6 +284,8 @@ pub enum Cause {
     WentBack,
     StartedOver,
     AskedForHuman,
+    /// The morning after a fix: the follow-up question is put before the person.
+    FollowUp,
 }
 
 /// What the adapter should show.
@@ -263,6 +329,9 @@ pub enum Reply {
     Closed {
         reason: CloseReason,
     },
+    /// The follow-up question went unanswered until the idle close (or could not be asked):
+    /// the walkthrough is back at the fix's ending, unconfirmed.
+    Unconfirmed,
     /// A tick with nothing due.
     Nothing,
 }

@@ -13,7 +13,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::engine::route_of;
-use super::{Engine, Input, Reply, Session, Timestamp, LOCAL_OWNER};
+use super::{Engine, Input, Phase, Reply, Session, Timestamp, LOCAL_OWNER};
 use crate::script::{EndingId, Script, StepId};
 
 /// The answers of a walk so far: (step, choice index) pairs, oldest first.
@@ -22,7 +22,7 @@ pub type Answers = Vec<(StepId, usize)>;
 /// What walking every path found.
 #[derive(Debug, Default)]
 pub struct Walk {
-    /// How many paths lead from the start to an ending.
+    /// How many paths lead from the start (or the follow-up question) to an ending.
     pub paths: u64,
     /// How many of them end at each ending.
     pub by_ending: HashMap<EndingId, u64>,
@@ -63,7 +63,8 @@ struct Onward {
 }
 
 /// Walks every path through `script` by its choice buttons, walking each distinct state
-/// once, up to `max_states` states.
+/// once, up to `max_states` states: from the start, and from the follow-up question asked
+/// the day after a fix (as if nothing had been answered before it, its longest case).
 pub fn walk_all(script: &Script, max_states: usize) -> Walk {
     let engine = Engine::new(script, Default::default());
     let now = Timestamp(0);
@@ -82,7 +83,16 @@ pub fn walk_all(script: &Script, max_states: usize) -> Walk {
         walker.walk.stuck.push(Vec::new());
         return walker.walk;
     }
-    let onward = walker.onward(&session);
+    let mut onward = walker.onward(&session);
+    if let Some(follow_up) = &script.follow_up {
+        let mut asked = walker.engine.new_session(LOCAL_OWNER, now);
+        asked.phase = Phase::At(follow_up.clone());
+        let after = walker.onward(&asked);
+        for (ending, paths) in after.by_ending {
+            *onward.by_ending.entry(ending).or_default() += paths;
+        }
+        onward.longest = onward.longest.max(after.longest);
+    }
     let mut walk = walker.walk;
     walk.paths = onward.by_ending.values().sum();
     walk.longest = onward.longest;

@@ -144,9 +144,17 @@ impl Outlet for DiscordOutlet<'_> {
                 step,
                 report,
                 position,
+                ping,
             } => {
                 let message = match script.step(step) {
-                    Some(step) => render::step_message(script, step, report.as_ref(), *position),
+                    Some(step) => {
+                        let message =
+                            render::step_message(script, step, report.as_ref(), *position);
+                        match ping {
+                            Some(user) => render::pinging(message, *user),
+                            None => message,
+                        }
+                    }
                     // The script changed under the walkthrough: say so, and that message is
                     // what the person has been shown.
                     None => render::notice(script.messages.step_gone.clone()),
@@ -340,7 +348,10 @@ impl DiscordOutlet<'_> {
         message: CreateMessage,
         effect: &Effect,
     ) -> Result<MessageId, EffectError> {
-        if self.bot.is_archived(thread) {
+        // A fix's follow-up question (the one step that pings) goes into the thread archived
+        // after the fix.
+        let follow_up = matches!(effect, Effect::PostStep { ping: Some(_), .. });
+        if follow_up || self.bot.is_archived(thread) {
             self.unarchive(thread).await?;
         }
         let owed = nonce(record, effect);

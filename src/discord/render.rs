@@ -163,6 +163,12 @@ pub fn notice(text: String) -> CreateMessage {
         .allowed_mentions(no_mentions())
 }
 
+/// `message` with `user`'s mention above it, pinging that user and nobody else.
+pub fn pinging(message: CreateMessage, user: UserId) -> CreateMessage {
+    let only = CreateAllowedMentions::new().users([serenity::all::UserId::new(user.get())]);
+    message.content(user_mention(user)).allowed_mentions(only)
+}
+
 /// "Not understood", with the step's choices offered given `live` (only those the text could
 /// have meant, when it was ambiguous).
 pub fn re_ask(script: &Script, step: &Step, candidates: &[usize], live: Live) -> CreateMessage {

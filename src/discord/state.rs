@@ -11,7 +11,6 @@ use super::gate::Gate;
 use super::rest::{Archived, Rest};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::conversation::IdlePolicy;
 use crate::metrics::{CountingStore, Metrics};
 use crate::script::Script;
 use crate::status_feed::StatusFeed;
@@ -62,10 +61,7 @@ impl Bot {
         store: Arc<dyn crate::store::SessionStore>,
         clock: Arc<dyn Clock>,
     ) -> Bot {
-        let idle = IdlePolicy {
-            warn_after: config.idle_warning.0,
-            close_after: config.idle_close.0,
-        };
+        let idle = config.timing();
         let default_locale = config.default_locale.clone();
         let metrics = Arc::new(Metrics::new());
         if let Some(source) = scripts.iter().find(|s| s.locale == default_locale) {

@@ -264,6 +264,7 @@ fn build(raw: RawScript, source: &str) -> Script {
             .collect(),
         handoff: EndingId(raw.handoff),
         apple_status: raw.apple_status,
+        follow_up: raw.follow_up.map(StepId::new),
         steps,
         endings,
         messages: raw.messages,

@@ -8,6 +8,7 @@ mod answers;
 pub mod causes;
 mod check;
 mod claims;
+mod follow_up;
 pub mod length;
 mod live;
 mod load;
@@ -197,6 +198,8 @@ pub struct Script {
     pub handoff: EndingId,
     /// Where Apple's live System Status is shown, if anywhere.
     pub apple_status: Option<AppleStatus>,
+    /// The question the morning after a fix, if the script asks one.
+    pub follow_up: Option<StepId>,
     pub steps: Vec<Step>,
     pub endings: Vec<Ending>,
     pub messages: Messages,

@@ -74,6 +74,8 @@ fn check_header(c: &mut Checker, source: &Script, translation: &Script, of: &str
         format!("{:?}", status.map(|a| (&a.step, &a.services)))
     };
     differs("apple_status", status(source), status(translation));
+    let follow_up = |s: &Script| format!("{:?}", s.follow_up.as_ref().map(StepId::as_str));
+    differs("follow_up", follow_up(source), follow_up(translation));
 }
 
 fn check_steps(c: &mut Checker, source: &Script, translation: &Script, of: &str) {

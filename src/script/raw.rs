@@ -39,6 +39,12 @@ pub struct RawScript {
     /// The step that shows Apple's live System Status, and the services it looks at.
     #[serde(default)]
     pub apple_status: Option<RawAppleStatus>,
+    /// The step asked the morning after a fix (the config's `confirm_after`), not reached
+    /// from the start: an answer that confirms iCloud Backup ran leads to an ending claiming
+    /// it; any other leads on (to the step for automatic backups, say), reopening the
+    /// walkthrough.
+    #[serde(default)]
+    pub follow_up: Option<String>,
     pub steps: Vec<RawStep>,
     pub endings: Vec<RawEnding>,
     /// Button labels and short bot messages, so a locale file translates everything.

@@ -32,9 +32,9 @@ pub(super) fn check_graph(c: &mut Checker, raw: &RawScript, ids: &HashMap<String
             }
         }
     }
-    let reached = reachable(std::iter::once(&raw.start), |id| {
-        edges.get(id).cloned().unwrap_or_default()
-    });
+    // The follow-up question is a second way in, the morning after a fix.
+    let starts = std::iter::once(&raw.start).chain(raw.follow_up.as_ref());
+    let reached = reachable(starts, |id| edges.get(id).cloned().unwrap_or_default());
     for step in &raw.steps {
         if !reached.contains(&step.id) {
             let line = c.line_of_id(&step.id);

@@ -40,6 +40,7 @@ pub fn validate(
     super::reach::check_graph(&mut c, raw, &ids);
     super::claims::check_claims(&mut c, raw);
     super::live::check_live(&mut c, raw, &ids);
+    super::follow_up::check_follow_up(&mut c, raw, &ids);
     super::routes::check_routes(&mut c, raw, &ids);
     super::answers::check_answers(&mut c, raw);
     super::length::check_lengths(&mut c, raw);

@@ -1,6 +1,6 @@
 //! The append-only history behind `backup-help-bot stats`, and how replies become events.
 
-use crate::conversation::{Cause, CloseReason, Reply, Timestamp};
+use crate::conversation::{Cause, CloseReason, FollowUp, FollowUpState, Reply, Timestamp};
 use crate::ids::{GuildId, ThreadId, UserId};
 use crate::script::StepId;
 
@@ -22,10 +22,19 @@ pub enum EventKind {
     WaitingForApple,
     /// The support team closed a handed-off walkthrough.
     ClosedByStaff,
+    /// The morning after a fix, the follow-up question was put to the person. Like the three
+    /// after it, `step` is the step that fixed the walkthrough.
+    FollowUpAsked,
+    /// They said iCloud Backup ran by itself since.
+    Confirmed,
+    /// They said it did not: the walkthrough went on, and its fix no longer counts.
+    Reopened,
+    /// No answer by the idle close (or the question could not be asked).
+    Unconfirmed,
 }
 
 impl EventKind {
-    const ALL: [(EventKind, &'static str); 11] = [
+    const ALL: [(EventKind, &'static str); 15] = [
         (EventKind::Started, "started"),
         (EventKind::StepShown, "step_shown"),
         (EventKind::Answered, "answered"),
@@ -37,6 +46,10 @@ impl EventKind {
         (EventKind::NotDelivered, "not_delivered"),
         (EventKind::WaitingForApple, "waiting_for_apple"),
         (EventKind::ClosedByStaff, "closed_by_staff"),
+        (EventKind::FollowUpAsked, "follow_up_asked"),
+        (EventKind::Confirmed, "confirmed"),
+        (EventKind::Reopened, "reopened"),
+        (EventKind::Unconfirmed, "unconfirmed"),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +96,26 @@ pub struct Event {
     pub version: Option<String>,
 }
 
+/// The event a change of a fix's follow-up means, if any: `before` is its state before the
+/// input. The step is the one that fixed the walkthrough.
+pub fn follow_up_kind(
+    before: Option<FollowUpState>,
+    after: Option<&FollowUp>,
+) -> Option<(EventKind, Option<StepId>)> {
+    let after = after?;
+    if before == Some(after.state) {
+        return None;
+    }
+    let kind = match after.state {
+        FollowUpState::Due(_) => return None,
+        FollowUpState::Asked => EventKind::FollowUpAsked,
+        FollowUpState::Confirmed => EventKind::Confirmed,
+        FollowUpState::Reopened => EventKind::Reopened,
+        FollowUpState::Unconfirmed => EventKind::Unconfirmed,
+    };
+    Some((kind, Some(after.fixed_at.clone())))
+}
+
 /// What a reply means for the history: (kind, step) pairs, in order. `shown_before` is the
 /// step the session was at before the input.
 pub fn kinds_for(reply: &Reply, shown_before: Option<&StepId>) -> Vec<(EventKind, Option<StepId>)> {
@@ -127,7 +160,12 @@ pub fn kinds_for(reply: &Reply, shown_before: Option<&StepId>) -> Vec<(EventKind
             };
             out.push((kind, shown_before.cloned()));
         }
-        Reply::ReAsk { .. } | Reply::Rejected(_) | Reply::IdleWarning { .. } | Reply::Nothing => {}
+        // The follow-up's events come from the change of its state (see `follow_up_kind`).
+        Reply::ReAsk { .. }
+        | Reply::Rejected(_)
+        | Reply::IdleWarning { .. }
+        | Reply::Unconfirmed
+        | Reply::Nothing => {}
     }
     out
 }

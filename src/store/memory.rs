@@ -121,7 +121,11 @@ impl SessionStore for MemoryStore {
         row.record.idle_due = record.idle_due;
         row.record.responding = record.responding;
         row.record.heard = record.heard;
-        row.record.ended_at = row.record.ended_at.or(record.ended_at);
+        row.record.done = record.done;
+        row.record.ended_at = match record.session.phase.is_open() {
+            true => None,
+            false => row.record.ended_at.or(record.ended_at),
+        };
         row.owes = !record.owed().is_empty();
         Ok(())
     }

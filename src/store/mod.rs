@@ -21,7 +21,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::config::{ShardRange, Storage};
-use crate::conversation::{Reply, Session, Timestamp};
+use crate::conversation::{Cause, FollowUpState, Reply, Session, Timestamp};
 use crate::ids::{GuildId, InteractionId, MessageId, ThreadId, UserId};
 use crate::script::{ScriptHash, StepId};
 
@@ -71,10 +71,32 @@ pub struct Record {
 }
 
 impl Record {
-    /// Records `now` as when the walkthrough ended, if it has ended and had no end yet.
+    /// Records `now` as when the walkthrough ended, if it has ended and had no end yet; a
+    /// walkthrough open again (its follow-up asked, or reopened) has none until it ends
+    /// again, so the retention purge leaves it alone.
     pub fn note_end(&mut self, now: Timestamp) {
-        if !self.session.phase.is_open() && self.ended_at.is_none() {
+        if self.session.phase.is_open() {
+            self.ended_at = None;
+        } else if self.ended_at.is_none() {
             self.ended_at = Some(now);
+        }
+    }
+
+    /// What a fix's follow-up changes about the effects owed. Asking it owes a new ending
+    /// (the confirmation, or whatever the reopened walkthrough ends on) and archiving the
+    /// thread again (posting the question opens it). Left unanswered, nothing more is said,
+    /// and the thread is archived again.
+    pub fn note_follow_up(&mut self, reply: &Reply) {
+        match reply {
+            Reply::Show {
+                cause: Cause::FollowUp,
+                ..
+            } => {
+                self.done.ending_posted = false;
+                self.done.archived = false;
+            }
+            Reply::Unconfirmed => self.done.ending_posted = true,
+            _ => {}
         }
     }
 }
@@ -113,8 +135,10 @@ pub trait SessionStore: CaseStore + Erasure + Send + Sync {
     /// The person's open walkthrough in a guild.
     async fn open_for(&self, guild: GuildId, owner: UserId) -> Result<Option<Record>, StoreError>;
     /// Saves `record`'s session if the stored version is still `expected_version`; else
-    /// [`StoreError::Conflict`] and nothing is written. What was shown is not saved here
-    /// (see [`SessionStore::save_shown`]).
+    /// [`StoreError::Conflict`] and nothing is written. Which effects are done is saved with
+    /// it, in the same write: a turn that owes an effect again (a fix's follow-up owes a new
+    /// ending) cannot be saved without it. The step message shown is not saved here (see
+    /// [`SessionStore::save_shown`]).
     async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError>;
     /// Records what the person has been shown (`record.shown` and `record.done`), after an
     /// effect was carried out, if the stored session is still at `record`'s version (else
@@ -168,10 +192,21 @@ pub fn events_for(
     record: &Record,
     reply: &Reply,
     shown_before: Option<&StepId>,
+    follow_up_before: Option<FollowUpState>,
     now: Timestamp,
 ) -> Vec<Event> {
-    events::kinds_for(reply, shown_before)
+    let follow_up = events::follow_up_kind(follow_up_before, record.session.follow_up.as_ref());
+    let mut kinds = events::kinds_for(reply, shown_before);
+    if follow_up
+        .as_ref()
+        .is_some_and(|(k, _)| *k == EventKind::Confirmed)
+    {
+        // The fix was counted when it happened; its confirmation is not a second one.
+        kinds.retain(|(kind, _)| *kind != EventKind::Fixed);
+    }
+    kinds
         .into_iter()
+        .chain(follow_up)
         .map(|(kind, step)| Event {
             at: now,
             guild: record.guild,

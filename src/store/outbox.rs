@@ -249,6 +249,7 @@ mod tests {
             last_activity: Timestamp(0),
             idle_warned: false,
             step_serial: serial,
+            follow_up: None,
         };
         Record {
             thread: ThreadId::new(1).expect("an id"),

@@ -395,8 +395,9 @@ impl SessionStore for SqlStore {
             // What was shown is left alone: save_shown owns it, and a record loaded before
             // the latest step was posted would otherwise put an old id back.
             "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4, \
-             owes = $5, responding_interaction = $6, ended_at = COALESCE(ended_at, $7), \
-             heard_message_id = $10 WHERE thread_id = $8 AND version = $9",
+             owes = $5, responding_interaction = $6, \
+             ended_at = CASE WHEN $1 THEN NULL ELSE COALESCE(ended_at, $7) END, \
+             heard_message_id = $10, effects_done = $11 WHERE thread_id = $8 AND version = $9",
         )
         .bind(r.session.phase.is_open())
         .bind(db(r.session.version))
@@ -408,6 +409,7 @@ impl SessionStore for SqlStore {
         .bind(db(r.thread.get()))
         .bind(db(expected_version))
         .bind(r.heard.map(|m| db(m.get())))
+        .bind(r.done.bits())
         .execute(&mut *conn)
         .await;
         let done = match done {

@@ -66,6 +66,7 @@ pub fn decide(
     let mut record = record.clone();
     let version = record.session.version;
     let shown_before = record.session.current_step().cloned();
+    let follow_up_before = record.session.follow_up.as_ref().map(|f| f.state);
     let reply = cx.engine.apply(&mut record.session, input.clone(), now);
     let idle_due = cx.engine.idle_due(&record.session);
     let handed_off = matches!(reply, Reply::HandedOff { .. });
@@ -77,6 +78,7 @@ pub fn decide(
             // No staff channel: nothing to announce (recorded with the hand-off message).
             record.done.card_posted = true;
         }
+        record.note_follow_up(&reply);
         Save::Moved
     } else if idle_due != record.idle_due {
         record.idle_due = idle_due;
@@ -85,7 +87,13 @@ pub fn decide(
         Save::Nothing
     };
     let events = match save {
-        Save::Moved => crate::store::events_for(&record, &reply, shown_before.as_ref(), now),
+        Save::Moved => crate::store::events_for(
+            &record,
+            &reply,
+            shown_before.as_ref(),
+            follow_up_before,
+            now,
+        ),
         _ => Vec::new(),
     };
     let mut courtesies = plan(&reply, origin, shown_before.as_ref());

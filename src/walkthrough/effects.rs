@@ -76,6 +76,8 @@ pub enum Effect {
         report: Option<Report>,
         /// Where it stands among the checks of the person's route: `(n, total)`.
         position: Option<(usize, usize)>,
+        /// Who it pings (see [`Known::ping`]).
+        ping: Option<UserId>,
     },
     /// Post a fixed ending (owed).
     PostResolved(EndingId),
@@ -140,6 +142,9 @@ pub struct Known {
     pub report: Option<Report>,
     /// A step's place among the checks of the person's route.
     pub position: Option<(usize, usize)>,
+    /// Who a step's message pings: the person, for a fix's follow-up question (asked a
+    /// day later, when they are no longer watching the thread).
+    pub ping: Option<UserId>,
     /// The script the support team reads the walkthrough in.
     pub staff: Option<Shared>,
     /// When the support team is back, outside its hours.
@@ -159,6 +164,7 @@ pub fn effect_of(owed: Owed, known: &Known) -> Option<Effect> {
             step,
             report: known.report.clone(),
             position: known.position,
+            ping: known.ping,
         },
         Owed::IdleWarning => Effect::PostIdleWarning,
         Owed::Resolved(ending) => Effect::PostResolved(ending),
@@ -265,6 +271,7 @@ pub fn plan(reply: &Reply, origin: Origin, shown: Option<&StepId>) -> Vec<Effect
         | Reply::Waiting { .. }
         | Reply::HandedOff { .. }
         | Reply::Closed { .. }
+        | Reply::Unconfirmed
         | Reply::Nothing => {}
     }
     effects

@@ -375,6 +375,7 @@ impl Walkthroughs {
         let Some(mut record) = self.store.by_thread(thread).await? else {
             return Ok(None);
         };
+        let input = self.follow_up_tick(&record, input).await?;
         if let Some(message) = heard {
             if record.heard.is_some_and(|taken| taken >= message) {
                 return Ok(None);
@@ -463,6 +464,9 @@ impl Walkthroughs {
             crash::point(Point::AfterSave);
             if origin == Origin::Staff {
                 crash::point(Point::AfterClose);
+            }
+            if record.session.asking_follow_up() && origin == Origin::Timer {
+                crash::point(Point::AfterFollowUp);
             }
         }
         if decision.opens_case {
@@ -662,6 +666,7 @@ impl Walkthroughs {
         let engine = Engine::new(&script, self.idle);
         let version = record.session.version;
         let shown_before = record.session.current_step().cloned();
+        let follow_up_before = record.session.follow_up.as_ref().map(|f| f.state);
         let now = self.now();
         // Closed on a copy: the record changes only once the close is saved.
         let mut closed = record.clone();
@@ -671,16 +676,47 @@ impl Walkthroughs {
         }
         closed.idle_due = None;
         closed.note_end(now);
+        closed.note_follow_up(&reply);
         match self.store.save(&closed, version).await {
             Ok(()) => {
                 *record = closed;
                 info!(thread = %record.thread, reason = reason.as_str(), "walkthrough closed");
                 self.track(record);
-                let events = crate::store::events_for(record, &reply, shown_before.as_ref(), now);
+                let events = crate::store::events_for(
+                    record,
+                    &reply,
+                    shown_before.as_ref(),
+                    follow_up_before,
+                    now,
+                );
                 self.record_events(&events, None).await;
             }
             Err(err) => warn!(thread = %record.thread, "could not close a walkthrough: {err}"),
         }
+    }
+
+    /// A tick that would ask a fix's follow-up question while the person has another
+    /// walkthrough open becomes [`Input::TickOpenElsewhere`]: one person, one open
+    /// walkthrough per guild.
+    async fn follow_up_tick(
+        &self,
+        record: &Record,
+        input: Option<Input>,
+    ) -> Result<Option<Input>, StoreError> {
+        if input != Some(Input::Tick) || !record.session.follow_up_due(self.now()) {
+            return Ok(input);
+        }
+        let elsewhere = self
+            .store
+            .open_for(record.guild, record.session.owner)
+            .await?;
+        Ok(Some(match elsewhere {
+            Some(other) => {
+                info!(thread = %record.thread, other = %other.thread, "a fix's follow-up is not asked: the person has another walkthrough open");
+                Input::TickOpenElsewhere
+            }
+            None => Input::Tick,
+        }))
     }
 
     /// Closes the walkthrough in a thread that was deleted.

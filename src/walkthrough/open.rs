@@ -121,7 +121,7 @@ impl Walkthroughs {
         }
         info!(%thread, "walkthrough opened");
         self.track(&record);
-        let events = crate::store::events_for(&record, &reply, None, now);
+        let events = crate::store::events_for(&record, &reply, None, None, now);
         self.record_events(&events, None).await;
         crate::crash::point(crate::crash::Point::AfterInsert);
         let settled = self.settle(&mut record, out).await;

@@ -258,6 +258,8 @@ impl Walkthroughs {
         if let Owed::Step(step) = owed {
             let history = &record.session.history;
             known.position = crate::conversation::position(script, history, step);
+            let asking = record.session.asking_follow_up();
+            known.ping = asking.then_some(record.session.owner);
         }
         match owed {
             Owed::Step(step) if script.shows_apple_status(step) => {

@@ -310,6 +310,27 @@ pub fn broken_fixtures() -> Vec<(&'static str, &'static str, String, Vec<&'stati
             vec!["`checks` lists \"secnd\""],
         ),
         (
+            "follow-up-missing",
+            r#"start: "opening","#,
+            "start: \"opening\",\n    follow_up: \"nope\",".into(),
+            vec!["`follow_up` names \"nope\"", "not a step"],
+        ),
+        (
+            "follow-up-a-check",
+            r#"start: "opening","#,
+            "start: \"opening\",\n    follow_up: \"second\",".into(),
+            vec![
+                "follow_up",
+                "\"second\" is the start, a check or on a route",
+            ],
+        ),
+        (
+            "follow-up-confirms-nothing",
+            r#"start: "opening","#,
+            "start: \"opening\",\n    follow_up: \"second\",".into(),
+            vec!["follow_up", "`confirms: ICloud`", "Resolved"],
+        ),
+        (
             "owner-placeholder",
             r#"not_yours: "This walkthrough belongs to {owner}.""#,
             r#"not_yours: "Not yours.""#.into(),
@@ -349,17 +370,18 @@ pub async fn walk_as(
         session,
     );
     store.insert(&record).await.expect("insert");
-    let events = store::events_for(&record, &reply, None, start);
+    let events = store::events_for(&record, &reply, None, None, start);
     store.append_all(&events).await.expect("events");
     for (input, after) in inputs {
         let now = start.plus(*after);
         let version = record.session.version;
         let shown = record.session.current_step().cloned();
+        let follow_up = record.session.follow_up.as_ref().map(|f| f.state);
         let reply = engine.apply(&mut record.session, input.clone(), now);
         record.idle_due = engine.idle_due(&record.session);
         record.note_end(now);
         store.save(&record, version).await.expect("save");
-        let events = store::events_for(&record, &reply, shown.as_ref(), now);
+        let events = store::events_for(&record, &reply, shown.as_ref(), follow_up, now);
         store.append_all(&events).await.expect("events");
     }
     record

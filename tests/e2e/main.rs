@@ -11,6 +11,7 @@ mod doctor;
 mod edges;
 mod erase;
 mod faults;
+mod follow_up;
 mod harness;
 mod locales;
 mod logs;

@@ -14,7 +14,11 @@ use crate::staff::{hand_off, staffed, wait_card};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ended_walkthrough_past_the_retention_is_erased_in_the_background() {
-    let h = start(r#"retention: "1h","#, Options::default()).await;
+    let h = start(
+        r#"retention: "1h", confirm_after: None,"#,
+        Options::default(),
+    )
+    .await;
     let thread = h.open(PERSON).await;
     h.click(PERSON, thread, "Talk to a human").await;
     let path = h.data_dir().join("backup-help.db");
@@ -42,7 +46,7 @@ async fn an_ended_walkthrough_past_the_retention_is_erased_in_the_background() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_purged_case_loses_its_name_and_summary_on_the_staff_card_too() {
-    let h = staffed(r#"retention: "1h","#).await;
+    let h = staffed(r#"retention: "1h", confirm_after: None,"#).await;
     let thread = hand_off(&h, PERSON).await;
     let (card, embed, _) = wait_card(&h, thread).await;
     assert!(embed.to_string().contains("Needs a person"), "{embed}");

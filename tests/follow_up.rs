@@ -1,0 +1,280 @@
+//! The question the day after a fix, on the shipped English script: asked once when due,
+//! "yes" confirms, "no" reopens at the step for automatic backups, silence leaves the fix
+//! unconfirmed.
+
+mod common;
+
+use std::time::Duration;
+
+use backup_help_bot::conversation::{
+    Cause, CloseReason, Engine, FollowUpState, IdlePolicy, Input, Phase, Rejection, Reply, Session,
+    Timestamp,
+};
+use backup_help_bot::script::{EndingId, Script, StepId};
+
+const MIN: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn id(s: &str) -> StepId {
+    StepId::new(s)
+}
+
+fn policy(confirm_after: Option<Duration>) -> IdlePolicy {
+    IdlePolicy {
+        warn_after: 20 * MIN,
+        close_after: 30 * MIN,
+        confirm_after,
+    }
+}
+
+fn engine(script: &Script) -> Engine<'_> {
+    Engine::new(script, policy(Some(20 * HOUR)))
+}
+
+fn at(after: Duration) -> Timestamp {
+    common::T0.plus(after)
+}
+
+/// A walkthrough fixed at the backup switch ("Fixed, it backs up now") at `T0`.
+fn fixed(engine: &Engine) -> Session {
+    let mut session = common::started(engine);
+    engine.apply(&mut session, Input::Text("not sure".into()), common::T0);
+    assert_eq!(session.current_step(), Some(&id("backup-switch")));
+    let reply = engine.apply(
+        &mut session,
+        Input::Choose {
+            step: id("backup-switch"),
+            choice: 0,
+        },
+        common::T0,
+    );
+    assert!(matches!(reply, Reply::Resolved { .. }), "{reply:?}");
+    session
+}
+
+/// `fixed`, with its follow-up question asked when due.
+fn asked(engine: &Engine) -> Session {
+    let mut session = fixed(engine);
+    let reply = engine.apply(&mut session, Input::Tick, at(20 * HOUR));
+    assert_eq!(
+        reply,
+        Reply::Show {
+            step: id("backup-check"),
+            cause: Cause::FollowUp
+        }
+    );
+    session
+}
+
+fn state(session: &Session) -> Option<FollowUpState> {
+    session.follow_up.as_ref().map(|f| f.state)
+}
+
+#[test]
+fn a_fix_is_followed_up_once_when_due() {
+    let script = common::english();
+    let engine = engine(&script);
+    let mut session = fixed(&engine);
+    let due = at(20 * HOUR);
+    assert_eq!(state(&session), Some(FollowUpState::Due(due)));
+    assert_eq!(
+        engine.idle_due(&session),
+        Some(due),
+        "the sweep wakes it then"
+    );
+    let follow_up = session.follow_up.clone().expect("scheduled");
+    assert_eq!(follow_up.fixed_at, id("backup-switch"));
+    assert_eq!(follow_up.ending, EndingId::new("fixed"));
+
+    let before = session.clone();
+    assert_eq!(
+        engine.apply(&mut session, Input::Tick, at(19 * HOUR)),
+        Reply::Nothing
+    );
+    assert_eq!(session, before, "not due yet");
+
+    let version = session.version;
+    let reply = engine.apply(&mut session, Input::Tick, due);
+    assert!(matches!(
+        reply,
+        Reply::Show {
+            cause: Cause::FollowUp,
+            ..
+        }
+    ));
+    assert_eq!(session.phase, Phase::At(id("backup-check")));
+    assert_eq!(state(&session), Some(FollowUpState::Asked));
+    assert_eq!(session.version, version + 1);
+    assert!(session.phase.is_open(), "the person can answer it");
+
+    // A question nobody answers yet is not worth "are you still there?".
+    let reply = engine.apply(&mut session, Input::Tick, due.plus(25 * MIN));
+    assert_eq!(reply, Reply::Nothing);
+}
+
+#[test]
+fn yes_confirms_the_fix() {
+    let script = common::english();
+    let engine = engine(&script);
+    let mut session = asked(&engine);
+    let reply = engine.apply(&mut session, Input::Text("yes".into()), at(21 * HOUR));
+    assert!(
+        matches!(&reply, Reply::Resolved { ending, .. } if *ending == EndingId::new("confirmed")),
+        "{reply:?}"
+    );
+    assert_eq!(state(&session), Some(FollowUpState::Confirmed));
+    assert_eq!(engine.idle_due(&session), None, "nothing more to do");
+    let before = session.clone();
+    assert_eq!(
+        engine.apply(&mut session, Input::Tick, at(100 * HOUR)),
+        Reply::Nothing
+    );
+    assert_eq!(session, before, "asked once");
+}
+
+#[test]
+fn no_reopens_at_the_step_for_automatic_backups_and_is_not_asked_again() {
+    let script = common::english();
+    let engine = engine(&script);
+    let mut session = asked(&engine);
+    let reply = engine.apply(
+        &mut session,
+        Input::Choose {
+            step: id("backup-check"),
+            choice: 1,
+        },
+        at(21 * HOUR),
+    );
+    assert_eq!(
+        reply,
+        Reply::Show {
+            step: id("overnight"),
+            cause: Cause::Answered(session.history.last().cloned().expect("an answer"))
+        }
+    );
+    assert_eq!(state(&session), Some(FollowUpState::Reopened));
+    // It goes on as a walkthrough, with the idle rules of one.
+    assert_eq!(
+        engine.idle_due(&session),
+        Some(at(21 * HOUR).plus(20 * MIN))
+    );
+    // Fixed again at the overnight step: no second follow-up.
+    let reply = engine.apply(&mut session, Input::Text("yes".into()), at(22 * HOUR));
+    assert!(matches!(reply, Reply::Resolved { .. }), "{reply:?}");
+    assert_eq!(state(&session), Some(FollowUpState::Reopened));
+    assert_eq!(engine.idle_due(&session), None);
+}
+
+#[test]
+fn an_unanswered_question_lapses_back_to_the_fix_unconfirmed() {
+    let script = common::english();
+    let engine = engine(&script);
+    let mut session = asked(&engine);
+    let asked_at = at(20 * HOUR);
+    assert_eq!(engine.idle_due(&session), Some(asked_at.plus(30 * MIN)));
+    let version = session.version;
+    let reply = engine.apply(&mut session, Input::Tick, asked_at.plus(30 * MIN));
+    assert_eq!(reply, Reply::Unconfirmed);
+    assert_eq!(session.phase, Phase::Resolved(EndingId::new("fixed")));
+    assert_eq!(state(&session), Some(FollowUpState::Unconfirmed));
+    assert_eq!(session.version, version + 1);
+    assert_eq!(engine.idle_due(&session), None);
+}
+
+#[test]
+fn while_asked_back_goes_nowhere_and_start_over_reopens() {
+    let script = common::english();
+    let engine = engine(&script);
+    let mut session = asked(&engine);
+    let before = session.clone();
+    for input in [
+        Input::Back { step: None },
+        Input::Back {
+            step: Some(id("backup-check")),
+        },
+        Input::Text("back".into()),
+    ] {
+        let reply = engine.apply(&mut session, input.clone(), at(21 * HOUR));
+        assert_eq!(
+            reply,
+            Reply::Rejected(Rejection::NothingToGoBackTo),
+            "{input:?}"
+        );
+        assert_eq!(session, before, "{input:?}");
+    }
+    let reply = engine.apply(&mut session, Input::StartOver, at(21 * HOUR));
+    assert!(matches!(
+        reply,
+        Reply::Show {
+            cause: Cause::StartedOver,
+            ..
+        }
+    ));
+    assert_eq!(state(&session), Some(FollowUpState::Reopened));
+}
+
+#[test]
+fn a_question_whose_thread_is_gone_lapses_unconfirmed() {
+    let script = common::english();
+    let engine = engine(&script);
+    let mut session = asked(&engine);
+    let reply = engine.apply(
+        &mut session,
+        Input::Close(CloseReason::ThreadDeleted),
+        at(21 * HOUR),
+    );
+    assert_eq!(reply, Reply::Unconfirmed);
+    assert_eq!(session.phase, Phase::Resolved(EndingId::new("fixed")));
+    assert_eq!(state(&session), Some(FollowUpState::Unconfirmed));
+}
+
+#[test]
+fn a_person_with_another_walkthrough_open_is_not_asked() {
+    let script = common::english();
+    let engine = engine(&script);
+    let mut session = fixed(&engine);
+    let before = session.clone();
+    let early = engine.apply(&mut session, Input::TickOpenElsewhere, at(HOUR));
+    assert_eq!(early, Reply::Nothing);
+    assert_eq!(session, before, "not due yet: nothing changes");
+    let reply = engine.apply(&mut session, Input::TickOpenElsewhere, at(20 * HOUR));
+    assert_eq!(reply, Reply::Unconfirmed);
+    assert_eq!(session.phase, Phase::Resolved(EndingId::new("fixed")));
+    assert_eq!(state(&session), Some(FollowUpState::Unconfirmed));
+}
+
+#[test]
+fn only_a_fix_that_claims_icloud_with_a_follow_up_configured_is_followed_up() {
+    let script = common::english();
+    // Not configured.
+    let off = Engine::new(&script, policy(None));
+    assert_eq!(fixed(&off).follow_up, None);
+    // Handed off: nothing to confirm.
+    let engine = engine(&script);
+    let mut session = common::started(&engine);
+    let human = Input::TalkToHuman { step: None };
+    assert!(matches!(
+        engine.apply(&mut session, human, common::T0),
+        Reply::HandedOff { .. }
+    ));
+    assert_eq!(session.follow_up, None);
+    // A script without a follow-up question.
+    let mini = common::mini();
+    let engine = Engine::new(&mini, policy(Some(20 * HOUR)));
+    let mut session = common::started(&engine);
+    engine.apply(&mut session, Input::Text("dunno".into()), common::T0);
+    let reply = engine.apply(&mut session, Input::Text("yes".into()), common::T0);
+    assert!(matches!(reply, Reply::Resolved { .. }), "{reply:?}");
+    assert_eq!(session.follow_up, None);
+}
+
+#[test]
+fn a_follow_up_switched_off_after_it_was_scheduled_lapses_instead_of_asking() {
+    let script = common::english();
+    let mut session = fixed(&engine(&script));
+    let off = Engine::new(&script, policy(None));
+    let reply = off.apply(&mut session, Input::Tick, at(20 * HOUR));
+    assert_eq!(reply, Reply::Unconfirmed);
+    assert_eq!(session.phase, Phase::Resolved(EndingId::new("fixed")));
+    assert_eq!(state(&session), Some(FollowUpState::Unconfirmed));
+}
