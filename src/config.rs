@@ -298,6 +298,7 @@ impl Config {
             warn_after: self.idle_warning.0,
             close_after: self.idle_close.0,
             confirm_after: self.confirm_after.map(|d| d.0),
+            watch_every: self.apple_status.refresh.0,
         }
     }
 

@@ -48,7 +48,23 @@ struct OutcomeLabel {
     outcome: &'static str,
 }
 
-/// A follow-up's kind (`confirm`: the question the day after a fix) and what came of it.
+/// The follow-up an event is part of, and what came of it.
+fn follow_up_label(kind: EventKind) -> Option<FollowUpLabel> {
+    let (kind, outcome) = match kind {
+        EventKind::FollowUpAsked => ("confirm", "asked"),
+        EventKind::Confirmed => ("confirm", "confirmed"),
+        EventKind::Reopened => ("confirm", "reopened"),
+        EventKind::Unconfirmed => ("confirm", "unconfirmed"),
+        EventKind::AppleWatched => ("outage", "subscribed"),
+        EventKind::AppleFixed => ("outage", "notified"),
+        EventKind::WatchLapsed => ("outage", "lapsed"),
+        _ => return None,
+    };
+    Some(FollowUpLabel { kind, outcome })
+}
+
+/// A follow-up's kind (`confirm`: the question the day after a fix; `outage`: waiting for
+/// Apple to fix a problem) and what came of it.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct FollowUpLabel {
     kind: &'static str,
@@ -120,7 +136,7 @@ impl Metrics {
         );
         r.register(
             "follow_ups",
-            "Follow-ups of fixes, by kind (confirm) and outcome (asked, confirmed, reopened, unconfirmed)",
+            "Follow-ups after a walkthrough ended, by kind (confirm: asked, confirmed, reopened, unconfirmed; outage: subscribed, notified, lapsed)",
             follow_ups.clone(),
         );
         r.register(
@@ -209,19 +225,10 @@ impl Metrics {
                     };
                     self.ended.get_or_create(&label).inc();
                 }
-                EventKind::FollowUpAsked
-                | EventKind::Confirmed
-                | EventKind::Reopened
-                | EventKind::Unconfirmed => {
-                    let outcome = match event.kind {
-                        EventKind::FollowUpAsked => "asked",
-                        kind => kind.as_str(),
-                    };
-                    let label = FollowUpLabel {
-                        kind: "confirm",
-                        outcome,
-                    };
-                    self.follow_ups.get_or_create(&label).inc();
+                kind if follow_up_label(kind).is_some() => {
+                    if let Some(label) = follow_up_label(kind) {
+                        self.follow_ups.get_or_create(&label).inc();
+                    }
                 }
                 _ => {}
             }

@@ -42,6 +42,7 @@ impl Report {
     pub fn live(report: Option<&Report>) -> crate::script::Live {
         crate::script::Live {
             apple_problem: report.is_some_and(Report::has_problem),
+            apple_clear: report.is_some_and(|r| !r.has_problem()),
         }
     }
 }

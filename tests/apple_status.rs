@@ -56,6 +56,26 @@ async fn an_ongoing_outage_is_reported_with_its_start_and_message() {
 }
 
 #[tokio::test]
+async fn live_says_clear_only_when_the_feed_was_read_and_shows_no_problem() {
+    let f = Fixture::start().await;
+    let switch = feed(f.url("switch"), Duration::from_secs(2), Duration::ZERO);
+    let live = |report: Option<backup_help_bot::status::Report>| {
+        backup_help_bot::status::Report::live(report.as_ref())
+    };
+    let during = live(switch.report().await);
+    assert!(during.apple_problem && !during.apple_clear, "{during:?}");
+    f.resolve();
+    let after = live(switch.report().await);
+    assert!(!after.apple_problem && after.apple_clear, "{after:?}");
+    let unreadable = live(
+        feed(f.url("garbage"), Duration::from_secs(2), MINUTE)
+            .report()
+            .await,
+    );
+    assert_eq!(unreadable, Live::default(), "an unread feed is neither");
+}
+
+#[tokio::test]
 async fn resolved_events_are_no_problem_and_escaped_names_are_matched() {
     let f = Fixture::start().await;
     let resolved = feed(f.url("resolved"), Duration::from_secs(2), MINUTE)
@@ -142,6 +162,7 @@ fn waiting_for_apple_is_offered_only_while_apple_reports_a_problem() {
     };
     let problem = Live {
         apple_problem: true,
+        apple_clear: false,
     };
     let wait_words = "wait for apple";
     let number = (wait + 1).to_string();
@@ -209,7 +230,7 @@ async fn chat_shows_the_live_status_unless_offline() {
         "{online}"
     );
     assert!(
-        online.contains("[3] Apple reports a problem: I'll try later"),
+        online.contains("[3] Tell me when Apple has fixed it"),
         "{online}"
     );
     let offline =

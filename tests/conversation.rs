@@ -21,6 +21,7 @@ fn engine(script: &Script) -> Engine<'_> {
         warn_after: 20 * MIN,
         close_after: 30 * MIN,
         confirm_after: None,
+        watch_every: MIN,
     };
     Engine::new(script, idle)
 }

@@ -1,16 +1,17 @@
-//! The question the day after a fix, on the shipped English script: asked once when due,
-//! "yes" confirms, "no" reopens at the step for automatic backups, silence leaves the fix
-//! unconfirmed.
+//! The questions after a walkthrough ended, on the shipped English script. The day after a
+//! fix: asked once when due, "yes" confirms, "no" reopens at the step for automatic backups,
+//! silence leaves the fix unconfirmed. Waiting for Apple: told once Apple reports the
+//! problem fixed, or after a week that the bot stopped watching.
 
 mod common;
 
 use std::time::Duration;
 
 use backup_help_bot::conversation::{
-    Cause, CloseReason, Engine, FollowUpState, IdlePolicy, Input, Phase, Rejection, Reply, Session,
-    Timestamp,
+    Cause, CloseReason, Engine, FollowUpKind, FollowUpState, IdlePolicy, Input, Phase, Rejection,
+    Reply, Session, Timestamp,
 };
-use backup_help_bot::script::{EndingId, Script, StepId};
+use backup_help_bot::script::{EndingId, Live, Script, StepId};
 
 const MIN: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
@@ -24,6 +25,7 @@ fn policy(confirm_after: Option<Duration>) -> IdlePolicy {
         warn_after: 20 * MIN,
         close_after: 30 * MIN,
         confirm_after,
+        watch_every: MIN,
     }
 }
 
@@ -276,5 +278,148 @@ fn a_follow_up_switched_off_after_it_was_scheduled_lapses_instead_of_asking() {
     let reply = off.apply(&mut session, Input::Tick, at(20 * HOUR));
     assert_eq!(reply, Reply::Unconfirmed);
     assert_eq!(session.phase, Phase::Resolved(EndingId::new("fixed")));
+    assert_eq!(state(&session), Some(FollowUpState::Unconfirmed));
+}
+
+// ───────────────────────── Waiting for Apple ─────────────────────────
+
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+fn problem() -> Live {
+    Live {
+        apple_problem: true,
+        apple_clear: false,
+    }
+}
+
+fn clear() -> Live {
+    Live {
+        apple_problem: false,
+        apple_clear: true,
+    }
+}
+
+/// A walkthrough that chose, at the status step during an outage, to wait for Apple.
+fn waiting(engine: &Engine) -> Session {
+    let mut session = common::started(engine);
+    session.phase = Phase::At(id("system-status"));
+    let reply = engine.with_live(problem()).apply(
+        &mut session,
+        Input::Text("tell me when".into()),
+        common::T0,
+    );
+    assert!(matches!(reply, Reply::Waiting { .. }), "{reply:?}");
+    session
+}
+
+#[test]
+fn waiting_for_apple_watches_until_apple_reports_it_fixed_then_asks_once() {
+    let script = common::english();
+    let engine = engine(&script);
+    let mut session = waiting(&engine);
+    let follow_up = session.follow_up.clone().expect("watching");
+    assert_eq!(follow_up.kind, FollowUpKind::Outage);
+    assert_eq!(follow_up.fixed_at, id("system-status"));
+    assert_eq!(follow_up.state, FollowUpState::Due(at(7 * DAY)));
+    // It looks again every `watch_every`, never past the end of the wait.
+    let minute = Duration::from_secs(60);
+    assert_eq!(
+        engine.next_due(&session, at(HOUR)),
+        Some(at(HOUR).plus(minute))
+    );
+    assert_eq!(engine.next_due(&session, at(7 * DAY)), Some(at(7 * DAY)));
+
+    // Still a problem, or the feed unreadable: nothing changes.
+    for live in [problem(), Live::default()] {
+        let before = session.clone();
+        let reply = engine
+            .with_live(live)
+            .apply(&mut session, Input::Tick, at(DAY));
+        assert_eq!(reply, Reply::Nothing);
+        assert_eq!(session, before);
+    }
+    let reply = engine
+        .with_live(clear())
+        .apply(&mut session, Input::Tick, at(DAY));
+    assert_eq!(
+        reply,
+        Reply::Show {
+            step: id("apple-fixed"),
+            cause: Cause::FollowUp
+        }
+    );
+    assert_eq!(state(&session), Some(FollowUpState::Asked));
+    // Still failing: on with the next check, and Apple is not asked about again.
+    let reply = engine.apply(&mut session, Input::Text("still failing".into()), at(DAY));
+    let Reply::Show { step, .. } = reply else {
+        panic!("{reply:?}")
+    };
+    assert!(script.checks.contains(&step), "{step} is a check");
+    assert_ne!(step, id("system-status"));
+    assert_eq!(state(&session), Some(FollowUpState::Reopened));
+    let soon = at(DAY).plus(MIN);
+    assert_eq!(
+        engine
+            .with_live(clear())
+            .apply(&mut session, Input::Tick, soon),
+        Reply::Nothing
+    );
+}
+
+#[test]
+fn it_works_after_apples_fix_is_a_fix_without_a_second_question() {
+    let script = common::english();
+    let engine = engine(&script);
+    let mut session = waiting(&engine);
+    engine
+        .with_live(clear())
+        .apply(&mut session, Input::Tick, at(DAY));
+    let reply = engine.apply(&mut session, Input::Text("it works now".into()), at(DAY));
+    assert!(
+        matches!(&reply, Reply::Resolved { ending, .. } if *ending == EndingId::new("fixed")),
+        "{reply:?}"
+    );
+    assert_eq!(state(&session), Some(FollowUpState::Confirmed));
+    assert_eq!(
+        engine.idle_due(&session),
+        None,
+        "no day-after question as well"
+    );
+}
+
+#[test]
+fn a_wait_for_apple_lapses_after_a_week_on_its_own_ending() {
+    let script = common::english();
+    let engine = engine(&script);
+    let mut session = waiting(&engine);
+    let reply = engine
+        .with_live(problem())
+        .apply(&mut session, Input::Tick, at(7 * DAY));
+    assert_eq!(reply, Reply::Unconfirmed);
+    assert_eq!(
+        session.phase,
+        Phase::Resolved(EndingId::new("apple-still-down"))
+    );
+    assert_eq!(state(&session), Some(FollowUpState::Lapsed));
+    assert_eq!(engine.idle_due(&session), None);
+}
+
+#[test]
+fn a_person_with_another_walkthrough_open_stops_waiting_quietly() {
+    let script = common::english();
+    let engine = engine(&script);
+    let mut session = waiting(&engine);
+    assert!(
+        session.follow_up_due(at(HOUR)),
+        "a watch may ask at any tick"
+    );
+    let reply = engine
+        .with_live(clear())
+        .apply(&mut session, Input::TickOpenElsewhere, at(HOUR));
+    assert_eq!(reply, Reply::Unconfirmed);
+    assert_eq!(
+        session.phase,
+        Phase::Resolved(EndingId::new("apple-problem"))
+    );
     assert_eq!(state(&session), Some(FollowUpState::Unconfirmed));
 }

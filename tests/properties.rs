@@ -71,6 +71,7 @@ proptest! {
             close_after: Duration::from_secs(30 * 60),
             // Short enough for the inputs' minutes to reach it: the follow-up is fuzzed too.
             confirm_after: Some(Duration::from_secs(60 * 60)),
+            watch_every: Duration::from_secs(60),
         };
         let engine = Engine::new(script, idle);
         let mut now = common::T0;

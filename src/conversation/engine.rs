@@ -3,11 +3,13 @@
 use std::time::Duration;
 
 use super::{
-    Answer, Cause, CloseReason, FollowUp, FollowUpState, Input, Phase, Rejection, Reply, ScriptRef,
-    Session, Timestamp, UserId, Via,
+    Answer, Cause, CloseReason, FollowUpState, Input, Phase, Rejection, Reply, ScriptRef, Session,
+    Timestamp, UserId, Via,
 };
 use crate::matcher::{understand, Understood};
-use crate::script::{Backup, EndingId, EndingKind, Live, Script, StepId, Target};
+use crate::script::{EndingId, EndingKind, Live, Script, StepId, Target};
+
+mod follow_up;
 
 /// When a quiet session is warned and then closed, and when a fix is followed up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +20,9 @@ pub struct IdlePolicy {
     /// `follow_up` question is asked; `None` never asks. A question left unanswered for
     /// `close_after` lapses: the fix stays unconfirmed.
     pub confirm_after: Option<Duration>,
+    /// How often a walkthrough waiting for Apple looks at what Apple reports (the status
+    /// feed's refresh).
+    pub watch_every: Duration,
 }
 
 impl Default for IdlePolicy {
@@ -26,6 +31,7 @@ impl Default for IdlePolicy {
             warn_after: Duration::from_secs(20 * 60),
             close_after: Duration::from_secs(30 * 60),
             confirm_after: None,
+            watch_every: Duration::from_secs(60),
         }
     }
 }
@@ -74,7 +80,8 @@ impl<'a> Engine<'a> {
     }
 
     /// When the next tick has something to do: the idle warning or close of a session
-    /// waiting for an answer, or a fix's follow-up question.
+    /// waiting for an answer, a fix's follow-up question, or the end of waiting for Apple
+    /// (see [`Engine::next_due`] for the looks at Apple's status before it).
     pub fn idle_due(&self, session: &Session) -> Option<Timestamp> {
         if let (Phase::Resolved(_), Some(FollowUpState::Due(at))) =
             (&session.phase, session.follow_up_state())
@@ -89,6 +96,16 @@ impl<'a> Engine<'a> {
             self.idle.warn_after.min(self.idle.close_after)
         };
         Some(session.last_activity.plus(after))
+    }
+
+    /// [`Engine::idle_due`], as seen at `now`: a walkthrough waiting for Apple looks at
+    /// Apple's status every `watch_every` until its wait lapses.
+    pub fn next_due(&self, session: &Session, now: Timestamp) -> Option<Timestamp> {
+        let due = self.idle_due(session)?;
+        match session.watching_apple() {
+            true => Some(due.min(now.plus(self.idle.watch_every))),
+            false => Some(due),
+        }
     }
 
     /// The current step reached the person only now (its post was owed for a while): their
@@ -109,36 +126,13 @@ impl<'a> Engine<'a> {
         reply
     }
 
-    /// A follow-up question the person moved away from is answered by where they went: an
-    /// ending that claims iCloud works confirms the fix; anything else (the step for
-    /// automatic backups, a hand-off, start over) reopens it.
-    fn settle_follow_up(&self, session: &mut Session) {
-        if session.follow_up_state() != Some(FollowUpState::Asked) {
-            return;
-        }
-        let state = match &session.phase {
-            Phase::At(step) if self.script.follow_up.as_ref() == Some(step) => return,
-            Phase::Resolved(ending) if self.claims_icloud(ending) => FollowUpState::Confirmed,
-            _ => FollowUpState::Reopened,
-        };
-        if let Some(follow_up) = &mut session.follow_up {
-            follow_up.state = state;
-        }
-    }
-
-    fn claims_icloud(&self, ending: &EndingId) -> bool {
-        self.script
-            .ending(ending)
-            .is_some_and(|e| e.kind == EndingKind::Resolved && e.claims == Some(Backup::ICloud))
-    }
-
     fn apply_unsettled(&self, session: &mut Session, input: Input, now: Timestamp) -> Reply {
         if input == Input::Tick {
             return self.tick(session, now);
         }
         if input == Input::TickOpenElsewhere {
             return match session.follow_up_due(now) {
-                true => lapse_follow_up(session),
+                true => follow_up::lapse(session),
                 false => self.tick(session, now),
             };
         }
@@ -286,6 +280,7 @@ impl<'a> Engine<'a> {
             // Ended, and closed like a resolved walkthrough; the reply says it is not fixed.
             Some(EndingKind::Wait) => {
                 session.phase = Phase::Resolved(ending.clone());
+                self.watch_apple(session, &ending, &stopped_at, now);
                 return Reply::Waiting {
                     ending,
                     cause,
@@ -301,32 +296,6 @@ impl<'a> Engine<'a> {
             summary: session.history.clone(),
             stopped_at,
         }
-    }
-
-    /// A first fix that claims iCloud works gets its follow-up question, when one is
-    /// configured and the script has one. A walkthrough reopened by its follow-up is not
-    /// asked twice.
-    fn schedule_follow_up(
-        &self,
-        session: &mut Session,
-        ending: &EndingId,
-        fixed_at: StepId,
-        now: Timestamp,
-    ) {
-        let Some(after) = self.idle.confirm_after else {
-            return;
-        };
-        if session.follow_up.is_some()
-            || self.script.follow_up.is_none()
-            || !self.claims_icloud(ending)
-        {
-            return;
-        }
-        session.follow_up = Some(FollowUp {
-            fixed_at,
-            ending: ending.clone(),
-            state: FollowUpState::Due(now.plus(after)),
-        });
     }
 
     fn hand_off(
@@ -362,17 +331,8 @@ impl<'a> Engine<'a> {
     }
 
     fn tick(&self, session: &mut Session, now: Timestamp) -> Reply {
-        match (session.follow_up_state(), &session.phase) {
-            (Some(FollowUpState::Due(_)), Phase::Resolved(_)) if session.follow_up_due(now) => {
-                return self.ask_follow_up(session, now);
-            }
-            (Some(FollowUpState::Asked), Phase::At(_))
-                if now.since(session.last_activity) >= self.idle.close_after =>
-            {
-                return lapse_follow_up(session);
-            }
-            (Some(FollowUpState::Asked), Phase::At(_)) => return Reply::Nothing,
-            _ => {}
+        if let Some(reply) = self.follow_up_tick(session, now) {
+            return reply;
         }
         let Some(step) = session.current_step().cloned() else {
             return Reply::Nothing;
@@ -392,36 +352,6 @@ impl<'a> Engine<'a> {
             Reply::Nothing
         }
     }
-}
-
-impl Engine<'_> {
-    /// Puts the script's follow-up question before the person, or, when the script (or the
-    /// configuration) no longer has one, lets the follow-up lapse.
-    fn ask_follow_up(&self, session: &mut Session, now: Timestamp) -> Reply {
-        let step = match (&self.script.follow_up, self.idle.confirm_after) {
-            (Some(step), Some(_)) if self.script.step(step).is_some() => step.clone(),
-            _ => return lapse_follow_up(session),
-        };
-        if let Some(follow_up) = &mut session.follow_up {
-            follow_up.state = FollowUpState::Asked;
-        }
-        show(session, &step, now);
-        Reply::Show {
-            step,
-            cause: Cause::FollowUp,
-        }
-    }
-}
-
-/// The follow-up goes unanswered: the walkthrough is back at its fix's ending, unconfirmed.
-fn lapse_follow_up(session: &mut Session) -> Reply {
-    let Some(follow_up) = &mut session.follow_up else {
-        return Reply::Nothing;
-    };
-    follow_up.state = FollowUpState::Unconfirmed;
-    session.phase = Phase::Resolved(follow_up.ending.clone());
-    session.version += 1;
-    Reply::Unconfirmed
 }
 
 /// The route a person is on: the `route` of the most recent answer in `history` whose choice
@@ -468,7 +398,7 @@ fn close(session: &mut Session, reason: CloseReason) -> Reply {
     if session.asking_follow_up() {
         // The question will not be answered (its thread is gone, or staff closed it): the
         // walkthrough goes back to its fix, unconfirmed.
-        return lapse_follow_up(session);
+        return follow_up::lapse(session);
     }
     // A handed-off walkthrough is the support team's to close.
     let staff_closing_a_case =

@@ -176,14 +176,41 @@ pub struct Session {
     pub follow_up: Option<FollowUp>,
 }
 
-/// The follow-up of one fix: whether the backup really ran by itself afterwards.
+/// What the bot still does for a walkthrough that ended: ask whether a fix lasted, or tell
+/// the person when Apple has fixed the problem they wait for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowUp {
-    /// The step whose answer fixed it (what `stats` credits the outcome to).
+    /// Stored follow-ups from before the outage watch are all [`FollowUpKind::Confirm`].
+    #[serde(default)]
+    pub kind: FollowUpKind,
+    /// The step whose answer ended the walkthrough: the fix (what `stats` credits the
+    /// outcome to), or the status step where the person chose to wait for Apple.
     pub fixed_at: StepId,
-    /// The ending the fix reached, which a follow-up left unanswered returns to.
+    /// The ending it reached, which a follow-up left unanswered returns to.
     pub ending: EndingId,
     pub state: FollowUpState,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FollowUpKind {
+    /// The question the day after a fix ([`IdlePolicy::confirm_after`]): `Due` is when it
+    /// is asked.
+    #[default]
+    Confirm,
+    /// Waiting for Apple to fix a problem its System Status reports: asked (the script's
+    /// `apple_status.fixed` step) once Apple no longer reports it. `Due` is when the wait
+    /// lapses.
+    Outage,
+}
+
+impl FollowUpKind {
+    /// The kind as a plain word, for the metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowUpKind::Confirm => "confirm",
+            FollowUpKind::Outage => "outage",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,6 +225,8 @@ pub enum FollowUpState {
     Reopened,
     /// No answer by the idle close after the question (or it could not be asked).
     Unconfirmed,
+    /// Apple still reported the problem when the wait lapsed; the person was told.
+    Lapsed,
 }
 
 impl FollowUpState {
@@ -209,6 +238,7 @@ impl FollowUpState {
             FollowUpState::Confirmed => "confirmed",
             FollowUpState::Reopened => "reopened",
             FollowUpState::Unconfirmed => "unconfirmed",
+            FollowUpState::Lapsed => "lapsed",
         }
     }
 }
@@ -227,12 +257,24 @@ impl Session {
         self.follow_up.as_ref().map(|f| f.state)
     }
 
-    /// Whether a fix's follow-up question falls due by `now`.
+    /// Whether a tick at `now` may put a question after the end before the person: a fix's
+    /// follow-up that falls due, or any time while waiting for Apple.
     pub fn follow_up_due(&self, now: Timestamp) -> bool {
-        matches!(
-            (&self.phase, self.follow_up_state()),
-            (Phase::Resolved(_), Some(FollowUpState::Due(at))) if now >= at
-        )
+        let Some(follow_up) = &self.follow_up else {
+            return false;
+        };
+        match (&self.phase, follow_up.kind, follow_up.state) {
+            (Phase::Resolved(_), FollowUpKind::Confirm, FollowUpState::Due(at)) => now >= at,
+            (Phase::Resolved(_), FollowUpKind::Outage, FollowUpState::Due(_)) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the walkthrough waits for Apple to fix a problem its status reports.
+    pub fn watching_apple(&self) -> bool {
+        self.follow_up.as_ref().is_some_and(|f| {
+            f.kind == FollowUpKind::Outage && matches!(f.state, FollowUpState::Due(_))
+        })
     }
 
     /// Whether the follow-up question is before the person (they are at its step).

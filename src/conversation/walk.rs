@@ -63,8 +63,9 @@ struct Onward {
 }
 
 /// Walks every path through `script` by its choice buttons, walking each distinct state
-/// once, up to `max_states` states: from the start, and from the follow-up question asked
-/// the day after a fix (as if nothing had been answered before it, its longest case).
+/// once, up to `max_states` states: from the start, and from the questions asked after a
+/// walkthrough ended (the day after a fix, and when Apple fixed a problem), as if nothing
+/// had been answered before them, their longest case.
 pub fn walk_all(script: &Script, max_states: usize) -> Walk {
     let engine = Engine::new(script, Default::default());
     let now = Timestamp(0);
@@ -84,9 +85,10 @@ pub fn walk_all(script: &Script, max_states: usize) -> Walk {
         return walker.walk;
     }
     let mut onward = walker.onward(&session);
-    if let Some(follow_up) = &script.follow_up {
+    let apple_fixed = script.apple_status.as_ref().and_then(|s| s.fixed_step());
+    for question in script.follow_up.iter().chain(apple_fixed.as_ref()) {
         let mut asked = walker.engine.new_session(LOCAL_OWNER, now);
-        asked.phase = Phase::At(follow_up.clone());
+        asked.phase = Phase::At(question.clone());
         let after = walker.onward(&asked);
         for (ending, paths) in after.by_ending {
             *onward.by_ending.entry(ending).or_default() += paths;

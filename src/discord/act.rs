@@ -348,9 +348,13 @@ impl DiscordOutlet<'_> {
         message: CreateMessage,
         effect: &Effect,
     ) -> Result<MessageId, EffectError> {
-        // A fix's follow-up question (the one step that pings) goes into the thread archived
-        // after the fix.
-        let follow_up = matches!(effect, Effect::PostStep { ping: Some(_), .. });
+        // A follow-up's question (the one step that pings) and the end of a wait for Apple go
+        // into a thread archived when the walkthrough ended.
+        let follow_up = match effect {
+            Effect::PostStep { ping, .. } => ping.is_some(),
+            Effect::PostResolved(_) => record.lapsed_ending_owed(),
+            _ => false,
+        };
         if follow_up || self.bot.is_archived(thread) {
             self.unarchive(thread).await?;
         }

@@ -218,6 +218,21 @@ pub struct Script {
 pub struct Live {
     /// Apple's System Status shows an ongoing problem with a status service.
     pub apple_problem: bool,
+    /// Apple's System Status was read, and shows no ongoing problem with a status service
+    /// (false too when it could not be read).
+    pub apple_clear: bool,
+}
+
+impl AppleStatus {
+    /// The step posted once Apple reports the problem fixed.
+    pub fn fixed_step(&self) -> Option<StepId> {
+        self.fixed.as_deref().map(StepId::new)
+    }
+
+    /// The ending posted when the watch lapses.
+    pub fn lapsed_ending(&self) -> Option<EndingId> {
+        self.lapsed.as_deref().map(EndingId::new)
+    }
 }
 
 impl Choice {

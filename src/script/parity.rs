@@ -71,7 +71,10 @@ fn check_header(c: &mut Checker, source: &Script, translation: &Script, of: &str
     // Apple's feed names its services in English whatever language the person reads.
     let status = |s: &Script| {
         let status = s.apple_status.as_ref();
-        format!("{:?}", status.map(|a| (&a.step, &a.services)))
+        format!(
+            "{:?}",
+            status.map(|a| (&a.step, &a.services, &a.fixed, &a.lapsed))
+        )
     };
     differs("apple_status", status(source), status(translation));
     let follow_up = |s: &Script| format!("{:?}", s.follow_up.as_ref().map(StepId::as_str));

@@ -61,6 +61,15 @@ pub struct RawAppleStatus {
     pub step: String,
     /// Apple's service names as its status feed writes them ("iCloud Backup").
     pub services: Vec<String>,
+    /// The step posted in the thread of a walkthrough that waits for Apple (it ended on the
+    /// Wait ending of the status step) once Apple no longer reports the problem: it works
+    /// now, or go on with the next check. `None`: nobody is told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<String>,
+    /// The ending (of kind Wait) posted when Apple still reports the problem a week later,
+    /// and the bot stops watching.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lapsed: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -32,8 +32,13 @@ pub(super) fn check_graph(c: &mut Checker, raw: &RawScript, ids: &HashMap<String
             }
         }
     }
-    // The follow-up question is a second way in, the morning after a fix.
-    let starts = std::iter::once(&raw.start).chain(raw.follow_up.as_ref());
+    // The follow-up question is a second way in, the morning after a fix; the news that
+    // Apple fixed its problem a third; the end of waiting for it is reached by the clock.
+    let status = raw.apple_status.as_ref();
+    let starts = std::iter::once(&raw.start)
+        .chain(raw.follow_up.as_ref())
+        .chain(status.and_then(|s| s.fixed.as_ref()));
+    let lapsed = status.and_then(|s| s.lapsed.as_ref());
     let reached = reachable(starts, |id| edges.get(id).cloned().unwrap_or_default());
     for step in &raw.steps {
         if !reached.contains(&step.id) {
@@ -43,7 +48,7 @@ pub(super) fn check_graph(c: &mut Checker, raw: &RawScript, ids: &HashMap<String
         }
     }
     for ending in &raw.endings {
-        let used_by_button = ending.id == raw.handoff;
+        let used_by_button = ending.id == raw.handoff || Some(&ending.id) == lapsed;
         if !reached.contains(&ending.id) && !used_by_button {
             let line = c.line_of_id(&ending.id);
             let msg = "no answer leads here".into();

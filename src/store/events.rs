@@ -1,6 +1,8 @@
 //! The append-only history behind `backup-help-bot stats`, and how replies become events.
 
-use crate::conversation::{Cause, CloseReason, FollowUp, FollowUpState, Reply, Timestamp};
+use crate::conversation::{
+    Cause, CloseReason, FollowUp, FollowUpKind, FollowUpState, Reply, Timestamp,
+};
 use crate::ids::{GuildId, ThreadId, UserId};
 use crate::script::StepId;
 
@@ -31,10 +33,17 @@ pub enum EventKind {
     Reopened,
     /// No answer by the idle close (or the question could not be asked).
     Unconfirmed,
+    /// The walkthrough waits for Apple to fix the problem its status reports (`step`: the
+    /// status step).
+    AppleWatched,
+    /// Apple no longer reported the problem, and the person was told.
+    AppleFixed,
+    /// Apple still reported it a week later; the bot stopped watching, and said so.
+    WatchLapsed,
 }
 
 impl EventKind {
-    const ALL: [(EventKind, &'static str); 15] = [
+    const ALL: [(EventKind, &'static str); 18] = [
         (EventKind::Started, "started"),
         (EventKind::StepShown, "step_shown"),
         (EventKind::Answered, "answered"),
@@ -50,6 +59,9 @@ impl EventKind {
         (EventKind::Confirmed, "confirmed"),
         (EventKind::Reopened, "reopened"),
         (EventKind::Unconfirmed, "unconfirmed"),
+        (EventKind::AppleWatched, "apple_watched"),
+        (EventKind::AppleFixed, "apple_fixed"),
+        (EventKind::WatchLapsed, "watch_lapsed"),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,8 +108,9 @@ pub struct Event {
     pub version: Option<String>,
 }
 
-/// The event a change of a fix's follow-up means, if any: `before` is its state before the
-/// input. The step is the one that fixed the walkthrough.
+/// The event a change of a follow-up means, if any: `before` is its state before the input.
+/// The step is the one that ended the walkthrough (the fix, or the status step). What the
+/// person does after Apple's news counts by the reply's own events (a fix, a step shown).
 pub fn follow_up_kind(
     before: Option<FollowUpState>,
     after: Option<&FollowUp>,
@@ -106,12 +119,18 @@ pub fn follow_up_kind(
     if before == Some(after.state) {
         return None;
     }
-    let kind = match after.state {
-        FollowUpState::Due(_) => return None,
-        FollowUpState::Asked => EventKind::FollowUpAsked,
-        FollowUpState::Confirmed => EventKind::Confirmed,
-        FollowUpState::Reopened => EventKind::Reopened,
-        FollowUpState::Unconfirmed => EventKind::Unconfirmed,
+    let kind = match (after.kind, after.state) {
+        (FollowUpKind::Confirm, FollowUpState::Due(_)) => return None,
+        (FollowUpKind::Confirm, FollowUpState::Asked) => EventKind::FollowUpAsked,
+        (FollowUpKind::Confirm, FollowUpState::Confirmed) => EventKind::Confirmed,
+        (FollowUpKind::Confirm, FollowUpState::Reopened) => EventKind::Reopened,
+        (FollowUpKind::Confirm, FollowUpState::Unconfirmed | FollowUpState::Lapsed) => {
+            EventKind::Unconfirmed
+        }
+        (FollowUpKind::Outage, FollowUpState::Due(_)) => EventKind::AppleWatched,
+        (FollowUpKind::Outage, FollowUpState::Asked) => EventKind::AppleFixed,
+        (FollowUpKind::Outage, FollowUpState::Lapsed) => EventKind::WatchLapsed,
+        (FollowUpKind::Outage, _) => return None,
     };
     Some((kind, Some(after.fixed_at.clone())))
 }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::config::{ShardRange, Storage};
-use crate::conversation::{Cause, FollowUpState, Reply, Session, Timestamp};
+use crate::conversation::{Cause, FollowUpState, Phase, Reply, Session, Timestamp};
 use crate::ids::{GuildId, InteractionId, MessageId, ThreadId, UserId};
 use crate::script::{ScriptHash, StepId};
 
@@ -82,22 +82,38 @@ impl Record {
         }
     }
 
-    /// What a fix's follow-up changes about the effects owed. Asking it owes a new ending
-    /// (the confirmation, or whatever the reopened walkthrough ends on) and archiving the
-    /// thread again (posting the question opens it). Left unanswered, nothing more is said,
-    /// and the thread is archived again.
+    /// What a follow-up changes about the effects owed. Asking its question owes a new
+    /// ending (the confirmation, or whatever the reopened walkthrough ends on) and archiving
+    /// the thread again (posting the question opens it). Left unanswered, nothing more is
+    /// said, and the thread is archived again; a wait for Apple that lapsed owes its ending
+    /// (which says so) and the archive.
     pub fn note_follow_up(&mut self, reply: &Reply) {
+        let reopened = |done: &mut Done| {
+            done.ending_posted = false;
+            done.archived = false;
+        };
         match reply {
             Reply::Show {
                 cause: Cause::FollowUp,
                 ..
-            } => {
-                self.done.ending_posted = false;
-                self.done.archived = false;
-            }
+            } => reopened(&mut self.done),
+            Reply::Unconfirmed if self.lapsed_ending_owed() => reopened(&mut self.done),
             Reply::Unconfirmed => self.done.ending_posted = true,
             _ => {}
         }
+    }
+
+    /// Whether the walkthrough is at the ending of a wait for Apple that lapsed: a message
+    /// into a thread archived since the wait began.
+    pub fn lapsed_ending_owed(&self) -> bool {
+        let Some(follow_up) = &self.session.follow_up else {
+            return false;
+        };
+        let moved = match &self.session.phase {
+            Phase::Resolved(ending) => *ending != follow_up.ending,
+            _ => false,
+        };
+        follow_up.state == FollowUpState::Lapsed && moved
     }
 }
 

@@ -68,7 +68,7 @@ pub fn decide(
     let shown_before = record.session.current_step().cloned();
     let follow_up_before = record.session.follow_up.as_ref().map(|f| f.state);
     let reply = cx.engine.apply(&mut record.session, input.clone(), now);
-    let idle_due = cx.engine.idle_due(&record.session);
+    let idle_due = cx.engine.next_due(&record.session, now);
     let handed_off = matches!(reply, Reply::HandedOff { .. });
     let save = if record.session.version != version {
         record.idle_due = idle_due;

@@ -214,14 +214,15 @@ impl Walkthroughs {
         }
     }
 
-    /// What the engine must know to apply an input to `record`: on the status step, whether
-    /// Apple reports a problem (which offers the choices marked for it).
+    /// What the engine must know to apply an input to `record`: on the status step, or while
+    /// waiting for Apple to fix a problem, what Apple reports (a problem offers the choices
+    /// marked for it; none ends the wait).
     async fn live_at(&self, record: &Record, script: &Script) -> Live {
         let on_status = record
             .session
             .current_step()
             .is_some_and(|step| script.shows_apple_status(step));
-        if !on_status {
+        if !on_status && !record.session.watching_apple() {
             return Live::default();
         }
         let report = self.apple_report().await;

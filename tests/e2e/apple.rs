@@ -24,8 +24,18 @@ async fn bot_reading(url: String) -> Harness {
 /// Walks `thread` by typing "still failing" (or the failing answer itself, where a bare one is
 /// asked again) until the status step is shown; its message.
 async fn walk_to_the_status_step(h: &Harness, thread: u64, script: &Script) -> serde_json::Value {
+    walk_to_the_status_step_as(h, PERSON, thread, script).await
+}
+
+/// [`walk_to_the_status_step`], as `user`.
+async fn walk_to_the_status_step_as(
+    h: &Harness,
+    user: u64,
+    thread: u64,
+    script: &Script,
+) -> serde_json::Value {
     let title = &status_step(script).title;
-    h.click(PERSON, thread, "Not sure").await;
+    h.click(user, thread, "Not sure").await;
     for _ in 0..8 {
         if h.step_title(thread) == *title {
             return h.fake.world(|w| {
@@ -34,7 +44,7 @@ async fn walk_to_the_status_step(h: &Harness, thread: u64, script: &Script) -> s
             });
         }
         let answer = still_failing_at(&h.step_title(thread));
-        h.type_text(PERSON, thread, answer).await;
+        h.type_text(user, thread, answer).await;
     }
     panic!("never reached the status step: {:?}", h.step_titles(thread));
 }
@@ -76,7 +86,7 @@ async fn an_outage_at_apple_is_said_in_the_step_and_waiting_ends_it_kindly() {
     // Apple's words are quoted: they cannot format or ping.
     assert!(description.contains(r"\*\*unable\*\*"), "{description}");
     assert!(!description.contains("@everyone"), "{description}");
-    let wait = "Apple reports a problem: I'll try later";
+    let wait = "Tell me when Apple has fixed it";
     assert!(
         labels(&message).iter().any(|l| l == wait),
         "{:?}",
@@ -84,7 +94,7 @@ async fn an_outage_at_apple_is_said_in_the_step_and_waiting_ends_it_kindly() {
     );
     h.click(PERSON, thread, wait).await;
     let (_, title, _, _) = h.last_bot_message(thread);
-    assert_eq!(title, "It's on Apple's side: try again later");
+    assert_eq!(title, "It's on Apple's side: I'll let you know");
     h.wait("the thread to be archived", |w| {
         w.channels[&thread].archived
     })
@@ -116,7 +126,9 @@ async fn no_problem_is_said_with_when_it_was_checked_and_no_wait_button() {
         description.starts_with("✅ Apple reports no problem with iCloud Backup or iCloud sign-in right now (checked <t:"),
         "{description}"
     );
-    assert!(!labels(&message).iter().any(|l| l.contains("try later")));
+    assert!(!labels(&message)
+        .iter()
+        .any(|l| l.contains("Apple has fixed it")));
     h.finish().await;
 }
 
@@ -130,7 +142,9 @@ async fn an_unreadable_feed_shows_the_step_as_written() {
     let step = status_step(&script);
     let description = description(&message);
     assert_eq!(description, backup_help_bot::view::step_description(step));
-    assert!(!labels(&message).iter().any(|l| l.contains("try later")));
+    assert!(!labels(&message)
+        .iter()
+        .any(|l| l.contains("Apple has fixed it")));
     // Typed, the wait answer is not understood either: it is not offered.
     h.type_text(PERSON, thread, "wait for apple").await;
     assert_eq!(h.step_title(thread), step.title, "still at the status step");
@@ -148,5 +162,134 @@ async fn a_feed_that_hangs_delays_the_status_step_by_its_timeout_at_most() {
     let description = description(&message);
     assert!(!description.contains("Apple reports"), "{description}");
     // Every interaction was still answered within Discord's 3 s (finish checks).
+    h.finish().await;
+}
+
+const WAIT_FOR_APPLE: &str = "Tell me when Apple has fixed it";
+const APPLE_FIXED: &str = "Apple reports the problem fixed";
+
+/// A bot reading the fixture's switchable feed at every look.
+async fn bot_watching(feed: &Fixture) -> Harness {
+    start_with(Options::default(), |config| {
+        config.apple_status = Some(feed.url("switch"));
+        config.apple_refresh = Some("1ms".into());
+    })
+    .await
+}
+
+/// `user` walks to the status step during the outage and chooses to wait for Apple; the
+/// thread is archived.
+async fn waiting_for_apple(h: &Harness, user: u64) -> u64 {
+    let thread = h.open(user).await;
+    walk_to_the_status_step_as(h, user, thread, &english()).await;
+    h.click(user, thread, WAIT_FOR_APPLE).await;
+    h.wait("the waiting thread archived", |w| {
+        w.channels[&thread].archived
+    })
+    .await;
+    thread
+}
+
+/// How many times Apple's news was posted in `thread`.
+fn news(w: &fake_discord::world::World, thread: u64) -> usize {
+    w.messages_in(thread)
+        .iter()
+        .filter(|m| m.author == fake_discord::world::APP_ID)
+        .filter(|m| m.embeds[0]["title"] == APPLE_FIXED)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_apple_gets_the_news_once_when_apple_reports_it_fixed() {
+    let feed = Fixture::start().await;
+    let h = bot_watching(&feed).await;
+    let thread = waiting_for_apple(&h, PERSON).await;
+    // Still an outage: nothing is said.
+    h.clock.advance(std::time::Duration::from_secs(120));
+    assert!(h.clock.settle().await);
+    assert_eq!(h.fake.world(|w| news(w, thread)), 0);
+
+    feed.resolve();
+    h.clock.advance(std::time::Duration::from_secs(120));
+    assert!(h.clock.settle().await);
+    h.wait("Apple's news in the thread", |w| news(w, thread) == 1)
+        .await;
+    let (content, title, pings, _) = h.last_bot_message(thread);
+    assert_eq!(title, APPLE_FIXED);
+    assert!(content.contains(&format!("<@{PERSON}>")), "{content}");
+    assert_eq!(pings, vec![format!("user:{PERSON}")]);
+    assert!(
+        h.fake.world(|w| !w.channels[&thread].archived),
+        "opened again"
+    );
+
+    // A new walkthrough after the outage gets no stale notice.
+    let later = h.open(crate::harness::STRANGER).await;
+    h.clock.advance(std::time::Duration::from_secs(120));
+    assert!(h.clock.settle().await);
+    h.fake
+        .world(|w| assert_eq!((news(w, thread), news(w, later)), (1, 0)));
+
+    // Still failing: the walkthrough goes on with the check after the status step.
+    h.click(PERSON, thread, "Still failing: next check").await;
+    let next = h.step_title(thread);
+    assert_ne!(next, APPLE_FIXED);
+    assert_ne!(next, status_step(&english()).title);
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_for_apple_lapses_after_a_week_with_a_note() {
+    let feed = Fixture::start().await;
+    let h = bot_watching(&feed).await;
+    let thread = waiting_for_apple(&h, PERSON).await;
+    let before = h.bot_messages(thread);
+    h.clock
+        .advance(std::time::Duration::from_secs(7 * 24 * 3600 + 60));
+    assert!(h.clock.settle().await);
+    h.wait("the note, and the thread archived again", |w| {
+        crate::harness::count_bot(w, thread) == before + 1 && w.channels[&thread].archived
+    })
+    .await;
+    assert_eq!(
+        h.last_bot_message(thread).1,
+        "Apple still reports a problem"
+    );
+    feed.resolve();
+    h.clock.advance(std::time::Duration::from_secs(120));
+    assert!(h.clock.settle().await);
+    assert_eq!(
+        h.fake.world(|w| news(w, thread)),
+        0,
+        "no news after the wait lapsed"
+    );
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_news_decided_before_a_crash_is_posted_once_after_the_restart() {
+    let feed = Fixture::start().await;
+    let h = Harness::for_process(Options::default()).await;
+    h.fake.add_member(PERSON, "Ada", &[]);
+    let mut config = h.config();
+    config.apple_status = Some(feed.url("switch"));
+    config.apple_refresh = Some("1s".into());
+    let env = [(backup_help_bot::crash::ENV, "after-follow-up")];
+    let bot = h.spawn_bot("1", &config, &env);
+    h.wait_connected(1).await;
+    let thread = waiting_for_apple(&h, PERSON).await;
+    // Apple fixes it; within a refresh the news is saved as owed, and the process dies.
+    feed.resolve();
+    crate::crashes::crashed(bot).await;
+    assert_eq!(h.fake.world(|w| news(w, thread)), 0, "saved, not posted");
+
+    let bot = h.spawn_bot("2", &config, &[]);
+    h.wait_connected(2).await;
+    h.wait("the news, posted at start-up", |w| news(w, thread) == 1)
+        .await;
+    h.click(PERSON, thread, "It works now").await;
+    assert!(h.last_bot_message(thread).1.contains("backing up again"));
+    assert_eq!(h.fake.world(|w| news(w, thread)), 1, "posted once");
+    drop(bot);
     h.finish().await;
 }

@@ -103,6 +103,8 @@ pub struct TestConfig {
     pub extra: String,
     /// Apple's status feed; off unless a test serves one (there is no internet here).
     pub apple_status: Option<String>,
+    /// How often the feed is read (the config's default unless set), e.g. `"1ms"`.
+    pub apple_refresh: Option<String>,
     /// Where hand-offs are announced to the support team.
     pub staff_channel: Option<u64>,
 }
@@ -119,6 +121,7 @@ impl TestConfig {
             shards: None,
             extra: String::new(),
             apple_status: None,
+            apple_refresh: None,
             staff_channel: None,
         }
     }
@@ -144,8 +147,14 @@ impl TestConfig {
         let staff = self.staff_channel.map_or(String::new(), |channel| {
             format!("staff_channel: Some({channel}),")
         });
+        let refresh = self
+            .apple_refresh
+            .as_ref()
+            .map_or(String::new(), |r| format!(", refresh: \"{r}\""));
         let status = match &self.apple_status {
-            Some(url) => format!("apple_status: (url: Some(\"{url}\"), timeout: \"1s\"),"),
+            Some(url) => {
+                format!("apple_status: (url: Some(\"{url}\"), timeout: \"1s\"{refresh}),")
+            }
             None => "apple_status: (url: None),".to_string(),
         };
         format!(
@@ -482,7 +491,7 @@ impl Harness {
             "the fake saw problems:\n{}",
             problems.join("\n")
         );
-        // A fix's follow-up question pings the one person it asks, and nobody else.
+        // A question after the end pings the one person it asks, and nobody else.
         let follow_ups = follow_up_titles();
         let asks_one = |m: &fake_discord::world::Message| {
             let title = m.embeds[0]["title"].as_str().unwrap_or_default();
@@ -521,15 +530,19 @@ impl Harness {
     }
 }
 
-/// The titles of the shipped scripts' follow-up questions.
+/// The titles of the shipped scripts' questions after a walkthrough ended: the follow-up
+/// of a fix, and Apple's news.
 fn follow_up_titles() -> Vec<String> {
     let responses = concat!(env!("CARGO_MANIFEST_DIR"), "/responses");
     let scripts = load_dir(Path::new(responses), "en").expect("the scripts load");
-    scripts
-        .iter()
-        .filter_map(|s| s.follow_up.as_ref().and_then(|id| s.step(id)))
-        .map(|step| step.title.clone())
-        .collect()
+    let mut titles = Vec::new();
+    for s in &scripts {
+        let apple_fixed = s.apple_status.as_ref().and_then(|a| a.fixed_step());
+        for id in s.follow_up.iter().chain(apple_fixed.as_ref()) {
+            titles.extend(s.step(id).map(|step| step.title.clone()));
+        }
+    }
+    titles
 }
 
 /// A bot started as its own process, killed when dropped: a test that fails half-way leaves

@@ -2,7 +2,7 @@
 //! cope with at its own path, and counting the requests it gets.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,6 +39,8 @@ pub const ESCAPED: &str = r#"{"services":[{"serviceName":"iCloud Account &amp; S
 pub struct Fixture {
     pub addr: SocketAddr,
     requests: Arc<AtomicUsize>,
+    /// What `/switch` serves: [`OUTAGE`] until [`Fixture::resolve`], then [`RESOLVED`].
+    resolved: Arc<AtomicBool>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -51,7 +53,21 @@ impl Drop for Fixture {
 impl Fixture {
     pub async fn start() -> Fixture {
         let requests = Arc::new(AtomicUsize::new(0));
+        let resolved = Arc::new(AtomicBool::new(false));
+        let switch = resolved.clone();
         let app = Router::new()
+            .route(
+                "/switch",
+                get(move || {
+                    let resolved = switch.load(Ordering::SeqCst);
+                    async move {
+                        match resolved {
+                            true => RESOLVED,
+                            false => OUTAGE,
+                        }
+                    }
+                }),
+            )
             .route("/outage", get(|| async { OUTAGE }))
             .route("/resolved", get(|| async { RESOLVED }))
             .route("/escaped", get(|| async { ESCAPED }))
@@ -92,12 +108,18 @@ impl Fixture {
         Fixture {
             addr,
             requests,
+            resolved,
             server,
         }
     }
 
     pub fn url(&self, case: &str) -> String {
         format!("http://{}/{case}", self.addr)
+    }
+
+    /// From now on `/switch` reports the outage over.
+    pub fn resolve(&self) {
+        self.resolved.store(true, Ordering::SeqCst);
     }
 
     /// Requests served so far.
