@@ -563,7 +563,7 @@ fn stats(config_path: &Path, since_text: &str, format: StatsFormat) -> anyhow::R
         let ratings = store.ratings_since(from).await?;
         Ok::<_, crate::store::StoreError>((events, ratings))
     })?;
-    let report = crate::stats::report(&events, &ratings, script);
+    let report = crate::stats::report(&events, &ratings, &[], script);
     match format {
         StatsFormat::Table => print!("{}", crate::stats::table(&report, since_text)),
         StatsFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),

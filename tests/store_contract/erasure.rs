@@ -108,7 +108,7 @@ async fn stats_of(store: &Arc<dyn SessionStore>, made: &[&Made]) -> String {
         .filter(|(t, _)| threads.contains(t))
         .collect();
     assert_eq!(ratings.len(), made.len(), "every rating is found");
-    let report = backup_help_bot::stats::report(&events, &ratings, &common::english());
+    let report = backup_help_bot::stats::report(&events, &ratings, &[], &common::english());
     serde_json::to_string(&report).expect("a report is JSON")
 }
 
