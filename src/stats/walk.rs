@@ -1,7 +1,7 @@
 //! One walkthrough's part in the report, as a value: [`Walk`], and the counts it adds up to
-//! ([`Walk::counts`]). The report over live events adds these counts up, and so does the
-//! report over counts kept per day ([`Columns`]), so kept counts cannot disagree with the
-//! events they were counted from.
+//! ([`Walk::counts`]). The report over live events adds these counts up; erasing a
+//! walkthrough adds the same counts into its day's roll-up (see
+//! [`crate::store::erase`]), so a purged walkthrough counts exactly as it did while live.
 
 use std::time::Duration;
 
