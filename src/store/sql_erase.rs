@@ -4,7 +4,10 @@
 //! added into the day it ended (one upsert per day and count, whichever process erased the
 //! day's others), and their rows deleted from every table. On SQLite it takes the write
 //! lock at its start (`BEGIN IMMEDIATE`) and is followed by a checkpoint that empties the
-//! write-ahead log, so the log keeps no older copy of an erased page.
+//! write-ahead log, so the log keeps no older copy of an erased page. Two processes erasing
+//! at once on PostgreSQL may pick the same walkthrough: each deletes its walkthrough row
+//! before counting it, so the second waits for the first's commit, finds the row gone,
+//! and leaves that walkthrough alone (it is neither counted twice nor reported twice).
 
 use std::collections::BTreeMap;
 
@@ -178,6 +181,16 @@ async fn erase_one(
 ) -> Result<Erased, sqlx::Error> {
     let thread: i64 = row.try_get("thread_id")?;
     let ended_at: Option<i64> = row.try_get("ended_at")?;
+    // The walkthrough's row first: whoever deletes it erases the walkthrough. Another
+    // process erasing it at once waits here for that one's commit, then finds no row.
+    let walkthroughs = sqlx::query("DELETE FROM sessions WHERE thread_id = $1")
+        .bind(thread)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if walkthroughs == 0 {
+        return Ok(Erased::default());
+    }
     let case = case_of(&mut *conn, thread, row.try_get("staff_locale")?).await?;
     let stars: Vec<u8> = case.rating.iter().map(|(stars, _)| *stars).collect();
     let (walk, last_event) = walk_of(&mut *conn, thread, &stars).await?;
@@ -187,16 +200,18 @@ async fn erase_one(
     for (counted, n) in walk.counts() {
         *rolled.entry((day, counted)).or_default() += n;
     }
-    let mut deleted = Vec::new();
-    for table in ["transcript_lines", "cases", "events", "sessions"] {
+    let mut lines = 0;
+    for table in ["transcript_lines", "cases", "events"] {
         let sql = format!("DELETE FROM {table} WHERE thread_id = $1");
         let done = sqlx::query(&sql).bind(thread).execute(&mut *conn).await?;
-        deleted.push(count(done.rows_affected()));
+        if table == "transcript_lines" {
+            lines = count(done.rows_affected());
+        }
     }
     Ok(Erased {
         threads: ThreadId::new(id(thread)).into_iter().collect(),
-        walkthroughs: deleted.get(3).copied().unwrap_or_default(),
-        lines: deleted.first().copied().unwrap_or_default(),
+        walkthroughs: count(walkthroughs),
+        lines,
         comments: usize::from(case.commented),
         cards: case.card.into_iter().collect(),
     })

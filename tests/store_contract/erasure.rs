@@ -276,6 +276,52 @@ fn assert_covers_every_part(report: &Report) {
     );
 }
 
+/// Two processes purging one database at once erase each walkthrough once: none is counted
+/// twice in the roll-up, nor listed by both.
+pub async fn two_purges_at_once_erase_each_walkthrough_once(
+    (one, other): (&Arc<dyn SessionStore>, &Arc<dyn SessionStore>),
+    b: u64,
+) {
+    let at = b as i64;
+    let mut ours = BTreeSet::new();
+    for n in 0..20 {
+        let ids = (b + 10 + 2 * n, b + 1, b + 11 + 2 * n);
+        let walk = (at + 10 * n as i64, HANDED_OFF);
+        let m = made(one, ids, (b + 9, ""), walk, Some(at + 5)).await;
+        ours.insert(m.record.thread);
+    }
+    let started = |store: Arc<dyn SessionStore>| async move {
+        let rolled = store.rolled_up_since(Timestamp(i64::MIN)).await;
+        let report =
+            backup_help_bot::stats::report(&[], &[], &rolled.expect("read"), &common::english());
+        report.outcomes.started
+    };
+    let before = started(one.clone()).await;
+    let purge = |store: Arc<dyn SessionStore>| async move {
+        let mut erased = Vec::new();
+        loop {
+            let batch = store.purge_ended_before(Timestamp(at + 10_000), 5).await;
+            let batch = batch.expect("purged");
+            if batch.walkthroughs == 0 {
+                return erased;
+            }
+            assert_eq!(batch.walkthroughs, batch.threads.len(), "{batch:?}");
+            erased.extend(batch.threads);
+        }
+    };
+    let (mut erased, by_other) = tokio::join!(purge(one.clone()), purge(other.clone()));
+    erased.extend(by_other);
+    let distinct: BTreeSet<ThreadId> = erased.iter().copied().collect();
+    assert_eq!(
+        distinct.len(),
+        erased.len(),
+        "none erased twice: {erased:?}"
+    );
+    assert!(ours.is_subset(&distinct), "{ours:?} {distinct:?}");
+    let after = started(one.clone()).await;
+    assert_eq!(after - before, erased.len(), "each counted once");
+}
+
 /// Forgetting a person erases every walkthrough of theirs, ended or open, in every guild,
 /// and their name as staff on others' cases; nobody else's data changes.
 pub async fn forgetting_a_person_erases_them_and_nobody_else(
