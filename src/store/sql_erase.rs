@@ -68,7 +68,8 @@ async fn erase_in_one_transaction(
         Pick::EndedBefore(cutoff, batch) => {
             sqlx::query(
                 "SELECT thread_id, staff_locale, ended_at FROM sessions \
-                 WHERE ended_at IS NOT NULL AND ended_at < $1 ORDER BY ended_at LIMIT $2",
+                 WHERE ended_at IS NOT NULL AND ended_at < $1 ORDER BY ended_at, thread_id \
+                 LIMIT $2",
             )
             .bind(cutoff)
             .bind(batch)
@@ -76,8 +77,10 @@ async fn erase_in_one_transaction(
             .await?
         }
         Pick::Owner(user) => {
+            // In the purge's order, so that the two never wait on each other's rows.
             sqlx::query(
-                "SELECT thread_id, staff_locale, ended_at FROM sessions WHERE owner_id = $1",
+                "SELECT thread_id, staff_locale, ended_at FROM sessions WHERE owner_id = $1 \
+                 ORDER BY ended_at, thread_id",
             )
             .bind(user)
             .fetch_all(&mut *tx)
