@@ -6,8 +6,11 @@
 //! the steps shown, the ending) and ended; a quarter are rated with a comment, half are
 //! handed off and claimed by staff. The second store keeps personal data for one simulated
 //! day (1,440 walkthroughs) and is purged every 1,000 walkthroughs, in batches of 200, as
-//! the bot's purge does. At every tenth of the run it prints the size of each file (with
-//! its write-ahead log) and that size per 1,000 ended walkthroughs, as a Markdown table.
+//! the bot's purge does (which deletes each erased walkthrough's rows and keeps what
+//! `stats` counts of it as per-day counts). At every tenth of the run it prints the size of
+//! each file (with its write-ahead log) and that size per 1,000 ended walkthroughs, as a
+//! Markdown table; then how many bytes the retention store grew by from the second tenth
+//! on, per 1,000 walkthroughs, and how many rows and days its per-day counts hold.
 //!
 //! `cargo bench --bench size`; `SIZE_WALKTHROUGHS=5000 cargo bench --bench size` for a
 //! quick look. Run as a test (`cargo test --bench size`, without `--bench`), it walks
@@ -61,6 +64,8 @@ async fn run(count: usize, dir: &Path) {
     );
     println!("|---|---|---|---|---|");
     let checkpoint = (count / 10).max(1);
+    // The retention store's size at the second tenth, when a day's worth has been purged.
+    let mut levelled = None;
     for i in 0..count {
         let start = t0.plus(MINUTE * u32::try_from(i).unwrap_or(u32::MAX));
         for store in [&kept_store, &purged_store] {
@@ -79,6 +84,9 @@ async fn run(count: usize, dir: &Path) {
         if (i + 1) % checkpoint == 0 {
             let ended = i + 1;
             let (a, b) = (size(&kept).await, size(&purged).await);
+            if ended == 2 * checkpoint {
+                levelled = Some((ended, b));
+            }
             println!(
                 "| {ended} | {} | {} | {} | {} |",
                 mib(a),
@@ -87,6 +95,16 @@ async fn run(count: usize, dir: &Path) {
                 per_thousand(b, ended)
             );
         }
+    }
+    if let Some((from, bytes)) = levelled {
+        let grown = size(&purged).await.saturating_sub(bytes);
+        let per_thousand = grown as f64 / ((count - from) as f64 / 1000.0);
+        let (rows, days) = rolled_up(&purged).await;
+        println!(
+            "\nWith retention, from {from} to {count} ended walkthroughs: {grown} bytes more \
+             ({per_thousand:.0} bytes per 1,000); the per-day counts hold {rows} rows over \
+             {days} days."
+        );
     }
     let first = backup_help_bot::ids::ThreadId::new(SNOWFLAKE).expect("not 0");
     let lines = |store: &std::sync::Arc<dyn SessionStore>| {
@@ -183,6 +201,22 @@ async fn size(db: &Path) -> u64 {
     conn.close().await.expect("closed");
     let len = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
     len(db) + len(&db.with_extension("db-wal"))
+}
+
+/// The rows of the per-day counts that erased walkthroughs leave, and over how many days.
+async fn rolled_up(db: &Path) -> (i64, i64) {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", db.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("a connection");
+    let counted: (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT day) FROM stats_days")
+            .fetch_one(&mut conn)
+            .await
+            .expect("counted");
+    conn.close().await.expect("closed");
+    counted
 }
 
 fn mib(bytes: u64) -> String {

@@ -557,13 +557,15 @@ fn stats(config_path: &Path, since_text: &str, format: StatsFormat) -> anyhow::R
         .build()
         .context("starting the async runtime")?;
     let from = crate::clock::Clock::now(&crate::clock::SystemClock).minus(since);
-    let (events, ratings) = runtime.block_on(async {
+    // Erased walkthroughs count on the day they ended, when it starts at or after `from`.
+    let (events, ratings, rolled) = runtime.block_on(async {
         let store = crate::store::open(&config.storage).await?;
         let events = store.events_since(from).await?;
         let ratings = store.ratings_since(from).await?;
-        Ok::<_, crate::store::StoreError>((events, ratings))
+        let rolled = store.rolled_up_since(from).await?;
+        Ok::<_, crate::store::StoreError>((events, ratings, rolled))
     })?;
-    let report = crate::stats::report(&events, &ratings, script);
+    let report = crate::stats::report(&events, &ratings, &rolled, script);
     match format {
         StatsFormat::Table => print!("{}", crate::stats::table(&report, since_text)),
         StatsFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),

@@ -43,8 +43,9 @@ pub struct Config {
     /// Where walkthroughs are kept.
     #[serde(default)]
     pub storage: Storage,
-    /// How long an ended walkthrough keeps what is personal (its transcript, the rating's
-    /// comment, the person's and the thread's ids); `None` keeps everything.
+    /// How long an ended walkthrough is kept, with what is personal in it (its transcript,
+    /// the rating's comment, the person's and the thread's ids); after it, only what
+    /// `stats` counts of it stays, as per-day counts. `None` keeps everything.
     #[serde(default = "defaults::retention")]
     pub retention: Option<HumanDuration>,
     /// The operators' HTTP endpoint (metrics and health checks); off unless `listen` is set.

@@ -83,8 +83,9 @@ fn purged(erased: &Erased, retention: Duration) -> String {
         return format!("Nothing to erase: no walkthrough ended more than {age} ago still holds personal data.\n");
     }
     format!(
-        "Erased the personal data of {} that ended more than {age} ago: {}, {} and the \
-         person's and the thread's ids. What `stats` counts is kept.\n",
+        "Erased the personal data of {} that ended more than {age} ago: {}, {} and every \
+         row with the person's or the thread's id. What `stats` counts of them is kept, as \
+         counts per day.\n",
         plural(erased.walkthroughs, "walkthrough"),
         plural(erased.lines, "transcript line"),
         plural(erased.comments, "rating comment"),
@@ -171,8 +172,8 @@ mod tests {
         assert_eq!(
             purged(&erased, 30 * day),
             "Erased the personal data of 2 walkthroughs that ended more than 30 days ago: \
-             1 transcript line, 0 rating comments and the person's and the thread's ids. \
-             What `stats` counts is kept.\n"
+             1 transcript line, 0 rating comments and every row with the person's or the \
+             thread's id. What `stats` counts of them is kept, as counts per day.\n"
         );
         assert_eq!(
             purged(&Erased::default(), day),

@@ -366,6 +366,12 @@ impl crate::store::Erasure for CountingStore {
     async fn forget_user(&self, user: UserId) -> Result<crate::store::Forgotten, StoreError> {
         self.count(self.inner.forget_user(user).await)
     }
+    async fn rolled_up_since(
+        &self,
+        from: Timestamp,
+    ) -> Result<Vec<(crate::stats::Counted, usize)>, StoreError> {
+        self.count(self.inner.rolled_up_since(from).await)
+    }
 }
 
 #[async_trait]

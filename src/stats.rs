@@ -1,5 +1,8 @@
 //! The drop-off report for the support team: where people get to, where they are fixed,
-//! and where they give up. Computed from the event history alone.
+//! and where they give up. Computed from the event history, and from the per-day counts
+//! rolled up from walkthroughs erased since ([`walk`]).
+
+pub mod walk;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -9,7 +12,9 @@ use serde::Serialize;
 
 use crate::ids::ThreadId;
 use crate::script::Script;
-use crate::store::{Event, EventKind};
+use crate::store::events::Event;
+
+pub use walk::{bucket, day_of, AtStep, Columns, Counted, Tallied, Walk, UNKNOWN_LOCALE};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct StepRow {
@@ -36,21 +41,6 @@ pub struct Outcomes {
     pub still_open: usize,
 }
 
-impl Outcomes {
-    fn add(&mut self, other: &Outcomes) {
-        self.started += other.started;
-        self.fixed += other.fixed;
-        self.handed_off += other.handed_off;
-        self.idle_closed += other.idle_closed;
-        self.waiting_for_apple += other.waiting_for_apple;
-        self.closed_by_staff += other.closed_by_staff;
-        self.still_open += other.still_open;
-    }
-}
-
-/// The locale (or version) of walkthroughs whose events were recorded before it was kept.
-pub const UNKNOWN_LOCALE: &str = "unknown";
-
 /// What people said of their walkthroughs, 1 to 5.
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 pub struct Ratings {
@@ -62,15 +52,19 @@ pub struct Ratings {
 }
 
 impl Ratings {
-    fn add(&mut self, stars: u8) {
+    /// Adds `n` ratings of `stars`; out of range (a corrupt row), none.
+    fn add(&mut self, stars: u8, n: usize) {
         let Some(slot) = usize::from(stars)
             .checked_sub(1)
             .and_then(|i| self.distribution.get_mut(i))
         else {
             return;
         };
-        *slot += 1;
-        self.count += 1;
+        if n == 0 {
+            return;
+        }
+        *slot += n;
+        self.count += n;
         let total: usize = self
             .distribution
             .iter()
@@ -98,119 +92,126 @@ pub struct Report {
     pub per_locale: BTreeMap<String, Outcomes>,
     /// And per version of the script (its hash), as walkthroughs keep theirs across edits.
     pub per_version: BTreeMap<String, Outcomes>,
-    /// From the first start to the fix, the median over fixed walkthroughs.
+    /// From the first start to the fix, the median over fixes, each time [`bucket`]ed
+    /// first (whole seconds under 10 minutes, minutes under 2 hours, 10 minutes beyond).
     pub median_seconds_to_fix: Option<u64>,
     /// In the script's order; steps the script no longer has come last.
     pub steps: Vec<StepRow>,
     pub ratings: RatingReport,
 }
 
-/// The report over `events`, with the `ratings` given in the same time (by thread).
-pub fn report(events: &[Event], ratings: &[(ThreadId, u8)], script: &Script) -> Report {
-    let mut by_thread: BTreeMap<ThreadId, Vec<&Event>> = BTreeMap::new();
+/// The report over `events` (each walkthrough's, in the order they were recorded), with
+/// the `ratings` given in the same time (by thread), and the counts `rolled` up from erased
+/// walkthroughs (see [`walk`]).
+///
+/// For `stats --since`, `events` and `ratings` are those at or after the start of the
+/// period, and `rolled` the roll-up of the days that start at or after it: an erased
+/// walkthrough counts whole, on the day it ended, when that day starts in the period.
+pub fn report(
+    events: &[Event],
+    ratings: &[(ThreadId, u8)],
+    rolled: &[(Counted, usize)],
+    script: &Script,
+) -> Report {
+    let mut tally = Tally::default();
+    for walk in walks(events, ratings) {
+        for (counted, n) in walk.counts() {
+            tally.add(&counted, n);
+        }
+    }
+    for (counted, n) in rolled {
+        tally.add(counted, *n);
+    }
+    tally.report(script)
+}
+
+/// The walkthroughs of `events`, with their `ratings`, by thread: a rated walkthrough
+/// whose events are not among them is a walk of its ratings alone.
+pub fn walks(events: &[Event], ratings: &[(ThreadId, u8)]) -> Vec<Walk> {
+    let mut by_thread: BTreeMap<ThreadId, (Vec<&Event>, Vec<u8>)> = BTreeMap::new();
     for event in events {
-        by_thread.entry(event.thread).or_default().push(event);
+        by_thread.entry(event.thread).or_default().0.push(event);
     }
-    let mut rows: HashMap<String, StepRow> = HashMap::new();
-    let mut outcomes = Outcomes::default();
-    let mut per_locale: BTreeMap<String, Outcomes> = BTreeMap::new();
-    let mut per_version: BTreeMap<String, Outcomes> = BTreeMap::new();
-    let mut fix_times = Vec::new();
-    // How each walkthrough ended (its last outcome), and where the fixed ones were fixed.
-    let mut ended_as: HashMap<ThreadId, (EventKind, Option<String>)> = HashMap::new();
-    for (thread, history) in &by_thread {
-        if let Some(last) = history.iter().rev().find(|e| e.kind.is_outcome()) {
-            ended_as.insert(*thread, (last.kind, last.step.clone()));
-        }
-    }
-    let mut rated = RatingReport::default();
     for (thread, stars) in ratings {
-        rated.all.add(*stars);
-        let (outcome, step) = match ended_as.get(thread) {
-            Some((kind, step)) => (kind.as_str().to_string(), step.clone()),
-            None => ("unknown".to_string(), None),
-        };
-        if outcome == EventKind::Fixed.as_str() {
-            let step = step.unwrap_or_else(|| "unknown".into());
-            rated.per_fixed_step.entry(step).or_default().add(*stars);
-        }
-        rated.per_outcome.entry(outcome).or_default().add(*stars);
+        by_thread.entry(*thread).or_default().1.push(*stars);
     }
-    for history in by_thread.values() {
-        let mut mine = Outcomes::default();
-        let mut reached: Vec<&str> = Vec::new();
-        let mut started = None;
-        let mut ended = false;
-        for event in history {
-            let step = event.step.as_deref().unwrap_or("");
-            match event.kind {
-                EventKind::Started => {
-                    started.get_or_insert(event.at);
-                    mine.started += 1;
+    by_thread
+        .values()
+        .map(|(history, stars)| Walk::of(history, stars))
+        .collect()
+}
+
+/// The counts of a report, being added up.
+#[derive(Debug, Default)]
+struct Tally {
+    outcomes: Outcomes,
+    per_locale: BTreeMap<String, Outcomes>,
+    per_version: BTreeMap<String, Outcomes>,
+    steps: HashMap<String, StepRow>,
+    /// How many fixes took each (bucketed) number of seconds.
+    fix_times: BTreeMap<u64, usize>,
+    ratings: RatingReport,
+}
+
+impl Tally {
+    fn add(&mut self, counted: &Counted, n: usize) {
+        match counted {
+            Counted::Outcome {
+                locale,
+                version,
+                outcome,
+            } => {
+                *outcome.of(&mut self.outcomes) += n;
+                *outcome.of(self.per_locale.entry(locale.clone()).or_default()) += n;
+                *outcome.of(self.per_version.entry(version.clone()).or_default()) += n;
+            }
+            Counted::Step { step, at } => {
+                let row = row(&mut self.steps, step);
+                *match at {
+                    AtStep::Reached => &mut row.reached,
+                    AtStep::FixedHere => &mut row.fixed_here,
+                    AtStep::HandedOffHere => &mut row.handed_off_here,
+                    AtStep::LeftHere => &mut row.left_here,
+                } += n;
+            }
+            Counted::FixTime { seconds } => *self.fix_times.entry(*seconds).or_default() += n,
+            Counted::Rating {
+                stars,
+                outcome,
+                fixed_at,
+            } => {
+                let rated = &mut self.ratings;
+                rated.all.add(*stars, n);
+                if let Some(step) = fixed_at {
+                    let by_step = rated.per_fixed_step.entry(step.clone()).or_default();
+                    by_step.add(*stars, n);
                 }
-                EventKind::StepShown if !reached.contains(&step) => {
-                    reached.push(step);
-                    row(&mut rows, step).reached += 1;
-                }
-                EventKind::Fixed => {
-                    ended = true;
-                    mine.fixed += 1;
-                    row(&mut rows, step).fixed_here += 1;
-                    if let Some(start) = started {
-                        fix_times.push(event.at.since(start));
-                    }
-                }
-                EventKind::HandedOff => {
-                    ended = true;
-                    mine.handed_off += 1;
-                    row(&mut rows, step).handed_off_here += 1;
-                }
-                EventKind::IdleClosed => {
-                    ended = true;
-                    mine.idle_closed += 1;
-                    row(&mut rows, step).left_here += 1;
-                }
-                EventKind::WaitingForApple => {
-                    ended = true;
-                    mine.waiting_for_apple += 1;
-                }
-                EventKind::ClosedByStaff => {
-                    ended = true;
-                    mine.closed_by_staff += 1;
-                }
-                // Not an outcome of the walk itself; only no longer open.
-                EventKind::ThreadDeleted | EventKind::NotDelivered => ended = true,
-                _ => {}
+                let by_outcome = rated.per_outcome.entry(outcome.clone()).or_default();
+                by_outcome.add(*stars, n);
             }
         }
-        if started.is_some() && !ended {
-            mine.still_open += 1;
+    }
+
+    fn report(self, script: &Script) -> Report {
+        let mut rows = self.steps;
+        let mut steps: Vec<StepRow> = Vec::new();
+        for step in &script.steps {
+            let mut row = rows.remove(step.id.as_str()).unwrap_or_default();
+            row.step = step.id.to_string();
+            row.title = step.title.clone();
+            steps.push(row);
         }
-        let locale = history.iter().find_map(|e| e.locale.as_deref());
-        let locale = locale.unwrap_or(UNKNOWN_LOCALE).to_string();
-        per_locale.entry(locale).or_default().add(&mine);
-        let version = history.iter().find_map(|e| e.version.as_deref());
-        let version = version.unwrap_or(UNKNOWN_LOCALE).to_string();
-        per_version.entry(version).or_default().add(&mine);
-        outcomes.add(&mine);
-    }
-    let mut steps: Vec<StepRow> = Vec::new();
-    for step in &script.steps {
-        let mut row = rows.remove(step.id.as_str()).unwrap_or_default();
-        row.step = step.id.to_string();
-        row.title = step.title.clone();
-        steps.push(row);
-    }
-    let mut gone: Vec<StepRow> = rows.into_values().filter(|r| !r.step.is_empty()).collect();
-    gone.sort_by(|a, b| a.step.cmp(&b.step));
-    steps.extend(gone);
-    Report {
-        outcomes,
-        per_locale,
-        per_version,
-        median_seconds_to_fix: median(&mut fix_times).map(|d| d.as_secs()),
-        steps,
-        ratings: rated,
+        let mut gone: Vec<StepRow> = rows.into_values().filter(|r| !r.step.is_empty()).collect();
+        gone.sort_by(|a, b| a.step.cmp(&b.step));
+        steps.extend(gone);
+        Report {
+            outcomes: self.outcomes,
+            per_locale: self.per_locale,
+            per_version: self.per_version,
+            median_seconds_to_fix: median(&self.fix_times),
+            steps,
+            ratings: self.ratings,
+        }
     }
 }
 
@@ -222,17 +223,22 @@ fn row<'a>(rows: &'a mut HashMap<String, StepRow>, step: &str) -> &'a mut StepRo
     })
 }
 
-fn median(values: &mut [Duration]) -> Option<Duration> {
-    if values.is_empty() {
-        return None;
+/// The median of values counted (value → how many times): the middle one, or the mean of
+/// the middle two, rounded down.
+fn median(counted: &BTreeMap<u64, usize>) -> Option<u64> {
+    let total: usize = counted.values().sum();
+    let nth = |n: usize| {
+        let mut seen = 0;
+        counted.iter().find_map(|(value, count)| {
+            seen += count;
+            (seen > n).then_some(*value)
+        })
+    };
+    match total {
+        0 => None,
+        odd if odd % 2 == 1 => nth(odd / 2),
+        even => Some((nth(even / 2 - 1)? + nth(even / 2)?) / 2),
     }
-    values.sort();
-    let mid = values.len() / 2;
-    Some(if values.len() % 2 == 0 {
-        (values[mid - 1] + values[mid]) / 2
-    } else {
-        values[mid]
-    })
 }
 
 fn outcomes_line(o: &Outcomes) -> String {
@@ -315,6 +321,7 @@ mod tests {
     use super::*;
     use crate::conversation::Timestamp;
     use crate::ids::{GuildId, UserId};
+    use crate::store::EventKind;
 
     fn event(thread: u64, kind: EventKind, step: Option<&str>) -> Event {
         Event {
@@ -350,7 +357,7 @@ mod tests {
             (thread(3), 2),
             (thread(9), 3),
         ];
-        let report = report(&events, &ratings, &script);
+        let report = report(&events, &ratings, &[], &script);
         let r = &report.ratings;
         assert_eq!(r.all.count, 4);
         assert_eq!(r.all.distribution, [0, 1, 1, 1, 1]);
@@ -374,8 +381,8 @@ mod tests {
         assert!(table.contains("1 closed by staff"), "{table}");
         // Out-of-range stars (a corrupt row) are not counted.
         let mut odd = Ratings::default();
-        odd.add(0);
-        odd.add(6);
+        odd.add(0, 1);
+        odd.add(6, 1);
         assert_eq!((odd.count, odd.mean), (0, None));
     }
 }

@@ -487,7 +487,8 @@ async fn said(store: &dyn store::SessionStore, thread: u64, rated: bool) {
     let lines = [line("my backup fails"), line("still")];
     store.transcribe(&lines).await.expect("lines");
     if rated {
-        assert!(store.rate(thread, 5, Timestamp(2)).await.expect("rated"));
+        // Rated after it ended, as a person can (and inside `stats --since 30d`).
+        assert!(store.rate(thread, 5, ago(HOUR / 2)).await.expect("rated"));
         assert!(store.comment(thread, "great").await.expect("comment"));
     }
 }
@@ -512,14 +513,27 @@ async fn purge_erases_what_ended_long_enough_ago_and_leaves_stats_byte_identical
         common::walk_as(&en, s, (302, 32), old, &[(typed("human"), HOUR)]).await;
         common::walk_as(&en, s, (303, 33), recent, &[(typed("human"), HOUR)]).await;
         common::walk_as(&en, s, (304, 34), old, &[]).await;
+        let human = [(Input::TalkToHuman { step: None }, HOUR)];
+        let es = common::shipped_in("es");
+        common::walk_as(&es, s, (305, 35), old, &human).await;
         for (thread, rated) in [(301, true), (302, false), (303, true), (304, false)] {
             said(s, thread, rated).await;
         }
+        said(s, 305, false).await;
     })
     .await;
     let stats = || with_config(&["stats", "--since", "30d", "--format", "json"], &config);
     let before = stats();
     assert!(before.status.success(), "{}", text(&before.stderr));
+    // Every part of the report has something in it, so "unchanged" means something.
+    let report: serde_json::Value = serde_json::from_slice(&before.stdout).expect("JSON");
+    for part in ["per_locale", "per_version"] {
+        let keys = report[part].as_object().map(|o| o.len());
+        assert_eq!(keys, Some(2), "{part}: English and Spanish");
+    }
+    assert!(report["median_seconds_to_fix"].as_u64().is_some());
+    assert_eq!(report["ratings"]["all"]["count"], 2);
+    assert_eq!(report["steps"][0]["reached"], 5);
     // No retention in the config and no --older-than: nothing to go by.
     let refused = with_config(&["purge"], &config);
     assert!(!refused.status.success());
@@ -532,13 +546,19 @@ async fn purge_erases_what_ended_long_enough_ago_and_leaves_stats_byte_identical
     assert!(purged.status.success(), "{}", text(&purged.stderr));
     assert_eq!(
         text(&purged.stdout),
-        "Erased the personal data of 2 walkthroughs that ended more than 1 day ago: \
-         4 transcript lines, 1 rating comment and the person's and the thread's ids. \
-         What `stats` counts is kept.\n"
+        "Erased the personal data of 3 walkthroughs that ended more than 1 day ago: \
+         6 transcript lines, 1 rating comment and every row with the person's or the \
+         thread's id. What `stats` counts of them is kept, as counts per day.\n"
     );
-    assert_eq!(stats().stdout, before.stdout, "stats are byte-identical");
+    let after = stats();
+    assert!(after.status.success(), "{}", text(&after.stderr));
+    assert_eq!(
+        text(&after.stdout),
+        text(&before.stdout),
+        "stats are byte-identical"
+    );
     let store = store::open(&storage).await.expect("store");
-    for (thread, lines) in [(301, 0), (302, 0), (303, 2), (304, 2)] {
+    for (thread, lines) in [(301, 0), (302, 0), (303, 2), (304, 2), (305, 0)] {
         let t = ThreadId::new(thread).expect("ids are not 0");
         let kept = store.transcript(t).await.expect("read").len();
         assert_eq!(kept, lines, "thread {thread}");

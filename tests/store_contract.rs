@@ -564,11 +564,12 @@ async fn contract_and_reopen(storage: &Storage) {
     let store = store::open(storage)
         .await
         .expect("an empty database is created and migrated");
-    contract(store).await;
+    contract(store.clone()).await;
     let again = store::open(storage)
         .await
         .expect("an already-migrated database opens");
     assert!(again.by_thread(thread(1)).await.is_ok());
+    erasure::two_purges_at_once_erase_each_walkthrough_once((&store, &again), base()).await;
 }
 
 #[tokio::test]

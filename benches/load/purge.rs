@@ -12,8 +12,7 @@ use backup_help_bot::store::{self, Line, LineKind};
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-/// The old walkthroughs' thread ids start here: they are positive until the purge gives
-/// them an anonymous (negative) id.
+/// The old walkthroughs' thread ids start here, until the purge deletes their rows.
 const FIRST_THREAD: u64 = 1_100_000_000_000_000_000;
 
 /// Writes `count` walkthroughs that ended 30 days before `now` into the SQLite file at

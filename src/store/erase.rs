@@ -1,13 +1,12 @@
 //! Erasing what is personal about walkthroughs: after the retention period (a purge), or
 //! for one person on request (forget).
 //!
-//! An erased walkthrough keeps what the report needs (its guild, locale, script version,
-//! times, events' kinds and steps, the rating's stars) under an anonymous id in place of
-//! its thread's and its person's: the next negative number below the lowest in use. No
-//! Discord id is negative, so an anonymous id is never a real thread or person, and it
-//! reads back (as a `u64` above 2^63) unique, so `stats` groups and joins exactly as
-//! before. Its transcript, the rating's comment and who on the support team claimed and
-//! closed it are deleted. An erased walkthrough is never open and owes nothing.
+//! An erased walkthrough leaves no row behind: in the same transaction, what it adds to the
+//! report ([`crate::stats::Walk`], from its events and its rating) is added into the counts
+//! of the day it ended ([`Erasure::rolled_up_since`]), and its walkthrough, events, case and
+//! transcript are deleted. `stats` reads live events and those counts alike, so it reads
+//! the same after an erasure, and what is kept of erased walkthroughs grows by day, not by
+//! walkthrough.
 //!
 //! SQLite overwrites what is deleted (`secure_delete`) and checkpoints its write-ahead log
 //! after every erasure, so the file keeps no copy of it.
@@ -15,17 +14,9 @@
 use async_trait::async_trait;
 
 use super::StoreError;
-use crate::conversation::{CloseReason, Phase, Session, Timestamp};
+use crate::conversation::Timestamp;
 use crate::ids::{ChannelId, MessageId, ThreadId, UserId};
-
-/// `session` as an erased walkthrough keeps it: `owner` (an anonymous id) in place of the
-/// person, and ended, if it was open, as if its thread were gone.
-pub(super) fn anonymize(session: &mut Session, owner: UserId) {
-    session.owner = owner;
-    if session.phase.is_open() {
-        session.phase = Phase::Closed(CloseReason::ThreadDeleted);
-    }
-}
+use crate::stats::Counted;
 
 /// What one erasure removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,7 +24,7 @@ pub struct Erased {
     /// The erased walkthroughs' threads, as they were: for the caller to drop from what it
     /// knows of threads (nothing keeps them).
     pub threads: Vec<ThreadId>,
-    /// Walkthroughs whose ids were replaced.
+    /// Walkthroughs erased (their counts rolled up, their rows deleted).
     pub walkthroughs: usize,
     /// Transcript lines deleted.
     pub lines: usize,
@@ -94,11 +85,16 @@ pub trait Erasure: Send + Sync {
     ) -> Result<Erased, StoreError>;
 
     /// Erases every walkthrough of `user`, in every guild, ended or not (one still open is
-    /// closed by the erasure without a word: end it through the service first), and
+    /// erased as it stands: counted as still open, on the day of its last event; end it
+    /// through the service first), and
     /// removes their id and name from the cases they claimed or closed as staff.
     ///
     /// Transcript lines they wrote in other people's threads are kept: a line's author is
     /// kept as the name Discord showed, not as an id, so it cannot be told for sure whose
     /// it is.
     async fn forget_user(&self, user: UserId) -> Result<Forgotten, StoreError>;
+
+    /// What erased walkthroughs add to the report, over the days (each from 00:00 UTC, the
+    /// day a walkthrough ended) that start at or after `from`; one entry per day and count.
+    async fn rolled_up_since(&self, from: Timestamp) -> Result<Vec<(Counted, usize)>, StoreError>;
 }

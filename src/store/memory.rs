@@ -3,18 +3,19 @@
 //! test suite runs against both): compare-and-swap saves, one open walkthrough per person
 //! per guild, the outbox's `owes` and `retry_at`, shard-filtered queries.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
 use super::cases::{Case, CaseStore, Claimed, Line, Rating, Staffed};
-use super::erase::{anonymize, Erased, ErasedCard, Erasure, Forgotten};
+use super::erase::{Erased, ErasedCard, Erasure, Forgotten};
 use super::{Event, Record, SessionStore, StoreError, StoredScript};
 use crate::config::ShardRange;
 use crate::conversation::Timestamp;
 use crate::ids::{ChannelId, GuildId, MessageId, ThreadId, UserId};
 use crate::script::ScriptHash;
+use crate::stats::{day_of, Counted, Walk};
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -28,6 +29,8 @@ struct Inner {
     scripts: HashMap<ScriptHash, StoredScript>,
     cases: HashMap<ThreadId, Case>,
     lines: Vec<Line>,
+    /// What erased walkthroughs add to the report, by day and count.
+    rolled: BTreeMap<(Timestamp, Counted), usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -375,13 +378,10 @@ impl CaseStore for MemoryStore {
 }
 
 impl Inner {
-    /// Erases the walkthrough in `thread` as the SQL store does, giving it `anonymous`.
-    fn erase(&mut self, thread: ThreadId, anonymous: u64) -> Erased {
-        let (Some(mut row), Some(new_thread), Some(owner)) = (
-            self.rows.remove(&thread),
-            ThreadId::new(anonymous),
-            UserId::new(anonymous),
-        ) else {
+    /// Erases the walkthrough in `thread` as the SQL store does: what it counts rolled up
+    /// into the day it ended, its rows removed.
+    fn erase(&mut self, thread: ThreadId) -> Erased {
+        let Some(row) = self.rows.remove(&thread) else {
             return Erased::default();
         };
         let before = self.lines.len();
@@ -392,54 +392,40 @@ impl Inner {
             lines: before - self.lines.len(),
             ..Erased::default()
         };
-        if let Some(mut case) = self.cases.remove(&thread) {
-            let comment = case.rating.as_mut().and_then(|r| r.comment.take());
-            erased.comments = usize::from(comment.is_some());
-            if let Some((channel, message)) = case.card.take() {
-                let locale = row.record.staff_locale.clone();
-                erased.cards.push(ErasedCard {
-                    channel,
-                    message,
-                    locale,
-                });
-            }
-            (case.claimed, case.closed) = (None, None);
-            self.cases.insert(new_thread, case);
+        let case = self.cases.remove(&thread).unwrap_or_default();
+        let rating = case.rating.as_ref();
+        erased.comments = usize::from(rating.is_some_and(|r| r.comment.is_some()));
+        if let Some((channel, message)) = case.card {
+            let locale = row.record.staff_locale.clone();
+            erased.cards.push(ErasedCard {
+                channel,
+                message,
+                locale,
+            });
         }
-        for event in self.events.iter_mut().filter(|e| e.thread == thread) {
-            (event.thread, event.owner) = (new_thread, owner);
+        let (events, kept) = std::mem::take(&mut self.events)
+            .into_iter()
+            .partition(|e| e.thread == thread);
+        self.events = kept;
+        let history: Vec<&Event> = events.iter().collect();
+        let stars: Vec<u8> = rating.iter().map(|r| r.stars).collect();
+        let last_event = events.iter().map(|e| e.at).max();
+        let ended = row.record.ended_at.or(last_event);
+        let day = day_of(ended.or(rating.map(|r| r.at)).unwrap_or(Timestamp(0)));
+        for (counted, n) in Walk::of(&history, &stars).counts() {
+            *self.rolled.entry((day, counted)).or_default() += n;
         }
-        let record = &mut row.record;
-        record.thread = new_thread;
-        anonymize(&mut record.session, owner);
-        (record.idle_due, record.shown, record.responding) = (None, None, None);
-        record.heard = None;
-        row.owes = false;
-        self.rows.insert(new_thread, row);
         erased
-    }
-
-    /// The next anonymous id: below the lowest thread id in use (as the SQL store keeps
-    /// it, a signed number), and below 0.
-    fn next_anonymous(&self) -> u64 {
-        let lowest = self.rows.keys().map(|t| t.get() as i64).min().unwrap_or(0);
-        (lowest.min(0) - 1) as u64
     }
 
     /// Erases every walkthrough in `threads`.
     fn erase_all(&mut self, threads: &[ThreadId]) -> Erased {
         let mut erased = Erased::default();
         for thread in threads {
-            let anonymous = self.next_anonymous();
-            erased.add(self.erase(*thread, anonymous));
+            erased.add(self.erase(*thread));
         }
         erased
     }
-}
-
-/// Not erased yet: a real thread id, which the SQL store keeps as a positive number.
-fn is_real(thread: ThreadId) -> bool {
-    (thread.get() as i64) > 0
 }
 
 #[async_trait]
@@ -453,7 +439,6 @@ impl Erasure for MemoryStore {
         let mut ended: Vec<(Timestamp, ThreadId)> = inner
             .rows
             .values()
-            .filter(|r| is_real(r.record.thread))
             .filter_map(|r| r.record.ended_at.map(|at| (at, r.record.thread)))
             .filter(|(at, _)| *at < cutoff)
             .collect();
@@ -486,5 +471,13 @@ impl Erasure for MemoryStore {
             ended: 0,
             as_staff,
         })
+    }
+
+    async fn rolled_up_since(&self, from: Timestamp) -> Result<Vec<(Counted, usize)>, StoreError> {
+        let inner = self.inner();
+        let days = inner.rolled.iter().filter(|((day, _), _)| *day >= from);
+        Ok(days
+            .map(|((_, counted), n)| (counted.clone(), *n))
+            .collect())
     }
 }

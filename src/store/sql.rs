@@ -593,28 +593,31 @@ impl SessionStore for SqlStore {
     }
 
     async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT at, guild_id, thread_id, owner_id, kind, step, locale, script_hash FROM events \
-             WHERE at >= $1 ORDER BY id",
-        )
-        .bind(since.0)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let kind: String = row.try_get("kind")?;
-                Ok(Event {
-                    at: Timestamp(row.try_get("at")?),
-                    guild: nonzero(row.try_get("guild_id")?, "guild_id", GuildId::new)?,
-                    thread: nonzero(row.try_get("thread_id")?, "thread_id", ThreadId::new)?,
-                    owner: nonzero(row.try_get("owner_id")?, "owner_id", UserId::new)?,
-                    kind: EventKind::parse(&kind)
-                        .ok_or_else(|| StoreError::Corrupt(format!("event kind {kind:?}")))?,
-                    step: row.try_get("step")?,
-                    locale: row.try_get("locale")?,
-                    version: row.try_get("script_hash")?,
-                })
-            })
-            .collect()
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE at >= $1 ORDER BY id");
+        let rows = sqlx::query(&sql)
+            .bind(since.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(event).collect()
     }
+}
+
+/// The columns [`event`] reads.
+pub(super) const EVENT_COLUMNS: &str =
+    "at, guild_id, thread_id, owner_id, kind, step, locale, script_hash";
+
+/// The event of a row of [`EVENT_COLUMNS`].
+pub(super) fn event(row: &AnyRow) -> Result<Event, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Event {
+        at: Timestamp(row.try_get("at")?),
+        guild: nonzero(row.try_get("guild_id")?, "guild_id", GuildId::new)?,
+        thread: nonzero(row.try_get("thread_id")?, "thread_id", ThreadId::new)?,
+        owner: nonzero(row.try_get("owner_id")?, "owner_id", UserId::new)?,
+        kind: EventKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("event kind {kind:?}")))?,
+        step: row.try_get("step")?,
+        locale: row.try_get("locale")?,
+        version: row.try_get("script_hash")?,
+    })
 }

@@ -1,21 +1,26 @@
 //! [`Erasure`] for SQLite and PostgreSQL (see [`super::erase`] for what an erasure keeps).
 //!
-//! One erasure is one transaction: the walkthroughs it picks, each given the next anonymous
-//! id, and their rows in every table. On SQLite it takes the write lock at its start
-//! (`BEGIN IMMEDIATE`) and is followed by a checkpoint that empties the write-ahead log, so
-//! the log keeps no older copy of an erased page. Two processes erasing at once on
-//! PostgreSQL may pick the same anonymous id; the second transaction then fails on the
-//! primary key and changes nothing, and its walkthroughs are erased the next time.
+//! One erasure is one transaction: the walkthroughs it picks, what each adds to the report
+//! added into the day it ended (one upsert per day and count, whichever process erased the
+//! day's others), and their rows deleted from every table. On SQLite it takes the write
+//! lock at its start (`BEGIN IMMEDIATE`) and is followed by a checkpoint that empties the
+//! write-ahead log, so the log keeps no older copy of an erased page. Two processes erasing
+//! at once on PostgreSQL may pick the same walkthrough: each deletes its walkthrough row
+//! before counting it, so the second waits for the first's commit, finds the row gone,
+//! and leaves that walkthrough alone (it is neither counted twice nor reported twice).
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Connection, Row};
 
-use super::erase::{anonymize, Erased, ErasedCard, Erasure, Forgotten};
-use super::sql::{db, discard_unless_constraint, id, SqlStore};
-use super::StoreError;
-use crate::conversation::{Session, Timestamp};
+use super::erase::{Erased, ErasedCard, Erasure, Forgotten};
+use super::sql::{db, discard_unless_constraint, event, id, SqlStore, EVENT_COLUMNS};
+use super::{Event, StoreError};
+use crate::conversation::Timestamp;
 use crate::ids::{ChannelId, MessageId, ThreadId, UserId};
+use crate::stats::{day_of, Columns, Counted, Walk};
 
 /// Which walkthroughs an erasure picks.
 #[derive(Debug, Clone, Copy)]
@@ -62,8 +67,9 @@ async fn erase_in_one_transaction(
     let rows = match pick {
         Pick::EndedBefore(cutoff, batch) => {
             sqlx::query(
-                "SELECT thread_id, session, staff_locale FROM sessions WHERE thread_id > 0 \
-                 AND ended_at IS NOT NULL AND ended_at < $1 ORDER BY ended_at LIMIT $2",
+                "SELECT thread_id, staff_locale, ended_at FROM sessions \
+                 WHERE ended_at IS NOT NULL AND ended_at < $1 ORDER BY ended_at, thread_id \
+                 LIMIT $2",
             )
             .bind(cutoff)
             .bind(batch)
@@ -71,18 +77,22 @@ async fn erase_in_one_transaction(
             .await?
         }
         Pick::Owner(user) => {
-            sqlx::query("SELECT thread_id, session, staff_locale FROM sessions WHERE owner_id = $1")
-                .bind(user)
-                .fetch_all(&mut *tx)
-                .await?
+            // In the purge's order, so that the two never wait on each other's rows.
+            sqlx::query(
+                "SELECT thread_id, staff_locale, ended_at FROM sessions WHERE owner_id = $1 \
+                 ORDER BY ended_at, thread_id",
+            )
+            .bind(user)
+            .fetch_all(&mut *tx)
+            .await?
         }
     };
     let mut done = Forgotten::default();
-    let mut anonymous = lowest_id(&mut tx).await?;
+    let mut rolled = RollUp::new();
     for row in &rows {
-        anonymous -= 1;
-        done.erased.add(erase_one(&mut tx, row, anonymous).await?);
+        done.erased.add(erase_one(&mut tx, row, &mut rolled).await?);
     }
+    roll_up(&mut tx, &rolled).await?;
     if let Pick::Owner(user) = pick {
         done.as_staff = unstaff(&mut tx, user).await?;
     }
@@ -90,111 +100,148 @@ async fn erase_in_one_transaction(
     Ok(done)
 }
 
-/// The lowest thread id in use, or 0: anonymous ids go on below it.
-async fn lowest_id(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("SELECT MIN(thread_id) AS lowest FROM sessions")
-        .fetch_one(conn)
-        .await?;
-    let lowest: Option<i64> = row.try_get("lowest")?;
-    Ok(lowest.unwrap_or(0).min(0))
+/// Counts being rolled up, by day (its start, in ms) and count.
+type RollUp = BTreeMap<(i64, Counted), usize>;
+
+/// What an erasure reads of a walkthrough's case before deleting it.
+#[derive(Default)]
+struct CaseRead {
+    /// Its staff card, with the walkthrough's staff locale.
+    card: Option<ErasedCard>,
+    /// Its rating's stars, and when they were given.
+    rating: Option<(u8, Option<Timestamp>)>,
+    commented: bool,
 }
 
-/// The staff card of the case in `thread`, if it has one, before the erasure clears it;
-/// `locale` is the walkthrough's staff locale.
-async fn card_of(
+/// The case of the walkthrough in `thread`, if it has one; `locale` is its staff locale.
+async fn case_of(
     conn: &mut AnyConnection,
     thread: i64,
     locale: Option<String>,
-) -> Result<Option<ErasedCard>, sqlx::Error> {
-    let row =
-        sqlx::query("SELECT card_channel_id, card_message_id FROM cases WHERE thread_id = $1")
-            .bind(thread)
-            .fetch_optional(conn)
-            .await?;
+) -> Result<CaseRead, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT card_channel_id, card_message_id, rating, rated_at, rating_comment \
+         FROM cases WHERE thread_id = $1",
+    )
+    .bind(thread)
+    .fetch_optional(conn)
+    .await?;
     let Some(row) = row else {
-        return Ok(None);
+        return Ok(CaseRead::default());
     };
     let channel: Option<i64> = row.try_get("card_channel_id")?;
     let message: Option<i64> = row.try_get("card_message_id")?;
     let channel = channel.and_then(|c| ChannelId::new(id(c)));
     let message = message.and_then(|m| MessageId::new(id(m)));
-    Ok(channel.zip(message).map(|(channel, message)| ErasedCard {
-        channel,
-        message,
-        locale,
-    }))
+    let stars: Option<i64> = row.try_get("rating")?;
+    let rated_at: Option<i64> = row.try_get("rated_at")?;
+    // Stars out of range (a corrupt row) are kept as 0, which the report does not count.
+    let stars = stars.map(|s| u8::try_from(s).unwrap_or(0));
+    let comment: Option<String> = row.try_get("rating_comment")?;
+    Ok(CaseRead {
+        card: channel.zip(message).map(|(channel, message)| ErasedCard {
+            channel,
+            message,
+            locale,
+        }),
+        rating: stars.map(|s| (s, rated_at.map(Timestamp))),
+        commented: comment.is_some(),
+    })
 }
 
-/// Erases the walkthrough of `row` (its thread id, session and staff locale), giving it
-/// `anonymous`.
+/// What the walkthrough in `thread` adds to the report, from its events (in the order they
+/// were recorded; one that cannot be read is left out, with a warning) and its `stars`; and
+/// when its last event was.
+async fn walk_of(
+    conn: &mut AnyConnection,
+    thread: i64,
+    stars: &[u8],
+) -> Result<(Walk, Option<Timestamp>), sqlx::Error> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE thread_id = $1 ORDER BY id");
+    let rows = sqlx::query(&sql).bind(thread).fetch_all(conn).await?;
+    let events: Vec<Event> = rows
+        .iter()
+        .filter_map(|row| {
+            event(row)
+                .inspect_err(|err| {
+                    tracing::warn!("an erased walkthrough's event cannot be read: {err}")
+                })
+                .ok()
+        })
+        .collect();
+    let history: Vec<&Event> = events.iter().collect();
+    let last = events.iter().map(|e| e.at).max();
+    Ok((Walk::of(&history, stars), last))
+}
+
+/// Erases the walkthrough of `row` (its thread id, staff locale and end): adds what it
+/// counts into `rolled`, under the day it ended (else that of its last event, else of its
+/// rating), and deletes its rows.
 async fn erase_one(
     conn: &mut AnyConnection,
     row: &AnyRow,
-    anonymous: i64,
+    rolled: &mut RollUp,
 ) -> Result<Erased, sqlx::Error> {
     let thread: i64 = row.try_get("thread_id")?;
-    let session: String = row.try_get("session")?;
-    let card = card_of(&mut *conn, thread, row.try_get("staff_locale")?).await?;
-    let lines = sqlx::query("DELETE FROM transcript_lines WHERE thread_id = $1")
+    let ended_at: Option<i64> = row.try_get("ended_at")?;
+    // The walkthrough's row first: whoever deletes it erases the walkthrough. Another
+    // process erasing it at once waits here for that one's commit, then finds no row.
+    let walkthroughs = sqlx::query("DELETE FROM sessions WHERE thread_id = $1")
         .bind(thread)
         .execute(&mut *conn)
         .await?
         .rows_affected();
-    let comments = sqlx::query(
-        "UPDATE cases SET rating_comment = NULL WHERE thread_id = $1 \
-         AND rating_comment IS NOT NULL",
-    )
-    .bind(thread)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    sqlx::query(
-        "UPDATE cases SET thread_id = $1, claimed_by = NULL, claimed_name = NULL, \
-         closed_by = NULL, closed_name = NULL, card_channel_id = NULL, card_message_id = NULL \
-         WHERE thread_id = $2",
-    )
-    .bind(anonymous)
-    .bind(thread)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE events SET thread_id = $1, owner_id = $1 WHERE thread_id = $2")
-        .bind(anonymous)
-        .bind(thread)
-        .execute(&mut *conn)
-        .await?;
-    let walkthroughs = sqlx::query(
-        "UPDATE sessions SET thread_id = $1, owner_id = $1, session = $2, is_open = FALSE, \
-         owes = FALSE, idle_due_at = NULL, step_message_id = NULL, \
-         responding_interaction = NULL, heard_message_id = NULL WHERE thread_id = $3",
-    )
-    .bind(anonymous)
-    .bind(anonymous_session(&session, anonymous))
-    .bind(thread)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    if walkthroughs == 0 {
+        return Ok(Erased::default());
+    }
+    let case = case_of(&mut *conn, thread, row.try_get("staff_locale")?).await?;
+    let stars: Vec<u8> = case.rating.iter().map(|(stars, _)| *stars).collect();
+    let (walk, last_event) = walk_of(&mut *conn, thread, &stars).await?;
+    let rated_at = case.rating.and_then(|(_, at)| at);
+    let ended = ended_at.map(Timestamp).or(last_event).or(rated_at);
+    let day = day_of(ended.unwrap_or(Timestamp(0))).0;
+    for (counted, n) in walk.counts() {
+        *rolled.entry((day, counted)).or_default() += n;
+    }
+    let mut lines = 0;
+    for table in ["transcript_lines", "cases", "events"] {
+        let sql = format!("DELETE FROM {table} WHERE thread_id = $1");
+        let done = sqlx::query(&sql).bind(thread).execute(&mut *conn).await?;
+        if table == "transcript_lines" {
+            lines = count(done.rows_affected());
+        }
+    }
     Ok(Erased {
         threads: ThreadId::new(id(thread)).into_iter().collect(),
         walkthroughs: count(walkthroughs),
-        lines: count(lines),
-        comments: count(comments),
-        cards: card.into_iter().collect(),
+        lines,
+        comments: usize::from(case.commented),
+        cards: case.card.into_iter().collect(),
     })
 }
 
-/// The stored session as an erased walkthrough keeps it ([`anonymize`]). One that cannot
-/// be read keeps nothing.
-fn anonymous_session(json: &str, anonymous: i64) -> String {
-    let session = serde_json::from_str::<Session>(json).map_err(|e| e.to_string());
-    let anonymized = session.and_then(|mut session| {
-        let owner = UserId::new(id(anonymous)).ok_or("an anonymous id is not 0")?;
-        anonymize(&mut session, owner);
-        serde_json::to_string(&session).map_err(|e| e.to_string())
-    });
-    anonymized.unwrap_or_else(|err| {
-        tracing::warn!("an erased walkthrough's session could not be read, and is dropped: {err}");
-        "null".to_string()
-    })
+/// Adds `rolled` into the roll-up, one upsert per day and count.
+async fn roll_up(conn: &mut AnyConnection, rolled: &RollUp) -> Result<(), sqlx::Error> {
+    for ((day, counted), n) in rolled {
+        let c = counted.columns();
+        sqlx::query(
+            "INSERT INTO stats_days (day, what, locale, version, step, outcome, value, count) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (day, what, locale, version, step, outcome, value) \
+             DO UPDATE SET count = stats_days.count + excluded.count",
+        )
+        .bind(*day)
+        .bind(c.what)
+        .bind(c.locale)
+        .bind(c.version)
+        .bind(c.step)
+        .bind(c.outcome)
+        .bind(c.value)
+        .bind(i64::try_from(*n).unwrap_or(i64::MAX))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Removes `user` as the staff member who claimed or closed other people's cases; how many
@@ -246,5 +293,34 @@ impl Erasure for SqlStore {
 
     async fn forget_user(&self, user: UserId) -> Result<Forgotten, StoreError> {
         self.erase(Pick::Owner(db(user.get()))).await
+    }
+
+    async fn rolled_up_since(&self, from: Timestamp) -> Result<Vec<(Counted, usize)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT what, locale, version, step, outcome, value, count FROM stats_days \
+             WHERE day >= $1",
+        )
+        .bind(from.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts = Vec::new();
+        for row in &rows {
+            let columns = Columns {
+                what: row.try_get("what")?,
+                locale: row.try_get("locale")?,
+                version: row.try_get("version")?,
+                step: row.try_get("step")?,
+                outcome: row.try_get("outcome")?,
+                value: row.try_get("value")?,
+            };
+            let n: i64 = row.try_get("count")?;
+            match Counted::from_columns(&columns) {
+                Some(counted) => counts.push((counted, usize::try_from(n).unwrap_or(0))),
+                None => {
+                    tracing::warn!(what = %columns.what, "a rolled-up count of an unknown kind is left out of the report")
+                }
+            }
+        }
+        Ok(counts)
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use backup_help_bot::conversation::{CloseReason, Input, Timestamp};
 use backup_help_bot::ids::{ChannelId, GuildId, MessageId, ThreadId, UserId};
+use backup_help_bot::stats::Report;
 use backup_help_bot::store::{
     Erased, ErasedCard, Event, EventKind, Line, LineKind, Record, SessionStore,
 };
@@ -16,18 +17,45 @@ struct Made {
     record: Record,
     /// The rating's comment.
     comment: String,
-    /// When its events happened (`at`, `at + 1`) and its rating (`at + 2`): unique to it.
+    /// When its events happened (see [`Made::times`]) and its rating (`at + 2`).
     at: i64,
+    /// How long after `at` it ended, if it did.
+    ending: Option<(EventKind, i64)>,
 }
 
-/// Stores a walkthrough of `owner` in thread `id` of `guild`: two events, a transcript of
-/// two lines (one typed, with `words`), a case claimed and closed by `staff` and rated 4
-/// with a comment (with `words`); ended at `ended`, or still open.
+impl Made {
+    /// When its events happened: `at`, `at + 1` and its ending's; unique to it.
+    fn times(&self) -> BTreeSet<i64> {
+        let ending = self.ending.map(|(_, after)| self.at + after);
+        [self.at, self.at + 1].into_iter().chain(ending).collect()
+    }
+}
+
+/// How a made walkthrough went, for `stats`: its script's locale and version (`None`: from
+/// before versions were kept), and its last event with how long after its start.
+#[derive(Clone, Copy)]
+struct Went<'a> {
+    locale: &'a str,
+    version: Option<&'a str>,
+    ending: Option<(EventKind, i64)>,
+}
+
+/// Handed off after a second, in English, on the record's version.
+const HANDED_OFF: Went = Went {
+    locale: "en",
+    version: Some(""),
+    ending: Some((EventKind::HandedOff, 1_000)),
+};
+
+/// Stores a walkthrough of `owner` in thread `id` of `guild`: its events as it `went`
+/// (started, shown `backup-switch`, and its ending there), a transcript of two lines (one
+/// typed, with `words`), a case claimed and closed by `staff` and rated 4 with a comment
+/// (with `words`); ended at `ended`, or still open.
 async fn made(
     store: &Arc<dyn SessionStore>,
     (id, guild, owner): (u64, u64, u64),
     (staff, words): (u64, &str),
-    at: i64,
+    (at, went): (i64, Went<'_>),
     ended: Option<i64>,
 ) -> Made {
     let mut r = record(id, guild, owner);
@@ -45,6 +73,8 @@ async fn made(
         r.idle_due = None;
         store.save(&r, version).await.expect("ended");
     }
+    let hash = r.session.script.hash.to_string();
+    let version = went.version.map(|v| if v.is_empty() { &hash } else { v });
     let event = |at, kind, step: Option<&str>| Event {
         at: Timestamp(at),
         guild: r.guild,
@@ -52,13 +82,16 @@ async fn made(
         owner: r.session.owner,
         kind,
         step: step.map(str::to_string),
-        locale: Some("en".into()),
-        version: Some(r.session.script.hash.to_string()),
+        locale: Some(went.locale.into()),
+        version: version.map(str::to_string),
     };
-    let events = [
+    let mut events = vec![
         event(at, EventKind::Started, None),
-        event(at + 1, EventKind::HandedOff, Some("backup-switch")),
+        event(at + 1, EventKind::StepShown, Some("backup-switch")),
     ];
+    if let Some((kind, after)) = went.ending {
+        events.push(event(at + after, kind, Some("backup-switch")));
+    }
     store.append_all(&events).await.expect("events");
     let line = |kind, text: &str| Line {
         thread: r.thread,
@@ -84,13 +117,15 @@ async fn made(
         record: r,
         comment,
         at,
+        ending: went.ending,
     }
 }
 
-/// The report over the events and ratings of `made`, found by their times (which erasure
-/// keeps), as `stats --format json` prints it.
-async fn stats_of(store: &Arc<dyn SessionStore>, made: &[&Made]) -> String {
-    let times: BTreeSet<i64> = made.iter().flat_map(|m| [m.at, m.at + 1]).collect();
+/// The report as `stats --format json` prints it over the events and ratings of `made`
+/// (found by their times, which are theirs alone) and the counts rolled up for the days
+/// from the first of `made` on (which no other walkthrough here ends in).
+async fn stats_of(store: &Arc<dyn SessionStore>, made: &[&Made]) -> Report {
+    let times: BTreeSet<i64> = made.iter().flat_map(|m| m.times()).collect();
     let from = Timestamp(made.iter().map(|m| m.at).min().unwrap_or(0));
     let events: Vec<Event> = store
         .events_since(from)
@@ -107,9 +142,11 @@ async fn stats_of(store: &Arc<dyn SessionStore>, made: &[&Made]) -> String {
         .into_iter()
         .filter(|(t, _)| threads.contains(t))
         .collect();
-    assert_eq!(ratings.len(), made.len(), "every rating is found");
-    let report = backup_help_bot::stats::report(&events, &ratings, &common::english());
-    serde_json::to_string(&report).expect("a report is JSON")
+    let rolled = store
+        .rolled_up_since(backup_help_bot::stats::day_of(from))
+        .await
+        .expect("rolled up");
+    backup_help_bot::stats::report(&events, &ratings, &rolled, &common::english())
 }
 
 /// The events of `made` (by their times), wherever they are now.
@@ -118,51 +155,24 @@ async fn events_of(store: &Arc<dyn SessionStore>, made: &Made) -> Vec<Event> {
         .events_since(Timestamp(made.at))
         .await
         .expect("events");
-    let mine = events.into_iter().filter(|e| e.at.0 <= made.at + 1);
-    mine.filter(|e| e.at.0 >= made.at).collect()
+    let times = made.times();
+    events
+        .into_iter()
+        .filter(|e| times.contains(&e.at.0))
+        .collect()
 }
 
-/// `made` is erased: nothing under its thread, and its events, rating and walkthrough under
-/// one anonymous id, with everything `stats` needs.
+/// `made` is erased: its walkthrough, transcript, case and events are gone, under its
+/// thread and under any other.
 async fn assert_erased(store: &Arc<dyn SessionStore>, made: &Made) {
     let old = made.record.thread;
     assert_eq!(store.by_thread(old).await.expect("read"), None);
     assert!(store.transcript(old).await.expect("read").is_empty());
     assert_eq!(store.case(old).await.expect("read"), None);
     let events = events_of(store, made).await;
-    assert_eq!(events.len(), 2, "{events:?}");
-    let anonymous = events[0].thread;
-    assert!(
-        (anonymous.get() as i64) < 0,
-        "an anonymous id is negative as stored"
-    );
-    for (event, kind) in events
-        .iter()
-        .zip([EventKind::Started, EventKind::HandedOff])
-    {
-        assert_eq!(
-            (event.thread, event.owner.get()),
-            (anonymous, anonymous.get())
-        );
-        assert_eq!((event.kind, event.guild), (kind, made.record.guild));
-    }
-    let kept = store
-        .by_thread(anonymous)
-        .await
-        .expect("read")
-        .expect("kept");
-    assert_eq!(kept.session.owner.get(), anonymous.get());
-    assert_eq!(kept.session.history, made.record.session.history);
-    assert_eq!(
-        (kept.guild, &kept.locale),
-        (made.record.guild, &made.record.locale)
-    );
-    assert!(!kept.session.phase.is_open() && kept.idle_due.is_none());
-    assert!(store.transcript(anonymous).await.expect("read").is_empty());
-    let case = store.case(anonymous).await.expect("read").expect("a case");
-    assert_eq!((case.claimed, case.closed, case.card), (None, None, None));
-    let rating = case.rating.expect("the rating stays");
-    assert_eq!((rating.stars, rating.comment), (4, None));
+    assert_eq!(events, [], "its events are deleted");
+    let rated = store.ratings_since(Timestamp(made.at)).await.expect("read");
+    assert!(rated.iter().all(|(t, _)| *t != old), "{rated:?}");
 }
 
 /// `made` is as it was made.
@@ -178,43 +188,43 @@ async fn assert_untouched(store: &Arc<dyn SessionStore>, made: &Made, staff: Opt
         Some(made.comment.clone())
     );
     let events = events_of(store, made).await;
+    assert_eq!(events.len(), made.times().len(), "{events:?}");
     assert!(events.iter().all(|e| e.thread == t), "{events:?}");
 }
 
 /// Ended walkthroughs past a cutoff are erased, a batch at a time, the longest ended first;
-/// those ended later and open ones are untouched; `stats` reads the same before and after.
+/// those ended later and open ones are untouched; `stats` reads the same before and after,
+/// in every part: outcomes per locale and version, steps, the median time to a fix and the
+/// ratings.
 pub async fn ended_walkthroughs_are_purged_in_batches_keeping_what_stats_counts(
     store: &Arc<dyn SessionStore>,
     b: u64,
 ) {
     let at = b as i64;
-    let old = made(store, (b + 60, b + 1, b + 61), (b + 69, ""), at, Some(5)).await;
-    let older = made(
-        store,
-        (b + 62, b + 1, b + 63),
-        (b + 69, ""),
-        at + 10,
-        Some(4),
-    )
-    .await;
-    let recent = made(
-        store,
-        (b + 64, b + 1, b + 65),
-        (b + 69, ""),
-        at + 20,
-        Some(50),
-    )
-    .await;
-    let open = made(store, (b + 66, b + 1, b + 67), (b + 69, ""), at + 30, None).await;
+    let went = |locale, version, ending| Went {
+        locale,
+        version,
+        ending,
+    };
+    let fixed = |secs: i64| Some((EventKind::Fixed, secs * 1_000));
+    let hash = Some("");
+    let (staff, ids) = ((b + 69, ""), |n| (b + n, b + 1, b + n + 1));
+    let old_went = went("es", hash, fixed(125));
+    let old = made(store, ids(60), staff, (at, old_went), Some(at + 5)).await;
+    let older = (at + 10, HANDED_OFF);
+    let older = made(store, ids(62), staff, older, Some(at + 4)).await;
+    let recent = (at + 20, went("de", hash, fixed(700)));
+    let recent = made(store, ids(64), staff, recent, Some(at + 50_000)).await;
+    let open = (at + 30, went("en", None, None));
+    let open = made(store, ids(66), staff, open, None).await;
     let all = [&old, &older, &recent, &open];
     let before = stats_of(store, &all).await;
+    assert_covers_every_part(&before);
     // One at a time until none is left (a shared database may hold others' too).
+    let cutoff = Timestamp(at + 10_000);
     let mut purged = Erased::default();
     loop {
-        let batch = store
-            .purge_ended_before(Timestamp(10), 1)
-            .await
-            .expect("purged");
+        let batch = store.purge_ended_before(cutoff, 1).await.expect("purged");
         assert!(batch.walkthroughs <= 1, "{batch:?}");
         if batch.walkthroughs == 0 {
             break;
@@ -229,9 +239,87 @@ pub async fn ended_walkthroughs_are_purged_in_batches_keeping_what_stats_counts(
     assert_erased(store, &older).await;
     assert_untouched(store, &recent, Some(b + 69)).await;
     assert_untouched(store, &open, Some(b + 69)).await;
-    assert_eq!(stats_of(store, &all).await, before, "stats are unchanged");
-    let again = store.purge_ended_before(Timestamp(10), 100).await;
+    let after = stats_of(store, &all).await;
+    assert_eq!(after, before, "stats are unchanged");
+    let json = |r: &Report| serde_json::to_string(r).expect("a report is JSON");
+    assert_eq!(
+        json(&after),
+        json(&before),
+        "stats --format json is unchanged"
+    );
+    let again = store.purge_ended_before(cutoff, 100).await;
     assert!(!again.expect("purged").threads.contains(&first));
+}
+
+/// The report of the walkthroughs the purge test makes has something in every part, so
+/// that its "unchanged" means something.
+fn assert_covers_every_part(report: &Report) {
+    let o = &report.outcomes;
+    assert!(o.started >= 4 && o.fixed >= 2 && o.handed_off >= 1, "{o:?}");
+    assert!(o.still_open >= 1, "{o:?}");
+    for locale in ["de", "en", "es"] {
+        assert!(report.per_locale.contains_key(locale), "{report:?}");
+    }
+    assert!(report.per_version.contains_key("unknown"), "{report:?}");
+    assert!(report.per_version.len() >= 2, "{report:?}");
+    assert!(report.median_seconds_to_fix.is_some(), "{report:?}");
+    let switch = report.steps.iter().find(|r| r.step == "backup-switch");
+    let switch = switch.expect("the step is in the script");
+    assert!(switch.reached >= 4 && switch.fixed_here >= 2, "{switch:?}");
+    assert!(switch.handed_off_here >= 1, "{switch:?}");
+    let ratings = &report.ratings;
+    assert!(ratings.all.count >= 4, "{ratings:?}");
+    assert!(ratings.per_outcome["fixed"].count >= 2, "{ratings:?}");
+    assert!(
+        ratings.per_fixed_step["backup-switch"].count >= 2,
+        "{ratings:?}"
+    );
+}
+
+/// Two processes purging one database at once erase each walkthrough once: none is counted
+/// twice in the roll-up, nor listed by both.
+pub async fn two_purges_at_once_erase_each_walkthrough_once(
+    (one, other): (&Arc<dyn SessionStore>, &Arc<dyn SessionStore>),
+    b: u64,
+) {
+    let at = b as i64;
+    let mut ours = BTreeSet::new();
+    for n in 0..20 {
+        let ids = (b + 10 + 2 * n, b + 1, b + 11 + 2 * n);
+        let walk = (at + 10 * n as i64, HANDED_OFF);
+        let m = made(one, ids, (b + 9, ""), walk, Some(at + 5)).await;
+        ours.insert(m.record.thread);
+    }
+    let started = |store: Arc<dyn SessionStore>| async move {
+        let rolled = store.rolled_up_since(Timestamp(i64::MIN)).await;
+        let report =
+            backup_help_bot::stats::report(&[], &[], &rolled.expect("read"), &common::english());
+        report.outcomes.started
+    };
+    let before = started(one.clone()).await;
+    let purge = |store: Arc<dyn SessionStore>| async move {
+        let mut erased = Vec::new();
+        loop {
+            let batch = store.purge_ended_before(Timestamp(at + 10_000), 5).await;
+            let batch = batch.expect("purged");
+            if batch.walkthroughs == 0 {
+                return erased;
+            }
+            assert_eq!(batch.walkthroughs, batch.threads.len(), "{batch:?}");
+            erased.extend(batch.threads);
+        }
+    };
+    let (mut erased, by_other) = tokio::join!(purge(one.clone()), purge(other.clone()));
+    erased.extend(by_other);
+    let distinct: BTreeSet<ThreadId> = erased.iter().copied().collect();
+    assert_eq!(
+        distinct.len(),
+        erased.len(),
+        "none erased twice: {erased:?}"
+    );
+    assert!(ours.is_subset(&distinct), "{ours:?} {distinct:?}");
+    let after = started(one.clone()).await;
+    assert_eq!(after - before, erased.len(), "each counted once");
 }
 
 /// Forgetting a person erases every walkthrough of theirs, ended or open, in every guild,
@@ -245,17 +333,18 @@ pub async fn forgetting_a_person_erases_them_and_nobody_else(
         store,
         (b + 70, b + 1, person),
         (b + 89, ""),
-        at,
+        (at, HANDED_OFF),
         Some(5_000),
     )
     .await;
-    let open = made(store, (b + 71, b + 2, person), (b + 89, ""), at + 10, None).await;
+    let open = (at + 10, HANDED_OFF);
+    let open = made(store, (b + 71, b + 2, person), (b + 89, ""), open, None).await;
     // The person, as staff, claimed and closed someone else's case.
     let theirs = made(
         store,
         (b + 72, b + 1, other),
         (person, ""),
-        at + 20,
+        (at + 20, HANDED_OFF),
         Some(5_000),
     )
     .await;
@@ -306,7 +395,7 @@ pub async fn the_end_of_a_walkthrough_is_kept(store: &Arc<dyn SessionStore>, b: 
         store,
         (b + 90, b + 1, b + 91),
         (b + 92, ""),
-        b as i64 + 200,
+        (b as i64 + 200, HANDED_OFF),
         Some(7),
     )
     .await;
@@ -341,7 +430,7 @@ async fn erased_data_leaves_no_trace_in_the_sqlite_file() {
         &store,
         (id(1), guild, id(2)),
         (id(3), "Qx7-purged-words"),
-        10,
+        (10, HANDED_OFF),
         Some(5),
     )
     .await;
@@ -349,7 +438,7 @@ async fn erased_data_leaves_no_trace_in_the_sqlite_file() {
         &store,
         (id(11), guild, id(12)),
         (id(13), "Qx7-forgotten-words"),
-        20,
+        (20, HANDED_OFF),
         None,
     )
     .await;
@@ -357,7 +446,7 @@ async fn erased_data_leaves_no_trace_in_the_sqlite_file() {
         &store,
         (id(21), guild, id(22)),
         (id(23), "Qx7-kept-words"),
-        30,
+        (30, HANDED_OFF),
         Some(50),
     )
     .await;
@@ -416,4 +505,32 @@ async fn erased_data_leaves_no_trace_in_the_sqlite_file() {
             "{n} little-endian is gone"
         );
     }
+    // No row of the erased walkthroughs is left, under any id: the kept one's alone.
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", path.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("a connection");
+    let kept_id = kept.record.thread.get();
+    for (table, kept_rows) in [
+        ("sessions", 1),
+        ("events", 3),
+        ("cases", 1),
+        ("transcript_lines", 2),
+    ] {
+        let all = format!("SELECT COUNT(*) FROM {table}");
+        let of_kept = format!("{all} WHERE thread_id = {kept_id}");
+        for sql in [all, of_kept] {
+            let n: i64 = sqlx::query_scalar(&sql)
+                .fetch_one(&mut conn)
+                .await
+                .expect("counted");
+            assert_eq!(n, kept_rows, "{sql}");
+        }
+    }
+    let rolled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stats_days")
+        .fetch_one(&mut conn)
+        .await
+        .expect("counted");
+    assert!(rolled > 0, "what stats counts of them is rolled up");
 }
