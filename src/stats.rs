@@ -26,6 +26,11 @@ pub struct StepRow {
     pub handed_off_here: usize,
     /// Walkthroughs closed for inactivity while on this step.
     pub left_here: usize,
+    /// Of the fixes here, those the person confirmed the next day, those that had not held
+    /// (the walkthrough reopened), and those never confirmed (no answer, or no question).
+    pub confirmed_here: usize,
+    pub reopened_here: usize,
+    pub unconfirmed_here: usize,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -39,6 +44,13 @@ pub struct Outcomes {
     /// Handed off, then closed by the support team (also counted in `handed_off`).
     pub closed_by_staff: usize,
     pub still_open: usize,
+    /// Fixes followed up the next day (see README, "Following up a fix"): the backup ran by
+    /// itself since (`confirmed`), it had not (`reopened`: the walkthrough went on, and how
+    /// it ended then counts too), or nobody answered (`unconfirmed`). A fix not asked about
+    /// yet is in none of them.
+    pub confirmed: usize,
+    pub reopened: usize,
+    pub unconfirmed: usize,
 }
 
 /// What people said of their walkthroughs, 1 to 5.
@@ -172,6 +184,9 @@ impl Tally {
                     AtStep::FixedHere => &mut row.fixed_here,
                     AtStep::HandedOffHere => &mut row.handed_off_here,
                     AtStep::LeftHere => &mut row.left_here,
+                    AtStep::ConfirmedHere => &mut row.confirmed_here,
+                    AtStep::ReopenedHere => &mut row.reopened_here,
+                    AtStep::UnconfirmedHere => &mut row.unconfirmed_here,
                 } += n;
             }
             Counted::FixTime { seconds } => *self.fix_times.entry(*seconds).or_default() += n,
@@ -252,6 +267,12 @@ fn outcomes_line(o: &Outcomes) -> String {
     if o.closed_by_staff > 0 {
         line.push_str(&format!(", {} closed by staff", o.closed_by_staff));
     }
+    if o.confirmed + o.reopened + o.unconfirmed > 0 {
+        line.push_str(&format!(
+            " (of the fixes: {} confirmed the next day, {} reopened, {} unconfirmed)",
+            o.confirmed, o.reopened, o.unconfirmed
+        ));
+    }
     line.push_str(&format!(", {} still open", o.still_open));
     line
 }
@@ -303,14 +324,28 @@ pub fn table(report: &Report, since: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{:<24} {:>8} {:>11} {:>16} {:>10}",
-        "step", "reached", "fixed here", "handed off here", "left here"
+        "\n{:<24} {:>8} {:>11} {:>16} {:>10} {:>10} {:>9} {:>12}",
+        "step",
+        "reached",
+        "fixed here",
+        "handed off here",
+        "left here",
+        "confirmed",
+        "reopened",
+        "unconfirmed"
     );
     for row in &report.steps {
         let _ = writeln!(
             out,
-            "{:<24} {:>8} {:>11} {:>16} {:>10}",
-            row.step, row.reached, row.fixed_here, row.handed_off_here, row.left_here
+            "{:<24} {:>8} {:>11} {:>16} {:>10} {:>10} {:>9} {:>12}",
+            row.step,
+            row.reached,
+            row.fixed_here,
+            row.handed_off_here,
+            row.left_here,
+            row.confirmed_here,
+            row.reopened_here,
+            row.unconfirmed_here
         );
     }
     out

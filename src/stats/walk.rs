@@ -47,10 +47,13 @@ pub enum Tallied {
     WaitingForApple,
     ClosedByStaff,
     StillOpen,
+    Confirmed,
+    Reopened,
+    Unconfirmed,
 }
 
 impl Tallied {
-    const ALL: [(Tallied, &'static str); 7] = [
+    const ALL: [(Tallied, &'static str); 10] = [
         (Tallied::Started, "started"),
         (Tallied::Fixed, "fixed"),
         (Tallied::HandedOff, "handed_off"),
@@ -58,6 +61,9 @@ impl Tallied {
         (Tallied::WaitingForApple, "waiting_for_apple"),
         (Tallied::ClosedByStaff, "closed_by_staff"),
         (Tallied::StillOpen, "still_open"),
+        (Tallied::Confirmed, "confirmed"),
+        (Tallied::Reopened, "reopened"),
+        (Tallied::Unconfirmed, "unconfirmed"),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +87,9 @@ impl Tallied {
             Tallied::WaitingForApple => &mut outcomes.waiting_for_apple,
             Tallied::ClosedByStaff => &mut outcomes.closed_by_staff,
             Tallied::StillOpen => &mut outcomes.still_open,
+            Tallied::Confirmed => &mut outcomes.confirmed,
+            Tallied::Reopened => &mut outcomes.reopened,
+            Tallied::Unconfirmed => &mut outcomes.unconfirmed,
         }
     }
 }
@@ -92,14 +101,21 @@ pub enum AtStep {
     FixedHere,
     HandedOffHere,
     LeftHere,
+    /// A fix here followed up the next day: confirmed, reopened or unconfirmed.
+    ConfirmedHere,
+    ReopenedHere,
+    UnconfirmedHere,
 }
 
 impl AtStep {
-    const ALL: [(AtStep, &'static str); 4] = [
+    const ALL: [(AtStep, &'static str); 7] = [
         (AtStep::Reached, "reached"),
         (AtStep::FixedHere, "fixed_here"),
         (AtStep::HandedOffHere, "handed_off_here"),
         (AtStep::LeftHere, "left_here"),
+        (AtStep::ConfirmedHere, "confirmed_here"),
+        (AtStep::ReopenedHere, "reopened_here"),
+        (AtStep::UnconfirmedHere, "unconfirmed_here"),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -227,6 +243,11 @@ pub struct Walk {
     pub fixed_at: Vec<String>,
     pub handed_off_at: Vec<String>,
     pub left_at: Vec<String>,
+    /// The steps of its fixes that were confirmed, reopened and left unconfirmed the next
+    /// day.
+    pub confirmed_at: Vec<String>,
+    pub reopened_at: Vec<String>,
+    pub unconfirmed_at: Vec<String>,
     /// From its first start to each fix, [`bucket`]ed.
     pub fix_seconds: Vec<u64>,
     /// Its last outcome (the event's kind) and that event's step: how it ended.
@@ -279,6 +300,18 @@ impl Walk {
                     at_step(&mut walk.left_at);
                 }
                 EventKind::WaitingForApple => mine.waiting_for_apple += 1,
+                EventKind::Confirmed => {
+                    mine.confirmed += 1;
+                    at_step(&mut walk.confirmed_at);
+                }
+                EventKind::Reopened => {
+                    mine.reopened += 1;
+                    at_step(&mut walk.reopened_at);
+                }
+                EventKind::Unconfirmed => {
+                    mine.unconfirmed += 1;
+                    at_step(&mut walk.unconfirmed_at);
+                }
                 EventKind::ClosedByStaff => mine.closed_by_staff += 1,
                 _ => {}
             }
@@ -322,6 +355,9 @@ impl Walk {
             (AtStep::FixedHere, &self.fixed_at),
             (AtStep::HandedOffHere, &self.handed_off_at),
             (AtStep::LeftHere, &self.left_at),
+            (AtStep::ConfirmedHere, &self.confirmed_at),
+            (AtStep::ReopenedHere, &self.reopened_at),
+            (AtStep::UnconfirmedHere, &self.unconfirmed_at),
         ];
         for (at, steps) in steps {
             out.extend(steps.iter().map(|step| {
@@ -422,6 +458,16 @@ mod tests {
             event(12, en1, 40, StartedOver, None),
             event(12, en1, 41, Started, None),
             event(12, en1, 700, Fixed, Some("update")),
+            // The next day: one fix confirmed, one reopened (and then handed off), one
+            // never answered.
+            event(1, en1, 200, FollowUpAsked, Some("wifi")),
+            event(1, en1, 210, Confirmed, Some("wifi")),
+            event(7, en2, 20_000, FollowUpAsked, Some("update")),
+            event(7, en2, 20_010, Reopened, Some("update")),
+            event(7, en2, 20_011, StepShown, Some("overnight")),
+            event(7, en2, 20_500, HandedOff, Some("overnight")),
+            event(12, en1, 5_000, FollowUpAsked, Some("update")),
+            event(12, en1, 7_000, Unconfirmed, Some("update")),
         ];
         let thread = |id| ThreadId::new(id).expect("an id");
         let ratings = vec![
@@ -474,6 +520,13 @@ mod tests {
             Some(660),
             "30, 125, 660, 2,700, 10,800 s"
         );
+        let o = &live.outcomes;
+        assert_eq!((o.confirmed, o.reopened, o.unconfirmed), (1, 1, 1));
+        let row = |step: &str| live.steps.iter().find(|r| r.step == step).cloned();
+        let wifi = row("wifi").expect("a wifi row");
+        let update = row("update").expect("an update row");
+        assert_eq!(wifi.confirmed_here, 1);
+        assert_eq!((update.reopened_here, update.unconfirmed_here), (1, 1));
         assert_eq!(live.ratings.all.count, 6);
         assert_eq!(live.ratings.per_fixed_step.len(), 3);
         assert!(live.steps.iter().any(|r| r.step == "retired-step"));
