@@ -101,14 +101,7 @@ async fn an_outage_at_apple_is_said_in_the_step_and_waiting_ends_it_kindly() {
     .await;
     assert!(feed.requests() >= 1);
     // `stats` counts it as its own outcome.
-    let config = h.data_dir().join("stats-config.ron");
-    std::fs::write(&config, h.config().ron()).expect("config written");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
-        .args(["stats", "--format", "json", "--config"])
-        .arg(&config)
-        .output()
-        .expect("stats runs");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let report = h.stats_json();
     assert_eq!(report["outcomes"]["waiting_for_apple"], 1, "{report}");
     assert_eq!(report["outcomes"]["fixed"], 0, "{report}");
     h.finish().await;

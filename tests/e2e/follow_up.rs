@@ -48,18 +48,6 @@ async fn events(h: &Harness, kind: EventKind) -> usize {
     all.iter().filter(|e| e.kind == kind).count()
 }
 
-/// `backup-help-bot stats --format json` on the bot's database.
-fn stats(h: &Harness) -> serde_json::Value {
-    let config = h.data_dir().join("stats-config.ron");
-    std::fs::write(&config, h.config().ron()).expect("config written");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
-        .args(["stats", "--format", "json", "--config"])
-        .arg(&config)
-        .output()
-        .expect("stats runs");
-    serde_json::from_slice(&out.stdout).expect("JSON")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fix_is_asked_about_the_next_day_yes_confirms_and_no_reopens() {
     let h = start(r#"confirm_after: "20h","#, Options::default()).await;
@@ -101,7 +89,7 @@ async fn a_fix_is_asked_about_the_next_day_yes_confirms_and_no_reopens() {
     assert_eq!(events(&h, EventKind::Confirmed).await, 1);
     assert_eq!(events(&h, EventKind::Reopened).await, 1);
     // `stats` reports both, at the step that fixed them.
-    let report = stats(&h);
+    let report = h.stats_json();
     assert_eq!(report["outcomes"]["fixed"], 2, "{report}");
     assert_eq!(report["outcomes"]["confirmed"], 1, "{report}");
     assert_eq!(report["outcomes"]["reopened"], 1, "{report}");

@@ -241,6 +241,19 @@ impl Harness {
         self._data.path()
     }
 
+    /// `backup-help-bot stats --format json` on the bot's database (its default: the last 7
+    /// days).
+    pub fn stats_json(&self) -> Value {
+        let config = self.data_dir().join("stats-config.ron");
+        std::fs::write(&config, self.config().ron()).expect("config written");
+        let out = Command::new(env!("CARGO_BIN_EXE_backup-help-bot"))
+            .args(["stats", "--format", "json", "--config"])
+            .arg(&config)
+            .output()
+            .expect("stats runs");
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    }
+
     /// A config for a bot process against this fake, with its SQLite file in the data folder.
     pub fn config(&self) -> TestConfig {
         TestConfig::new(&self.fake, self.data_dir())
