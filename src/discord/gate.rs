@@ -19,8 +19,11 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use tokio::sync::oneshot;
+
+use super::round_trip::RoundTrip;
 
 /// Requests to Discord in flight at once. What a bot can have in flight is its rate times
 /// Discord's round trip (Little's law): 256 sustains 2,500 requests a second at 100 ms, far
@@ -87,6 +90,8 @@ struct State {
 #[derive(Clone)]
 pub struct Gate {
     state: Arc<Mutex<State>>,
+    /// How long the requests it let through took.
+    round_trip: Arc<RoundTrip>,
 }
 
 impl Default for Gate {
@@ -152,7 +157,13 @@ impl Gate {
                 seq: 0,
                 waiting: BinaryHeap::new(),
             })),
+            round_trip: Arc::new(RoundTrip::default()),
         }
+    }
+
+    /// Discord's recent round trip, as the requests through this gate saw it.
+    pub fn round_trip(&self) -> &RoundTrip {
+        &self.round_trip
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -199,10 +210,13 @@ impl Gate {
         Pass { gate: self.clone() }
     }
 
-    /// Runs `request` once it has a place.
+    /// Runs `request` once it has a place, and times it.
     pub async fn run<T>(&self, priority: Priority, request: impl Future<Output = T>) -> T {
         let _pass = self.pass(priority).await;
-        request.await
+        let sent = Instant::now();
+        let answer = request.await;
+        self.round_trip.record(sent.elapsed());
+        answer
     }
 
     /// Requests waiting for a place.

@@ -50,6 +50,7 @@ mod ratelimits;
 pub mod render;
 mod respond;
 mod rest;
+mod round_trip;
 mod staff;
 mod state;
 mod typed;

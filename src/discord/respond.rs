@@ -11,7 +11,9 @@
 //! - a turn with nothing to post answers a notice privately through it (type 4,
 //!   ephemeral), and the Start over under a second /backup-help's private reply removes
 //!   that reply's button with it (type 7);
-//! - if none of that has happened [`SAVE_BUDGET`] after the click arrived, the watchdog
+//! - if none of that has happened within the save budget after the click arrived (what
+//!   Discord's recent round trip leaves of its 3 s, at most 1.5 s; see
+//!   [`super::round_trip`]), the watchdog
 //!   acknowledges it (a deferred update, type 6) and everything goes the long way: the step
 //!   is posted in the thread, the clicked message edited through the webhook, notices sent as
 //!   follow-ups. That is also what happens when the response fails.
@@ -33,13 +35,6 @@ use tracing::{info, warn};
 use super::gate::Priority;
 use super::render::no_mentions;
 use super::rest::Rest;
-
-/// How long a click may wait for its answer to be saved before it is acknowledged without
-/// the next step. Discord's limit is 3 s for the response to *arrive*; the response carrying
-/// the step is one more request, which under a slow or distant Discord can take a second
-/// of its own. Half the limit leaves that second and some to spare, and a database answering
-/// within 1.5 s is already unwell.
-pub const SAVE_BUDGET: Duration = Duration::from_millis(1500);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -220,12 +215,19 @@ impl<'a> Response<'a> {
         self.until(|state| state != State::Taken, deadline).await;
     }
 
-    /// Waits until the click is answered, or acknowledges it [`SAVE_BUDGET`] after it came.
+    /// Waits until the click is answered, or acknowledges it once the save budget (what
+    /// Discord's recent round trip leaves of the deadline) has passed since it came.
     pub async fn watch(&self) {
-        let deadline = tokio::time::Instant::from_std(self.arrived + SAVE_BUDGET);
+        let budget = self.rest.gate.round_trip().save_budget();
+        let deadline = tokio::time::Instant::from_std(self.arrived + budget);
         let answered = |state| !matches!(state, State::Open | State::Taken);
         if !self.until(answered, deadline).await && self.defer().await {
-            info!("the answer was not saved within {SAVE_BUDGET:?}: acknowledged without it");
+            let round_trip = self.rest.gate.round_trip().recent();
+            info!(
+                ?budget,
+                ?round_trip,
+                "the answer was not saved within the budget Discord's round trip leaves: acknowledged without it"
+            );
         }
     }
 
