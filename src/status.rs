@@ -31,6 +31,9 @@ pub struct Report {
     pub checked: Timestamp,
     /// Ongoing problems with the services asked about; empty = Apple reports none.
     pub problems: Vec<Problem>,
+    /// Whether the feed listed any of the services asked about at all: a feed that names
+    /// none of them (Apple renamed one, an empty list) says nothing about them.
+    pub listed: bool,
 }
 
 impl Report {
@@ -42,7 +45,7 @@ impl Report {
     pub fn live(report: Option<&Report>) -> crate::script::Live {
         crate::script::Live {
             apple_problem: report.is_some_and(Report::has_problem),
-            apple_clear: report.is_some_and(|r| !r.has_problem()),
+            apple_clear: report.is_some_and(|r| r.listed && !r.has_problem()),
         }
     }
 }
@@ -95,11 +98,13 @@ pub fn parse(text: &str, services: &[String], checked: Timestamp) -> Result<Repo
         .map_err(|err| ParseError::Shape(err.to_string()))?;
     let wanted = |name: &str| services.iter().any(|s| s.eq_ignore_ascii_case(name));
     let mut problems = Vec::new();
+    let mut listed = false;
     for service in feed.services {
         let name = unescape(&service.service_name);
         if !wanted(&name) {
             continue;
         }
+        listed = true;
         for event in service.events {
             if !event.event_status.eq_ignore_ascii_case("ongoing") {
                 continue;
@@ -112,7 +117,11 @@ pub fn parse(text: &str, services: &[String], checked: Timestamp) -> Result<Repo
             });
         }
     }
-    Ok(Report { checked, problems })
+    Ok(Report {
+        checked,
+        problems,
+        listed,
+    })
 }
 
 /// Apple's feed escapes names and messages as HTML (`iCloud Account &amp; Sign In`).

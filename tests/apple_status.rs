@@ -73,6 +73,10 @@ async fn live_says_clear_only_when_the_feed_was_read_and_shows_no_problem() {
             .await,
     );
     assert_eq!(unreadable, Live::default(), "an unread feed is neither");
+    // A feed that lists none of the watched services (renamed, or empty) says nothing of them.
+    let silent = backup_help_bot::status::parse(r#"{"services":[]}"#, &services(), Timestamp(0));
+    let silent = live(Some(silent.expect("parses")));
+    assert_eq!(silent, Live::default(), "{silent:?}");
 }
 
 #[tokio::test]

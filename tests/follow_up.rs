@@ -155,6 +155,13 @@ fn no_reopens_at_the_step_for_automatic_backups_and_is_not_asked_again() {
         }
     );
     assert_eq!(state(&session), Some(FollowUpState::Reopened));
+    // Back would ask the question again, or undo the fix itself: there is no way back.
+    for input in [Input::Back { step: None }, Input::Text("back".into())] {
+        let before = session.clone();
+        let reply = engine.apply(&mut session, input, at(21 * HOUR));
+        assert_eq!(reply, Reply::Rejected(Rejection::NothingToGoBackTo));
+        assert_eq!(session, before);
+    }
     // It goes on as a walkthrough, with the idle rules of one.
     assert_eq!(
         engine.idle_due(&session),
@@ -422,4 +429,65 @@ fn a_person_with_another_walkthrough_open_stops_waiting_quietly() {
         Phase::Resolved(EndingId::new("apple-problem"))
     );
     assert_eq!(state(&session), Some(FollowUpState::Unconfirmed));
+}
+
+#[test]
+fn a_reopened_fix_that_ends_waiting_for_apple_is_watched() {
+    let script = common::english();
+    let engine = engine(&script);
+    let mut session = asked(&engine);
+    engine.apply(&mut session, Input::Text("no".into()), at(21 * HOUR));
+    assert_eq!(state(&session), Some(FollowUpState::Reopened));
+    session.phase = Phase::At(id("system-status"));
+    let reply = engine.with_live(problem()).apply(
+        &mut session,
+        Input::Text("tell me when".into()),
+        at(21 * HOUR),
+    );
+    assert!(matches!(reply, Reply::Waiting { .. }), "{reply:?}");
+    let follow_up = session.follow_up.clone().expect("a follow-up");
+    assert_eq!(follow_up.kind, FollowUpKind::Outage, "watched, as promised");
+    assert!(matches!(follow_up.state, FollowUpState::Due(_)));
+}
+
+#[test]
+fn a_walkthrough_with_a_follow_up_to_come_has_not_ended_for_the_purge() {
+    use backup_help_bot::ids::{GuildId, ThreadId};
+    use backup_help_bot::store::Record;
+    let script = common::english();
+    let engine = engine(&script);
+    let session = fixed(&engine);
+    let thread = ThreadId::new(9).expect("an id");
+    let guild = GuildId::new(1).expect("an id");
+    let mut record = Record::new(thread, guild, "en".into(), None, session);
+    record.note_end(common::T0);
+    assert_eq!(record.ended_at, None, "its question is still to come");
+    // Unanswered: ended then, and its ending (posted before the question) is not owed again.
+    let before = record.session.follow_up.as_ref().map(|f| f.state);
+    engine.apply(&mut record.session, Input::Tick, at(20 * HOUR));
+    record.done.ending_posted = true;
+    let asking = record.session.follow_up.as_ref().map(|f| f.state);
+    let reply = engine.apply(&mut record.session, Input::Tick, at(21 * HOUR));
+    record.note_end(at(21 * HOUR));
+    record.note_follow_up(&reply, asking);
+    assert_eq!(record.ended_at, Some(at(21 * HOUR)));
+    assert!(record.done.ending_posted);
+    assert!(before.is_some_and(|s| !s.is_settled()));
+}
+
+#[test]
+fn a_follow_up_dropped_before_its_question_leaves_what_is_owed() {
+    use backup_help_bot::ids::{GuildId, ThreadId};
+    use backup_help_bot::store::Record;
+    let script = common::english();
+    let engine = engine(&script);
+    let session = waiting(&engine);
+    let thread = ThreadId::new(9).expect("an id");
+    let guild = GuildId::new(1).expect("an id");
+    let mut record = Record::new(thread, guild, "en".into(), None, session);
+    // The wait ending is not posted yet when the person opens another walkthrough.
+    let before = record.session.follow_up.as_ref().map(|f| f.state);
+    let reply = engine.apply(&mut record.session, Input::TickOpenElsewhere, at(HOUR));
+    record.note_follow_up(&reply, before);
+    assert!(!record.done.ending_posted, "the wait ending is still owed");
 }

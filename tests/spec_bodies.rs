@@ -31,6 +31,7 @@ fn worst_report() -> Report {
     Report {
         checked: Timestamp(1_700_000_100_000),
         problems: (0..5).map(problem).collect(),
+        listed: true,
     }
 }
 
@@ -41,6 +42,7 @@ fn every_step_message_is_a_valid_message_create_request() {
     let none = Report {
         checked: Timestamp(1_700_000_100_000),
         problems: Vec::new(),
+        listed: true,
     };
     for script in common::shipped() {
         for step in &script.steps {
@@ -106,6 +108,7 @@ fn the_status_step_says_what_apple_reports_and_offers_waiting_only_then() {
     let none = Report {
         checked: Timestamp(1_700_000_100_000),
         problems: Vec::new(),
+        listed: true,
     };
     let body = serde_json::to_value(step_message(&script, step, Some(&none), None)).expect("json");
     let description = body["embeds"][0]["description"].as_str().unwrap_or("");

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use backup_help_bot::config::{ShardRange, Storage};
-use backup_help_bot::conversation::{Input, Timestamp};
+use backup_help_bot::conversation::{Input, Phase, Timestamp};
 use backup_help_bot::ids::{ChannelId, GuildId, MessageId, ThreadId, UserId};
-use backup_help_bot::script::ScriptHash;
+use backup_help_bot::script::{ScriptHash, StepId};
 use backup_help_bot::store::StoredScript;
 use backup_help_bot::store::{
     self, Claimed, Done, Event, EventKind, Line, LineKind, Owed, Rating, Record, SessionStore,
@@ -159,6 +159,19 @@ async fn a_walkthrough_is_stored_once_and_changed_by_compare_and_swap(
         .insert(&second)
         .await
         .expect("a new walkthrough after the last ended");
+
+    // Open again (its follow-up's question) while the person has another open: refused
+    // like a second insert, and nothing is written.
+    let mut asked = stored_at(store, thread(b + 10)).await;
+    let version = asked.session.version;
+    asked.session.phase = Phase::At(StepId::new("backup-check"));
+    asked.session.version += 1;
+    assert!(matches!(
+        store.save(&asked, version).await,
+        Err(StoreError::AlreadyOpen)
+    ));
+    let kept = stored_at(store, thread(b + 10)).await;
+    assert_eq!(kept.session.version, version);
 
     second
 }

@@ -176,7 +176,7 @@ impl<'a> Engine<'a> {
             Input::Back { step: named } | Input::TalkToHuman { step: named } if stale(&named) => {
                 Reply::Rejected(Rejection::Stale { current })
             }
-            Input::Back { .. } if session.asking_follow_up() => {
+            Input::Back { .. } if self.no_way_back(session) => {
                 Reply::Rejected(Rejection::NothingToGoBackTo)
             }
             Input::Back { .. } => self.back(session, now),
@@ -184,7 +184,7 @@ impl<'a> Engine<'a> {
             Input::StartOver => self.start_over(session, now),
             Input::Text(text) => match understand(&text, step, self.script, self.live) {
                 Understood::Choice(choice) => self.answer(session, current, choice, Via::Text, now),
-                Understood::Back if session.asking_follow_up() => {
+                Understood::Back if self.no_way_back(session) => {
                     Reply::Rejected(Rejection::NothingToGoBackTo)
                 }
                 Understood::Back => self.back(session, now),

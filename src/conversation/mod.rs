@@ -230,6 +230,11 @@ pub enum FollowUpState {
 }
 
 impl FollowUpState {
+    /// Whether the follow-up has come to an end (nothing more will be asked).
+    pub fn is_settled(self) -> bool {
+        !matches!(self, FollowUpState::Due(_) | FollowUpState::Asked)
+    }
+
     /// The state as a plain word, for a log line and the metrics.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -315,7 +315,13 @@ impl Walk {
                 EventKind::ClosedByStaff => mine.closed_by_staff += 1,
                 _ => {}
             }
-            ended |= event.kind.is_outcome();
+            // Open again while its follow-up question is before the person, or after it
+            // reopened; ended again by how that came out.
+            match event.kind {
+                EventKind::FollowUpAsked | EventKind::Reopened => ended = false,
+                EventKind::Confirmed | EventKind::Unconfirmed => ended = true,
+                kind => ended |= kind.is_outcome(),
+            }
         }
         if started.is_some() && !ended {
             mine.still_open += 1;

@@ -114,6 +114,17 @@ impl SessionStore for MemoryStore {
 
     async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError> {
         let mut inner = self.inner();
+        // One open walkthrough per person per guild, as the SQL stores' unique index.
+        let open_elsewhere = record.session.phase.is_open()
+            && inner.rows.values().any(|r| {
+                r.record.thread != record.thread
+                    && r.record.session.phase.is_open()
+                    && r.record.guild == record.guild
+                    && r.record.session.owner == record.session.owner
+            });
+        if open_elsewhere {
+            return Err(StoreError::AlreadyOpen);
+        }
         let row = inner
             .rows
             .get_mut(&record.thread)
@@ -125,7 +136,7 @@ impl SessionStore for MemoryStore {
         row.record.responding = record.responding;
         row.record.heard = record.heard;
         row.record.done = record.done;
-        row.record.ended_at = match record.session.phase.is_open() {
+        row.record.ended_at = match record.session.phase.is_open() || record.ended_at.is_none() {
             true => None,
             false => row.record.ended_at.or(record.ended_at),
         };

@@ -71,11 +71,16 @@ pub struct Record {
 }
 
 impl Record {
-    /// Records `now` as when the walkthrough ended, if it has ended and had no end yet; a
-    /// walkthrough open again (its follow-up asked, or reopened) has none until it ends
-    /// again, so the retention purge leaves it alone.
+    /// Records `now` as when the walkthrough ended, if it has ended and had no end yet. A
+    /// walkthrough open again (its follow-up asked, or reopened), or with a follow-up still
+    /// to come (the question the day after a fix, a wait for Apple), has none until that
+    /// is over, so the retention purge leaves it alone.
     pub fn note_end(&mut self, now: Timestamp) {
-        if self.session.phase.is_open() {
+        let pending = self
+            .session
+            .follow_up_state()
+            .is_some_and(|state| !state.is_settled());
+        if self.session.phase.is_open() || pending {
             self.ended_at = None;
         } else if self.ended_at.is_none() {
             self.ended_at = Some(now);
@@ -86,8 +91,8 @@ impl Record {
     /// ending (the confirmation, or whatever the reopened walkthrough ends on) and archiving
     /// the thread again (posting the question opens it). Left unanswered, nothing more is
     /// said, and the thread is archived again; a wait for Apple that lapsed owes its ending
-    /// (which says so) and the archive.
-    pub fn note_follow_up(&mut self, reply: &Reply) {
+    /// (which says so) and the archive. `before`: the follow-up's state before the input.
+    pub fn note_follow_up(&mut self, reply: &Reply, before: Option<FollowUpState>) {
         let reopened = |done: &mut Done| {
             done.ending_posted = false;
             done.archived = false;
@@ -98,7 +103,11 @@ impl Record {
                 ..
             } => reopened(&mut self.done),
             Reply::Unconfirmed if self.lapsed_ending_owed() => reopened(&mut self.done),
-            Reply::Unconfirmed => self.done.ending_posted = true,
+            // Back at the ending posted before the question: it is not owed again. (A
+            // follow-up dropped before its question leaves what is owed as it was.)
+            Reply::Unconfirmed if before == Some(FollowUpState::Asked) => {
+                self.done.ending_posted = true
+            }
             _ => {}
         }
     }

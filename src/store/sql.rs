@@ -396,7 +396,7 @@ impl SessionStore for SqlStore {
             // the latest step was posted would otherwise put an old id back.
             "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4, \
              owes = $5, responding_interaction = $6, \
-             ended_at = CASE WHEN $1 THEN NULL ELSE COALESCE(ended_at, $7) END, \
+             ended_at = CASE WHEN $1 OR $7 IS NULL THEN NULL ELSE COALESCE(ended_at, $7) END, \
              heard_message_id = $10, effects_done = $11 WHERE thread_id = $8 AND version = $9",
         )
         .bind(r.session.phase.is_open())
@@ -414,6 +414,10 @@ impl SessionStore for SqlStore {
         .await;
         let done = match done {
             Ok(done) => done,
+            // Open again (a follow-up's question) while the person opened another meanwhile.
+            Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
+                return Err(StoreError::AlreadyOpen)
+            }
             Err(err) => {
                 discard_unless_constraint(conn, &err);
                 return Err(err.into());

@@ -78,7 +78,7 @@ pub fn decide(
             // No staff channel: nothing to announce (recorded with the hand-off message).
             record.done.card_posted = true;
         }
-        record.note_follow_up(&reply);
+        record.note_follow_up(&reply, follow_up_before);
         Save::Moved
     } else if idle_due != record.idle_due {
         record.idle_due = idle_due;

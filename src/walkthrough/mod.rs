@@ -677,7 +677,7 @@ impl Walkthroughs {
         }
         closed.idle_due = None;
         closed.note_end(now);
-        closed.note_follow_up(&reply);
+        closed.note_follow_up(&reply, follow_up_before);
         match self.store.save(&closed, version).await {
             Ok(()) => {
                 *record = closed;

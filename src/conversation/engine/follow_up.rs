@@ -24,6 +24,17 @@ impl Engine<'_> {
         self.script.step(&step).is_some().then_some(step)
     }
 
+    /// Back from a question asked after the end, or from the step its answer led to, would
+    /// undo the end itself (or ask the question again): there is no way back from there.
+    pub(super) fn no_way_back(&self, session: &Session) -> bool {
+        let after_a_question = session.history.last().is_some_and(|answer| {
+            [FollowUpKind::Confirm, FollowUpKind::Outage]
+                .into_iter()
+                .any(|kind| self.question(kind).as_ref() == Some(&answer.step))
+        });
+        session.asking_follow_up() || after_a_question
+    }
+
     pub(super) fn claims_icloud(&self, ending: &EndingId) -> bool {
         self.script
             .ending(ending)
@@ -63,7 +74,7 @@ impl Engine<'_> {
         let Some(after) = self.idle.confirm_after else {
             return;
         };
-        if session.follow_up.is_some()
+        if !may_follow_up(session, FollowUpKind::Confirm)
             || self.question(FollowUpKind::Confirm).is_none()
             || !self.claims_icloud(ending)
         {
@@ -88,7 +99,7 @@ impl Engine<'_> {
         now: Timestamp,
     ) {
         let from_status = self.script.shows_apple_status(stopped_at);
-        if session.follow_up.is_some() || !from_status {
+        if !may_follow_up(session, FollowUpKind::Outage) || !from_status {
             return;
         }
         if self.question(FollowUpKind::Outage).is_none() {
@@ -157,6 +168,19 @@ impl Engine<'_> {
         }
         session.version += 1;
         Reply::Unconfirmed
+    }
+}
+
+/// Whether a follow-up of `kind` may begin: none yet, or the last one has come to an end. A
+/// fix is asked about once per walkthrough; waiting for Apple may begin again (a new outage
+/// after a reopened fix, or after Apple's news led on to the next checks).
+fn may_follow_up(session: &Session, kind: FollowUpKind) -> bool {
+    match &session.follow_up {
+        None => true,
+        Some(last) => {
+            let asked_once = kind == FollowUpKind::Confirm && last.kind == FollowUpKind::Confirm;
+            last.state.is_settled() && !asked_once
+        }
     }
 }
 
