@@ -452,14 +452,10 @@ fn a_reopened_fix_that_ends_waiting_for_apple_is_watched() {
 
 #[test]
 fn a_walkthrough_with_a_follow_up_to_come_has_not_ended_for_the_purge() {
-    use backup_help_bot::ids::{GuildId, ThreadId};
-    use backup_help_bot::store::Record;
     let script = common::english();
     let engine = engine(&script);
     let session = fixed(&engine);
-    let thread = ThreadId::new(9).expect("an id");
-    let guild = GuildId::new(1).expect("an id");
-    let mut record = Record::new(thread, guild, "en".into(), None, session);
+    let mut record = record_of(session);
     record.note_end(common::T0);
     assert_eq!(record.ended_at, None, "its question is still to come");
     // Unanswered: ended then, and its ending (posted before the question) is not owed again.
@@ -477,17 +473,21 @@ fn a_walkthrough_with_a_follow_up_to_come_has_not_ended_for_the_purge() {
 
 #[test]
 fn a_follow_up_dropped_before_its_question_leaves_what_is_owed() {
-    use backup_help_bot::ids::{GuildId, ThreadId};
-    use backup_help_bot::store::Record;
     let script = common::english();
     let engine = engine(&script);
     let session = waiting(&engine);
-    let thread = ThreadId::new(9).expect("an id");
-    let guild = GuildId::new(1).expect("an id");
-    let mut record = Record::new(thread, guild, "en".into(), None, session);
+    let mut record = record_of(session);
     // The wait ending is not posted yet when the person opens another walkthrough.
     let before = record.session.follow_up.as_ref().map(|f| f.state);
     let reply = engine.apply(&mut record.session, Input::TickOpenElsewhere, at(HOUR));
     record.note_follow_up(&reply, before);
     assert!(!record.done.ending_posted, "the wait ending is still owed");
+}
+
+/// `session` as a stored walkthrough would hold it, owing nothing yet.
+fn record_of(session: Session) -> backup_help_bot::store::Record {
+    use backup_help_bot::ids::{GuildId, ThreadId};
+    let thread = ThreadId::new(9).expect("an id");
+    let guild = GuildId::new(1).expect("an id");
+    backup_help_bot::store::Record::new(thread, guild, "en".into(), None, session)
 }

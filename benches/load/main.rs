@@ -11,7 +11,9 @@
 //! people's arrivals over that many seconds (default 0: all at once), LOAD_THINK_MS is how
 //! long each waits after seeing a step before answering it (default 0), and LOAD_DB_HOLD_MS
 //! makes the database slow by holding SQLite's write lock that long, then letting go as long,
-//! again and again (default 0). LOAD_BOT runs another build of the bot (a previous release, for a
+//! again and again (default 0). LOAD_SERVE_US makes the fake a Discord that slows down with
+//! load: it serves REST requests one at a time, each taking that many microseconds, after
+//! the way there (default 0: all at once). LOAD_BOT runs another build of the bot (a previous release, for a
 //! comparison on one machine in one sitting) with this same driver, on the scripts folder in
 //! LOAD_RESPONSES (that release's own `responses/`; default this checkout's). LOAD_PURGE=N
 //! writes N walkthroughs that ended 30 days ago into the bot's database first and runs it
@@ -149,6 +151,8 @@ async fn run() {
     let rss_idle = proc::memory_mb(pid, "VmRSS");
     let latency = Duration::from_millis(setting("LOAD_LATENCY_MS", 0) as u64);
     fake.set_rest_latency(latency);
+    let service = Duration::from_micros(setting("LOAD_SERVE_US", 0) as u64);
+    fake.set_rest_service(service);
     let hold = setting("LOAD_DB_HOLD_MS", 0) as u64;
     let slow_db = (hold > 0).then(|| {
         println!("the database is held {hold} ms at a time");
@@ -203,6 +207,7 @@ async fn run() {
     })
     .await;
     floor_fake.set_rest_latency(latency);
+    floor_fake.set_rest_service(service);
     // The same clicks per person as ours (every other answer), at the same pace.
     let clicks_each = answers.div_ceil(2);
     let pace = Duration::from_secs_f64(ours.seconds / clicks_each as f64);

@@ -77,6 +77,8 @@ pub struct Shared {
     control: broadcast::Sender<Control>,
     /// While true, an IDENTIFY waits for its READY (Discord slow to start a new session).
     hold_identify: tokio::sync::watch::Sender<bool>,
+    /// Held while a request is served, when requests are served one at a time.
+    serving: tokio::sync::Mutex<()>,
 }
 
 impl Shared {
@@ -140,6 +142,7 @@ impl FakeDiscord {
             events: broadcast::channel(1024).0,
             control: broadcast::channel(16).0,
             hold_identify: tokio::sync::watch::Sender::new(false),
+            serving: tokio::sync::Mutex::new(()),
         });
         let server = std::sync::Mutex::new(serve(shared.clone(), listener));
         Ok(FakeDiscord { shared, server })
@@ -499,6 +502,13 @@ impl FakeDiscord {
     /// from the bot would.
     pub fn set_rest_latency(&self, latency: Duration) {
         self.shared.lock().rest_latency = latency;
+    }
+
+    /// From now on, REST requests are served one at a time, each taking `service` (after
+    /// the way there of `set_rest_latency`): a Discord, or a proxy in front of it, whose
+    /// answers come later and later as requests pile up. Zero serves them all at once.
+    pub fn set_rest_service(&self, service: Duration) {
+        self.shared.lock().rest_service = service;
     }
 
     /// Whether a gateway session is listening for events now (a bot connected and

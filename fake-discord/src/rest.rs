@@ -23,11 +23,21 @@ pub async fn handle(
 ) -> Response {
     let path = uri.path().to_string();
     let query = uri.query().unwrap_or_default();
-    let latency = shared.lock().rest_latency;
+    let (latency, service) = {
+        let world = shared.lock();
+        (world.rest_latency, world.rest_service)
+    };
     if !latency.is_zero() {
         tokio::time::sleep(latency / 2).await;
     }
-    let answer = answer(&shared, method.as_str(), &path, query, &headers, &body);
+    let answer = if service.is_zero() {
+        answer(&shared, method.as_str(), &path, query, &headers, &body)
+    } else {
+        // One at a time: a request waits for those ahead of it.
+        let _turn = shared.serving.lock().await;
+        tokio::time::sleep(service).await;
+        answer(&shared, method.as_str(), &path, query, &headers, &body)
+    };
     if !latency.is_zero() {
         tokio::time::sleep(latency - latency / 2).await;
     }

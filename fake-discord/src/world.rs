@@ -181,6 +181,9 @@ pub struct World {
     /// half after, so a request takes one round trip of this (see
     /// `FakeDiscord::set_rest_latency`).
     pub rest_latency: std::time::Duration,
+    /// A Discord that slows down with load: every REST request is served one at a time,
+    /// taking this long, after the way there (see `FakeDiscord::set_rest_service`).
+    pub rest_service: std::time::Duration,
     /// Each person's client language (`locale` in their interactions); "en-US" if unset.
     pub locales: BTreeMap<u64, String>,
     /// Each guild's language (`guild_locale`); "en-US" if unset.

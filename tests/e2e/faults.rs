@@ -164,24 +164,6 @@ async fn a_read_only_database_gets_a_clear_try_again_and_the_walk_continues_afte
     h.finish().await;
 }
 
-/// Holds SQLite's write lock on `db` for `hold`, from the moment it returns: a database
-/// that stalls every save meanwhile.
-async fn hold_the_database(db: std::path::PathBuf, hold: std::time::Duration) {
-    use sqlx::Connection;
-    let url = format!("sqlite://{}", db.display());
-    let mut conn = sqlx::sqlite::SqliteConnection::connect(&url)
-        .await
-        .expect("the bot's database opens");
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut conn)
-        .await
-        .expect("the write lock");
-    tokio::spawn(async move {
-        tokio::time::sleep(hold).await;
-        let _ = sqlx::query("COMMIT").execute(&mut conn).await;
-    });
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_discord_and_a_stalled_database_still_get_the_click_acknowledged_in_time() {
     use std::time::Duration;
@@ -196,7 +178,7 @@ async fn a_slow_discord_and_a_stalled_database_still_get_the_click_acknowledged_
     let span = format!("thread={thread}}}");
     let handled = ["click{", span.as_str(), "to_step=\"backup-switch\""];
     h.wait_for_log("the first click handled", &handled).await;
-    hold_the_database(h.data_dir().join("backup-help.db"), Duration::from_secs(2)).await;
+    let held = crate::responses::hold_the_database(&h, Duration::from_secs(2)).await;
     let click = h.click(PERSON, thread, FIRST_CHECK_FAILING).await;
     let first = h
         .fake
@@ -205,6 +187,7 @@ async fn a_slow_discord_and_a_stalled_database_still_get_the_click_acknowledged_
     assert_eq!(kind, 6, "acknowledged first, the step posted once saved");
     assert!(after < 3.0, "answered {after:.2} s after the click");
     assert_eq!(h.step_title(thread), "Check the Wi-Fi connection");
+    held.await.expect("the hold ends");
     // finish() checks every interaction was answered once within 3 s.
     h.finish().await;
 }
