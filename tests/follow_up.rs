@@ -491,3 +491,21 @@ fn record_of(session: Session) -> backup_help_bot::store::Record {
     let guild = GuildId::new(1).expect("an id");
     backup_help_bot::store::Record::new(thread, guild, "en".into(), None, session)
 }
+
+#[test]
+fn a_follow_up_to_come_whose_thread_is_gone_is_dropped() {
+    let script = common::english();
+    let engine = engine(&script);
+    for mut session in [fixed(&engine), waiting(&engine)] {
+        let ending = session.phase.clone();
+        let reply = engine.apply(
+            &mut session,
+            Input::Close(CloseReason::ThreadDeleted),
+            at(HOUR),
+        );
+        assert_eq!(reply, Reply::Unconfirmed);
+        assert_eq!(session.phase, ending, "still at its end");
+        assert_eq!(state(&session), Some(FollowUpState::Unconfirmed));
+        assert_eq!(engine.idle_due(&session), None, "nothing more to do");
+    }
+}

@@ -395,9 +395,10 @@ fn show(session: &mut Session, step: &StepId, now: Timestamp) {
 
 /// Ends an open session for a reason outside the conversation; an ended one stays as it is.
 fn close(session: &mut Session, reason: CloseReason) -> Reply {
-    if session.asking_follow_up() {
-        // The question will not be answered (its thread is gone, or staff closed it): the
-        // walkthrough goes back to its fix, unconfirmed.
+    let to_come = matches!(session.follow_up_state(), Some(FollowUpState::Due(_)));
+    if session.asking_follow_up() || (reason == CloseReason::ThreadDeleted && to_come) {
+        // The question will not be answered, or never asked (its thread is gone, or staff
+        // closed it): the walkthrough goes back to its end, unconfirmed.
         return follow_up::lapse(session);
     }
     // A handed-off walkthrough is the support team's to close.

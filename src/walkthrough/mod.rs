@@ -735,6 +735,14 @@ impl Walkthroughs {
         if record.session.phase.is_open() {
             return self.close(record, CloseReason::ThreadDeleted).await;
         }
+        if record
+            .session
+            .follow_up_state()
+            .is_some_and(|s| !s.is_settled())
+        {
+            // Its follow-up (the question after a fix, a wait for Apple) has nowhere to go.
+            self.close(record, CloseReason::ThreadDeleted).await;
+        }
         record.done = crate::store::Done::ALL;
         if let Err(err) = self.store.save_shown(record).await {
             warn!(thread = %record.thread, "could not forget what a gone thread owed: {err}");

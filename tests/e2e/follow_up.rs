@@ -167,3 +167,31 @@ async fn a_crash_between_saving_the_question_and_posting_it_posts_it_once_after_
     drop(bot);
     h.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fix_whose_thread_was_deleted_is_not_asked_about() {
+    let h = start(r#"confirm_after: "20h","#, Options::default()).await;
+    let thread = fixed(&h, PERSON).await;
+    h.fake.delete_thread(thread);
+    let closed = [format!("thread={thread}"), "walkthrough closed".to_string()];
+    let closed: Vec<&str> = closed.iter().map(String::as_str).collect();
+    h.wait_for_log("the follow-up dropped", &closed).await;
+    let tried = |w: &World| {
+        let path = format!("/channels/{thread}/messages");
+        w.requests
+            .iter()
+            .filter(|r| r.path.ends_with(&path))
+            .count()
+    };
+    let before = h.fake.world(tried);
+    h.clock.advance(21 * HOUR);
+    assert!(h.clock.settle().await);
+    assert_eq!(
+        h.fake.world(tried),
+        before,
+        "no question tried in a gone thread"
+    );
+    assert_eq!(events(&h, EventKind::Unconfirmed).await, 1);
+    assert_eq!(events(&h, EventKind::FollowUpAsked).await, 0);
+    h.finish().await;
+}
