@@ -69,7 +69,7 @@ fn asked(engine: &Engine) -> Session {
 }
 
 fn state(session: &Session) -> Option<FollowUpState> {
-    session.follow_up.as_ref().map(|f| f.state)
+    session.follow_up_state()
 }
 
 #[test]
@@ -459,10 +459,10 @@ fn a_walkthrough_with_a_follow_up_to_come_has_not_ended_for_the_purge() {
     record.note_end(common::T0);
     assert_eq!(record.ended_at, None, "its question is still to come");
     // Unanswered: ended then, and its ending (posted before the question) is not owed again.
-    let before = record.session.follow_up.as_ref().map(|f| f.state);
+    let before = record.session.follow_up_state();
     engine.apply(&mut record.session, Input::Tick, at(20 * HOUR));
     record.done.ending_posted = true;
-    let asking = record.session.follow_up.as_ref().map(|f| f.state);
+    let asking = record.session.follow_up_state();
     let reply = engine.apply(&mut record.session, Input::Tick, at(21 * HOUR));
     record.note_end(at(21 * HOUR));
     record.note_follow_up(&reply, asking);
@@ -478,7 +478,7 @@ fn a_follow_up_dropped_before_its_question_leaves_what_is_owed() {
     let session = waiting(&engine);
     let mut record = record_of(session);
     // The wait ending is not posted yet when the person opens another walkthrough.
-    let before = record.session.follow_up.as_ref().map(|f| f.state);
+    let before = record.session.follow_up_state();
     let reply = engine.apply(&mut record.session, Input::TickOpenElsewhere, at(HOUR));
     record.note_follow_up(&reply, before);
     assert!(!record.done.ending_posted, "the wait ending is still owed");

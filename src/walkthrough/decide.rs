@@ -66,7 +66,7 @@ pub fn decide(
     let mut record = record.clone();
     let version = record.session.version;
     let shown_before = record.session.current_step().cloned();
-    let follow_up_before = record.session.follow_up.as_ref().map(|f| f.state);
+    let follow_up_before = record.session.follow_up_state();
     let reply = cx.engine.apply(&mut record.session, input.clone(), now);
     let idle_due = cx.engine.next_due(&record.session, now);
     let handed_off = matches!(reply, Reply::HandedOff { .. });

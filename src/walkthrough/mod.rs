@@ -667,7 +667,7 @@ impl Walkthroughs {
         let engine = Engine::new(&script, self.idle);
         let version = record.session.version;
         let shown_before = record.session.current_step().cloned();
-        let follow_up_before = record.session.follow_up.as_ref().map(|f| f.state);
+        let follow_up_before = record.session.follow_up_state();
         let now = self.now();
         // Closed on a copy: the record changes only once the close is saved.
         let mut closed = record.clone();
@@ -696,9 +696,9 @@ impl Walkthroughs {
         }
     }
 
-    /// A tick that would ask a fix's follow-up question while the person has another
-    /// walkthrough open becomes [`Input::TickOpenElsewhere`]: one person, one open
-    /// walkthrough per guild.
+    /// A tick that may ask a follow-up's question (a fix's, or Apple's news) while the
+    /// person has another walkthrough open becomes [`Input::TickOpenElsewhere`]: one person,
+    /// one open walkthrough per guild.
     async fn follow_up_tick(
         &self,
         record: &Record,
@@ -713,7 +713,7 @@ impl Walkthroughs {
             .await?;
         Ok(Some(match elsewhere {
             Some(other) => {
-                info!(thread = %record.thread, other = %other.thread, "a fix's follow-up is not asked: the person has another walkthrough open");
+                info!(thread = %record.thread, other = %other.thread, "a follow-up is dropped: the person has another walkthrough open");
                 Input::TickOpenElsewhere
             }
             None => Input::Tick,

@@ -376,7 +376,7 @@ pub async fn walk_as(
         let now = start.plus(*after);
         let version = record.session.version;
         let shown = record.session.current_step().cloned();
-        let follow_up = record.session.follow_up.as_ref().map(|f| f.state);
+        let follow_up = record.session.follow_up_state();
         let reply = engine.apply(&mut record.session, input.clone(), now);
         record.idle_due = engine.idle_due(&record.session);
         record.note_end(now);
