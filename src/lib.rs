@@ -40,7 +40,8 @@
 //! - Leaves: [`layout`] (Discord's limits and the texts measured against them), [`text`]
 //!   (the normal form of typed text), [`ids`] (typed, non-zero Discord ids), [`clock`] (the
 //!   one clock, injected; tests move it), [`ticker`] (the sweep's and the idle check's rounds,
-//!   on that clock), [`crash`] (crash points for tests), [`personal`] (e-mail
+//!   on that clock), [`timing`] (where an answer's time goes, logged for the load bench),
+//!   [`crash`] (crash points for tests), [`personal`] (e-mail
 //!   addresses, phone numbers and serials taken out of typed text before it is kept).
 
 pub mod chat;
@@ -68,6 +69,7 @@ pub mod status_feed;
 pub mod store;
 pub mod text;
 pub mod ticker;
+pub mod timing;
 pub mod transcript;
 pub mod view;
 pub mod walkthrough;

@@ -4,7 +4,7 @@
 //! so two bots in one process (as in the tests) never count into each other. The turn
 //! pipeline feeds it once, from the events a turn records; the Discord outlet counts failed
 //! requests, the handler acknowledgements and reconnects, and [`CountingStore`] every store
-//! error. Labels are bounded (outcomes, how an answer came, HTTP statuses): never a user,
+//! error (and times, for [`crate::timing`], what an answer waited for). Labels are bounded (outcomes, how an answer came, HTTP statuses): never a user,
 //! guild or thread id.
 
 use std::sync::Arc;
@@ -22,6 +22,7 @@ use crate::conversation::Timestamp;
 use crate::ids::{GuildId, ThreadId, UserId};
 use crate::script::ScriptHash;
 use crate::store::{Event, EventKind, Record, SessionStore, StoreError, StoredScript};
+use crate::timing::{self, Phase};
 
 /// Acknowledgement buckets in seconds: Discord's deadline is 3 s, and a healthy bot answers
 /// within tens of milliseconds.
@@ -294,16 +295,17 @@ impl SessionStore for CountingStore {
         self.count(self.inner.insert(record).await)
     }
     async fn by_thread(&self, thread: ThreadId) -> Result<Option<Record>, StoreError> {
-        self.count(self.inner.by_thread(thread).await)
+        self.count(timing::phase(Phase::Load, self.inner.by_thread(thread)).await)
     }
     async fn open_for(&self, guild: GuildId, owner: UserId) -> Result<Option<Record>, StoreError> {
-        self.count(self.inner.open_for(guild, owner).await)
+        self.count(timing::phase(Phase::Load, self.inner.open_for(guild, owner)).await)
     }
     async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError> {
-        self.count(self.inner.save(record, expected_version).await)
+        let saved = timing::phase(Phase::Save, self.inner.save(record, expected_version));
+        self.count(saved.await)
     }
     async fn save_shown(&self, record: &Record) -> Result<(), StoreError> {
-        self.count(self.inner.save_shown(record).await)
+        self.count(timing::phase(Phase::Record, self.inner.save_shown(record)).await)
     }
     async fn due(
         &self,
@@ -329,7 +331,7 @@ impl SessionStore for CountingStore {
         self.count(self.inner.open_in(shards, limit).await)
     }
     async fn retry_at(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {
-        self.count(self.inner.retry_at(thread, at).await)
+        self.count(timing::phase(Phase::Record, self.inner.retry_at(thread, at)).await)
     }
     async fn open_threads(&self) -> Result<Vec<(ThreadId, UserId, String)>, StoreError> {
         self.count(self.inner.open_threads().await)
@@ -347,7 +349,7 @@ impl SessionStore for CountingStore {
         self.count(self.inner.scripts_in_use().await)
     }
     async fn append_all(&self, events: &[Event]) -> Result<(), StoreError> {
-        self.count(self.inner.append_all(events).await)
+        self.count(timing::phase(Phase::Record, self.inner.append_all(events)).await)
     }
     async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError> {
         self.count(self.inner.events_since(since).await)
@@ -377,7 +379,7 @@ impl crate::store::Erasure for CountingStore {
 #[async_trait]
 impl crate::store::CaseStore for CountingStore {
     async fn open_case(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {
-        self.count(self.inner.open_case(thread, at).await)
+        self.count(timing::phase(Phase::Record, self.inner.open_case(thread, at)).await)
     }
     async fn case(&self, thread: ThreadId) -> Result<Option<crate::store::Case>, StoreError> {
         self.count(self.inner.case(thread).await)

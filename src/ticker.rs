@@ -44,7 +44,9 @@ impl Ticker {
                 return;
             }
             let began = moved.as_mut().map_or(0, |m| *m.borrow_and_update());
+            let (at, started) = (std::time::SystemTime::now(), std::time::Instant::now());
             round().await;
+            crate::timing::round(self.name, at, started.elapsed());
             self.clock.round_done(self.name, began);
             tracing::trace!(task = self.name, "round done");
         }

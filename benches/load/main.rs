@@ -13,8 +13,9 @@
 //! makes the database slow by holding SQLite's write lock that long, then letting go as long,
 //! again and again (default 0). LOAD_SERVE_US makes the fake a Discord that slows down with
 //! load: it serves REST requests one at a time, each taking that many microseconds, after
-//! the way there (default 0: all at once). LOAD_BOT runs another build of the bot (a previous release, for a
-//! comparison on one machine in one sitting) with this same driver, on the scripts folder in
+//! the way there (default 0: all at once). LOAD_BOT runs another bot (a program and its
+//! arguments: a previous release, or the discord.py bot beside this file, for a comparison on
+//! one machine in one sitting) with this same driver, on the scripts folder in
 //! LOAD_RESPONSES (that release's own `responses/`; default this checkout's). LOAD_PURGE=N
 //! writes N walkthroughs that ended 30 days ago into the bot's database first and runs it
 //! with a one-day retention, so its purge erases them while the people walk.
@@ -23,9 +24,11 @@
 //! temporary folder), walks LOAD_PEOPLE people through the script at once, alternating
 //! clicks and typed answers, each waiting for their next step as a person would, and reads
 //! from the fake when each click was first answered. Then it opens LOAD_OPEN walkthroughs and
-//! reads the bot's memory. Last, this same binary is started again as the floor (a serenity
+//! reads the bot's memory. LOAD_ATTRIBUTE=1 runs the bot with its timing lines on and says
+//! what the slowest answers were made of (see `attribute.rs`). Last, this same binary is started again as the floor (a serenity
 //! bot that only acknowledges) and gets the same clicks.
 
+mod attribute;
 mod chaos;
 mod floor;
 mod proc;
@@ -122,6 +125,8 @@ struct Figures {
     to_first_step: Vec<f64>,
     /// REST requests (for the answers, for the openings), when counted.
     requests: (usize, usize),
+    /// Each answer made, for the attribution.
+    made: Vec<attribute::Made>,
 }
 
 async fn run() {
@@ -164,6 +169,15 @@ async fn run() {
     });
     let before = fake.world(|w| w.requests.len());
     let ours = walk_load(&fake, pid, people, answers).await;
+    // What the fake refused or found against Discord's rules: a bot that breaks them is not
+    // measured fairly.
+    let problems = fake.problems();
+    if !problems.is_empty() {
+        println!("the fake found {} problems, the first:", problems.len());
+        for problem in problems.iter().take(5) {
+            println!("  {problem}");
+        }
+    }
     if old > 0 {
         let left = purge::left(&data.path().join("load.db")).await;
         println!("when the walk ended, {left} of the {old} old walkthroughs were still to purge");
@@ -219,6 +233,9 @@ async fn run() {
     stop(floor);
 
     report(&ours, &base, rss_idle, rss_open, open, latency);
+    if attribute::enabled() {
+        attribute::report(&ours.made, &data.path().join("bot.log"));
+    }
 }
 
 /// Holds SQLite's write lock on `db` for `hold_ms` at a time, then lets go as long, until
@@ -263,29 +280,36 @@ fn spawn_bot(fake: &FakeDiscord, dir: &std::path::Path) -> Child {
     if setting("LOAD_PURGE", 0) > 0 {
         source = source.replacen("Config(", "Config(retention: Some(\"1d\"), ", 1);
     }
+    let attributing = attribute::enabled();
+    if attributing {
+        source = source.replacen("Config(", "Config(log_format: Json, ", 1);
+    }
     std::fs::write(&config, source).expect("config written");
-    let bot = std::env::var("LOAD_BOT")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_backup-help-bot").to_string());
-    let wrap: Vec<String> = std::env::var("LOAD_WRAP")
+    // A program and its arguments: another build, or `python3 .../discord_py_bot.py`.
+    let bot: Vec<String> = std::env::var("LOAD_BOT")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_backup-help-bot").to_string())
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let mut wrap: Vec<String> = std::env::var("LOAD_WRAP")
         .map(|w| w.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default();
-    let mut command = match wrap.split_first() {
-        Some((program, args)) => {
-            let mut command = Command::new(program);
-            command.args(args).arg(&bot);
-            command
-        }
-        None => Command::new(&bot),
-    };
+    wrap.extend(bot);
+    let (program, args) = wrap.split_first().expect("LOAD_BOT names a program");
+    let mut command = Command::new(program);
     command
+        .args(args)
         .args(["run", "--config"])
         .arg(&config)
         .env("DISCORD_TOKEN", fake.token())
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the bot starts")
+        .stderr(Stdio::inherit());
+    if attributing {
+        let log = std::fs::File::create(dir.join("bot.log")).expect("the bot's log");
+        command.env("RUST_LOG", attribute::FILTER).stderr(log);
+    }
+    command.spawn().expect("the bot starts")
 }
 
 fn spawn_floor(fake: &FakeDiscord) -> Child {
@@ -337,7 +361,8 @@ fn progress(fake: &FakeDiscord, thread: u64) -> (usize, Option<u64>) {
                     .into_iter()
                     .flatten()
                     .flat_map(|r| r["components"].as_array().into_iter().flatten())
-                    .any(|b| b["disabled"] == false);
+                    // A button without `disabled` is live.
+                    .any(|b| b["disabled"] != true);
                 live.then_some(m.id)
             });
         (ours.len(), live)
@@ -369,6 +394,7 @@ fn second_choice(fake: &FakeDiscord, message: u64) -> Option<String> {
 /// typing in turn, waiting for each next step.
 async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: usize) -> Figures {
     let cpu_before = proc::cpu_seconds(pid);
+    let driver_before = proc::cpu_seconds(std::process::id());
     let started = Instant::now();
     let arrival = Duration::from_secs(setting("LOAD_ARRIVAL_S", 0) as u64);
     let think = Duration::from_millis(setting("LOAD_THINK_MS", 0) as u64);
@@ -424,14 +450,17 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
                 tokio::time::sleep(think).await;
                 let (before, _) = progress(&fake, thread);
                 let answered = Instant::now();
-                if k % 2 == 0 {
+                let sent_us = attribute::now_us();
+                let (kind, id) = if k % 2 == 0 {
                     let Some(choice) = second_choice(&fake, step) else {
                         break;
                     };
-                    clicks.push(fake.click(user, step, &choice));
+                    let click = fake.click(user, step, &choice);
+                    clicks.push(click);
+                    ("click", click)
                 } else {
-                    fake.type_message(user, thread, "2");
-                }
+                    ("typed", fake.type_message(user, thread, "2"))
+                };
                 done += 1;
                 // Polled every 2 ms, as the live step is: what the person would see.
                 let mut moved = false;
@@ -445,7 +474,14 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
                 if !moved {
                     break;
                 }
-                seen.next_step.push(answered.elapsed().as_secs_f64());
+                let took = answered.elapsed().as_secs_f64();
+                seen.next_step.push(took);
+                seen.made.push(attribute::Made {
+                    kind,
+                    id,
+                    sent_us,
+                    seen: took,
+                });
             }
             (done, clicks, seen)
         }));
@@ -462,11 +498,17 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
             }
             clicks.extend(mine);
             seen.next_step.extend(theirs.next_step);
+            seen.made.extend(theirs.made);
             seen.first_steps.extend(theirs.first_step);
         }
     }
     let seconds = started.elapsed().as_secs_f64();
     let cpu = proc::cpu_seconds(pid) - cpu_before;
+    let driver = proc::cpu_seconds(std::process::id()) - driver_before;
+    println!(
+        "the driver (the fake Discord and the people) used {:.0}% of a core over the walk",
+        100.0 * driver / seconds
+    );
     // Settle: the last answers' courtesies (marking the answered step) come after the step.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let requests = fake.world(|w| count_requests(w, &walks));
@@ -476,6 +518,7 @@ async fn walk_load(fake: &Arc<FakeDiscord>, pid: u32, people: usize, answers: us
     seen.first_steps.sort_by(f64::total_cmp);
     figures.to_next_step = seen.next_step;
     figures.to_first_step = seen.first_steps;
+    figures.made = seen.made;
     figures
 }
 
@@ -540,6 +583,7 @@ struct Seen {
     first_step: Option<f64>,
     first_steps: Vec<f64>,
     next_step: Vec<f64>,
+    made: Vec<attribute::Made>,
 }
 
 /// The floor's load: each person clicks a message `clicks` times, one every `pace`, waiting
@@ -621,6 +665,7 @@ fn figures(
         to_next_step: Vec::new(),
         to_first_step: Vec::new(),
         requests: (0, 0),
+        made: Vec::new(),
     }
 }
 

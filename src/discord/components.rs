@@ -18,7 +18,8 @@ pub async fn click(bot: &Bot, http: &Http, click: &ComponentInteraction) {
     // The click's one response carries what it leads to, if that is ready in time; else the
     // watchdog acknowledges it first (see `respond`).
     let response = Response::new(click, http, bot.rest(), Instant::now());
-    tokio::join!(handle(bot, http, &response), response.watch());
+    let both = async { tokio::join!(handle(bot, http, &response), response.watch()) };
+    crate::timing::timed("click", click.id.get(), both).await;
 }
 
 async fn handle(bot: &Bot, http: &Http, response: &Response<'_>) {

@@ -24,6 +24,7 @@ use std::time::Instant;
 use tokio::sync::oneshot;
 
 use super::round_trip::RoundTrip;
+use crate::timing::{self, Phase};
 
 /// Requests to Discord in flight at once. What a bot can have in flight is its rate times
 /// Discord's round trip (Little's law): 256 sustains 2,500 requests a second at 100 ms, far
@@ -212,10 +213,15 @@ impl Gate {
 
     /// Runs `request` once it has a place, and times it.
     pub async fn run<T>(&self, priority: Priority, request: impl Future<Output = T>) -> T {
-        let _pass = self.pass(priority).await;
+        let _pass = timing::phase(Phase::Gate, self.pass(priority)).await;
+        if priority == Priority::Acknowledge {
+            timing::responding();
+        }
         let sent = Instant::now();
         let answer = request.await;
-        self.round_trip.record(sent.elapsed());
+        let took = sent.elapsed();
+        self.round_trip.record(took);
+        timing::add(Phase::Request, took);
         answer
     }
 

@@ -23,7 +23,7 @@ pub(super) async fn typed_answer(
         user = message.author.id.get(),
         thread = thread.get()
     );
-    async {
+    let answer = async {
         let Some(_entered) = bot.in_flight.enter() else {
             debug!("stopping: typed text is left for the catch-up at the next start");
             return;
@@ -55,6 +55,6 @@ pub(super) async fn typed_answer(
             }
         }
     }
-    .instrument(span)
-    .await;
+    .instrument(span);
+    crate::timing::timed("typed", message.id.get(), answer).await;
 }

@@ -48,6 +48,7 @@ use crate::metrics::{Metrics, Via};
 use crate::script::Live;
 use crate::script::Script;
 use crate::store::{Line, LineKind, Owed, Record, SessionStore, Shown, StoreError};
+use crate::timing::{self, Phase};
 pub use catch_up::Awaiting;
 pub use known_threads::Holder;
 pub use library::{Library, Reloaded};
@@ -344,7 +345,7 @@ impl Walkthroughs {
         origin: Origin,
         out: &dyn Outlet,
     ) -> Result<Option<Turned>, StoreError> {
-        let _turn = self.threads.lock(&thread, LOCK_WAIT).await;
+        let _turn = timing::phase(Phase::Lock, self.threads.lock(&thread, LOCK_WAIT)).await;
         self.turn_locked(thread, input, origin, None, out).await
     }
 
@@ -358,7 +359,7 @@ impl Walkthroughs {
         text: String,
         out: &dyn Outlet,
     ) -> Result<Option<Turned>, StoreError> {
-        let _turn = self.threads.lock(&thread, LOCK_WAIT).await;
+        let _turn = timing::phase(Phase::Lock, self.threads.lock(&thread, LOCK_WAIT)).await;
         let input = Some(Input::Text(text));
         self.turn_locked(thread, input, Origin::Typed, Some(message), out)
             .await
