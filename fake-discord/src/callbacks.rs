@@ -91,7 +91,7 @@ pub fn callback(shared: &Shared, world: &mut World, r: &Request, id: u64, token:
         _ => None,
     };
     // `?with_response=true`: the interaction, and the message the response made or updated.
-    if r.param("with_response") != Some("true") {
+    if !r.flag("with_response") {
         return Answer::empty();
     }
     let mut response = json!({"interaction": {"id": id.to_string(), "type": interaction_kind}});

@@ -194,7 +194,9 @@ fn on_frame(
         Some(2) => {
             let mut world = shared.lock();
             world.identifies.push(data.clone());
-            if data["token"] != format!("Bot {}", shared.options.token) {
+            // Serenity sends "Bot <token>", discord.py the bare token; Discord takes both.
+            let token = data["token"].as_str().unwrap_or_default();
+            if token.strip_prefix("Bot ").unwrap_or(token) != shared.options.token {
                 world.violation("IDENTIFY with a wrong token");
                 return Err((4004, "Authentication failed."));
             }

@@ -112,6 +112,9 @@ pub fn application(world: &World) -> Value {
         "bot_public": true,
         "bot_require_code_grant": false,
         "verify_key": "0".repeat(64),
+        // Who made the application (discord.py reads it at login).
+        "owner": {"id": "1", "username": "owner", "discriminator": "0", "global_name": null,
+                  "avatar": null},
         "team": null,
         "flags": world.app_flags,
     })

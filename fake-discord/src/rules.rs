@@ -26,6 +26,12 @@ impl<'a> Request<'a> {
     pub fn param(&self, key: &str) -> Option<&'a str> {
         self.query.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
     }
+
+    /// A boolean query parameter, as Discord reads one: `true` or `1` (serenity sends the
+    /// first, discord.py the second).
+    pub fn flag(&self, key: &str) -> bool {
+        matches!(self.param(key), Some("true" | "True" | "1"))
+    }
 }
 
 impl Request<'_> {
