@@ -17,7 +17,14 @@ use crate::ids::{GuildId, InteractionId, MessageId, ThreadId, UserId};
 use crate::script::{ScriptHash, StepId};
 
 pub struct SqlStore {
+    /// For reads; on PostgreSQL, for writes too.
     pub(super) pool: AnyPool,
+    /// For writes. SQLite has one writer at a time: on it this is one connection of its own,
+    /// so writes queue here in the order they came, and reads never wait behind them for a
+    /// connection. (Several connections writing at once would take turns through SQLite's
+    /// busy handler instead, which sleeps up to 100 ms between tries: under a burst of
+    /// answers, the slowest ones were made of those sleeps.)
+    pub(super) writer: AnyPool,
 }
 
 /// Ids in and out of BIGINT columns. Snowflakes are below 2^63, so nothing is lost.
@@ -98,7 +105,8 @@ impl SqlStore {
             .map(describe)
             .collect();
         let open = if pending.is_empty() {
-            Some(SqlStore { pool }.count_open().await?)
+            let writer = pool.clone();
+            Some(SqlStore { pool, writer }.count_open().await?)
         } else {
             None
         };
@@ -116,28 +124,32 @@ impl SqlStore {
                     })?;
                 }
                 let url = format!("sqlite://{}?mode=rwc", path.display());
-                let pool = AnyPoolOptions::new()
-                    .max_connections(4)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            // Wait for a writer instead of failing at once.
-                            conn.execute("PRAGMA busy_timeout = 5000").await?;
-                            // With WAL, NORMAL syncs at checkpoints rather than every commit:
-                            // a killed process loses nothing; only a power cut can lose the
-                            // last commits. Every answer is a commit, so this is the hot path.
-                            conn.execute("PRAGMA synchronous = NORMAL").await?;
-                            // What is deleted is overwritten, not left in free space: an
-                            // erased walkthrough leaves no trace in the file.
-                            conn.execute("PRAGMA secure_delete = ON").await?;
-                            Ok(())
+                let sqlite = |connections| {
+                    AnyPoolOptions::new()
+                        .max_connections(connections)
+                        // A write waits as long for the writer here as for the lock below.
+                        .acquire_timeout(Duration::from_secs(5))
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                // Wait for a writer instead of failing at once.
+                                conn.execute("PRAGMA busy_timeout = 5000").await?;
+                                // With WAL, NORMAL syncs at checkpoints rather than every commit:
+                                // a killed process loses nothing; only a power cut can lose the
+                                // last commits. Every answer is a commit, so this is the hot path.
+                                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                                // What is deleted is overwritten, not left in free space: an
+                                // erased walkthrough leaves no trace in the file.
+                                conn.execute("PRAGMA secure_delete = ON").await?;
+                                Ok(())
+                            })
                         })
-                    })
-                    .connect(&url)
-                    .await?;
+                };
+                let writer = sqlite(1).connect(&url).await?;
                 // WAL: readers never wait for the writer. It is a property of the file.
-                pool.execute("PRAGMA journal_mode = WAL").await?;
-                sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-                Ok(SqlStore { pool })
+                writer.execute("PRAGMA journal_mode = WAL").await?;
+                sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+                let pool = sqlite(4).connect(&url).await?;
+                Ok(SqlStore { pool, writer })
             }
             Storage::Postgres { url_env } => {
                 let url = std::env::var(url_env)
@@ -150,7 +162,8 @@ impl SqlStore {
                     .connect(&url)
                     .await?;
                 sqlx::migrate!("migrations/postgres").run(&pool).await?;
-                Ok(SqlStore { pool })
+                let writer = pool.clone();
+                Ok(SqlStore { pool, writer })
             }
         }
     }
@@ -198,6 +211,59 @@ pub(super) fn discard_unless_constraint(conn: PoolConnection<Any>, err: &sqlx::E
 
 /// Events per INSERT statement: 8 values each, far below either database's limit.
 const EVENTS_PER_INSERT: usize = 100;
+
+/// Saves `r`'s session (`session`, as JSON) if the stored version is still `expected`;
+/// whether it was.
+async fn update_session(
+    conn: &mut AnyConnection,
+    r: &Record,
+    session: &str,
+    expected: u64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        // What was shown is left alone: save_shown owns it, and a record loaded before
+        // the latest step was posted would otherwise put an old id back.
+        "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4, \
+         owes = $5, responding_interaction = $6, \
+         ended_at = CASE WHEN $1 OR $7 IS NULL THEN NULL ELSE COALESCE(ended_at, $7) END, \
+         heard_message_id = $10, effects_done = $11 WHERE thread_id = $8 AND version = $9",
+    )
+    .bind(r.session.phase.is_open())
+    .bind(db(r.session.version))
+    .bind(r.idle_due.map(|t| t.0))
+    .bind(session.to_string())
+    .bind(!r.owed().is_empty())
+    .bind(r.responding.map(|i| db(i.get())))
+    .bind(r.ended_at.map(|t| t.0))
+    .bind(db(r.thread.get()))
+    .bind(db(expected))
+    .bind(r.heard.map(|m| db(m.get())))
+    .bind(r.done.bits())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// [`update_session`] and the turn's `events` in one transaction; nothing if the version
+/// had moved on.
+async fn update_session_and_append(
+    conn: &mut AnyConnection,
+    r: &Record,
+    session: &str,
+    expected: u64,
+    events: &[Event],
+) -> Result<bool, sqlx::Error> {
+    let mut tx = conn.begin().await?;
+    if !update_session(&mut tx, r, session, expected).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    for chunk in events.chunks(EVENTS_PER_INSERT) {
+        insert_events(&mut tx, chunk).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
 
 /// Appends `events` all or none: one statement when they fit in one (a turn's two or
 /// three), else one transaction. Each statement is a trip to the database's thread, so a
@@ -326,7 +392,7 @@ fn session_json(record: &Record) -> Result<String, StoreError> {
 #[async_trait]
 impl SessionStore for SqlStore {
     async fn insert(&self, r: &Record) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         let result = sqlx::query(
             "INSERT INTO sessions (thread_id, guild_id, owner_id, locale, step_message_id, \
              step_message_step, step_message_serial, effects_done, warned_for, owes, is_open, \
@@ -390,48 +456,40 @@ impl SessionStore for SqlStore {
     }
 
     async fn save(&self, r: &Record, expected_version: u64) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let done = sqlx::query(
-            // What was shown is left alone: save_shown owns it, and a record loaded before
-            // the latest step was posted would otherwise put an old id back.
-            "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4, \
-             owes = $5, responding_interaction = $6, \
-             ended_at = CASE WHEN $1 OR $7 IS NULL THEN NULL ELSE COALESCE(ended_at, $7) END, \
-             heard_message_id = $10, effects_done = $11 WHERE thread_id = $8 AND version = $9",
-        )
-        .bind(r.session.phase.is_open())
-        .bind(db(r.session.version))
-        .bind(r.idle_due.map(|t| t.0))
-        .bind(session_json(r)?)
-        .bind(!r.owed().is_empty())
-        .bind(r.responding.map(|i| db(i.get())))
-        .bind(r.ended_at.map(|t| t.0))
-        .bind(db(r.thread.get()))
-        .bind(db(expected_version))
-        .bind(r.heard.map(|m| db(m.get())))
-        .bind(r.done.bits())
-        .execute(&mut *conn)
-        .await;
-        let done = match done {
-            Ok(done) => done,
+        self.save_with_events(r, expected_version, &[]).await
+    }
+
+    async fn save_with_events(
+        &self,
+        r: &Record,
+        expected_version: u64,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        let session = session_json(r)?;
+        let mut conn = self.writer.acquire().await?;
+        let saved = match events.is_empty() {
+            true => update_session(&mut conn, r, &session, expected_version).await,
+            false => {
+                let version = expected_version;
+                update_session_and_append(&mut conn, r, &session, version, events).await
+            }
+        };
+        match saved {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(StoreError::Conflict),
             // Open again (a follow-up's question) while the person opened another meanwhile.
             Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
-                return Err(StoreError::AlreadyOpen)
+                Err(StoreError::AlreadyOpen)
             }
             Err(err) => {
                 discard_unless_constraint(conn, &err);
-                return Err(err.into());
+                Err(err.into())
             }
-        };
-        if done.rows_affected() == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::Conflict)
         }
     }
 
     async fn save_shown(&self, r: &Record) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         let result = sqlx::query(
             "UPDATE sessions SET step_message_id = $1, step_message_step = $2, \
              step_message_serial = $3, effects_done = $4, warned_for = $5, owes = $6, \
@@ -493,7 +551,7 @@ impl SessionStore for SqlStore {
     }
 
     async fn retry_at(&self, thread: ThreadId, at: Timestamp) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         let result = sqlx::query("UPDATE sessions SET retry_at = $1 WHERE thread_id = $2")
             .bind(at.0)
             .bind(db(thread.get()))
@@ -542,7 +600,7 @@ impl SessionStore for SqlStore {
         .bind(script.locale.clone())
         .bind(script.source.clone())
         .bind(now.0)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -587,7 +645,7 @@ impl SessionStore for SqlStore {
         if events.is_empty() {
             return Ok(());
         }
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         let result = append_in_one_transaction(&mut conn, events).await;
         if let Err(err) = result {
             discard_unless_constraint(conn, &err);

@@ -20,7 +20,7 @@ impl SqlStore {
         &self,
         query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     ) -> Result<u64, StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         match query.execute(&mut *conn).await {
             Ok(done) => Ok(done.rows_affected()),
             Err(err) => {

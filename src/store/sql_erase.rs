@@ -34,7 +34,7 @@ enum Pick {
 impl SqlStore {
     /// Runs the erasure `pick` asks for; then, on SQLite, empties the write-ahead log.
     async fn erase(&self, pick: Pick) -> Result<Forgotten, StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         match erase_in_one_transaction(&mut conn, pick).await {
             Ok(done) => {
                 if conn.backend_name() == SQLITE && (!done.erased.is_empty() || done.as_staff > 0) {

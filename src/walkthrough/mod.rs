@@ -1,9 +1,9 @@
 //! The walkthrough service: every input, from every front-end, takes the same trip.
 //!
 //! ```text
-//! lock(thread) → load → settle what is owed → decide (Engine::apply) → save
-//!   (compare-and-swap) → settle what is now owed (the next step first) → courtesies
-//!   (mark the answered message, notices) → events
+//! lock(thread) → load → settle what is owed → decide (Engine::apply) → save, with the
+//!   turn's events (compare-and-swap) → settle what is now owed (the next step first) →
+//!   courtesies (mark the answered message, notices)
 //! ```
 //!
 //! The support team's inputs (`staff`: claim, close, join, the rating and its comment) take
@@ -453,8 +453,13 @@ impl Walkthroughs {
         let version = record.session.version;
         let decision = decide::decide(&record, input, origin, now, &cx);
         let mut record = decision.record;
-        if decision.save != decide::Save::Nothing {
-            self.store.save(&record, version).await?;
+        let saved = decision.save != decide::Save::Nothing;
+        if saved {
+            // The turn's events go with it: none is written for a walkthrough already erased.
+            let events = &decision.events;
+            self.store
+                .save_with_events(&record, version, events)
+                .await?;
         } else if record.heard.is_some() && origin == Origin::Typed {
             // Asked again: nothing else to save, but this message is taken.
             if let Err(err) = self.store.save_shown(&record).await {
@@ -486,7 +491,11 @@ impl Walkthroughs {
         if matches!(decision.reply, Reply::ReAsk { .. }) {
             self.metrics.reasked();
         }
-        self.record_events(&decision.events, decision.via).await;
+        if saved {
+            self.metrics.record(&decision.events, decision.via);
+        } else {
+            self.record_events(&decision.events, decision.via).await;
+        }
         self.transcribe(decision.lines).await;
         Ok(Turned {
             reply: Some(decision.reply),
