@@ -304,17 +304,6 @@ impl SessionStore for CountingStore {
         let saved = timing::phase(Phase::Save, self.inner.save(record, expected_version));
         self.count(saved.await)
     }
-    async fn save_with_events(
-        &self,
-        record: &Record,
-        expected_version: u64,
-        events: &[Event],
-    ) -> Result<(), StoreError> {
-        let saved = self
-            .inner
-            .save_with_events(record, expected_version, events);
-        self.count(timing::phase(Phase::Save, saved).await)
-    }
     async fn save_shown(&self, record: &Record) -> Result<(), StoreError> {
         self.count(timing::phase(Phase::Record, self.inner.save_shown(record)).await)
     }

@@ -63,7 +63,6 @@ async fn contract(store: Arc<dyn SessionStore>) {
     idle_walkthroughs_fall_due_oldest_first(&store, b).await;
     the_message_taken_last_is_kept_and_open_ones_are_listed_oldest_first(&store, b).await;
     events_are_appended_and_read_back_from_a_time_on(&store, b).await;
-    a_save_writes_its_events_with_it_or_neither(&store, b).await;
     script_versions_are_kept_once_and_counted_in_use(&store).await;
     cases(&store, b).await;
     erasure::the_end_of_a_walkthrough_is_kept(&store, b).await;
@@ -387,46 +386,6 @@ async fn events_are_appended_and_read_back_from_a_time_on(store: &Arc<dyn Sessio
         [(de(), version()), (None, version()), (de(), version())],
         "each event's locale (none for the second) and version, as written"
     );
-}
-
-/// A save with its turn's events: both written, or (the version moved on) neither.
-async fn a_save_writes_its_events_with_it_or_neither(store: &Arc<dyn SessionStore>, b: u64) {
-    let mut r = record(b + 40, b + 1, b + 41);
-    store.insert(&r).await.expect("insert");
-    let event = |kind| Event {
-        at: Timestamp(1_900_000_000_000),
-        guild: r.guild,
-        thread: r.thread,
-        owner: r.session.owner,
-        kind,
-        step: None,
-        locale: None,
-        version: None,
-    };
-    let kinds = |events: Vec<Event>| -> Vec<EventKind> {
-        let mine = events.into_iter().filter(|e| e.thread == thread(b + 40));
-        mine.map(|e| e.kind).collect()
-    };
-    let before = r.session.version;
-    r.session.version += 1;
-    store
-        .save_with_events(
-            &r,
-            before,
-            &[event(EventKind::Started), event(EventKind::HandedOff)],
-        )
-        .await
-        .expect("saved with its events");
-    assert_eq!(stored_at(store, r.thread).await.session.version, before + 1);
-    let since = Timestamp(0);
-    let written = kinds(store.events_since(since).await.expect("events"));
-    assert_eq!(written, [EventKind::Started, EventKind::HandedOff]);
-    // From a version that is no longer stored: a conflict, and no event either.
-    let fixed = [event(EventKind::Fixed)];
-    let stale = store.save_with_events(&r, before, &fixed).await;
-    assert!(matches!(stale, Err(StoreError::Conflict)));
-    let after = kinds(store.events_since(since).await.expect("events"));
-    assert_eq!(after, written, "a save that did not happen records nothing");
 }
 
 /// Script versions: kept once, read back by hash; those open walkthroughs run, counted.

@@ -165,19 +165,6 @@ pub trait SessionStore: CaseStore + Erasure + Send + Sync {
     /// ending) cannot be saved without it. The step message shown is not saved here (see
     /// [`SessionStore::save_shown`]).
     async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError>;
-    /// [`SessionStore::save`], with the `events` the turn decided, in one transaction: both
-    /// or neither. (Appended after the save, events could be written after the walkthrough was
-    /// erased, or lost to a crash between the two; and it would be two writes where one does.)
-    /// The default, for stores with nothing to crash, is the one and then the other.
-    async fn save_with_events(
-        &self,
-        record: &Record,
-        expected_version: u64,
-        events: &[Event],
-    ) -> Result<(), StoreError> {
-        self.save(record, expected_version).await?;
-        self.append_all(events).await
-    }
     /// Records what the person has been shown (`record.shown` and `record.done`), after an
     /// effect was carried out, if the stored session is still at `record`'s version (else
     /// [`StoreError::Conflict`]: a later turn has recorded more). Not a change of the session:

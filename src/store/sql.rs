@@ -212,59 +212,6 @@ pub(super) fn discard_unless_constraint(conn: PoolConnection<Any>, err: &sqlx::E
 /// Events per INSERT statement: 8 values each, far below either database's limit.
 const EVENTS_PER_INSERT: usize = 100;
 
-/// Saves `r`'s session (`session`, as JSON) if the stored version is still `expected`;
-/// whether it was.
-async fn update_session(
-    conn: &mut AnyConnection,
-    r: &Record,
-    session: &str,
-    expected: u64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        // What was shown is left alone: save_shown owns it, and a record loaded before
-        // the latest step was posted would otherwise put an old id back.
-        "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4, \
-         owes = $5, responding_interaction = $6, \
-         ended_at = CASE WHEN $1 OR $7 IS NULL THEN NULL ELSE COALESCE(ended_at, $7) END, \
-         heard_message_id = $10, effects_done = $11 WHERE thread_id = $8 AND version = $9",
-    )
-    .bind(r.session.phase.is_open())
-    .bind(db(r.session.version))
-    .bind(r.idle_due.map(|t| t.0))
-    .bind(session.to_string())
-    .bind(!r.owed().is_empty())
-    .bind(r.responding.map(|i| db(i.get())))
-    .bind(r.ended_at.map(|t| t.0))
-    .bind(db(r.thread.get()))
-    .bind(db(expected))
-    .bind(r.heard.map(|m| db(m.get())))
-    .bind(r.done.bits())
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// [`update_session`] and the turn's `events` in one transaction; nothing if the version
-/// had moved on.
-async fn update_session_and_append(
-    conn: &mut AnyConnection,
-    r: &Record,
-    session: &str,
-    expected: u64,
-    events: &[Event],
-) -> Result<bool, sqlx::Error> {
-    let mut tx = conn.begin().await?;
-    if !update_session(&mut tx, r, session, expected).await? {
-        tx.rollback().await?;
-        return Ok(false);
-    }
-    for chunk in events.chunks(EVENTS_PER_INSERT) {
-        insert_events(&mut tx, chunk).await?;
-    }
-    tx.commit().await?;
-    Ok(true)
-}
-
 /// Appends `events` all or none: one statement when they fit in one (a turn's two or
 /// three), else one transaction. Each statement is a trip to the database's thread, so a
 /// turn's events cost one.
@@ -456,35 +403,43 @@ impl SessionStore for SqlStore {
     }
 
     async fn save(&self, r: &Record, expected_version: u64) -> Result<(), StoreError> {
-        self.save_with_events(r, expected_version, &[]).await
-    }
-
-    async fn save_with_events(
-        &self,
-        r: &Record,
-        expected_version: u64,
-        events: &[Event],
-    ) -> Result<(), StoreError> {
-        let session = session_json(r)?;
         let mut conn = self.writer.acquire().await?;
-        let saved = match events.is_empty() {
-            true => update_session(&mut conn, r, &session, expected_version).await,
-            false => {
-                let version = expected_version;
-                update_session_and_append(&mut conn, r, &session, version, events).await
-            }
-        };
-        match saved {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(StoreError::Conflict),
+        let done = sqlx::query(
+            // What was shown is left alone: save_shown owns it, and a record loaded before
+            // the latest step was posted would otherwise put an old id back.
+            "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4, \
+             owes = $5, responding_interaction = $6, \
+             ended_at = CASE WHEN $1 OR $7 IS NULL THEN NULL ELSE COALESCE(ended_at, $7) END, \
+             heard_message_id = $10, effects_done = $11 WHERE thread_id = $8 AND version = $9",
+        )
+        .bind(r.session.phase.is_open())
+        .bind(db(r.session.version))
+        .bind(r.idle_due.map(|t| t.0))
+        .bind(session_json(r)?)
+        .bind(!r.owed().is_empty())
+        .bind(r.responding.map(|i| db(i.get())))
+        .bind(r.ended_at.map(|t| t.0))
+        .bind(db(r.thread.get()))
+        .bind(db(expected_version))
+        .bind(r.heard.map(|m| db(m.get())))
+        .bind(r.done.bits())
+        .execute(&mut *conn)
+        .await;
+        let done = match done {
+            Ok(done) => done,
             // Open again (a follow-up's question) while the person opened another meanwhile.
             Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
-                Err(StoreError::AlreadyOpen)
+                return Err(StoreError::AlreadyOpen)
             }
             Err(err) => {
                 discard_unless_constraint(conn, &err);
-                Err(err.into())
+                return Err(err.into());
             }
+        };
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
         }
     }
 

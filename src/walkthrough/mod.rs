@@ -1,9 +1,9 @@
 //! The walkthrough service: every input, from every front-end, takes the same trip.
 //!
 //! ```text
-//! lock(thread) → load → settle what is owed → decide (Engine::apply) → save, with the
-//!   turn's events (compare-and-swap) → settle what is now owed (the next step first) →
-//!   courtesies (mark the answered message, notices)
+//! lock(thread) → load → settle what is owed → decide (Engine::apply) → save
+//!   (compare-and-swap) → settle what is now owed (the next step first) → courtesies
+//!   (mark the answered message, notices) → events
 //! ```
 //!
 //! The support team's inputs (`staff`: claim, close, join, the rating and its comment) take
@@ -453,13 +453,8 @@ impl Walkthroughs {
         let version = record.session.version;
         let decision = decide::decide(&record, input, origin, now, &cx);
         let mut record = decision.record;
-        let saved = decision.save != decide::Save::Nothing;
-        if saved {
-            // The turn's events go with it: none is written for a walkthrough already erased.
-            let events = &decision.events;
-            self.store
-                .save_with_events(&record, version, events)
-                .await?;
+        if decision.save != decide::Save::Nothing {
+            self.store.save(&record, version).await?;
         } else if record.heard.is_some() && origin == Origin::Typed {
             // Asked again: nothing else to save, but this message is taken.
             if let Err(err) = self.store.save_shown(&record).await {
@@ -491,11 +486,7 @@ impl Walkthroughs {
         if matches!(decision.reply, Reply::ReAsk { .. }) {
             self.metrics.reasked();
         }
-        if saved {
-            self.metrics.record(&decision.events, decision.via);
-        } else {
-            self.record_events(&decision.events, decision.via).await;
-        }
+        self.record_events(&decision.events, decision.via).await;
         self.transcribe(decision.lines).await;
         Ok(Turned {
             reply: Some(decision.reply),

@@ -7,6 +7,7 @@ use backup_help_bot::config::Storage;
 use backup_help_bot::conversation::Timestamp;
 use backup_help_bot::ids::ThreadId;
 use backup_help_bot::store;
+use backup_help_bot::store::EventKind;
 use fake_discord::Options;
 
 use crate::harness::{start, PERSON};
@@ -28,6 +29,20 @@ async fn an_ended_walkthrough_past_the_retention_is_erased_in_the_background() {
     let id = ThreadId::new(thread).expect("ids are not 0");
     let stored = store.by_thread(id).await.expect("read").expect("stored");
     assert!(stored.ended_at.is_some(), "a hand-off ends the walkthrough");
+    // The turn's events are recorded after the person is answered: the clock moves once
+    // they are, or the purge could come between.
+    let mut recorded = false;
+    for _ in 0..500 {
+        let events = store.events_since(Timestamp(0)).await.expect("events");
+        recorded = events
+            .iter()
+            .any(|e| e.thread == id && e.kind == EventKind::HandedOff);
+        if recorded {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(recorded, "the hand-off's events are recorded");
     // Not yet past the retention: the purge's round leaves it.
     h.clock.advance(Duration::from_secs(59 * 60));
     assert!(h.clock.settle().await);
