@@ -293,3 +293,66 @@ async fn a_distant_discord_takes_its_latency_per_request() {
         "one round trip: {took:?}"
     );
 }
+
+/// What discord.py sends, as Discord takes it: an interaction's response carries its token in
+/// the path and no `Authorization` header, and asks for what it made with `with_response=1`.
+#[tokio::test]
+async fn an_interaction_response_needs_no_authorization_but_a_wrong_one_is_refused() {
+    let fake = fake().await;
+    fake.add_member(5000, "Ada", &[]);
+    let id = fake.slash_command(5000, SUPPORT_CHANNEL, "backup-help");
+    let token = fake.world(|w| w.interactions[&id].token.clone());
+    let path = format!("/api/v10/interactions/{id}/{token}/callback?with_response=1");
+    let body = r#"{"type":5,"data":{"flags":64}}"#;
+    let (status, _) = raw_post(&fake, &path, Some("Bot wrong"), body).await;
+    assert_eq!(
+        status, 401,
+        "a wrong token is refused even where none is needed"
+    );
+    assert!(fake.world(|w| w.interactions[&id].callbacks.is_empty()));
+    let (status, answer) = raw_post(&fake, &path, None, body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(
+        answer.contains(r#""interaction""#),
+        "with_response=1 asks for the response as with_response=true does: {answer}"
+    );
+    assert!(fake.world(|w| !w.interactions[&id].callbacks.is_empty()));
+}
+
+/// POSTs `body` to the fake over a plain connection, with `authorization` if any; the status
+/// and the whole response.
+async fn raw_post(
+    fake: &FakeDiscord,
+    path: &str,
+    authorization: Option<&str>,
+    body: &str,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = fake.url().trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("the fake listens");
+    let authorization = authorization
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{authorization}Content-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("the request is sent");
+    let mut response = String::new();
+    tokio::time::timeout(WAIT, stream.read_to_string(&mut response))
+        .await
+        .expect("the fake answers in time")
+        .expect("the answer is read");
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}
