@@ -2,8 +2,8 @@
 """The backup walkthrough as most authors would write it with discord.py 2.7, for the load
 bench's comparison:
 
-    python3 -m venv /tmp/dpy && /tmp/dpy/bin/pip install -r benches/load/requirements.txt
-    LOAD_BOT="/tmp/dpy/bin/python benches/load/discord_py_bot.py" cargo bench --bench load
+    python3 -m venv .venv && .venv/bin/pip install -r benches/load/requirements.txt
+    LOAD_BOT=".venv/bin/python benches/load/discord_py_bot.py" cargo bench --bench load
 
 It speaks the bench's protocol: `/backup-help` opens a private thread with the person in it
 and posts the first step (an embed with three buttons, custom_ids `bh1:c:<step>:<n>`); the
