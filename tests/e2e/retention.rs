@@ -11,7 +11,7 @@ use backup_help_bot::store::EventKind;
 use fake_discord::Options;
 
 use crate::harness::{start, PERSON};
-use crate::staff::{hand_off, staffed, wait_card};
+use crate::staff::{hand_off, staffed, store_of, wait_card, wait_card_recorded};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ended_walkthrough_past_the_retention_is_erased_in_the_background() {
@@ -71,7 +71,12 @@ async fn a_purged_case_loses_its_name_and_summary_on_the_staff_card_too() {
     assert!(embed.to_string().contains("Needs a person"), "{embed}");
     // The card is on Discord a moment before the bot records it: the purge erases only what
     // is recorded, so the clock moves once it is.
-    wait_card_recorded(&h, thread).await;
+    let store = store_of(&h).await;
+    wait_card_recorded(
+        store.as_ref(),
+        ThreadId::new(thread).expect("ids are not 0"),
+    )
+    .await;
     h.clock.advance(Duration::from_secs(61 * 60));
     assert!(h.clock.settle().await);
     let expired = "This case ended longer ago than the server keeps personal data";
@@ -93,21 +98,4 @@ async fn a_purged_case_loses_its_name_and_summary_on_the_staff_card_too() {
         "no Join, Claim or Close left"
     );
     h.finish().await;
-}
-
-/// Waits (bounded) until the bot has recorded `thread`'s staff card in its store.
-async fn wait_card_recorded(h: &crate::harness::Harness, thread: u64) {
-    let path = h.data_dir().join("backup-help.db");
-    let store = store::open(&Storage::Sqlite { path })
-        .await
-        .expect("the bot's store");
-    let id = ThreadId::new(thread).expect("ids are not 0");
-    for _ in 0..500 {
-        let case = store.case(id).await.expect("read");
-        if case.is_some_and(|c| c.card.is_some()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the bot never recorded the staff card of {thread}");
 }

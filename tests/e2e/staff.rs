@@ -111,6 +111,18 @@ pub(crate) async fn store_of(h: &Harness) -> std::sync::Arc<dyn SessionStore> {
         .expect("the bot's store")
 }
 
+/// Waits (bounded) until the bot has recorded `thread`'s staff card in `store`.
+pub(crate) async fn wait_card_recorded(store: &dyn SessionStore, thread: ThreadId) {
+    for _ in 0..500 {
+        let case = store.case(thread).await.expect("read");
+        if case.is_some_and(|c| c.card.is_some()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the bot never recorded the staff card of {thread}");
+}
+
 /// Runs the binary with `args` against the bot's store; (exit code, stdout).
 pub(crate) fn cli(h: &Harness, args: &[&str]) -> (Option<i32>, String) {
     let config = h.data_dir().join("cli-config.ron");
@@ -550,13 +562,7 @@ async fn a_crash_after_the_card_is_posted_leaves_one_card_after_the_restart() {
     h.wait_connected(2).await;
     let store = store_of(&h).await;
     let id = ThreadId::new(thread).expect("an id");
-    for _ in 0..500 {
-        let case = store.case(id).await.expect("read");
-        if case.is_some_and(|c| c.card.is_some()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_card_recorded(store.as_ref(), id).await;
     let case = store.case(id).await.expect("read").expect("a case");
     let cards: Vec<u64> = h
         .fake
