@@ -107,9 +107,9 @@ pub fn callback(shared: &Shared, world: &mut World, r: &Request, id: u64, token:
 
 fn by_token(world: &mut World, r: &Request, token: &str) -> Option<u64> {
     let found = world
-        .interactions
-        .values()
-        .find(|i| i.token == token)
+        .interaction_by_token
+        .get(token)
+        .and_then(|id| world.interactions.get(id))
         .map(|i| (i.id, i.callbacks.is_empty()));
     match found {
         Some((_, true)) => {

@@ -374,6 +374,7 @@ impl FakeDiscord {
         if let Some(message) = message.and_then(|m| world.messages.get(&m)) {
             payload["message"] = payloads::message(&world, message);
         }
+        world.interaction_by_token.insert(token.clone(), id);
         world.interactions.insert(
             id,
             Interaction {
@@ -436,8 +437,9 @@ impl FakeDiscord {
                 interaction: None,
                 attachments: Vec::new(),
             };
-            world.messages.insert(message.id, message.clone());
-            message.id
+            let id = message.id;
+            world.insert_message(message);
+            id
         };
         self.redeliver(message);
         message

@@ -43,7 +43,7 @@ pub fn store_response(
         interaction,
         attachments: Vec::new(),
     };
-    world.messages.insert(message.id, message.clone());
+    world.insert_message(message.clone());
     if let Some(nonce) = &message.nonce {
         world.nonces.insert(nonce.clone(), message.id);
     }

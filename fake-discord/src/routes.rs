@@ -229,6 +229,7 @@ fn add_thread_member(world: &mut World, r: &Request, thread: u64, user: u64) -> 
         Some(c) if c.is_thread() => {
             if !c.members.contains(&user) {
                 c.members.push(user);
+                world.threads_joined.entry(user).or_default().push(thread);
             }
             Answer::empty()
         }
@@ -383,7 +384,7 @@ fn active_threads(world: &World, guild: u64) -> Answer {
         .filter(|c| !world.deleted.contains(&c.id))
         .map(|c| {
             let mut thread = payloads::channel(c);
-            let last = world.messages.values().rev().find(|m| m.channel == c.id);
+            let last = world.last_message_in(c.id);
             thread["last_message_id"] = last.map_or(Value::Null, |m| json!(m.id.to_string()));
             thread
         })

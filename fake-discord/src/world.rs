@@ -196,6 +196,13 @@ pub struct World {
     pub app_flags: u64,
     /// Guilds the bot was removed from: their REST routes answer as to a stranger.
     pub left: std::collections::BTreeSet<u64>,
+    /// Each channel's message ids, oldest first (see [`World::insert_message`]): a load of
+    /// thousands of people looks up their own thread without scanning every message.
+    by_channel: std::collections::HashMap<u64, Vec<u64>>,
+    /// The threads each user was added to, in the order they were added.
+    pub threads_joined: std::collections::HashMap<u64, Vec<u64>>,
+    /// Each interaction's id by its token, for the webhook routes.
+    pub interaction_by_token: std::collections::HashMap<String, u64>,
     next_id: u64,
 }
 
@@ -281,11 +288,28 @@ impl World {
         Some(self.faults.remove(at))
     }
 
+    /// Records `message` (its id fresh from [`World::id`], so the newest in its channel).
+    pub fn insert_message(&mut self, message: Message) {
+        self.by_channel
+            .entry(message.channel)
+            .or_default()
+            .push(message.id);
+        self.messages.insert(message.id, message);
+    }
+
     /// Messages in a channel, oldest first.
     pub fn messages_in(&self, channel: u64) -> Vec<&Message> {
-        self.messages
-            .values()
-            .filter(|m| m.channel == channel)
+        self.by_channel
+            .get(&channel)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.messages.get(id))
             .collect()
+    }
+
+    /// The newest message in a channel.
+    pub fn last_message_in(&self, channel: u64) -> Option<&Message> {
+        let id = self.by_channel.get(&channel)?.last()?;
+        self.messages.get(id)
     }
 }
