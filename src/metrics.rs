@@ -96,6 +96,7 @@ pub struct Metrics {
     open: Gauge,
     answers: Family<ViaLabel, Counter>,
     reasks: Counter,
+    courtesies_skipped: Counter,
     ack: Histogram,
     discord_errors: Family<StatusLabel, Counter>,
     reconnects: Counter,
@@ -118,6 +119,7 @@ impl Metrics {
         let open = Gauge::default();
         let answers = Family::<ViaLabel, Counter>::default();
         let reasks = Counter::default();
+        let courtesies_skipped = Counter::default();
         let ack = Histogram::new(ACK_BUCKETS);
         let discord_errors = Family::<StatusLabel, Counter>::default();
         let reconnects = Counter::default();
@@ -156,6 +158,12 @@ impl Metrics {
             reasks.clone(),
         );
         r.register(
+            "courtesies_skipped",
+            "Answered steps left unmarked (their buttons live) because Discord was too busy: \
+             every place to it was taken for a second by what people wait for",
+            courtesies_skipped.clone(),
+        );
+        r.register(
             "ack_seconds",
             "From an interaction's arrival to its first callback (Discord allows 3 s)",
             ack.clone(),
@@ -188,6 +196,7 @@ impl Metrics {
             open,
             answers,
             reasks,
+            courtesies_skipped,
             ack,
             discord_errors,
             reconnects,
@@ -238,6 +247,11 @@ impl Metrics {
 
     pub fn reasked(&self) {
         self.reasks.inc();
+    }
+
+    /// An answered step left unmarked (see [`Metrics`]'s `courtesies_skipped`).
+    pub fn courtesy_skipped(&self) {
+        self.courtesies_skipped.inc();
     }
 
     pub fn acknowledged(&self, after: Duration) {

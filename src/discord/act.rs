@@ -280,7 +280,8 @@ impl DiscordOutlet<'_> {
         Ok(None)
     }
 
-    /// Sets the buttons of `message` in `thread`, retrying server errors.
+    /// Sets the buttons of `message` in `thread`, retrying server errors; left undone when
+    /// Discord is too busy ([`Rest::courtesy`]).
     async fn set_rows(
         &self,
         thread: ChannelId,
@@ -290,8 +291,9 @@ impl DiscordOutlet<'_> {
     ) -> Result<(), EffectError> {
         let edit = || set_buttons(self.http, thread, message, rows);
         self.rest()
-            .retried(Priority::Later, what, edit)
+            .courtesy(what, edit)
             .await
+            .map(drop)
             .map_err(|err| classify(err, Permissions::SEND_MESSAGES_IN_THREADS))
     }
 

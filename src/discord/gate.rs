@@ -19,7 +19,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -213,7 +213,30 @@ impl Gate {
 
     /// Runs `request` once it has a place, and times it.
     pub async fn run<T>(&self, priority: Priority, request: impl Future<Output = T>) -> T {
-        let _pass = timing::phase(Phase::Gate, self.pass(priority)).await;
+        let pass = timing::phase(Phase::Gate, self.pass(priority)).await;
+        self.send(pass, priority, request).await
+    }
+
+    /// Runs `request` if it gets a place within `patience`; `None` (not sent) if it did not:
+    /// for what may be left undone when every place has been busy that long with what
+    /// people wait for.
+    pub async fn run_within<T>(
+        &self,
+        priority: Priority,
+        patience: Duration,
+        request: impl Future<Output = T>,
+    ) -> Option<T> {
+        let waited = tokio::time::timeout(patience, self.pass(priority));
+        let pass = timing::phase(Phase::Gate, waited).await.ok()?;
+        Some(self.send(pass, priority, request).await)
+    }
+
+    async fn send<T>(
+        &self,
+        _pass: Pass,
+        priority: Priority,
+        request: impl Future<Output = T>,
+    ) -> T {
         if priority == Priority::Acknowledge {
             timing::responding();
         }
@@ -234,7 +257,6 @@ impl Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[tokio::test]
     async fn at_most_the_places_are_in_flight_and_the_most_urgent_goes_first() {
@@ -289,5 +311,23 @@ mod tests {
             next.await.is_ok(),
             "the place went to the next, not the one that left"
         );
+    }
+
+    #[tokio::test]
+    async fn a_request_that_gets_no_place_within_its_patience_is_not_sent() {
+        let gate = Gate::new(ACK_RESERVE + 1);
+        let sent = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let request = |sent: Arc<std::sync::atomic::AtomicBool>| async move {
+            sent.store(true, std::sync::atomic::Ordering::SeqCst);
+        };
+        let held = gate.pass(Priority::Waiting).await;
+        let patience = Duration::from_millis(20);
+        let given_up = gate.run_within(Priority::Later, patience, request(sent.clone()));
+        assert!(given_up.await.is_none(), "every ordinary place was taken");
+        assert!(!sent.load(std::sync::atomic::Ordering::SeqCst));
+        drop(held);
+        let done = gate.run_within(Priority::Later, patience, request(sent.clone()));
+        assert!(done.await.is_some(), "a free place is taken at once");
+        assert!(sent.load(std::sync::atomic::Ordering::SeqCst));
     }
 }

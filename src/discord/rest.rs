@@ -14,7 +14,7 @@ use serenity::all::{
     EditThread, Http, MessageId, Permissions,
 };
 use serenity::http::{HttpError, LightMethod, Request, Route};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::gate::{Gate, Priority};
 use super::opening::permission_names;
@@ -36,6 +36,14 @@ const TRIES: u32 = 4;
 /// for is unknown. Retrying blind would count against Discord's invalid-request limit, so
 /// the effect stays owed and the sweep tries again seconds later.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+
+/// How long marking an answered step waits for a place to Discord before it is left undone.
+/// Every place taken for a second by what people wait for (their next steps, first steps and
+/// acknowledgements) means Discord is answering slower than they are asking; a courtesy sent
+/// then only adds to the queue, and the turn that waits for it holds the thread, so the
+/// person's next answer misses the response that could carry its step. A button left live
+/// is harmless: clicking it again is a stale click, answered as such.
+pub const COURTESY_PATIENCE: Duration = Duration::from_secs(1);
 
 /// What is needed to post in a walkthrough's thread.
 pub const POST_IN_THREAD: Permissions =
@@ -161,6 +169,34 @@ impl Rest<'_> {
             }
         }
         self.once(priority, attempt()).await
+    }
+
+    /// Sends a courtesy (`attempt`, marking an answered step) if it gets a place within
+    /// [`COURTESY_PATIENCE`], retrying server errors; `Ok(false)`: it was left undone.
+    // Serenity's own result, passed through as it came.
+    #[allow(clippy::result_large_err)]
+    pub async fn courtesy<F, Fut>(self, what: &str, mut attempt: F) -> serenity::Result<bool>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = serenity::Result<()>>,
+    {
+        let first = self
+            .gate
+            .run_within(Priority::Later, COURTESY_PATIENCE, attempt());
+        match first.await {
+            None => {
+                self.metrics.courtesy_skipped();
+                debug!("{what}: left undone, Discord is busy with what people wait for");
+                Ok(false)
+            }
+            Some(Err(serenity::Error::Http(err))) if status(&err).is_some_and(|s| s >= 500) => {
+                self.metrics.discord_error(status(&err));
+                self.retried(Priority::Later, what, attempt)
+                    .await
+                    .map(|()| true)
+            }
+            Some(other) => counted(self.metrics, other).map(|()| true),
+        }
     }
 
     /// Edits `message` in `channel`, retrying server errors.
