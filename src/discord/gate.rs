@@ -12,8 +12,15 @@
 //! 3. [`Priority::Opening`]: a new walkthrough's thread, its person and first step;
 //! 4. [`Priority::Later`]: the rest (marking an answered step, archiving).
 //!
-//! [`ACK_RESERVE`] of the places are kept for acknowledgements, so a flood of posts can never
-//! hold every place while a click waits.
+//! [`ACK_RESERVE`] of the places (an eighth, once there are more) are kept for
+//! acknowledgements, so a flood of posts can never hold every place while a click waits.
+//!
+//! How many places there are follows Discord's distance (Little's law: what is in flight is
+//! the rate times the round trip). The distance is the round trip of requests sent while
+//! few others were out ([`CROWD`]), so a Discord that is merely far gets places for
+//! [`RATE`] requests a second, and one that is slow because it is busy (its own queue
+//! lengthens every round trip) does not: more places there would only lengthen the queue
+//! the acknowledgements wait in.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -34,8 +41,29 @@ use crate::timing::{self, Phase};
 /// halve the throughput of 400 people against a Discord 50 ms away that set no limit.
 pub const IN_FLIGHT: usize = 256;
 
-/// Of [`IN_FLIGHT`], the places only acknowledgements may take.
+/// The most places, however far Discord is: a few kilobytes each (a connection, a request).
+pub const IN_FLIGHT_MAX: usize = 2048;
+
+/// What the places are sized to sustain when Discord is far: requests a second.
+pub const RATE: f64 = 1000.0;
+
+/// A round trip measures Discord's distance only if fewer requests than this were in flight
+/// when it was sent: then it queued behind none of this bot's own.
+pub const CROWD: usize = 32;
+
+/// Of [`IN_FLIGHT`], the places only acknowledgements may take (an eighth of a larger limit).
 pub const ACK_RESERVE: usize = 32;
+
+/// The places for a Discord `distance` away, at least `floor`.
+pub fn places_for(distance: Duration, floor: usize) -> usize {
+    let sized = (distance.as_secs_f64() * RATE).min(IN_FLIGHT_MAX as f64) as usize;
+    sized.max(floor)
+}
+
+/// Of `limit` places, those kept for acknowledgements.
+fn reserve(limit: usize) -> usize {
+    (limit / 8).max(ACK_RESERVE)
+}
 
 /// How soon a request's answer is due; the most urgent first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -47,11 +75,14 @@ pub enum Priority {
 }
 
 impl Priority {
-    /// Free places this priority needs before it may take one.
-    fn needs(self) -> usize {
+    /// Whether a request of this priority may take a place now.
+    fn fits(self, state: &State) -> bool {
+        let limit = state.limit.max(state.floor);
         match self {
-            Priority::Acknowledge => 1,
-            Priority::Waiting | Priority::Opening | Priority::Later => ACK_RESERVE + 1,
+            Priority::Acknowledge => state.in_flight < limit,
+            Priority::Waiting | Priority::Opening | Priority::Later => {
+                state.in_flight + reserve(limit) < limit
+            }
         }
     }
 }
@@ -60,7 +91,8 @@ struct Waiter {
     priority: Priority,
     /// Arrival order, so equal priorities go first come, first served.
     seq: u64,
-    wake: oneshot::Sender<()>,
+    /// Told the requests in flight besides it, once it holds a place.
+    wake: oneshot::Sender<usize>,
 }
 
 impl PartialEq for Waiter {
@@ -82,7 +114,11 @@ impl Ord for Waiter {
 }
 
 struct State {
-    free: usize,
+    /// Requests holding a place.
+    in_flight: usize,
+    /// The places for Discord's distance now ([`places_for`]), and the fewest there are.
+    limit: usize,
+    floor: usize,
     seq: u64,
     waiting: BinaryHeap<Waiter>,
 }
@@ -104,12 +140,14 @@ impl Default for Gate {
 /// A place in flight; given to the next waiter when dropped.
 pub struct Pass {
     gate: Gate,
+    /// Requests in flight besides this one when it got its place.
+    crowd: usize,
 }
 
 impl Drop for Pass {
     fn drop(&mut self) {
         let mut state = self.gate.lock();
-        state.free += 1;
+        state.in_flight -= 1;
         hand_over(&mut state);
     }
 }
@@ -118,24 +156,31 @@ impl Drop for Pass {
 /// waiter woken holds its place already.
 fn hand_over(state: &mut State) {
     while let Some(top) = state.waiting.peek() {
-        if state.free < top.priority.needs() {
+        if !top.priority.fits(state) {
             return;
         }
         let Some(waiter) = state.waiting.pop() else {
             return;
         };
-        state.free -= 1;
-        if waiter.wake.send(()).is_err() {
+        state.in_flight += 1;
+        if waiter.wake.send(state.in_flight - 1).is_err() {
             // It stopped waiting: the place is free again.
-            state.free += 1;
+            state.in_flight -= 1;
         }
     }
+}
+
+/// How a request came to the gate: straight in (with the requests in flight besides it), or
+/// into the queue.
+enum Entry {
+    In(usize),
+    Queued(oneshot::Receiver<usize>),
 }
 
 /// A request waiting in the queue. Dropped before it passed (the request was given up), a
 /// place it was handed meanwhile goes to the next.
 struct Queued<'a> {
-    woken: oneshot::Receiver<()>,
+    woken: oneshot::Receiver<usize>,
     gate: &'a Gate,
     passed: bool,
 }
@@ -144,17 +189,21 @@ impl Drop for Queued<'_> {
     fn drop(&mut self) {
         if !self.passed && self.woken.try_recv().is_ok() {
             let mut state = self.gate.lock();
-            state.free += 1;
+            state.in_flight -= 1;
             hand_over(&mut state);
         }
     }
 }
 
 impl Gate {
+    /// A gate with at least `places` places (more when Discord is far).
     pub fn new(places: usize) -> Gate {
+        let floor = places.max(ACK_RESERVE + 1);
         Gate {
             state: Arc::new(Mutex::new(State {
-                free: places.max(ACK_RESERVE + 1),
+                in_flight: 0,
+                limit: floor,
+                floor,
                 seq: 0,
                 waiting: BinaryHeap::new(),
             })),
@@ -183,9 +232,9 @@ impl Gate {
                 .waiting
                 .peek()
                 .is_some_and(|top| top.priority <= priority);
-            if !ahead && state.free >= priority.needs() {
-                state.free -= 1;
-                None
+            if !ahead && priority.fits(&state) {
+                state.in_flight += 1;
+                Entry::In(state.in_flight - 1)
             } else {
                 let (wake, woken) = oneshot::channel();
                 state.seq += 1;
@@ -195,20 +244,27 @@ impl Gate {
                     seq,
                     wake,
                 });
-                Some(woken)
+                Entry::Queued(woken)
             }
         };
-        if let Some(woken) = wait {
-            let mut queued = Queued {
-                woken,
-                gate: self,
-                passed: false,
-            };
-            // The sender is dropped only with the gate, which outlives every request.
-            let _ = (&mut queued.woken).await;
-            queued.passed = true;
+        let crowd = match wait {
+            Entry::In(crowd) => crowd,
+            Entry::Queued(woken) => {
+                let mut queued = Queued {
+                    woken,
+                    gate: self,
+                    passed: false,
+                };
+                // The sender is dropped only with the gate, which outlives every request.
+                let crowd = (&mut queued.woken).await.unwrap_or(usize::MAX);
+                queued.passed = true;
+                crowd
+            }
+        };
+        Pass {
+            gate: self.clone(),
+            crowd,
         }
-        Pass { gate: self.clone() }
     }
 
     /// Runs `request` once it has a place, and times it.
@@ -231,12 +287,7 @@ impl Gate {
         Some(self.send(pass, priority, request).await)
     }
 
-    async fn send<T>(
-        &self,
-        _pass: Pass,
-        priority: Priority,
-        request: impl Future<Output = T>,
-    ) -> T {
+    async fn send<T>(&self, pass: Pass, priority: Priority, request: impl Future<Output = T>) -> T {
         if priority == Priority::Acknowledge {
             timing::responding();
         }
@@ -244,8 +295,23 @@ impl Gate {
         let answer = request.await;
         let took = sent.elapsed();
         self.round_trip.record(took);
+        if pass.crowd < CROWD {
+            self.round_trip.record_distance(took);
+            let limit = places_for(self.round_trip.distance(), 0);
+            let mut state = self.lock();
+            if state.limit != limit {
+                state.limit = limit;
+                hand_over(&mut state);
+            }
+        }
         timing::add(Phase::Request, took);
         answer
+    }
+
+    /// The places there are now.
+    pub fn limit(&self) -> usize {
+        let state = self.lock();
+        state.limit.max(state.floor)
     }
 
     /// Requests waiting for a place.
@@ -329,5 +395,36 @@ mod tests {
         let done = gate.run_within(Priority::Later, patience, request(sent.clone()));
         assert!(done.await.is_some(), "a free place is taken at once");
         assert!(sent.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn a_far_discord_gets_places_for_its_distance_a_busy_one_does_not() {
+        let gate = Gate::new(100);
+        let slow = || tokio::time::sleep(Duration::from_millis(150));
+        // Forty requests out: a slow answer now may be the bot's own queue at Discord.
+        let mut held = Vec::new();
+        for _ in 0..40 {
+            held.push(gate.pass(Priority::Later).await);
+        }
+        gate.run(Priority::Acknowledge, slow()).await;
+        assert_eq!(gate.limit(), 100, "a crowded round trip is no distance");
+        drop(held);
+        // Alone, it is Discord's distance: 150 ms holds 150 requests at RATE a second.
+        gate.run(Priority::Waiting, slow()).await;
+        assert!(gate.limit() >= 150, "{} places", gate.limit());
+        assert!(gate.limit() <= IN_FLIGHT_MAX);
+    }
+
+    #[test]
+    fn the_places_follow_the_distance_between_the_floor_and_the_most() {
+        let ms = Duration::from_millis;
+        assert_eq!(places_for(ms(50), IN_FLIGHT), IN_FLIGHT, "near: the floor");
+        assert_eq!(places_for(ms(1500), IN_FLIGHT), 1500);
+        assert_eq!(
+            places_for(Duration::from_secs(60), IN_FLIGHT),
+            IN_FLIGHT_MAX
+        );
+        assert_eq!(reserve(1500), 187, "an eighth kept for acknowledgements");
+        assert_eq!(reserve(IN_FLIGHT), ACK_RESERVE);
     }
 }

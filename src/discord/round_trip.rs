@@ -31,26 +31,42 @@ pub fn save_budget(round_trip: Duration) -> Duration {
         .min(SAVE_BUDGET)
 }
 
-/// A recent high estimate of Discord's round trip (see the module's doc).
+/// A recent high estimate of Discord's round trip (see the module's doc), and of its
+/// distance: the round trip of requests that queued behind none of the bot's own (see
+/// [`super::gate`]).
 #[derive(Debug, Default)]
 pub struct RoundTrip {
     micros: AtomicU64,
+    distance_micros: AtomicU64,
+}
+
+/// Rises at once with a slower `took`, and sinks by an eighth with each quicker one.
+fn recent_high(estimate: &AtomicU64, took: Duration) {
+    let took = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+    let _ = estimate.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+        Some(took.max(old - old / 8))
+    });
 }
 
 impl RoundTrip {
     /// Notes that a request took `took`, from being sent to its answer.
     pub fn record(&self, took: Duration) {
-        let took = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-        let _ = self
-            .micros
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
-                Some(took.max(old - old / 8))
-            });
+        recent_high(&self.micros, took);
+    }
+
+    /// Notes that a request sent while few others were out took `took`.
+    pub fn record_distance(&self, took: Duration) {
+        recent_high(&self.distance_micros, took);
     }
 
     /// The estimate.
     pub fn recent(&self) -> Duration {
         Duration::from_micros(self.micros.load(Ordering::Relaxed))
+    }
+
+    /// The distance estimate.
+    pub fn distance(&self) -> Duration {
+        Duration::from_micros(self.distance_micros.load(Ordering::Relaxed))
     }
 
     /// [`save_budget`] for the estimate.
