@@ -91,17 +91,23 @@ tokio::task_local! {
 /// Runs `answer` (the handling of one click or typed answer) with a timeline, and logs it at
 /// the end as `kind` `id` (the interaction's or the message's id). Costs a few clock reads
 /// when timing lines are off.
-pub async fn timed<F: Future>(kind: &'static str, id: u64, answer: F) -> F::Output {
-    let (output, timeline) = TIMELINE
-        .scope(RefCell::new(Timeline::new()), async {
-            let output = answer.await;
-            (output, TIMELINE.with(|t| t.borrow().clone()))
-        })
-        .await;
-    if enabled!(target: TARGET, Level::DEBUG) {
-        log(kind, id, &timeline);
+///
+/// `answer` is boxed before it starts: passed by value into an `async fn`, a future is held
+/// twice while it runs, and an answer's future is kilobytes, held for as long as it waits.
+pub fn timed<F: Future>(kind: &'static str, id: u64, answer: F) -> impl Future<Output = F::Output> {
+    let answer = Box::pin(answer);
+    async move {
+        let (output, timeline) = TIMELINE
+            .scope(RefCell::new(Timeline::new()), async {
+                let output = answer.await;
+                (output, TIMELINE.with(|t| t.borrow().clone()))
+            })
+            .await;
+        if enabled!(target: TARGET, Level::DEBUG) {
+            log(kind, id, &timeline);
+        }
+        output
     }
-    output
 }
 
 fn log(kind: &'static str, id: u64, t: &Timeline) {

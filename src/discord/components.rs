@@ -39,11 +39,11 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
         }
     };
     if let Action::Forget { user } = action {
-        return super::forget::click(bot, http, response, user).await;
+        return Box::pin(super::forget::click(bot, http, response, user)).await;
     }
     let Some(input) = action.clone().into_input() else {
         // Not an answer: the support team's buttons, or a rating.
-        return super::staff::click(bot, http, response, action).await;
+        return Box::pin(super::staff::click(bot, http, response, action)).await;
     };
     let found = find(bot, click).await;
     if let Ok(Some((thread, _))) = &found {
@@ -70,11 +70,7 @@ async fn answer(bot: &Bot, http: &Http, response: &Response<'_>) {
         ..DiscordOutlet::new(bot, http)
     };
     let input = Some(input);
-    let turned = match bot
-        .walkthroughs
-        .turn(thread, input, Origin::Click, &out)
-        .await
-    {
+    let turned = match Box::pin(bot.walkthroughs.turn(thread, input, Origin::Click, &out)).await {
         Ok(Some(turned)) => turned,
         Ok(None) => return answer_ephemeral(response, messages.unknown_button.clone()).await,
         // Another click or a typed answer saved first: this one changed nothing.
@@ -136,7 +132,7 @@ fn may_answer(bot: &Bot, owner: UserId, click: &ComponentInteraction) -> bool {
 }
 
 async fn answer_ephemeral(response: &Response<'_>, text: String) {
-    if let Err(err) = response.ephemeral(text).await {
+    if let Err(err) = Box::pin(response.ephemeral(text)).await {
         warn!("could not answer the click: {err}");
     }
 }

@@ -268,23 +268,44 @@ impl Gate {
     }
 
     /// Runs `request` once it has a place, and times it.
-    pub async fn run<T>(&self, priority: Priority, request: impl Future<Output = T>) -> T {
-        let pass = timing::phase(Phase::Gate, self.pass(priority)).await;
-        self.send(pass, priority, request).await
+    ///
+    /// The request is boxed at once, before anything waits. A future passed by value into
+    /// an `async fn` is held twice (its argument, then the awaited copy), and a serenity
+    /// request future is kilobytes, so thousands of requests waiting for a place would hold
+    /// several copies each.
+    pub fn run<'g, T, F>(
+        &'g self,
+        priority: Priority,
+        request: F,
+    ) -> impl Future<Output = T> + use<'g, T, F>
+    where
+        F: Future<Output = T>,
+    {
+        let request = Box::pin(request);
+        async move {
+            let pass = timing::phase(Phase::Gate, self.pass(priority)).await;
+            self.send(pass, priority, request).await
+        }
     }
 
     /// Runs `request` if it gets a place within `patience`; `None` (not sent) if it did not:
     /// for what may be left undone when every place has been busy that long with what
     /// people wait for.
-    pub async fn run_within<T>(
-        &self,
+    pub fn run_within<'g, T, F>(
+        &'g self,
         priority: Priority,
         patience: Duration,
-        request: impl Future<Output = T>,
-    ) -> Option<T> {
-        let waited = tokio::time::timeout(patience, self.pass(priority));
-        let pass = timing::phase(Phase::Gate, waited).await.ok()?;
-        Some(self.send(pass, priority, request).await)
+        request: F,
+    ) -> impl Future<Output = Option<T>> + use<'g, T, F>
+    where
+        F: Future<Output = T>,
+    {
+        let request = Box::pin(request);
+        async move {
+            let waited = tokio::time::timeout(patience, self.pass(priority));
+            let pass = timing::phase(Phase::Gate, waited).await.ok()?;
+            Some(self.send(pass, priority, request).await)
+        }
     }
 
     async fn send<T>(&self, pass: Pass, priority: Priority, request: impl Future<Output = T>) -> T {

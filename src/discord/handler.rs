@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serenity::all::{
     Command, CommandOptionType, Context, CreateCommand, CreateCommandOption, EventHandler,
-    GuildChannel, GuildId, InstallationContext, Interaction, InteractionContext, Message,
+    GuildChannel, GuildId, Http, InstallationContext, Interaction, InteractionContext, Message,
     PartialGuildChannel, Ready, ResumedEvent,
 };
 use serenity::async_trait;
@@ -126,36 +126,11 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        let Some(_entered) = self.bot.in_flight.enter() else {
-            debug!("stopping: an interaction is left unanswered");
-            return;
-        };
-        match interaction {
-            Interaction::Command(command) if command.data.name == COMMAND => {
-                let guild = command.guild_id.map(|g| g.get());
-                let span = info_span!("command", guild, user = command.user.id.get());
-                commands::backup_help(&self.bot, &ctx.http, &command)
-                    .instrument(span)
-                    .await;
-            }
-            Interaction::Modal(modal) if modal.data.custom_id == Action::Comment.encode() => {
-                let guild = modal.guild_id.map(|g| g.get());
-                let span = info_span!("comment", guild, user = modal.user.id.get());
-                super::staff::comment(&self.bot, &ctx.http, &modal)
-                    .instrument(span)
-                    .await;
-            }
-            Interaction::Component(click) => {
-                // The walkthrough's thread is recorded once the click is traced to one.
-                let guild = click.guild_id.map(|g| g.get());
-                let span = info_span!("click", guild, user = click.user.id.get(),
-                    thread = tracing::field::Empty, custom_id = %click.data.custom_id);
-                components::click(&self.bot, &ctx.http, &click)
-                    .instrument(span)
-                    .await;
-            }
-            _ => {}
-        }
+        // Handled in a task of its own, so serenity's task for the event, which holds the
+        // whole gateway event (kilobytes), ends at once: a click may wait seconds for a
+        // Discord that is slow, and thousands may wait together.
+        let bot = Arc::clone(&self.bot);
+        tokio::spawn(async move { on_interaction(&bot, &ctx.http, interaction).await });
     }
 
     async fn message(&self, ctx: Context, message: Message) {
@@ -207,7 +182,12 @@ impl EventHandler for Handler {
         if message.content.is_empty() {
             return;
         }
-        super::typed::typed_answer(bot, &ctx.http, &message, thread, &holder.locale).await;
+        // In a task of its own, as an interaction is (see `interaction_create`).
+        let bot = Arc::clone(bot);
+        tokio::spawn(async move {
+            let locale = &holder.locale;
+            super::typed::typed_answer(&bot, &ctx.http, &message, thread, locale).await;
+        });
     }
 
     async fn thread_update(&self, _ctx: Context, _old: Option<GuildChannel>, new: GuildChannel) {
@@ -229,5 +209,35 @@ impl EventHandler for Handler {
         if let Err(err) = self.bot.walkthroughs.thread_deleted(id).await {
             warn!(thread = %id, "could not close the walkthrough of a deleted thread: {err}");
         }
+    }
+}
+
+/// One interaction, taken unless the bot is stopping (then it is left unanswered: the person
+/// clicks again once the bot is back).
+async fn on_interaction(bot: &Bot, http: &Http, interaction: Interaction) {
+    let Some(_entered) = bot.in_flight.enter() else {
+        debug!("stopping: an interaction is left unanswered");
+        return;
+    };
+    match &interaction {
+        Interaction::Command(command) if command.data.name == COMMAND => {
+            let guild = command.guild_id.map(|g| g.get());
+            let span = info_span!("command", guild, user = command.user.id.get());
+            // Boxed, as each arm's work is: a future is as large as its largest arm.
+            Box::pin(commands::backup_help(bot, http, command).instrument(span)).await;
+        }
+        Interaction::Modal(modal) if modal.data.custom_id == Action::Comment.encode() => {
+            let guild = modal.guild_id.map(|g| g.get());
+            let span = info_span!("comment", guild, user = modal.user.id.get());
+            Box::pin(super::staff::comment(bot, http, modal).instrument(span)).await;
+        }
+        Interaction::Component(click) => {
+            // The walkthrough's thread is recorded once the click is traced to one.
+            let guild = click.guild_id.map(|g| g.get());
+            let span = info_span!("click", guild, user = click.user.id.get(),
+                    thread = tracing::field::Empty, custom_id = %click.data.custom_id);
+            Box::pin(components::click(bot, http, click).instrument(span)).await;
+        }
+        _ => {}
     }
 }

@@ -129,16 +129,24 @@ pub struct Rest<'a> {
     pub metrics: &'a Metrics,
 }
 
-impl Rest<'_> {
+impl<'a> Rest<'a> {
     /// Sends a request once it has a place.
+    ///
+    /// The request is boxed before anything waits: a request future of serenity's is
+    /// kilobytes, and passed by value through the `async fn`s between here and Discord each
+    /// would hold its own copy for as long as the request waits (see [`Gate::run`]).
     // Serenity's own result, passed through as it came.
     #[allow(clippy::result_large_err)]
-    pub async fn once<T>(
+    pub fn once<T, F>(
         self,
         priority: Priority,
-        request: impl std::future::Future<Output = serenity::Result<T>>,
-    ) -> serenity::Result<T> {
-        counted(self.metrics, self.gate.run(priority, request).await)
+        request: F,
+    ) -> impl std::future::Future<Output = serenity::Result<T>> + use<'a, T, F>
+    where
+        F: std::future::Future<Output = serenity::Result<T>>,
+    {
+        let sent = self.gate.run(priority, request);
+        async move { counted(self.metrics, sent.await) }
     }
 
     /// Sends a request, again on a server error, a few times with a growing pause (each try

@@ -49,7 +49,9 @@ pub(super) async fn typed_answer(
                 warn!("could not save a typed answer: {err}");
                 let text = bot.script(locale).messages.try_again.clone();
                 let notice = super::render::notice(text);
-                if let Err(err) = message.channel_id.send_message(http, notice).await {
+                // Boxed: a rare path, kept out of every waiting answer's memory.
+                let sent = Box::pin(message.channel_id.send_message(http, notice));
+                if let Err(err) = sent.await {
                     warn!("could not say so: {err}");
                 }
             }
