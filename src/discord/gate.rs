@@ -77,7 +77,7 @@ pub enum Priority {
 impl Priority {
     /// Whether a request of this priority may take a place now.
     fn fits(self, state: &State) -> bool {
-        let limit = state.limit.max(state.floor);
+        let limit = state.limit;
         match self {
             Priority::Acknowledge => state.in_flight < limit,
             Priority::Waiting | Priority::Opening | Priority::Later => {
@@ -116,7 +116,7 @@ impl Ord for Waiter {
 struct State {
     /// Requests holding a place.
     in_flight: usize,
-    /// The places for Discord's distance now ([`places_for`]), and the fewest there are.
+    /// The places for Discord's distance now ([`places_for`]), never fewer than `floor`.
     limit: usize,
     floor: usize,
     seq: u64,
@@ -318,8 +318,8 @@ impl Gate {
         self.round_trip.record(took);
         if pass.crowd < CROWD {
             self.round_trip.record_distance(took);
-            let limit = places_for(self.round_trip.distance(), 0);
             let mut state = self.lock();
+            let limit = places_for(self.round_trip.distance(), state.floor);
             if state.limit != limit {
                 state.limit = limit;
                 hand_over(&mut state);
@@ -331,8 +331,7 @@ impl Gate {
 
     /// The places there are now.
     pub fn limit(&self) -> usize {
-        let state = self.lock();
-        state.limit.max(state.floor)
+        self.lock().limit
     }
 
     /// Requests waiting for a place.
