@@ -127,6 +127,10 @@ impl SqlStore {
                 let sqlite = |connections| {
                     AnyPoolOptions::new()
                         .max_connections(connections)
+                        // sqlx pings a pooled connection before lending it, to find one a
+                        // network dropped. A file is not dropped, and the ping is a round
+                        // trip to the connection's thread on every query.
+                        .test_before_acquire(false)
                         // A write waits as long for the writer here as for the lock below.
                         .acquire_timeout(Duration::from_secs(5))
                         .after_connect(|conn, _| {
