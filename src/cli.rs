@@ -444,6 +444,7 @@ fn run_bot(config_path: &Path) -> anyhow::Result<ExitCode> {
     let scripts = load_dir(&config.responses, &config.default_locale)
         .with_context(|| format!("loading the scripts in {}", config.responses.display()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.threads.get())
         .enable_all()
         .build()
         .context("starting the async runtime")?;

@@ -5,6 +5,7 @@
 //! comes from a file and never appears in `Debug` output or a log line.
 
 use std::fmt;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -54,6 +55,11 @@ pub struct Config {
     /// How log lines are written: `Text` for people, `Json` for a log collector.
     #[serde(default)]
     pub log_format: LogFormat,
+    /// Threads that run the bot's own work: Discord's events, the turns and the requests to
+    /// Discord (the database has threads of its own). One keeps up with thousands of people
+    /// and costs the least CPU per answer; more only hand work between threads.
+    #[serde(default = "defaults::threads")]
+    pub threads: NonZeroUsize,
     /// Apple's System Status feed, shown live in the status step.
     #[serde(default)]
     pub apple_status: AppleStatusConfig,
@@ -232,6 +238,9 @@ mod defaults {
     }
     pub fn confirm_after() -> Option<HumanDuration> {
         Some(HumanDuration(Duration::from_secs(20 * 60 * 60)))
+    }
+    pub fn threads() -> super::NonZeroUsize {
+        super::NonZeroUsize::MIN
     }
     pub fn retention() -> Option<HumanDuration> {
         Some(HumanDuration(Duration::from_secs(90 * 24 * 60 * 60)))

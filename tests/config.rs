@@ -214,6 +214,18 @@ fn the_operators_endpoint_and_the_log_format_are_read_and_checked() {
 }
 
 #[test]
+fn the_bot_runs_on_one_thread_unless_told_otherwise_and_never_on_none() {
+    let threads = |source: &str| Config::parse(source, "c").map(|c| c.threads.get());
+    assert_eq!(threads("Config()").expect("valid"), 1);
+    assert_eq!(threads("Config(threads: 4)").expect("valid"), 4);
+    let text = error("Config(\n    threads: 0,\n)");
+    assert!(
+        text.starts_with("config.ron:2:") && text.contains("nonzero"),
+        "{text}"
+    );
+}
+
+#[test]
 fn the_staff_channel_and_support_hours_are_read() {
     let source = r#"Config(
         discord: (staff_channel: Some(345678901234567890)),
