@@ -15,6 +15,7 @@ pub mod outbox;
 mod sql;
 mod sql_cases;
 mod sql_erase;
+mod sql_writer;
 
 use std::sync::Arc;
 

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row};
 
+use super::sql_writer::{prepare, WriteConn, Writer};
 use super::{Done, Event, EventKind, Record, SessionStore, Shown, StoreError, StoredScript};
 use crate::config::{ShardRange, Storage};
 use crate::conversation::{Session, Timestamp};
@@ -24,7 +24,7 @@ pub struct SqlStore {
     /// connection. (Several connections writing at once would take turns through SQLite's
     /// busy handler instead, which sleeps up to 100 ms between tries: under a burst of
     /// answers, the slowest ones were made of those sleeps.)
-    pub(super) writer: AnyPool,
+    pub(super) writer: Writer,
 }
 
 /// Ids in and out of BIGINT columns. Snowflakes are below 2^63, so nothing is lost.
@@ -105,7 +105,7 @@ impl SqlStore {
             .map(describe)
             .collect();
         let open = if pending.is_empty() {
-            let writer = pool.clone();
+            let writer = Writer::Pool(pool.clone());
             Some(SqlStore { pool, writer }.count_open().await?)
         } else {
             None
@@ -131,27 +131,16 @@ impl SqlStore {
                         // network dropped. A file is not dropped, and the ping is a round
                         // trip to the connection's thread on every query.
                         .test_before_acquire(false)
-                        // A write waits as long for the writer here as for the lock below.
-                        .acquire_timeout(Duration::from_secs(5))
-                        .after_connect(|conn, _| {
-                            Box::pin(async move {
-                                // Wait for a writer instead of failing at once.
-                                conn.execute("PRAGMA busy_timeout = 5000").await?;
-                                // With WAL, NORMAL syncs at checkpoints rather than every commit:
-                                // a killed process loses nothing; only a power cut can lose the
-                                // last commits. Every answer is a commit, so this is the hot path.
-                                conn.execute("PRAGMA synchronous = NORMAL").await?;
-                                // What is deleted is overwritten, not left in free space: an
-                                // erased walkthrough leaves no trace in the file.
-                                conn.execute("PRAGMA secure_delete = ON").await?;
-                                Ok(())
-                            })
-                        })
+                        // A read waits for a connection as long as a write for the writer.
+                        .acquire_timeout(super::sql_writer::WAIT)
+                        .after_connect(|conn, _| Box::pin(prepare(conn)))
                 };
-                let writer = sqlite(1).connect(&url).await?;
+                let setup = sqlite(1).connect(&url).await?;
                 // WAL: readers never wait for the writer. It is a property of the file.
-                writer.execute("PRAGMA journal_mode = WAL").await?;
-                sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+                setup.execute("PRAGMA journal_mode = WAL").await?;
+                sqlx::migrate!("migrations/sqlite").run(&setup).await?;
+                setup.close().await;
+                let writer = Writer::sqlite(&url).await?;
                 let pool = sqlite(4).connect(&url).await?;
                 Ok(SqlStore { pool, writer })
             }
@@ -166,7 +155,7 @@ impl SqlStore {
                     .connect(&url)
                     .await?;
                 sqlx::migrate!("migrations/postgres").run(&pool).await?;
-                let writer = pool.clone();
+                let writer = Writer::Pool(pool.clone());
                 Ok(SqlStore { pool, writer })
             }
         }
@@ -205,11 +194,11 @@ impl SqlStore {
 /// (a unique violation). SQLite opens a database it cannot write to read-only without a
 /// word, and such a connection stays read-only after the file is writable again; reusing
 /// it would keep failing after the database has recovered.
-pub(super) fn discard_unless_constraint(conn: PoolConnection<Any>, err: &sqlx::Error) {
+pub(super) fn discard_unless_constraint(conn: WriteConn<'_>, err: &sqlx::Error) {
     let constraint = matches!(err, sqlx::Error::Database(e) if e.is_unique_violation());
     if !constraint {
         tracing::warn!("dropping a database connection after a failed write: {err}");
-        drop(conn.detach());
+        conn.discard();
     }
 }
 
@@ -559,7 +548,7 @@ impl SessionStore for SqlStore {
         .bind(script.locale.clone())
         .bind(script.source.clone())
         .bind(now.0)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         Ok(())
     }
