@@ -7,10 +7,17 @@ use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
-use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard};
 
 /// How long a write waits for the writer before it fails: as long as for SQLite's lock.
 pub(super) const WAIT: Duration = Duration::from_secs(5);
+
+/// A connection to the SQLite database at `url`, prepared.
+async fn open(url: &str) -> Result<AnyConnection, sqlx::Error> {
+    let mut conn = AnyConnection::connect(url).await?;
+    prepare(&mut conn).await?;
+    Ok(conn)
+}
 
 /// The settings of every SQLite connection, run as it opens.
 pub(super) async fn prepare(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
@@ -37,9 +44,8 @@ pub(super) enum Writer {
 
 pub(super) struct One {
     url: String,
-    /// `None` until the first write, and again after a failed write dropped it.
-    conn: Mutex<Option<AnyConnection>>,
-    /// The connection failed a write and is replaced before the next.
+    conn: Mutex<AnyConnection>,
+    /// The connection failed a write: it is replaced before the next.
     broken: AtomicBool,
 }
 
@@ -47,7 +53,7 @@ pub(super) struct One {
 pub(super) enum WriteConn<'a> {
     Pooled(PoolConnection<Any>),
     One {
-        conn: MappedMutexGuard<'a, AnyConnection>,
+        conn: MutexGuard<'a, AnyConnection>,
         broken: &'a AtomicBool,
     },
 }
@@ -55,11 +61,9 @@ pub(super) enum WriteConn<'a> {
 impl Writer {
     /// SQLite's writer for the database at `url`, opened and prepared now.
     pub(super) async fn sqlite(url: &str) -> Result<Writer, sqlx::Error> {
-        let mut conn = AnyConnection::connect(url).await?;
-        prepare(&mut conn).await?;
         Ok(Writer::One(One {
             url: url.to_string(),
-            conn: Mutex::new(Some(conn)),
+            conn: Mutex::new(open(url).await?),
             broken: AtomicBool::new(false),
         }))
     }
@@ -70,18 +74,15 @@ impl Writer {
         match self {
             Writer::Pool(pool) => pool.acquire().await.map(WriteConn::Pooled),
             Writer::One(one) => {
-                let mut held = tokio::time::timeout(WAIT, one.conn.lock())
+                let mut conn = tokio::time::timeout(WAIT, one.conn.lock())
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)?;
-                if held.is_none() || one.broken.swap(false, Ordering::AcqRel) {
-                    // The old connection, if any, closes as it is replaced.
-                    *held = None;
-                    let mut conn = AnyConnection::connect(&one.url).await?;
-                    prepare(&mut conn).await?;
-                    *held = Some(conn);
+                if one.broken.load(Ordering::Acquire) {
+                    // The broken connection closes as it is replaced; if no new one opens,
+                    // it stays marked for the next write to try again.
+                    *conn = open(&one.url).await?;
+                    one.broken.store(false, Ordering::Release);
                 }
-                let conn = MutexGuard::try_map(held, Option::as_mut)
-                    .map_err(|_| sqlx::Error::PoolClosed)?;
                 Ok(WriteConn::One {
                     conn,
                     broken: &one.broken,
