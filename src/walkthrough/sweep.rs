@@ -33,7 +33,7 @@ pub struct Backoff {
 }
 
 impl Backoff {
-    #[cfg(test)]
+    /// Whether `thread` may be tried at `now`: it has not failed, or its pause is over.
     fn ready(&self, thread: ThreadId, now: Timestamp) -> bool {
         self.next.get(&thread).is_none_or(|(at, _)| now >= *at)
     }
@@ -76,6 +76,11 @@ impl Walkthroughs {
             let Some(_turn) = self.threads.lock(&thread, Duration::ZERO).await else {
                 continue;
             };
+            // A turn that failed while this sweep read the store has put the next try off
+            // since (the store may not show it yet): it waits its pause.
+            if self.retry.lock().is_ok_and(|b| !b.ready(thread, now)) {
+                continue;
+            }
             // The turn tells the backoff how it went.
             match self
                 .turn_locked(thread, None, Origin::Timer, None, out)

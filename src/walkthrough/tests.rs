@@ -121,7 +121,8 @@ async fn typed_text_at_an_unposted_step_posts_it_and_is_not_applied() {
 
 #[tokio::test]
 async fn the_sweep_posts_what_a_failure_left_owed_once() {
-    let (walks, out) = (service(), Flaky::default());
+    let clock = ManualClock::new();
+    let (walks, out) = (service_on(Arc::new(clock.clone())), Flaky::default());
     out.failing.store(4, Ordering::SeqCst);
     // Four failures are passing ones: the link is given and the step stays owed.
     let thread = opened(&walks, &out).await;
@@ -131,10 +132,32 @@ async fn the_sweep_posts_what_a_failure_left_owed_once() {
     let later = walks.now().plus(std::time::Duration::from_secs(10));
     let owing = walks.store.owing(later, None, 10).await.expect("owing");
     assert_eq!(owing.len(), 1);
-    let _ = walks.store.retry_at(thread, Timestamp(0)).await;
+    assert_eq!(owing[0].thread, thread);
+    clock.advance(std::time::Duration::from_secs(10));
     out.failing.store(0, Ordering::SeqCst);
     assert_eq!(walks.sweep(None, &out).await, 1);
     assert_eq!(walks.sweep(None, &out).await, 0, "nothing owed any more");
+    assert_eq!(out.steps(), ["opening"]);
+}
+
+#[tokio::test]
+async fn the_sweep_waits_a_failures_pause_even_where_the_store_does_not_show_it_yet() {
+    let clock = ManualClock::new();
+    let (walks, out) = (service_on(Arc::new(clock.clone())), Flaky::default());
+    out.failing.store(4, Ordering::SeqCst);
+    let thread = opened(&walks, &out).await;
+    out.failing.store(0, Ordering::SeqCst);
+    // As a sweep sees it when it read the store before the failing turn put the next try
+    // off, and took the thread once that turn was over.
+    walks
+        .store
+        .retry_at(thread, Timestamp(0))
+        .await
+        .expect("a store that does not show the pause");
+    assert_eq!(walks.sweep(None, &out).await, 0, "the pause is waited");
+    assert!(out.steps().is_empty());
+    clock.advance(std::time::Duration::from_secs(10));
+    assert_eq!(walks.sweep(None, &out).await, 1, "and then it is tried");
     assert_eq!(out.steps(), ["opening"]);
 }
 
