@@ -14,8 +14,8 @@ mod memory;
 pub mod outbox;
 mod sql;
 mod sql_cases;
+mod sql_conns;
 mod sql_erase;
-mod sql_writer;
 
 use std::sync::Arc;
 

@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row};
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyConnection, Connection, Executor, Row};
 
-use super::sql_writer::{prepare, WriteConn, Writer};
+use super::sql_conns::{prepare, Conn, Conns};
 use super::{Done, Event, EventKind, Record, SessionStore, Shown, StoreError, StoredScript};
 use crate::config::{ShardRange, Storage};
 use crate::conversation::{Session, Timestamp};
@@ -17,15 +17,21 @@ use crate::ids::{GuildId, InteractionId, MessageId, ThreadId, UserId};
 use crate::script::{ScriptHash, StepId};
 
 pub struct SqlStore {
-    /// For reads; on PostgreSQL, for writes too.
-    pub(super) pool: AnyPool,
+    /// For reads. On PostgreSQL the same pool as the writer's.
+    readers: Conns,
     /// For writes. SQLite has one writer at a time: on it this is one connection of its own,
     /// so writes queue here in the order they came, and reads never wait behind them for a
     /// connection. (Several connections writing at once would take turns through SQLite's
     /// busy handler instead, which sleeps up to 100 ms between tries: under a burst of
     /// answers, the slowest ones were made of those sleeps.)
-    pub(super) writer: Writer,
+    pub(super) writer: Conns,
 }
+
+/// A query with its arguments, for either database.
+pub(super) type Query<'q> = sqlx::query::Query<'q, Any, AnyArguments<'q>>;
+
+/// SQLite connections for reads: WAL lets them read beside the writer and each other.
+const SQLITE_READERS: usize = 4;
 
 /// Ids in and out of BIGINT columns. Snowflakes are below 2^63, so nothing is lost.
 pub(super) fn db(id: u64) -> i64 {
@@ -105,8 +111,11 @@ impl SqlStore {
             .map(describe)
             .collect();
         let open = if pending.is_empty() {
-            let writer = Writer::Pool(pool.clone());
-            Some(SqlStore { pool, writer }.count_open().await?)
+            let store = SqlStore {
+                readers: Conns::Pool(pool.clone()),
+                writer: Conns::Pool(pool),
+            };
+            Some(store.count_open().await?)
         } else {
             None
         };
@@ -124,25 +133,20 @@ impl SqlStore {
                     })?;
                 }
                 let url = format!("sqlite://{}?mode=rwc", path.display());
-                let sqlite = |connections| {
-                    AnyPoolOptions::new()
-                        .max_connections(connections)
-                        // sqlx pings a pooled connection before lending it, to find one a
-                        // network dropped. A file is not dropped, and the ping is a round
-                        // trip to the connection's thread on every query.
-                        .test_before_acquire(false)
-                        // A read waits for a connection as long as a write for the writer.
-                        .acquire_timeout(super::sql_writer::WAIT)
-                        .after_connect(|conn, _| Box::pin(prepare(conn)))
-                };
-                let setup = sqlite(1).connect(&url).await?;
+                // The schema first, on a connection of its own.
+                let setup = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(|conn, _| Box::pin(prepare(conn)))
+                    .connect(&url)
+                    .await?;
                 // WAL: readers never wait for the writer. It is a property of the file.
                 setup.execute("PRAGMA journal_mode = WAL").await?;
                 sqlx::migrate!("migrations/sqlite").run(&setup).await?;
                 setup.close().await;
-                let writer = Writer::sqlite(&url).await?;
-                let pool = sqlite(4).connect(&url).await?;
-                Ok(SqlStore { pool, writer })
+                Ok(SqlStore {
+                    readers: Conns::sqlite(&url, SQLITE_READERS).await?,
+                    writer: Conns::sqlite(&url, 1).await?,
+                })
             }
             Storage::Postgres { url_env } => {
                 let url = std::env::var(url_env)
@@ -155,14 +159,33 @@ impl SqlStore {
                     .connect(&url)
                     .await?;
                 sqlx::migrate!("migrations/postgres").run(&pool).await?;
-                let writer = Writer::Pool(pool.clone());
-                Ok(SqlStore { pool, writer })
+                Ok(SqlStore {
+                    readers: Conns::Pool(pool.clone()),
+                    writer: Conns::Pool(pool),
+                })
             }
         }
     }
 }
 
 impl SqlStore {
+    /// The rows `query` reads, on a reader's connection.
+    pub(super) async fn read_all(&self, query: Query<'_>) -> Result<Vec<AnyRow>, sqlx::Error> {
+        let mut conn = self.readers.acquire().await?;
+        let rows = query.fetch_all(&mut *conn).await;
+        conn.checked(rows)
+    }
+
+    /// The first row `query` reads, if any, on a reader's connection.
+    pub(super) async fn read_optional(
+        &self,
+        query: Query<'_>,
+    ) -> Result<Option<AnyRow>, sqlx::Error> {
+        let mut conn = self.readers.acquire().await?;
+        let row = query.fetch_optional(&mut *conn).await;
+        conn.checked(row)
+    }
+
     /// The readable rows where `condition` (on `$1`, `now`) holds, in the guilds of
     /// `shards`, ordered by `order`, at most `limit`.
     async fn select_in_shards(
@@ -178,13 +201,15 @@ impl SqlStore {
              ORDER BY {order} LIMIT $5"
         );
         let (first, end, total) = shard_bounds(shards);
-        let rows = sqlx::query(&sql)
-            .bind(now.0)
-            .bind(first)
-            .bind(end)
-            .bind(total)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+        let rows = self
+            .read_all(
+                sqlx::query(&sql)
+                    .bind(now.0)
+                    .bind(first)
+                    .bind(end)
+                    .bind(total)
+                    .bind(i64::from(limit)),
+            )
             .await?;
         Ok(readable(&rows))
     }
@@ -194,7 +219,7 @@ impl SqlStore {
 /// (a unique violation). SQLite opens a database it cannot write to read-only without a
 /// word, and such a connection stays read-only after the file is writable again; reusing
 /// it would keep failing after the database has recovered.
-pub(super) fn discard_unless_constraint(conn: WriteConn<'_>, err: &sqlx::Error) {
+pub(super) fn discard_unless_constraint(conn: Conn<'_>, err: &sqlx::Error) {
     let constraint = matches!(err, sqlx::Error::Database(e) if e.is_unique_violation());
     if !constraint {
         tracing::warn!("dropping a database connection after a failed write: {err}");
@@ -376,9 +401,8 @@ impl SessionStore for SqlStore {
 
     async fn by_thread(&self, thread: ThreadId) -> Result<Option<Record>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM sessions WHERE thread_id = $1");
-        let row = sqlx::query(&sql)
-            .bind(db(thread.get()))
-            .fetch_optional(&self.pool)
+        let row = self
+            .read_optional(sqlx::query(&sql).bind(db(thread.get())))
             .await?;
         row.as_ref().map(record).transpose()
     }
@@ -387,10 +411,12 @@ impl SessionStore for SqlStore {
         let sql = format!(
             "SELECT {COLUMNS} FROM sessions WHERE guild_id = $1 AND owner_id = $2 AND is_open"
         );
-        let row = sqlx::query(&sql)
-            .bind(db(guild.get()))
-            .bind(db(owner.get()))
-            .fetch_optional(&self.pool)
+        let row = self
+            .read_optional(
+                sqlx::query(&sql)
+                    .bind(db(guild.get()))
+                    .bind(db(owner.get())),
+            )
             .await?;
         row.as_ref().map(record).transpose()
     }
@@ -513,8 +539,10 @@ impl SessionStore for SqlStore {
     }
 
     async fn open_threads(&self) -> Result<Vec<(ThreadId, UserId, String)>, StoreError> {
-        let rows = sqlx::query("SELECT thread_id, owner_id, locale FROM sessions WHERE is_open")
-            .fetch_all(&self.pool)
+        let rows = self
+            .read_all(sqlx::query(
+                "SELECT thread_id, owner_id, locale FROM sessions WHERE is_open",
+            ))
             .await?;
         let threads = rows.iter().filter_map(|row| {
             let read = row
@@ -532,9 +560,12 @@ impl SessionStore for SqlStore {
     }
 
     async fn count_open(&self) -> Result<usize, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS open FROM sessions WHERE is_open")
-            .fetch_one(&self.pool)
-            .await?;
+        let row = self
+            .read_optional(sqlx::query(
+                "SELECT COUNT(*) AS open FROM sessions WHERE is_open",
+            ))
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
         let open: i64 = row.try_get("open")?;
         Ok(usize::try_from(open).unwrap_or(0))
     }
@@ -554,9 +585,11 @@ impl SessionStore for SqlStore {
     }
 
     async fn script(&self, hash: ScriptHash) -> Result<Option<StoredScript>, StoreError> {
-        let row = sqlx::query("SELECT locale, source FROM script_versions WHERE hash = $1")
-            .bind(hash.to_string())
-            .fetch_optional(&self.pool)
+        let row = self
+            .read_optional(
+                sqlx::query("SELECT locale, source FROM script_versions WHERE hash = $1")
+                    .bind(hash.to_string()),
+            )
             .await?;
         row.map(|row| {
             Ok(StoredScript {
@@ -569,12 +602,12 @@ impl SessionStore for SqlStore {
     }
 
     async fn scripts_in_use(&self) -> Result<Vec<(ScriptHash, usize)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT script_hash, COUNT(*) AS open FROM sessions \
+        let rows = self
+            .read_all(sqlx::query(
+                "SELECT script_hash, COUNT(*) AS open FROM sessions \
              WHERE is_open AND script_hash IS NOT NULL GROUP BY script_hash ORDER BY script_hash",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+            ))
+            .await?;
         let mut used = Vec::new();
         for row in rows {
             let text: String = row.try_get("script_hash")?;
@@ -604,10 +637,7 @@ impl SessionStore for SqlStore {
 
     async fn events_since(&self, since: Timestamp) -> Result<Vec<Event>, StoreError> {
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE at >= $1 ORDER BY id");
-        let rows = sqlx::query(&sql)
-            .bind(since.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = self.read_all(sqlx::query(&sql).bind(since.0)).await?;
         rows.iter().map(event).collect()
     }
 }

@@ -16,10 +16,7 @@ const LINES_PER_INSERT: usize = 100;
 impl SqlStore {
     /// Runs a write on a connection of its own, dropping the connection if the write failed
     /// for another reason than a constraint; how many rows it changed.
-    async fn write<'q>(
-        &self,
-        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> Result<u64, StoreError> {
+    async fn write<'q>(&self, query: super::sql::Query<'q>) -> Result<u64, StoreError> {
         let mut conn = self.writer.acquire().await?;
         match query.execute(&mut *conn).await {
             Ok(done) => Ok(done.rows_affected()),
@@ -114,24 +111,22 @@ impl CaseStore for SqlStore {
     }
 
     async fn case(&self, thread: ThreadId) -> Result<Option<Case>, StoreError> {
-        let row = sqlx::query(
+        let row = self.read_optional(sqlx::query(
             "SELECT opened_at, card_channel_id, card_message_id, claimed_by, claimed_name, \
              claimed_at, CAST(claim_announced AS INTEGER) AS claim_announced, closed_by, \
              closed_name, closed_at, rating, rating_comment, rated_at \
              FROM cases WHERE thread_id = $1",
         )
-        .bind(db(thread.get()))
-        .fetch_optional(&self.pool)
-        .await?;
+        .bind(db(thread.get()))).await?;
         row.as_ref().map(case).transpose()
     }
 
     async fn open_cases(&self) -> Result<Vec<ThreadId>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT thread_id FROM cases WHERE opened_at IS NOT NULL AND closed_at IS NULL",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = self
+            .read_all(sqlx::query(
+                "SELECT thread_id FROM cases WHERE opened_at IS NOT NULL AND closed_at IS NULL",
+            ))
+            .await?;
         rows.iter()
             .map(|row| nonzero(row.try_get("thread_id")?, "thread_id", ThreadId::new))
             .collect()
@@ -164,12 +159,12 @@ impl CaseStore for SqlStore {
     }
 
     async fn unannounced_claims(&self) -> Result<Vec<(ThreadId, Staffed)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT thread_id, claimed_by, claimed_name, claimed_at FROM cases \
+        let rows = self
+            .read_all(sqlx::query(
+                "SELECT thread_id, claimed_by, claimed_name, claimed_at FROM cases \
              WHERE claimed_by IS NOT NULL AND NOT claim_announced",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+            ))
+            .await?;
         let mut claims = Vec::new();
         for row in &rows {
             let thread = nonzero(row.try_get("thread_id")?, "thread_id", ThreadId::new)?;
@@ -212,10 +207,8 @@ impl CaseStore for SqlStore {
     }
 
     async fn ratings_since(&self, since: Timestamp) -> Result<Vec<(ThreadId, u8)>, StoreError> {
-        let rows = sqlx::query("SELECT thread_id, rating FROM cases WHERE rating IS NOT NULL AND rated_at >= $1 ORDER BY rated_at")
-            .bind(since.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = self.read_all(sqlx::query("SELECT thread_id, rating FROM cases WHERE rating IS NOT NULL AND rated_at >= $1 ORDER BY rated_at")
+            .bind(since.0)).await?;
         rows.iter()
             .map(|row| {
                 let stars: i64 = row.try_get("rating")?;
@@ -256,12 +249,10 @@ impl CaseStore for SqlStore {
     }
 
     async fn transcript(&self, thread: ThreadId) -> Result<Vec<Line>, StoreError> {
-        let rows = sqlx::query(
+        let rows = self.read_all(sqlx::query(
             "SELECT at, kind, author, text FROM transcript_lines WHERE thread_id = $1 ORDER BY id",
         )
-        .bind(db(thread.get()))
-        .fetch_all(&self.pool)
-        .await?;
+        .bind(db(thread.get()))).await?;
         rows.iter()
             .map(|row| {
                 let kind: String = row.try_get("kind")?;

@@ -296,13 +296,15 @@ impl Erasure for SqlStore {
     }
 
     async fn rolled_up_since(&self, from: Timestamp) -> Result<Vec<(Counted, usize)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT what, locale, version, step, outcome, value, count FROM stats_days \
+        let rows = self
+            .read_all(
+                sqlx::query(
+                    "SELECT what, locale, version, step, outcome, value, count FROM stats_days \
              WHERE day >= $1",
-        )
-        .bind(from.0)
-        .fetch_all(&self.pool)
-        .await?;
+                )
+                .bind(from.0),
+            )
+            .await?;
         let mut counts = Vec::new();
         for row in &rows {
             let columns = Columns {
