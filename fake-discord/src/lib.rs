@@ -30,6 +30,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
@@ -121,6 +122,14 @@ fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener) -> tokio::task:
         .route("/gateway", get(gateway::upgrade))
         .fallback(rest::handle)
         .with_state(shared);
+    // Each frame and response leaves at once, as from Discord's edge: with Nagle's algorithm
+    // on, a frame written while the one before is unacknowledged waits for the bot's delayed
+    // ACK, up to 40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::warn!(target: "fake_discord", "cannot set TCP_NODELAY: {err}");
+        }
+    });
     tokio::spawn(async move {
         if let Err(err) = axum::serve(listener, app).await {
             tracing::error!(target: "fake_discord", "server stopped: {err}");
