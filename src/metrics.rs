@@ -314,8 +314,16 @@ impl SessionStore for CountingStore {
     async fn open_for(&self, guild: GuildId, owner: UserId) -> Result<Option<Record>, StoreError> {
         self.count(timing::phase(Phase::Load, self.inner.open_for(guild, owner)).await)
     }
-    async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError> {
-        let saved = timing::phase(Phase::Save, self.inner.save(record, expected_version));
+    async fn save(
+        &self,
+        record: &Record,
+        expected_version: u64,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        let saved = timing::phase(
+            Phase::Save,
+            self.inner.save(record, expected_version, events),
+        );
         self.count(saved.await)
     }
     async fn save_shown(&self, record: &Record) -> Result<(), StoreError> {

@@ -110,12 +110,28 @@ async fn a_walkthrough_is_stored_once_and_changed_by_compare_and_swap(
     let (mut a, mut c) = (first.clone(), first.clone());
     engine.apply(&mut a.session, Input::Text("not sure".into()), common::T0);
     engine.apply(&mut c.session, Input::Text("storage".into()), common::T0);
+    // A save writes its events with it, or neither.
+    let event = |kind| Event {
+        // Before the events of `events_are_appended_and_read_back_from_a_time_on`, which are
+        // on the same thread.
+        at: Timestamp(1_800_000_000_000 + (b as i64 % 1_000_000) * 10),
+        guild,
+        thread: thread(b + 10),
+        owner,
+        kind,
+        step: Some("backup-switch".into()),
+        locale: Some("en".into()),
+        version: None,
+    };
+    let answered_events = [event(EventKind::Answered), event(EventKind::StepShown)];
     store
-        .save(&a, first.session.version)
+        .save(&a, first.session.version, &answered_events)
         .await
         .expect("the first save wins");
     assert!(matches!(
-        store.save(&c, first.session.version).await,
+        store
+            .save(&c, first.session.version, &[event(EventKind::Fixed)])
+            .await,
         Err(StoreError::Conflict)
     ));
     assert_eq!(
@@ -134,7 +150,7 @@ async fn a_walkthrough_is_stored_once_and_changed_by_compare_and_swap(
     engine.apply(&mut answered.session, Input::Text("2".into()), common::T0);
     answered.responding = via;
     store
-        .save(&answered, a.session.version)
+        .save(&answered, a.session.version, &[])
         .await
         .expect("saved with its click");
     let read = stored_at(store, thread(b + 10)).await;
@@ -153,7 +169,10 @@ async fn a_walkthrough_is_stored_once_and_changed_by_compare_and_swap(
         common::T0,
     );
     ended.idle_due = None;
-    store.save(&ended, a.session.version).await.expect("ended");
+    store
+        .save(&ended, a.session.version, &[])
+        .await
+        .expect("ended");
     assert_eq!(store.open_for(guild, owner).await.expect("read"), None);
     store
         .insert(&second)
@@ -167,11 +186,34 @@ async fn a_walkthrough_is_stored_once_and_changed_by_compare_and_swap(
     asked.session.phase = Phase::At(StepId::new("backup-check"));
     asked.session.version += 1;
     assert!(matches!(
-        store.save(&asked, version).await,
+        store
+            .save(&asked, version, &[event(EventKind::Fixed)])
+            .await,
         Err(StoreError::AlreadyOpen)
     ));
     let kept = stored_at(store, thread(b + 10)).await;
     assert_eq!(kept.session.version, version);
+    let written: Vec<EventKind> = store
+        .events_since(event(EventKind::Answered).at)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter(|e| e.thread == thread(b + 10))
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        written,
+        [EventKind::Answered, EventKind::StepShown],
+        "only the saves that landed wrote their events"
+    );
+    // Refused, the write left nothing half done: the next one lands and is read back.
+    let mut later = kept.clone();
+    later.heard = MessageId::new(b + 700);
+    store
+        .save(&later, version, &[event(EventKind::Reopened)])
+        .await
+        .expect("a save after a refused one");
+    assert_eq!(stored_at(store, thread(b + 10)).await.heard, later.heard);
 
     second
 }
@@ -259,7 +301,7 @@ async fn what_is_owed_is_found_by_the_sweep_until_it_is_shown(
     assert!(owing(all(store.clone(), later).await).is_empty());
     // A save leaves what was shown alone.
     store
-        .save(&second, second.session.version)
+        .save(&second, second.session.version, &[])
         .await
         .expect("a save at the stored version");
     let stored = stored_at(store, thread(b + 11)).await;
@@ -313,7 +355,7 @@ async fn the_message_taken_last_is_kept_and_open_ones_are_listed_oldest_first(
     taken.heard = heard(b + 500);
     taken.session.version += 1;
     store
-        .save(&taken, older.session.version)
+        .save(&taken, older.session.version, &[])
         .await
         .expect("saved with the message");
     assert_eq!(stored_at(store, thread(b + 30)).await.heard, heard(b + 500));

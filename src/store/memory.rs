@@ -112,7 +112,12 @@ impl SessionStore for MemoryStore {
         Ok(open.map(|r| r.record.clone()))
     }
 
-    async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError> {
+    async fn save(
+        &self,
+        record: &Record,
+        expected_version: u64,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
         let mut inner = self.inner();
         // One open walkthrough per person per guild, as the SQL stores' unique index.
         let open_elsewhere = record.session.phase.is_open()
@@ -141,6 +146,7 @@ impl SessionStore for MemoryStore {
             false => row.record.ended_at.or(record.ended_at),
         };
         row.owes = !record.owed().is_empty();
+        inner.events.extend_from_slice(events);
         Ok(())
     }
 

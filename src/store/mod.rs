@@ -164,8 +164,14 @@ pub trait SessionStore: CaseStore + Erasure + Send + Sync {
     /// [`StoreError::Conflict`] and nothing is written. Which effects are done is saved with
     /// it, in the same write: a turn that owes an effect again (a fix's follow-up owes a new
     /// ending) cannot be saved without it. The step message shown is not saved here (see
-    /// [`SessionStore::save_shown`]).
-    async fn save(&self, record: &Record, expected_version: u64) -> Result<(), StoreError>;
+    /// [`SessionStore::save_shown`]). `events` (what the turn meant) are appended with it,
+    /// in the same write: saved, they are recorded whatever happens next.
+    async fn save(
+        &self,
+        record: &Record,
+        expected_version: u64,
+        events: &[Event],
+    ) -> Result<(), StoreError>;
     /// Records what the person has been shown (`record.shown` and `record.done`), after an
     /// effect was carried out, if the stored session is still at `record`'s version (else
     /// [`StoreError::Conflict`]: a later turn has recorded more). Not a change of the session:

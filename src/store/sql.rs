@@ -30,6 +30,9 @@ pub struct SqlStore {
 /// A query with its arguments, for either database.
 pub(super) type Query<'q> = sqlx::query::Query<'q, Any, AnyArguments<'q>>;
 
+/// sqlx's name for the SQLite backend.
+pub(super) const SQLITE: &str = "SQLite";
+
 /// SQLite connections for reads: WAL lets them read beside the writer and each other.
 const SQLITE_READERS: usize = 4;
 
@@ -254,12 +257,65 @@ async fn insert_events(conn: &mut AnyConnection, events: &[Event]) -> Result<(),
             format!("({})", values.join(", "))
         })
         .collect();
-    let sql = format!(
-        "INSERT INTO events (at, guild_id, thread_id, owner_id, kind, step, locale, \
-         script_hash) VALUES {}",
-        rows.join(", ")
-    );
-    let mut query = sqlx::query(&sql);
+    let sql = format!("{EVENT_INSERT} VALUES {}", rows.join(", "));
+    bind_events(sqlx::query(&sql), events)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The columns an event is written with, in the order [`bind_events`] binds them.
+const EVENT_INSERT: &str =
+    "INSERT INTO events (at, guild_id, thread_id, owner_id, kind, step, locale, script_hash)";
+
+/// A save, compare-and-swap on the version, with `events` written only if it saves, all or
+/// nothing: it returns a row if it saved. `$1`..`$11` are the record's, `$12` on the events'.
+///
+/// - PostgreSQL: one statement, the events inserted from the update's result.
+/// - SQLite: one string of statements in a transaction, the events inserted if the update
+///   changed a row (`changes()`); `$N` parameters are numbered across the string.
+fn save_sql(sqlite: bool, events: usize) -> String {
+    const UPDATE: &str = "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, \
+        session = $4, owes = $5, responding_interaction = $6, \
+        ended_at = CASE WHEN $1 OR $7 IS NULL THEN NULL ELSE COALESCE(ended_at, $7) END, \
+        heard_message_id = $10, effects_done = $11 WHERE thread_id = $8 AND version = $9 \
+        RETURNING version";
+    // What was shown is left alone: save_shown owns it, and a record loaded before the
+    // latest step was posted would otherwise put an old id back.
+    if events == 0 {
+        return UPDATE.to_string();
+    }
+    // PostgreSQL types a parameter from where it stands: in VALUES, nowhere, so say it.
+    let types = [
+        "BIGINT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT",
+    ];
+    let rows: Vec<String> = (0..events)
+        .map(|i| {
+            let values: Vec<String> = (0..8)
+                .map(|k| match sqlite {
+                    true => format!("${}", 12 + i * 8 + k),
+                    false => format!("CAST(${} AS {})", 12 + i * 8 + k, types[k]),
+                })
+                .collect();
+            format!("({})", values.join(", "))
+        })
+        .collect();
+    let values = rows.join(", ");
+    if sqlite {
+        format!(
+            "BEGIN; {UPDATE}; {EVENT_INSERT} SELECT * FROM (VALUES {values}) \
+             WHERE changes() = 1; COMMIT"
+        )
+    } else {
+        format!(
+            "WITH saved AS ({UPDATE}) {EVENT_INSERT} SELECT v.* FROM (VALUES {values}) AS v \
+             WHERE EXISTS (SELECT 1 FROM saved) RETURNING 1"
+        )
+    }
+}
+
+/// `query` with `events` bound after its own parameters, eight each.
+fn bind_events<'q>(mut query: Query<'q>, events: &[Event]) -> Query<'q> {
     for e in events {
         query = query
             .bind(e.at.0)
@@ -271,7 +327,7 @@ async fn insert_events(conn: &mut AnyConnection, events: &[Event]) -> Result<(),
             .bind(e.locale.clone())
             .bind(e.version.clone());
     }
-    query.execute(conn).await.map(drop)
+    query
 }
 
 fn record(row: &AnyRow) -> Result<Record, StoreError> {
@@ -421,41 +477,47 @@ impl SessionStore for SqlStore {
         row.as_ref().map(record).transpose()
     }
 
-    async fn save(&self, r: &Record, expected_version: u64) -> Result<(), StoreError> {
+    async fn save(
+        &self,
+        r: &Record,
+        expected_version: u64,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
         let mut conn = self.writer.acquire().await?;
-        let done = sqlx::query(
-            // What was shown is left alone: save_shown owns it, and a record loaded before
-            // the latest step was posted would otherwise put an old id back.
-            "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, session = $4, \
-             owes = $5, responding_interaction = $6, \
-             ended_at = CASE WHEN $1 OR $7 IS NULL THEN NULL ELSE COALESCE(ended_at, $7) END, \
-             heard_message_id = $10, effects_done = $11 WHERE thread_id = $8 AND version = $9",
-        )
-        .bind(r.session.phase.is_open())
-        .bind(db(r.session.version))
-        .bind(r.idle_due.map(|t| t.0))
-        .bind(session_json(r)?)
-        .bind(!r.owed().is_empty())
-        .bind(r.responding.map(|i| db(i.get())))
-        .bind(r.ended_at.map(|t| t.0))
-        .bind(db(r.thread.get()))
-        .bind(db(expected_version))
-        .bind(r.heard.map(|m| db(m.get())))
-        .bind(r.done.bits())
-        .execute(&mut *conn)
-        .await;
-        let done = match done {
-            Ok(done) => done,
-            // Open again (a follow-up's question) while the person opened another meanwhile.
-            Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
-                return Err(StoreError::AlreadyOpen)
-            }
+        let sqlite = conn.backend_name() == SQLITE;
+        let sql = save_sql(sqlite, events.len());
+        let query = sqlx::query(&sql)
+            .bind(r.session.phase.is_open())
+            .bind(db(r.session.version))
+            .bind(r.idle_due.map(|t| t.0))
+            .bind(session_json(r)?)
+            .bind(!r.owed().is_empty())
+            .bind(r.responding.map(|i| db(i.get())))
+            .bind(r.ended_at.map(|t| t.0))
+            .bind(db(r.thread.get()))
+            .bind(db(expected_version))
+            .bind(r.heard.map(|m| db(m.get())))
+            .bind(r.done.bits());
+        // One statement, or (SQLite, with events) one string of them: one trip to the
+        // database whatever the events.
+        let done = bind_events(query, events).fetch_all(&mut *conn).await;
+        let saved = match done {
+            Ok(rows) => !rows.is_empty(),
             Err(err) => {
+                if sqlite && !events.is_empty() {
+                    // The string stopped inside its transaction: end it before the next.
+                    let _ = conn.execute("ROLLBACK").await;
+                }
+                // Open again (a follow-up's question) while the person opened another
+                // meanwhile.
+                if matches!(&err, sqlx::Error::Database(e) if e.is_unique_violation()) {
+                    return Err(StoreError::AlreadyOpen);
+                }
                 discard_unless_constraint(conn, &err);
                 return Err(err.into());
             }
         };
-        if done.rows_affected() == 1 {
+        if saved {
             Ok(())
         } else {
             Err(StoreError::Conflict)

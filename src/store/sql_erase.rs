@@ -16,7 +16,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Connection, Row};
 
 use super::erase::{Erased, ErasedCard, Erasure, Forgotten};
-use super::sql::{db, discard_unless_constraint, event, id, SqlStore, EVENT_COLUMNS};
+use super::sql::{db, discard_unless_constraint, event, id, SqlStore, EVENT_COLUMNS, SQLITE};
 use super::{Event, StoreError};
 use crate::conversation::Timestamp;
 use crate::ids::{ChannelId, MessageId, ThreadId, UserId};
@@ -49,9 +49,6 @@ impl SqlStore {
         }
     }
 }
-
-/// sqlx's name for the SQLite backend.
-const SQLITE: &str = "SQLite";
 
 async fn erase_in_one_transaction(
     conn: &mut AnyConnection,

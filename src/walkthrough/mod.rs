@@ -402,7 +402,7 @@ impl Walkthroughs {
             let version = record.session.version;
             if engine.shown_late(&mut record.session, self.now()) {
                 record.idle_due = engine.idle_due(&record.session);
-                self.store.save(&record, version).await?;
+                self.store.save(&record, version, &[]).await?;
             }
         }
         let input = match input {
@@ -425,9 +425,9 @@ impl Walkthroughs {
             .map(Some)
     }
 
-    /// The executor of one input: [`decide`](decide::decide), save what it decided
-    /// (compare-and-swap), carry out what is owed and the courtesies, record the events and
-    /// the transcript lines.
+    /// The executor of one input: [`decide`](decide::decide), save what it decided with the
+    /// events it means (compare-and-swap), carry out what is owed and the courtesies, count
+    /// the events and record the transcript lines.
     async fn apply_input(
         &self,
         record: Record,
@@ -454,7 +454,8 @@ impl Walkthroughs {
         let decision = decide::decide(&record, input, origin, now, &cx);
         let mut record = decision.record;
         if decision.save != decide::Save::Nothing {
-            self.store.save(&record, version).await?;
+            // The events go with the save: whatever happens next, the turn is on record.
+            self.store.save(&record, version, &decision.events).await?;
         } else if record.heard.is_some() && origin == Origin::Typed {
             // Asked again: nothing else to save, but this message is taken.
             if let Err(err) = self.store.save_shown(&record).await {
@@ -486,7 +487,7 @@ impl Walkthroughs {
         if matches!(decision.reply, Reply::ReAsk { .. }) {
             self.metrics.reasked();
         }
-        self.record_events(&decision.events, decision.via).await;
+        self.metrics.record(&decision.events, decision.via);
         self.transcribe(decision.lines).await;
         Ok(Turned {
             reply: Some(decision.reply),
@@ -679,19 +680,19 @@ impl Walkthroughs {
         closed.idle_due = None;
         closed.note_end(now);
         closed.note_follow_up(&reply, follow_up_before);
-        match self.store.save(&closed, version).await {
+        let events = crate::store::events_for(
+            &closed,
+            &reply,
+            shown_before.as_ref(),
+            follow_up_before,
+            now,
+        );
+        match self.store.save(&closed, version, &events).await {
             Ok(()) => {
                 *record = closed;
                 info!(thread = %record.thread, reason = reason.as_str(), "walkthrough closed");
                 self.track(record);
-                let events = crate::store::events_for(
-                    record,
-                    &reply,
-                    shown_before.as_ref(),
-                    follow_up_before,
-                    now,
-                );
-                self.record_events(&events, None).await;
+                self.metrics.record(&events, None);
             }
             Err(err) => warn!(thread = %record.thread, "could not close a walkthrough: {err}"),
         }

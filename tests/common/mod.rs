@@ -380,9 +380,8 @@ pub async fn walk_as(
         let reply = engine.apply(&mut record.session, input.clone(), now);
         record.idle_due = engine.idle_due(&record.session);
         record.note_end(now);
-        store.save(&record, version).await.expect("save");
         let events = store::events_for(&record, &reply, shown.as_ref(), follow_up, now);
-        store.append_all(&events).await.expect("events");
+        store.save(&record, version, &events).await.expect("save");
     }
     record
 }

@@ -1,6 +1,7 @@
 //! A bot process that dies between two effects of a turn (at a crash point, as `kill -9`
 //! would leave it) and is started again: the restart carries out what was owed, once.
 
+use backup_help_bot::store::EventKind;
 use fake_discord::world::World;
 use fake_discord::Options;
 
@@ -60,6 +61,12 @@ async fn a_crash_after_saving_an_answer_is_repaired_at_start_up_and_nothing_adva
     h.fake.type_message(PERSON, thread, "not sure");
     crashed(bot).await;
     assert_eq!(h.step_titles(thread).len(), 1, "nothing was posted");
+    // The answer's events were written with the save: the report counts it.
+    let answered = crate::follow_up::events(&h, EventKind::Answered).await;
+    assert_eq!(
+        answered, 1,
+        "the answer saved before the crash is on record"
+    );
     let bot = run_bot(&h, 3, None).await;
     h.wait("the owed step, posted at start-up", |w| {
         h.step_message_in(w, thread)

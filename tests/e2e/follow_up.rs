@@ -39,7 +39,7 @@ fn questions(w: &World, thread: u64) -> usize {
 }
 
 /// How many events of `kind` the bot recorded.
-async fn events(h: &Harness, kind: EventKind) -> usize {
+pub(crate) async fn events(h: &Harness, kind: EventKind) -> usize {
     let path = h.data_dir().join("backup-help.db");
     let store = store::open(&Storage::Sqlite { path })
         .await

@@ -71,7 +71,7 @@ async fn made(
         );
         r.note_end(Timestamp(ended));
         r.idle_due = None;
-        store.save(&r, version).await.expect("ended");
+        store.save(&r, version, &[]).await.expect("ended");
     }
     let hash = r.session.script.hash.to_string();
     let version = went.version.map(|v| if v.is_empty() { &hash } else { v });
@@ -405,7 +405,7 @@ pub async fn the_end_of_a_walkthrough_is_kept(store: &Arc<dyn SessionStore>, b: 
     later.ended_at = Some(Timestamp(9));
     later.session.version += 1;
     store
-        .save(&later, r.record.session.version)
+        .save(&later, r.record.session.version, &[])
         .await
         .expect("saved");
     let stored = store.by_thread(thread(b + 90)).await.expect("read");
