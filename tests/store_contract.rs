@@ -54,6 +54,20 @@ async fn stored_at(store: &Arc<dyn SessionStore>, thread: ThreadId) -> Record {
         .expect("present")
 }
 
+/// The kinds of `thread`'s events from `since` on, in order.
+async fn kinds_since(
+    store: &Arc<dyn SessionStore>,
+    thread: ThreadId,
+    since: Timestamp,
+) -> Vec<EventKind> {
+    let events = store.events_since(since).await.expect("events");
+    events
+        .into_iter()
+        .filter(|e| e.thread == thread)
+        .map(|e| e.kind)
+        .collect()
+}
+
 /// The contract, case by case, on one store (each case on walkthroughs of its own, but the
 /// first two in sequence: the second picks up the walkthrough the first leaves open).
 async fn contract(store: Arc<dyn SessionStore>) {
@@ -193,16 +207,8 @@ async fn a_walkthrough_is_stored_once_and_changed_by_compare_and_swap(
     ));
     let kept = stored_at(store, thread(b + 10)).await;
     assert_eq!(kept.session.version, version);
-    let written: Vec<EventKind> = store
-        .events_since(event(EventKind::Answered).at)
-        .await
-        .expect("events")
-        .into_iter()
-        .filter(|e| e.thread == thread(b + 10))
-        .map(|e| e.kind)
-        .collect();
     assert_eq!(
-        written,
+        kinds_since(store, thread(b + 10), event(EventKind::Answered).at).await,
         [EventKind::Answered, EventKind::StepShown],
         "only the saves that landed wrote their events"
     );
@@ -404,15 +410,10 @@ async fn events_are_appended_and_read_back_from_a_time_on(store: &Arc<dyn Sessio
         .append_all(&[])
         .await
         .expect("nothing to append is fine");
-    let since: Vec<EventKind> = store
-        .events_since(at(2))
-        .await
-        .expect("events")
-        .into_iter()
-        .filter(|e| e.thread == thread(b + 10))
-        .map(|e| e.kind)
-        .collect();
-    assert_eq!(since, [EventKind::StepShown, EventKind::Fixed]);
+    assert_eq!(
+        kinds_since(store, thread(b + 10), at(2)).await,
+        [EventKind::StepShown, EventKind::Fixed]
+    );
     let kept: Vec<(Option<String>, Option<String>)> = store
         .events_since(at(1))
         .await
