@@ -305,8 +305,8 @@ impl CountingStore {
 
 #[async_trait]
 impl SessionStore for CountingStore {
-    async fn insert(&self, record: &Record) -> Result<(), StoreError> {
-        self.count(self.inner.insert(record).await)
+    async fn insert(&self, record: &Record, events: &[Event]) -> Result<(), StoreError> {
+        self.count(self.inner.insert(record, events).await)
     }
     async fn by_thread(&self, thread: ThreadId) -> Result<Option<Record>, StoreError> {
         self.count(timing::phase(Phase::Load, self.inner.by_thread(thread)).await)

@@ -93,9 +93,31 @@ async fn a_walkthrough_is_stored_once_and_changed_by_compare_and_swap(
     let (guild_id, owner_id) = (b + 1, b + 2);
     let guild = GuildId::new(guild_id).expect("ids are not 0");
     let owner = UserId::new(owner_id).expect("ids are not 0");
+    // A write's events go with it, or not at all.
+    let at = Timestamp(1_800_000_000_000 + (b as i64 % 1_000_000) * 10);
+    let event_in = |thread_id, kind| Event {
+        // Before the events of `events_are_appended_and_read_back_from_a_time_on`, which are
+        // on the same thread.
+        at,
+        guild,
+        thread: thread(thread_id),
+        owner,
+        kind,
+        step: Some("backup-switch".into()),
+        locale: Some("en".into()),
+        version: None,
+    };
+    let opening = |thread_id| Event {
+        at: Timestamp(at.0 - 1),
+        ..event_in(thread_id, EventKind::Started)
+    };
+
     // Insert and read back, by thread and by owner.
     let first = record(b + 10, guild_id, owner_id);
-    store.insert(&first).await.expect("insert");
+    store
+        .insert(&first, &[opening(b + 10)])
+        .await
+        .expect("insert");
     assert_eq!(
         store.by_thread(thread(b + 10)).await.expect("read"),
         Some(first.clone())
@@ -109,12 +131,20 @@ async fn a_walkthrough_is_stored_once_and_changed_by_compare_and_swap(
     // One open walkthrough per person per guild, enforced by the database.
     let second = record(b + 11, guild_id, owner_id);
     assert!(matches!(
-        store.insert(&second).await,
+        store.insert(&second, &[opening(b + 11)]).await,
         Err(StoreError::AlreadyOpen)
     ));
+    assert_eq!(
+        kinds_since(store, thread(b + 11), opening(b + 11).at).await,
+        []
+    );
+    assert_eq!(
+        kinds_since(store, thread(b + 10), opening(b + 10).at).await,
+        [EventKind::Started]
+    );
     let elsewhere = record(b + 12, guild_id + 1, owner_id);
     store
-        .insert(&elsewhere)
+        .insert(&elsewhere, &[])
         .await
         .expect("another guild is fine");
 
@@ -124,19 +154,7 @@ async fn a_walkthrough_is_stored_once_and_changed_by_compare_and_swap(
     let (mut a, mut c) = (first.clone(), first.clone());
     engine.apply(&mut a.session, Input::Text("not sure".into()), common::T0);
     engine.apply(&mut c.session, Input::Text("storage".into()), common::T0);
-    // A save writes its events with it, or neither.
-    let event = |kind| Event {
-        // Before the events of `events_are_appended_and_read_back_from_a_time_on`, which are
-        // on the same thread.
-        at: Timestamp(1_800_000_000_000 + (b as i64 % 1_000_000) * 10),
-        guild,
-        thread: thread(b + 10),
-        owner,
-        kind,
-        step: Some("backup-switch".into()),
-        locale: Some("en".into()),
-        version: None,
-    };
+    let event = |kind| event_in(b + 10, kind);
     let answered_events = [event(EventKind::Answered), event(EventKind::StepShown)];
     store
         .save(&a, first.session.version, &answered_events)
@@ -189,9 +207,14 @@ async fn a_walkthrough_is_stored_once_and_changed_by_compare_and_swap(
         .expect("ended");
     assert_eq!(store.open_for(guild, owner).await.expect("read"), None);
     store
-        .insert(&second)
+        .insert(&second, &[opening(b + 11)])
         .await
         .expect("a new walkthrough after the last ended");
+    assert_eq!(
+        kinds_since(store, thread(b + 11), opening(b + 11).at).await,
+        [EventKind::Started],
+        "the refused insert wrote nothing, the one that landed its event"
+    );
 
     // Open again (its follow-up's question) while the person has another open: refused
     // like a second insert, and nothing is written.
@@ -328,7 +351,7 @@ async fn idle_walkthroughs_fall_due_oldest_first(store: &Arc<dyn SessionStore>, 
     let mut future = record(b + 22, guild_id + 4, owner_id);
     future.idle_due = Some(Timestamp(i64::MAX / 2));
     for r in [&later, &future, &late] {
-        store.insert(r).await.expect("insert");
+        store.insert(r, &[]).await.expect("insert");
     }
     let due: Vec<u64> = store
         .due(Timestamp(5_000), None, 100)
@@ -354,7 +377,7 @@ async fn the_message_taken_last_is_kept_and_open_ones_are_listed_oldest_first(
     let newer = record(b + 31, b + 6, owner_id);
     let older = record(b + 30, b + 7, owner_id);
     for r in [&newer, &older] {
-        store.insert(r).await.expect("insert");
+        store.insert(r, &[]).await.expect("insert");
     }
     let heard = |id| backup_help_bot::ids::MessageId::new(id);
     let mut taken = older.clone();

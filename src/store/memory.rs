@@ -77,7 +77,7 @@ impl MemoryStore {
 
 #[async_trait]
 impl SessionStore for MemoryStore {
-    async fn insert(&self, record: &Record) -> Result<(), StoreError> {
+    async fn insert(&self, record: &Record, events: &[Event]) -> Result<(), StoreError> {
         let mut inner = self.inner();
         let taken = inner.rows.contains_key(&record.thread)
             || (record.session.phase.is_open()
@@ -95,6 +95,7 @@ impl SessionStore for MemoryStore {
             retry_at: Timestamp(0),
         };
         inner.rows.insert(record.thread, row);
+        inner.events.extend_from_slice(events);
         Ok(())
     }
 

@@ -155,8 +155,9 @@ pub enum StoreError {
 /// team's side ([`CaseStore`]) and erasure ([`Erasure`]) come with it.
 #[async_trait]
 pub trait SessionStore: CaseStore + Erasure + Send + Sync {
-    /// Adds a new walkthrough; [`StoreError::AlreadyOpen`] if the person has one.
-    async fn insert(&self, record: &Record) -> Result<(), StoreError>;
+    /// Adds a new walkthrough with `events` (what its opening meant), in the same write;
+    /// [`StoreError::AlreadyOpen`] if the person has one, and nothing is written.
+    async fn insert(&self, record: &Record, events: &[Event]) -> Result<(), StoreError>;
     async fn by_thread(&self, thread: ThreadId) -> Result<Option<Record>, StoreError>;
     /// The person's open walkthrough in a guild.
     async fn open_for(&self, guild: GuildId, owner: UserId) -> Result<Option<Record>, StoreError>;

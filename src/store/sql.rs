@@ -230,6 +230,19 @@ pub(super) fn discard_unless_constraint(conn: Conn<'_>, err: &sqlx::Error) {
     }
 }
 
+/// What a failed write means, the connection made ready for the next: `in_transaction`, a
+/// string of statements stopped inside its transaction, which is rolled back.
+async fn write_failed(mut conn: Conn<'_>, in_transaction: bool, err: sqlx::Error) -> StoreError {
+    if in_transaction {
+        let _ = conn.execute("ROLLBACK").await;
+    }
+    if matches!(&err, sqlx::Error::Database(e) if e.is_unique_violation()) {
+        return StoreError::AlreadyOpen;
+    }
+    discard_unless_constraint(conn, &err);
+    err.into()
+}
+
 /// Events per INSERT statement: 8 values each, far below either database's limit.
 const EVENTS_PER_INSERT: usize = 100;
 
@@ -270,10 +283,6 @@ const EVENT_INSERT: &str =
 
 /// A save, compare-and-swap on the version, with `events` written only if it saves, all or
 /// nothing: it returns a row if it saved. `$1`..`$11` are the record's, `$12` on the events'.
-///
-/// - PostgreSQL: one statement, the events inserted from the update's result.
-/// - SQLite: one string of statements in a transaction, the events inserted if the update
-///   changed a row (`changes()`); `$N` parameters are numbered across the string.
 fn save_sql(sqlite: bool, events: usize) -> String {
     const UPDATE: &str = "UPDATE sessions SET is_open = $1, version = $2, idle_due_at = $3, \
         session = $4, owes = $5, responding_interaction = $6, \
@@ -282,8 +291,31 @@ fn save_sql(sqlite: bool, events: usize) -> String {
         RETURNING version";
     // What was shown is left alone: save_shown owns it, and a record loaded before the
     // latest step was posted would otherwise put an old id back.
+    with_events(UPDATE, 12, sqlite, events)
+}
+
+/// A new walkthrough, with `events` written with it, all or nothing: it returns a row.
+/// `$1`..`$19` are the record's, `$20` on the events'.
+fn insert_sql(sqlite: bool, events: usize) -> String {
+    const INSERT: &str = "INSERT INTO sessions (thread_id, guild_id, owner_id, locale, \
+        step_message_id, step_message_step, step_message_serial, effects_done, warned_for, \
+        owes, is_open, version, idle_due_at, session, staff_locale, script_hash, \
+        responding_interaction, heard_message_id, ended_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+        $18, $19) RETURNING thread_id";
+    with_events(INSERT, 20, sqlite, events)
+}
+
+/// `write` (one statement that returns a row when it writes one), then `events` (bound from
+/// `$first` on, eight each) only if it wrote, in one trip to the database:
+///
+/// - PostgreSQL: one statement, the events inserted from the write's result.
+/// - SQLite: one string of statements in a transaction, the events inserted if the write
+///   changed a row (`changes()`); `$N` parameters are numbered across the string. A string
+///   stopped by an error leaves its transaction open for the caller to roll back.
+fn with_events(write: &str, first: usize, sqlite: bool, events: usize) -> String {
     if events == 0 {
-        return UPDATE.to_string();
+        return write.to_string();
     }
     // PostgreSQL types a parameter from where it stands: in VALUES, nowhere, so say it.
     let types = [
@@ -293,8 +325,8 @@ fn save_sql(sqlite: bool, events: usize) -> String {
         .map(|i| {
             let values: Vec<String> = (0..8)
                 .map(|k| match sqlite {
-                    true => format!("${}", 12 + i * 8 + k),
-                    false => format!("CAST(${} AS {})", 12 + i * 8 + k, types[k]),
+                    true => format!("${}", first + i * 8 + k),
+                    false => format!("CAST(${} AS {})", first + i * 8 + k, types[k]),
                 })
                 .collect();
             format!("({})", values.join(", "))
@@ -303,13 +335,13 @@ fn save_sql(sqlite: bool, events: usize) -> String {
     let values = rows.join(", ");
     if sqlite {
         format!(
-            "BEGIN; {UPDATE}; {EVENT_INSERT} SELECT * FROM (VALUES {values}) \
+            "BEGIN; {write}; {EVENT_INSERT} SELECT * FROM (VALUES {values}) \
              WHERE changes() = 1; COMMIT"
         )
     } else {
         format!(
-            "WITH saved AS ({UPDATE}) {EVENT_INSERT} SELECT v.* FROM (VALUES {values}) AS v \
-             WHERE EXISTS (SELECT 1 FROM saved) RETURNING 1"
+            "WITH written AS ({write}) {EVENT_INSERT} SELECT v.* FROM (VALUES {values}) AS v \
+             WHERE EXISTS (SELECT 1 FROM written) RETURNING 1"
         )
     }
 }
@@ -412,46 +444,34 @@ fn session_json(record: &Record) -> Result<String, StoreError> {
 
 #[async_trait]
 impl SessionStore for SqlStore {
-    async fn insert(&self, r: &Record) -> Result<(), StoreError> {
+    async fn insert(&self, r: &Record, events: &[Event]) -> Result<(), StoreError> {
         let mut conn = self.writer.acquire().await?;
-        let result = sqlx::query(
-            "INSERT INTO sessions (thread_id, guild_id, owner_id, locale, step_message_id, \
-             step_message_step, step_message_serial, effects_done, warned_for, owes, is_open, \
-             version, idle_due_at, session, staff_locale, script_hash, responding_interaction, \
-             heard_message_id, ended_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18, $19)",
-        )
-        .bind(db(r.thread.get()))
-        .bind(db(r.guild.get()))
-        .bind(db(r.session.owner.get()))
-        .bind(r.locale.clone())
-        .bind(r.shown.as_ref().map(|s| db(s.message.get())))
-        .bind(r.shown.as_ref().map(|s| s.step.to_string()))
-        .bind(r.shown.as_ref().map(|s| db(s.serial)))
-        .bind(r.done.bits())
-        .bind(r.done.warned_for.map(|t| t.0))
-        .bind(!r.owed().is_empty())
-        .bind(r.session.phase.is_open())
-        .bind(db(r.session.version))
-        .bind(r.idle_due.map(|t| t.0))
-        .bind(session_json(r)?)
-        .bind(r.staff_locale.clone())
-        .bind(r.session.script.hash.to_string())
-        .bind(r.responding.map(|i| db(i.get())))
-        .bind(r.heard.map(|m| db(m.get())))
-        .bind(r.ended_at.map(|t| t.0))
-        .execute(&mut *conn)
-        .await;
-        if let Err(err) = &result {
-            discard_unless_constraint(conn, err);
-        }
-        match result {
+        let sqlite = conn.backend_name() == SQLITE;
+        let sql = insert_sql(sqlite, events.len());
+        let query = sqlx::query(&sql)
+            .bind(db(r.thread.get()))
+            .bind(db(r.guild.get()))
+            .bind(db(r.session.owner.get()))
+            .bind(r.locale.clone())
+            .bind(r.shown.as_ref().map(|s| db(s.message.get())))
+            .bind(r.shown.as_ref().map(|s| s.step.to_string()))
+            .bind(r.shown.as_ref().map(|s| db(s.serial)))
+            .bind(r.done.bits())
+            .bind(r.done.warned_for.map(|t| t.0))
+            .bind(!r.owed().is_empty())
+            .bind(r.session.phase.is_open())
+            .bind(db(r.session.version))
+            .bind(r.idle_due.map(|t| t.0))
+            .bind(session_json(r)?)
+            .bind(r.staff_locale.clone())
+            .bind(r.session.script.hash.to_string())
+            .bind(r.responding.map(|i| db(i.get())))
+            .bind(r.heard.map(|m| db(m.get())))
+            .bind(r.ended_at.map(|t| t.0));
+        // As a save: one trip, the events written with the walkthrough or not at all.
+        match bind_events(query, events).fetch_all(&mut *conn).await {
             Ok(_) => Ok(()),
-            Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
-                Err(StoreError::AlreadyOpen)
-            }
-            Err(err) => Err(err.into()),
+            Err(err) => Err(write_failed(conn, sqlite && !events.is_empty(), err).await),
         }
     }
 
@@ -503,19 +523,9 @@ impl SessionStore for SqlStore {
         let done = bind_events(query, events).fetch_all(&mut *conn).await;
         let saved = match done {
             Ok(rows) => !rows.is_empty(),
-            Err(err) => {
-                if sqlite && !events.is_empty() {
-                    // The string stopped inside its transaction: end it before the next.
-                    let _ = conn.execute("ROLLBACK").await;
-                }
-                // Open again (a follow-up's question) while the person opened another
-                // meanwhile.
-                if matches!(&err, sqlx::Error::Database(e) if e.is_unique_violation()) {
-                    return Err(StoreError::AlreadyOpen);
-                }
-                discard_unless_constraint(conn, &err);
-                return Err(err.into());
-            }
+            // AlreadyOpen: open again (a follow-up's question) while the person opened
+            // another meanwhile.
+            Err(err) => return Err(write_failed(conn, sqlite && !events.is_empty(), err).await),
         };
         if saved {
             Ok(())

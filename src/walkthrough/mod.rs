@@ -44,7 +44,7 @@ use crate::clock::Clock;
 use crate::conversation::{CloseReason, Engine, IdlePolicy, Input, Reply, Timestamp};
 use crate::crash::{self, Point};
 use crate::ids::{ChannelId, MessageId, ThreadId};
-use crate::metrics::{Metrics, Via};
+use crate::metrics::Metrics;
 use crate::script::Live;
 use crate::script::Script;
 use crate::store::{Line, LineKind, Owed, Record, SessionStore, Shown, StoreError};
@@ -748,15 +748,6 @@ impl Walkthroughs {
         record.done = crate::store::Done::ALL;
         if let Err(err) = self.store.save_shown(record).await {
             warn!(thread = %record.thread, "could not forget what a gone thread owed: {err}");
-        }
-    }
-
-    /// Records events, after the person has been answered: the history is for the report,
-    /// and a failure there loses a statistic, never an answer.
-    async fn record_events(&self, events: &[crate::store::Event], via: Option<Via>) {
-        self.metrics.record(events, via);
-        if let Err(err) = self.store.append_all(events).await {
-            warn!("could not record events: {err}");
         }
     }
 }

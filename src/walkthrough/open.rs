@@ -104,7 +104,9 @@ impl Walkthroughs {
             staff_locale: server_locale.map(|l| self.script(l).locale.clone()),
             ..Record::new(thread, guild, script.locale.clone(), idle_due, session)
         };
-        match self.store.insert(&record).await {
+        // What the opening means is written with it: opened, it is on record for the report.
+        let events = crate::store::events_for(&record, &reply, None, None, now);
+        match self.store.insert(&record, &events).await {
             Ok(()) => {}
             Err(StoreError::AlreadyOpen) => {
                 // Another process won the race (this process's own are kept out by the lock).
@@ -121,8 +123,7 @@ impl Walkthroughs {
         }
         info!(%thread, "walkthrough opened");
         self.track(&record);
-        let events = crate::store::events_for(&record, &reply, None, None, now);
-        self.record_events(&events, None).await;
+        self.metrics.record(&events, None);
         crate::crash::point(crate::crash::Point::AfterInsert);
         let settled = self.settle(&mut record, out).await;
         // The first step opens the transcript.

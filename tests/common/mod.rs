@@ -369,9 +369,8 @@ pub async fn walk_as(
         engine.idle_due(&session),
         session,
     );
-    store.insert(&record).await.expect("insert");
     let events = store::events_for(&record, &reply, None, None, start);
-    store.append_all(&events).await.expect("events");
+    store.insert(&record, &events).await.expect("insert");
     for (input, after) in inputs {
         let now = start.plus(*after);
         let version = record.session.version;

@@ -159,6 +159,12 @@ async fn a_crash_before_the_first_step_is_posted_leaves_it_owed_until_the_restar
     });
     let thread = thread.expect("the thread was opened before the crash");
     assert!(h.step_titles(thread).is_empty());
+    // The opening's events were written with it: the report counts it.
+    let started = crate::follow_up::events(&h, EventKind::Started).await;
+    assert_eq!(
+        started, 1,
+        "the opening saved before the crash is on record"
+    );
     let bot = run_bot(&h, 2, None).await;
     h.wait("the first step, posted at start-up", |w| {
         h.step_message_in(w, thread).is_some()

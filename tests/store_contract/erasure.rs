@@ -59,7 +59,7 @@ async fn made(
     ended: Option<i64>,
 ) -> Made {
     let mut r = record(id, guild, owner);
-    store.insert(&r).await.expect("insert");
+    store.insert(&r, &[]).await.expect("insert");
     if let Some(ended) = ended {
         let version = r.session.version;
         let script = common::english();
