@@ -346,6 +346,18 @@ fn with_events(write: &str, first: usize, sqlite: bool, events: usize) -> String
     }
 }
 
+/// `query` with what `r` has shown and done bound next, six values: the step's message, its
+/// step and serial, the effects done, when the idle warning was for, and whether any is owed.
+fn bind_shown<'q>(query: Query<'q>, r: &Record) -> Query<'q> {
+    query
+        .bind(r.shown.as_ref().map(|s| db(s.message.get())))
+        .bind(r.shown.as_ref().map(|s| s.step.to_string()))
+        .bind(r.shown.as_ref().map(|s| db(s.serial)))
+        .bind(r.done.bits())
+        .bind(r.done.warned_for.map(|t| t.0))
+        .bind(!r.owed().is_empty())
+}
+
 /// `query` with `events` bound after its own parameters, eight each.
 fn bind_events<'q>(mut query: Query<'q>, events: &[Event]) -> Query<'q> {
     for e in events {
@@ -452,13 +464,8 @@ impl SessionStore for SqlStore {
             .bind(db(r.thread.get()))
             .bind(db(r.guild.get()))
             .bind(db(r.session.owner.get()))
-            .bind(r.locale.clone())
-            .bind(r.shown.as_ref().map(|s| db(s.message.get())))
-            .bind(r.shown.as_ref().map(|s| s.step.to_string()))
-            .bind(r.shown.as_ref().map(|s| db(s.serial)))
-            .bind(r.done.bits())
-            .bind(r.done.warned_for.map(|t| t.0))
-            .bind(!r.owed().is_empty())
+            .bind(r.locale.clone());
+        let query = bind_shown(query, r)
             .bind(r.session.phase.is_open())
             .bind(db(r.session.version))
             .bind(r.idle_due.map(|t| t.0))
@@ -536,24 +543,19 @@ impl SessionStore for SqlStore {
 
     async fn save_shown(&self, r: &Record) -> Result<(), StoreError> {
         let mut conn = self.writer.acquire().await?;
-        let result = sqlx::query(
+        let query = sqlx::query(
             "UPDATE sessions SET step_message_id = $1, step_message_step = $2, \
              step_message_serial = $3, effects_done = $4, warned_for = $5, owes = $6, \
              responding_interaction = $7, heard_message_id = $10 \
              WHERE thread_id = $8 AND version = $9",
-        )
-        .bind(r.shown.as_ref().map(|s| db(s.message.get())))
-        .bind(r.shown.as_ref().map(|s| s.step.to_string()))
-        .bind(r.shown.as_ref().map(|s| db(s.serial)))
-        .bind(r.done.bits())
-        .bind(r.done.warned_for.map(|t| t.0))
-        .bind(!r.owed().is_empty())
-        .bind(r.responding.map(|i| db(i.get())))
-        .bind(db(r.thread.get()))
-        .bind(db(r.session.version))
-        .bind(r.heard.map(|m| db(m.get())))
-        .execute(&mut *conn)
-        .await;
+        );
+        let result = bind_shown(query, r)
+            .bind(r.responding.map(|i| db(i.get())))
+            .bind(db(r.thread.get()))
+            .bind(db(r.session.version))
+            .bind(r.heard.map(|m| db(m.get())))
+            .execute(&mut *conn)
+            .await;
         match result {
             Ok(done) if done.rows_affected() == 1 => Ok(()),
             Ok(_) => Err(StoreError::Conflict),
